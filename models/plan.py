@@ -1,0 +1,219 @@
+"""The plan: everything a sizing run decided, the one object every output renders from.
+
+Quantities carry their unit in their name. `estimated_*` is expected usage without headroom;
+`*_request_*` and `*_limit_*` are what to set. Schema changes bump `SCHEMA_VERSION` and are
+listed in docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from models.knobs import Knobs
+from models.profile import Coefficient
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Basis(StrEnum):
+    """Which figure a request was derived from."""
+
+    MODEL = "model"
+    OBSERVED = "observed"
+
+
+class Role(StrEnum):
+    """What a workload is to the mesh."""
+
+    WORKLOAD = "workload"
+    INGRESS_GATEWAY = "ingress-gateway"
+    EGRESS_GATEWAY = "egress-gateway"
+
+
+class RpsBasis(StrEnum):
+    """Where a workload's request rates came from."""
+
+    TRAFFIC = "traffic"
+    INVENTORY = "inventory"
+    NONE = "none"
+
+
+class Resources(_Frozen):
+    """Expected usage and the requests and limits recommended for one container."""
+
+    estimated_cpu_millicores: float
+    estimated_memory_mib: float
+    cpu_request_millicores: int
+    cpu_limit_millicores: int
+    memory_request_mib: int
+    memory_limit_mib: int
+
+
+class ProxyPlan(Resources):
+    """One Envoy proxy (per pod): the model, what was observed, and what was chosen."""
+
+    observed_cpu_millicores: float | None
+    observed_memory_mib: float | None
+    cpu_basis: Basis
+    memory_basis: Basis
+    rps_per_pod: float
+    visible_services: int
+    visible_clusters: int
+    visible_endpoints: int
+    visible_listeners: int
+
+
+class WorkloadPlan(_Frozen):
+    """One workload of the inventory and its sidecar, or the reason it has none."""
+
+    namespace: str
+    workload: str
+    kind: str
+    role: Role
+    replicas: int
+    mesh_injected: bool
+    services: tuple[str, ...]
+    inbound_rps: float
+    outbound_rps: float
+    rps_basis: RpsBasis
+    app_cpu_millicores: float | None
+    app_memory_mib: float | None
+    proxy: ProxyPlan | None
+    not_sized_reason: str | None
+
+
+class GatewayPlan(_Frozen):
+    """An ingress or egress gateway: replicas and the resources of each replica."""
+
+    namespace: str
+    workload: str
+    role: Role
+    current_replicas: int
+    replicas: int
+    throughput_rps: float
+    per_replica: ProxyPlan
+    replicas_rule: str
+
+
+class ControlPlanePlan(_Frozen):
+    """The control plane: replicas, resources per replica, and the guideline beside the model."""
+
+    component: str
+    replicas: int
+    connected_proxies: int
+    services: int
+    pods: int
+    endpoints: int
+    proxy_visible_endpoints: int
+    per_replica: Resources
+    shared_memory_mib: float
+    proxy_memory_mib: float
+    single_replica_estimated_memory_mib: float
+    single_replica_estimated_cpu_millicores: float
+    guideline_memory_mib: float
+    guideline_formula: str
+    model_formula: str
+    replicas_rule: str
+
+
+class ResourceTotals(_Frozen):
+    """Sums over pods: expected usage, requests and limits."""
+
+    pods: int
+    estimated_cpu_cores: float
+    estimated_memory_gib: float
+    cpu_request_cores: float
+    memory_request_gib: float
+    cpu_limit_cores: float
+    memory_limit_gib: float
+
+
+class AppTotals(_Frozen):
+    """The application's own container requests, where the inventory gives them."""
+
+    workloads_with_requests: int
+    workloads_injected: int
+    cpu_request_cores: float
+    memory_request_gib: float
+
+
+class Totals(_Frozen):
+    """Mesh overhead: data plane (sidecars), gateways, control plane, and their share of the app."""
+
+    sidecars: ResourceTotals
+    gateways: ResourceTotals
+    control_plane: ResourceTotals
+    mesh: ResourceTotals
+    app: AppTotals
+    sidecar_share_of_app_cpu_ratio: float | None
+    sidecar_share_of_app_memory_ratio: float | None
+    mesh_share_of_app_cpu_ratio: float | None
+    mesh_share_of_app_memory_ratio: float | None
+
+
+class Assumption(Coefficient):
+    """A coefficient of the profile as used in this run, named by its path in the profile."""
+
+    name: str
+
+
+class Formula(_Frozen):
+    """A formula behind a figure of the plan, in words a reviewer can check."""
+
+    name: str
+    expression: str
+
+
+class Finding(_Frozen):
+    """Something a reviewer should know: a warning about an input, a limit of the model."""
+
+    code: str
+    subject: str
+    message: str
+
+
+class InputFile(_Frozen):
+    """An input the plan was computed from, identified by content rather than path."""
+
+    role: str
+    name: str
+    sha256: str
+    rows: int
+
+
+class ToolInfo(_Frozen):
+    name: str
+    version: str
+
+
+class ProfileInfo(_Frozen):
+    name: str
+    title: str
+    profile_version: str
+    mesh: str
+    mesh_version: str
+    figures: str
+
+
+class Plan(_Frozen):
+    """The whole result of `planner size`."""
+
+    schema_version: Literal["1.0"]
+    tool: ToolInfo
+    profile: ProfileInfo
+    knobs: Knobs
+    inputs: tuple[InputFile, ...]
+    formulas: tuple[Formula, ...]
+    assumptions: tuple[Assumption, ...]
+    workloads: tuple[WorkloadPlan, ...]
+    gateways: tuple[GatewayPlan, ...]
+    control_plane: ControlPlanePlan
+    totals: Totals
+    findings: tuple[Finding, ...]

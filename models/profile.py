@@ -1,0 +1,114 @@
+"""The schema of a mesh profile: every sizing coefficient with its unit, source and validity."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Coefficient(_Frozen):
+    """One number of the model, with where it comes from.
+
+    `tag` follows published-figures.md: pub (stated by the source), derived (arithmetic on
+    published figures, shown in `derivation`), anecdote, vendor, chart (a chart default) or policy
+    (a choice of mesh-planner, argued in `derivation`).
+    """
+
+    value: float
+    unit: str
+    source: str = Field(min_length=1)
+    holds_for: str = Field(min_length=1)
+    tag: str = Field(pattern=r"^(pub|derived|anecdote|vendor|chart|policy|heuristic)$")
+    figure_ids: tuple[str, ...] = ()
+    derivation: str | None = None
+
+
+class VersionFigures(_Frozen):
+    """The figures that change with the mesh version, for one range of versions."""
+
+    first: str = Field(pattern=r"^\d+\.\d+$")
+    last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
+    label: str
+    cpu_per_1000_rps_millicores: Coefficient
+    base_memory_mib: Coefficient
+    note: str | None = None
+
+
+class ProxyModel(_Frozen):
+    """Envoy proxy (sidecar or gateway): CPU from traffic, memory from the configuration held."""
+
+    concurrency: Coefficient
+    idle_cpu_millicores: Coefficient
+    memory_per_cluster_bytes: Coefficient
+    memory_per_endpoint_bytes: Coefficient
+    memory_per_listener_bytes: Coefficient
+    memory_per_worker_per_cluster_bytes: Coefficient
+    memory_per_worker_per_listener_bytes: Coefficient
+    fixed_clusters: Coefficient
+    cpu_request_floor_millicores: Coefficient
+    memory_request_floor_mib: Coefficient
+    cpu_limit_floor_millicores: Coefficient
+    memory_limit_ratio: Coefficient
+
+
+class GatewayModel(_Frozen):
+    """Ingress and egress gateways: the proxy model plus a replica rule."""
+
+    min_replicas: Coefficient
+    target_cpu_per_replica_millicores: Coefficient
+
+
+class ControlPlaneModel(_Frozen):
+    """The control plane (istiod): a guideline and a fuller model, side by side."""
+
+    guideline_memory_per_service_mib: Coefficient
+    guideline_memory_per_pod_mib: Coefficient
+    memory_per_endpoint_bytes: Coefficient
+    memory_per_service_mib: Coefficient
+    memory_per_proxy_mib: Coefficient
+    memory_per_proxy_visible_endpoint_bytes: Coefficient
+    cpu_per_1000_proxies_millicores: Coefficient
+    cpu_request_floor_millicores: Coefficient
+    memory_request_floor_mib: Coefficient
+    max_cpu_per_replica_millicores: Coefficient
+    max_memory_per_replica_mib: Coefficient
+    cpu_limit_ratio: Coefficient
+    memory_limit_ratio: Coefficient
+
+
+class Rounding(_Frozen):
+    """Steps that requests and limits are rounded up to."""
+
+    cpu_step_millicores: int = Field(ge=1)
+    memory_step_mib: int = Field(ge=1)
+
+
+class MeshProfile(_Frozen):
+    """A sizing model for one mesh flavour, loaded from YAML."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    mesh: str
+    profile_version: str
+    default_mesh_version: str = Field(pattern=r"^\d+\.\d+$")
+    description: str
+    versions: tuple[VersionFigures, ...] = Field(min_length=1)
+    proxy: ProxyModel
+    gateway: GatewayModel
+    control_plane: ControlPlaneModel
+    rounding: Rounding
+
+    @model_validator(mode="after")
+    def _versions_ordered(self) -> MeshProfile:
+        firsts = [_version_key(v.first) for v in self.versions]
+        if firsts != sorted(firsts) or len(set(firsts)) != len(firsts):
+            raise ValueError("versions must be listed oldest first, each range starting once")
+        return self
+
+
+def _version_key(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)

@@ -1,0 +1,1 @@
+"""Mesh profiles shipped with mesh-planner (YAML data, read with importlib.resources)."""

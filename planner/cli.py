@@ -1,0 +1,210 @@
+"""The `planner` command: parse flags, call the library once, write outputs, map errors to exits.
+
+Exit codes: 0 done; 1 a problem with the inputs or outputs the user can fix (printed as
+"Error: ..."); 2 a flag typer rejects (unknown flag, bad choice, value out of range).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from models.errors import PlannerError
+from models.knobs import Knobs, MeshKind, OutputFormat
+from planner.inventory import read_inventory
+from planner.outputs import write_outputs
+from planner.pipeline import build_plan
+from planner.profiles import load_builtin_profile, load_profile_file
+from planner.traffic import read_traffic
+from planner.version import __version__
+from reports import RENDERERS
+from reports.summary import render_summary
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Plan the capacity of a service mesh: size every proxy, the gateways and the control "
+    "plane from an inventory of workloads and their traffic.",
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a PlannerError into `Error: <message>` on stderr and exit code 1, without traceback."""
+    try:
+        yield
+    except PlannerError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"mesh-planner {__version__}")
+        raise typer.Exit()
+
+
+def _check_version(value: str | None) -> str | None:
+    if value is not None:
+        parts = value.split(".")
+        if not (2 <= len(parts) <= 3 and all(p.isdigit() for p in parts)):
+            raise typer.BadParameter(f"{value!r} is not a version such as 1.24 or 1.24.3")
+    return value
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Plan the capacity of a service mesh."""
+
+
+@app.command()
+def size(
+    inventory: Annotated[
+        Path,
+        typer.Option(
+            "--inventory",
+            "-i",
+            help="Workloads table (CSV or .xlsx sheet 'workloads'), or a pod table with a 'pod' "
+            "column (sheet 'pods'). Columns: docs/inputs.md.",
+        ),
+    ],
+    services: Annotated[
+        Path | None,
+        typer.Option(
+            "--services",
+            help="Services table (CSV or .xlsx sheet 'services'): ports, type (Headless, "
+            "ExternalName, ServiceEntry...) and the workloads behind each Service.",
+        ),
+    ] = None,
+    traffic: Annotated[
+        Path | None,
+        typer.Option(
+            "--traffic",
+            help="Requests per second between workloads and Services (CSV or .xlsx sheet "
+            "'traffic'); Istio's istio_requests_total labels are accepted as column names.",
+        ),
+    ] = None,
+    mesh: Annotated[
+        MeshKind, typer.Option("--mesh", help="Mesh flavour to size.")
+    ] = MeshKind.ISTIO_SIDECAR,
+    mesh_version: Annotated[
+        str | None,
+        typer.Option(
+            "--istio-version",
+            "--mesh-version",
+            callback=_check_version,
+            help="Mesh version whose published figures apply (default: the newest with "
+            "published figures, 1.24 for Istio).",
+        ),
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile",
+            help="A sizing profile YAML of your own, in place of the built-in one "
+            "(start from planner/builtin_profiles/istio-sidecar.yaml).",
+        ),
+    ] = None,
+    headroom_ratio: Annotated[
+        float,
+        typer.Option(
+            "--headroom-ratio",
+            min=0.0,
+            max=5.0,
+            help="Added on top of expected usage to give requests: 0.25 means +25%.",
+        ),
+    ] = 0.25,
+    min_control_plane_replicas: Annotated[
+        int,
+        typer.Option(
+            "--min-control-plane-replicas",
+            min=1,
+            max=100,
+            help="Fewest control-plane replicas to recommend (2 keeps it available in production).",
+        ),
+    ] = 2,
+    min_gateway_replicas: Annotated[
+        int | None,
+        typer.Option(
+            "--min-gateway-replicas",
+            min=1,
+            max=1000,
+            help="Fewest replicas per gateway (default: the profile's, 2).",
+        ),
+    ] = None,
+    formats: Annotated[
+        list[OutputFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output to write; repeat for several (default: json).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder the outputs are written to.")
+    ] = Path("planner-out"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite outputs that already exist.")
+    ] = False,
+    top: Annotated[
+        int,
+        typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
+    ] = 10,
+) -> None:
+    """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
+
+    Reads the inventory (and, when given, Services and traffic), sizes each proxy from the
+    requests through it and the configuration it holds, sizes istiod and the gateways, prints a
+    summary to stderr and the paths written to stdout.
+
+    Example:
+
+        planner size --inventory data/cluster.csv --services data/services.csv
+        --traffic data/traffic.csv --out planner-out
+    """
+    with user_errors():
+        try:
+            knobs = Knobs(
+                mesh=mesh,
+                mesh_version=mesh_version,
+                headroom_ratio=headroom_ratio,
+                min_control_plane_replicas=min_control_plane_replicas,
+                min_gateway_replicas=min_gateway_replicas,
+            )
+        except ValidationError as exc:  # typer has checked ranges; this guards the rest
+            _fail(f"flags: {exc.errors()[0]['msg']}")
+        mesh_profile = load_profile_file(profile) if profile else load_builtin_profile(mesh)
+        checked = read_inventory(inventory, services)
+        edges = read_traffic(traffic, checked) if traffic is not None else None
+        plan = build_plan(checked, edges, mesh_profile, knobs)
+        files: dict[str, bytes] = {}
+        for output in sorted(set(formats or [OutputFormat.JSON])):
+            files.update(RENDERERS[output](plan))
+        written = write_outputs(out, files, force=force)
+        sys.stderr.write(render_summary(plan, top))
+        for path in written:
+            typer.echo(str(path))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,153 @@
+"""Sizing the control plane (istiod): memory from what it tracks and serves, CPU from proxies.
+
+    shared memory (each replica) = endpoints x per endpoint + services x per service
+    proxy memory (all replicas)  = connected proxies x per proxy
+                                   + endpoints in all proxies' configuration x per proxy-endpoint
+    memory per replica           = shared + proxy memory / replicas
+    CPU (all replicas)           = connected proxies / 1000 x CPU per 1000 proxies
+    replicas                     = the fewest, at least the minimum, that keep each replica's
+                                   request within the per-replica CPU and memory targets
+    request per replica          = max(estimate per replica x (1 + headroom), chart default)
+    guideline (shown beside it)  = 1 MB x services + 0.5 MB x pods
+
+Every replica holds the whole mesh state; the connected proxies are shared out among replicas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from models.plan import ControlPlanePlan, Finding, Resources
+from models.profile import ControlPlaneModel, Rounding
+from planner.sizing import MIB, ceil_step
+
+
+@dataclass(frozen=True)
+class MeshCounts:
+    """What the control plane tracks and serves."""
+
+    services: int
+    pods: int
+    endpoints: int
+    connected_proxies: int
+    proxy_visible_endpoints: int
+
+
+GUIDELINE_FORMULA = "1 MB x services + 0.5 MB x pods (rule of thumb, no primary source)"
+MODEL_FORMULA = (
+    "endpoints x {endpoint_bytes:g} B + services x {service_mib:g} MiB (each replica) + "
+    "connected proxies x {proxy_mib:g} MiB + endpoints in all proxies' configuration x "
+    "{proxy_endpoint_bytes:g} B (shared out among replicas)"
+)
+
+
+def shared_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
+    """Memory every replica needs for the mesh state it watches."""
+    return (
+        counts.endpoints * model.memory_per_endpoint_bytes.value / MIB
+        + counts.services * model.memory_per_service_mib.value
+    )
+
+
+def proxy_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
+    """Memory for serving all connected proxies, shared out among replicas."""
+    return (
+        counts.connected_proxies * model.memory_per_proxy_mib.value
+        + counts.proxy_visible_endpoints * model.memory_per_proxy_visible_endpoint_bytes.value / MIB
+    )
+
+
+def cpu_millicores(counts: MeshCounts, model: ControlPlaneModel) -> float:
+    """Expected CPU of the whole control plane."""
+    return counts.connected_proxies / 1000.0 * model.cpu_per_1000_proxies_millicores.value
+
+
+def guideline_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
+    """The rule-of-thumb figure, for comparison only."""
+    return (
+        counts.services * model.guideline_memory_per_service_mib.value
+        + counts.pods * model.guideline_memory_per_pod_mib.value
+    )
+
+
+def size_control_plane(
+    counts: MeshCounts,
+    model: ControlPlaneModel,
+    rounding: Rounding,
+    headroom_ratio: float,
+    min_replicas: int,
+) -> tuple[ControlPlanePlan, list[Finding]]:
+    """Replicas and per-replica resources of istiod, with the guideline figure beside them."""
+    shared = shared_memory_mib(counts, model)
+    serving = proxy_memory_mib(counts, model)
+    cpu_total = cpu_millicores(counts, model)
+    grow = 1.0 + headroom_ratio
+    max_cpu = model.max_cpu_per_replica_millicores.value
+    max_memory = model.max_memory_per_replica_mib.value
+    findings: list[Finding] = []
+    by_cpu = math.ceil(round(cpu_total * grow / max_cpu, 9))
+    if shared * grow < max_memory:
+        by_memory = math.ceil(round(serving * grow / (max_memory - shared * grow), 9))
+    else:
+        by_memory = 1
+        findings.append(
+            Finding(
+                code="control-plane-state-too-large",
+                subject="istiod",
+                message=(
+                    f"the mesh state alone needs {shared * grow:,.0f} MiB per replica, above the "
+                    f"{max_memory:,.0f} MiB per-replica target; more replicas cannot help, "
+                    "discovery selectors (scoping) can"
+                ),
+            )
+        )
+    replicas = max(min_replicas, by_cpu, by_memory, 1)
+    estimated_memory = shared + serving / replicas
+    estimated_cpu = cpu_total / replicas
+    cpu_step, memory_step = rounding.cpu_step_millicores, rounding.memory_step_mib
+    cpu_request = ceil_step(
+        max(estimated_cpu * grow, model.cpu_request_floor_millicores.value), cpu_step
+    )
+    memory_request = ceil_step(
+        max(estimated_memory * grow, model.memory_request_floor_mib.value), memory_step
+    )
+    cpu_limit = max(cpu_request, ceil_step(cpu_request * model.cpu_limit_ratio.value, cpu_step))
+    memory_limit = max(
+        memory_request, ceil_step(memory_request * model.memory_limit_ratio.value, memory_step)
+    )
+    rule = (
+        f"max(minimum {min_replicas}, CPU {cpu_total * grow:,.0f}m / {max_cpu:,.0f}m per replica "
+        f"-> {by_cpu}, memory -> {by_memory}) = {replicas}"
+    )
+    plan = ControlPlanePlan(
+        component="istiod",
+        replicas=replicas,
+        connected_proxies=counts.connected_proxies,
+        services=counts.services,
+        pods=counts.pods,
+        endpoints=counts.endpoints,
+        proxy_visible_endpoints=counts.proxy_visible_endpoints,
+        per_replica=Resources(
+            estimated_cpu_millicores=round(estimated_cpu, 3),
+            estimated_memory_mib=round(estimated_memory, 3),
+            cpu_request_millicores=cpu_request,
+            cpu_limit_millicores=cpu_limit,
+            memory_request_mib=memory_request,
+            memory_limit_mib=memory_limit,
+        ),
+        shared_memory_mib=round(shared, 3),
+        proxy_memory_mib=round(serving, 3),
+        single_replica_estimated_memory_mib=round(shared + serving, 3),
+        single_replica_estimated_cpu_millicores=round(cpu_total, 3),
+        guideline_memory_mib=round(guideline_memory_mib(counts, model), 3),
+        guideline_formula=GUIDELINE_FORMULA,
+        model_formula=MODEL_FORMULA.format(
+            endpoint_bytes=model.memory_per_endpoint_bytes.value,
+            service_mib=model.memory_per_service_mib.value,
+            proxy_mib=model.memory_per_proxy_mib.value,
+            proxy_endpoint_bytes=model.memory_per_proxy_visible_endpoint_bytes.value,
+        ),
+        replicas_rule=rule,
+    )
+    return plan, findings

@@ -1,0 +1,423 @@
+"""The inventory: workloads (or pods rolled up to workloads), the Services they back, and checks.
+
+`read_inventory` returns frames sorted by their keys, so that nothing downstream depends on the
+order of the input rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import InventoryError
+from models.plan import Finding, InputFile, Role
+from planner.tables import (
+    ROW,
+    Column,
+    RawTable,
+    TableSpec,
+    parse_bools,
+    parse_choices,
+    parse_names,
+    parse_numbers,
+    read_table_file,
+    suggest,
+)
+
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Rollout",
+    "DeploymentConfig",
+    "Job",
+    "CronJob",
+    "Pod",
+)
+SERVICE_TYPES = (
+    "ClusterIP",
+    "Headless",
+    "NodePort",
+    "LoadBalancer",
+    "ExternalName",
+    "ServiceEntry",
+)
+NO_SERVICES = "-"
+"""A `services` cell holding only this says the workload backs no Service."""
+
+_OBSERVED = (
+    Column(
+        "proxy_cpu_millicores", False, "observed proxy CPU per pod (p95 over time)", "millicores"
+    ),
+    Column("proxy_memory_mib", False, "observed proxy memory per pod (max over time)", "MiB"),
+    Column("app_cpu_millicores", False, "CPU request of the app containers per pod", "millicores"),
+    Column("app_memory_mib", False, "memory request of the app containers per pod", "MiB"),
+)
+_COMMON = (
+    Column("kind", False, "workload kind: " + ", ".join(WORKLOAD_KINDS), default="Deployment"),
+    Column(
+        "services",
+        False,
+        'Services this workload backs, ";"-separated; "-" for none',
+        default="a Service named like the workload (without --services)",
+    ),
+    Column("rps", False, "requests per second into the workload, all replicas", "requests/s"),
+    Column("outbound_rps", False, "requests per second the workload sends", "requests/s"),
+    Column("mesh_injected", False, "whether pods get a sidecar (true/false)", default="true"),
+    Column(
+        "role",
+        False,
+        "workload, ingress-gateway or egress-gateway",
+        default="ingress-gateway or egress-gateway when the name says so, else workload",
+    ),
+)
+
+WORKLOADS_TABLE = TableSpec(
+    role="workloads",
+    sheet="workloads",
+    columns=(
+        Column("namespace", True, "Kubernetes namespace"),
+        Column("workload", True, "name of the Deployment, StatefulSet, DaemonSet..."),
+        Column("replicas", True, "number of pods", "pods"),
+        *_COMMON,
+        *_OBSERVED,
+    ),
+)
+PODS_TABLE = TableSpec(
+    role="pods",
+    sheet="pods",
+    columns=(
+        Column("namespace", True, "Kubernetes namespace"),
+        Column("pod", True, "pod name"),
+        Column("workload", True, "the workload that owns the pod"),
+        *_COMMON,
+        *_OBSERVED,
+    ),
+)
+SERVICES_TABLE = TableSpec(
+    role="services",
+    sheet="services",
+    columns=(
+        Column("namespace", True, "Kubernetes namespace of the Service (or ServiceEntry)"),
+        Column("service", True, "Service name, or the host of a ServiceEntry"),
+        Column("ports", False, "number of ports", "ports", default="1"),
+        Column("type", False, "one of " + ", ".join(SERVICE_TYPES), default="ClusterIP"),
+        Column("workload", False, "a workload the Service selects (one row per workload)"),
+    ),
+)
+
+_INGRESS_NAME = r"(?:^|[-_.])(?:ingress-?gateway|istio-ingress)(?:$|[-_.])"
+_EGRESS_NAME = r"(?:^|[-_.])(?:egress-?gateway|istio-egress)(?:$|[-_.])"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Workloads, Services and which workloads back which Service.
+
+    workloads: one row per (namespace, workload); replicas, rates, observed usage, app requests.
+    services: one row per (namespace, service): ports, type.
+    backing: one row per (namespace, service, workload).
+    """
+
+    workloads: pd.DataFrame
+    services: pd.DataFrame
+    backing: pd.DataFrame
+    files: tuple[InputFile, ...]
+    findings: tuple[Finding, ...]
+
+
+def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
+    """Read and check the workloads (or pods) table and the optional services table."""
+    raw, spec = read_table_file(inventory, (PODS_TABLE, WORKLOADS_TABLE))
+    findings = list(_ignored_findings(raw))
+    if spec is PODS_TABLE:
+        workloads, cells = _roll_up_pods(raw)
+        findings.append(
+            Finding(
+                code="pods-rolled-up",
+                subject=raw.label,
+                message=f"{len(raw.rows)} pods rolled up into {len(workloads)} workloads "
+                "(replicas counted, proxy CPU at p95 over pods, proxy memory at the max)",
+            )
+        )
+    else:
+        workloads, cells = _workload_rows(raw)
+    files = [InputFile(role=spec.role, name=inventory.name, sha256=raw.sha256, rows=len(raw.rows))]
+    if services is not None:
+        raw_services, _ = read_table_file(services, (SERVICES_TABLE,))
+        findings.extend(_ignored_findings(raw_services))
+        files.append(
+            InputFile(
+                role="services",
+                name=services.name,
+                sha256=raw_services.sha256,
+                rows=len(raw_services.rows),
+            )
+        )
+        service_rows, backing = _services_from_table(raw_services, workloads, cells, raw.label)
+    else:
+        service_rows, backing = _services_from_cells(workloads, cells)
+    findings.extend(_role_findings(workloads, raw.label))
+    return Inventory(
+        workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
+        services=service_rows.sort_values(["namespace", "service"], ignore_index=True),
+        backing=backing.sort_values(["namespace", "service", "workload"], ignore_index=True),
+        files=tuple(files),
+        findings=tuple(findings),
+    )
+
+
+def _ignored_findings(raw: RawTable) -> list[Finding]:
+    if not raw.ignored_columns:
+        return []
+    names = ", ".join(f'"{c}"' for c in raw.ignored_columns)
+    return [
+        Finding(
+            code="columns-ignored",
+            subject=raw.label,
+            message=f"columns not used by mesh-planner were ignored: {names}",
+        )
+    ]
+
+
+def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns common to workloads and pods tables, parsed."""
+    label = raw.label
+    typed = pd.DataFrame(
+        {
+            "namespace": parse_names(rows, "namespace", label, required=True),
+            "workload": parse_names(rows, "workload", label, required=True),
+            "kind": parse_choices(rows, "kind", label, WORKLOAD_KINDS, default="Deployment"),
+            "role": parse_choices(rows, "role", label, [r.value for r in Role], default=""),
+            "mesh_injected": parse_bools(rows, "mesh_injected", label, default=True),
+        }
+    )
+    for column, unit in (
+        ("rps", "requests per second"),
+        ("outbound_rps", "requests per second"),
+        ("proxy_cpu_millicores", "millicores"),
+        ("proxy_memory_mib", "MiB"),
+        ("app_cpu_millicores", "millicores"),
+        ("app_memory_mib", "MiB"),
+    ):
+        typed[column] = parse_numbers(rows, column, label, unit=unit)
+    typed[ROW] = rows[ROW].to_numpy()
+    return typed
+
+
+def _workload_rows(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
+    rows = raw.rows
+    typed = _typed_columns(raw, rows)
+    replicas = parse_numbers(rows, "replicas", raw.label, unit="pods", whole=True)
+    empty = np.isnan(replicas)
+    if empty.any():
+        row = int(rows[ROW].iat[int(np.flatnonzero(empty)[0])])
+        raise InventoryError(
+            f"{raw.label} row {row} column replicas: the cell is empty; give the number of pods"
+        )
+    typed.insert(2, "replicas", replicas.astype(np.int64))
+    _reject_duplicates(typed, ["namespace", "workload"], raw.label, "workload")
+    return _with_roles(typed), rows["services"]
+
+
+def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
+    rows = raw.rows
+    typed = _typed_columns(raw, rows)
+    typed["pod"] = parse_names(rows, "pod", raw.label, required=True)
+    typed["services"] = rows["services"].to_numpy()
+    _reject_duplicates(typed, ["namespace", "pod"], raw.label, "pod")
+    keys = ["namespace", "workload"]
+    for column in (
+        "kind",
+        "role",
+        "mesh_injected",
+        "services",
+        "app_cpu_millicores",
+        "app_memory_mib",
+    ):
+        _reject_disagreement(typed, keys, column, raw.label)
+    grouped = typed.groupby(keys, sort=True)
+    workloads = grouped.agg(
+        replicas=("pod", "size"),
+        kind=("kind", "first"),
+        role=("role", "first"),
+        mesh_injected=("mesh_injected", "first"),
+        rps=("rps", lambda s: s.sum(min_count=1)),
+        outbound_rps=("outbound_rps", lambda s: s.sum(min_count=1)),
+        proxy_memory_mib=("proxy_memory_mib", "max"),
+        app_cpu_millicores=("app_cpu_millicores", "first"),
+        app_memory_mib=("app_memory_mib", "first"),
+        services=("services", "first"),
+        **{ROW: (ROW, "min")},
+    )
+    workloads["proxy_cpu_millicores"] = grouped["proxy_cpu_millicores"].quantile(0.95)
+    workloads = workloads.reset_index()
+    workloads["replicas"] = workloads["replicas"].astype(np.int64)
+    cells = workloads.pop("services")
+    return _with_roles(workloads), cells
+
+
+def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: str) -> None:
+    dupes = frame.duplicated(keys, keep=False)
+    if not dupes.any():
+        return
+    first = frame.loc[dupes].sort_values(ROW).iloc[0]
+    same = frame.loc[dupes & (frame[keys] == first[keys]).all(axis=1), ROW].tolist()
+    name = "/".join(str(first[k]) for k in keys)
+    raise InventoryError(
+        f'{label} rows {same[0]} and {same[1]}: {what} "{name}" appears twice; keep one row per '
+        f"{what}" + (" (or give a pod table with a pod column)" if what == "workload" else "")
+    )
+
+
+def _reject_disagreement(frame: pd.DataFrame, keys: list[str], column: str, label: str) -> None:
+    values = frame[column].astype(str)
+    counts = values.groupby([frame[k] for k in keys]).nunique()
+    bad = counts[counts > 1]
+    if bad.empty:
+        return
+    namespace, workload = bad.index[0]
+    mask = (frame["namespace"] == namespace) & (frame["workload"] == workload)
+    sample = frame.loc[mask, [ROW, column]].drop_duplicates(column).sort_values(ROW)
+    (row_a, value_a), (row_b, value_b) = sample.iloc[0].tolist(), sample.iloc[1].tolist()
+    raise InventoryError(
+        f'{label} rows {row_a} and {row_b} column {column}: pods of workload "{namespace}/'
+        f'{workload}" disagree ("{value_a}" against "{value_b}"); give every pod of a workload '
+        "the same value"
+    )
+
+
+def _with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
+    named = workloads["workload"].str.lower()
+    inferred = np.where(
+        named.str.contains(_INGRESS_NAME, regex=True),
+        Role.INGRESS_GATEWAY.value,
+        np.where(named.str.contains(_EGRESS_NAME, regex=True), Role.EGRESS_GATEWAY.value, ""),
+    )
+    given = workloads["role"].to_numpy(dtype=object)
+    out = workloads.copy()
+    out["role_inferred"] = (given == "") & (inferred != "")
+    out["role"] = np.where(
+        given != "", given, np.where(inferred != "", inferred, Role.WORKLOAD.value)
+    )
+    return out
+
+
+def _role_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:
+    inferred = workloads.loc[workloads["role_inferred"]].sort_values(["namespace", "workload"])
+    return [
+        Finding(
+            code="role-inferred",
+            subject=f"{ns}/{wl}",
+            message=f"treated as {role} from its name; set the role column in {label} to change it",
+        )
+        for ns, wl, role in inferred[["namespace", "workload", "role"]].itertuples(index=False)
+    ]
+
+
+def _cell_pairs(workloads: pd.DataFrame, cells: pd.Series) -> pd.DataFrame:
+    """(namespace, service, workload, row) for every Service named in a `services` cell."""
+    frame = pd.DataFrame(
+        {
+            "namespace": workloads["namespace"].to_numpy(),
+            "workload": workloads["workload"].to_numpy(),
+            "service": cells.to_numpy(),
+            ROW: workloads[ROW].to_numpy(),
+        }
+    )
+    frame = frame.loc[(frame["service"] != "") & (frame["service"] != NO_SERVICES)]
+    frame = frame.assign(service=frame["service"].str.split(";")).explode("service")
+    frame["service"] = frame["service"].astype(str).str.strip()
+    frame = frame.loc[frame["service"] != ""]
+    return frame.drop_duplicates(["namespace", "service", "workload"]).reset_index(drop=True)
+
+
+def _services_from_cells(
+    workloads: pd.DataFrame, cells: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Without a services table: the named Services, or one named like each workload."""
+    explicit = _cell_pairs(workloads, cells)
+    defaulted = cells.eq("").to_numpy()
+    default = pd.DataFrame(
+        {
+            "namespace": workloads["namespace"].to_numpy()[defaulted],
+            "service": workloads["workload"].to_numpy()[defaulted],
+            "workload": workloads["workload"].to_numpy()[defaulted],
+        }
+    )
+    backing = pd.concat(
+        [explicit[["namespace", "service", "workload"]], default], ignore_index=True
+    ).drop_duplicates()
+    services = backing[["namespace", "service"]].drop_duplicates().reset_index(drop=True)
+    services["ports"] = np.int64(1)
+    services["type"] = "ClusterIP"
+    return services, backing.reset_index(drop=True)
+
+
+def _services_from_table(
+    raw: RawTable, workloads: pd.DataFrame, cells: pd.Series, inventory_label: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """With a services table: it lists every Service; `services` cells add backing pairs."""
+    rows = raw.rows
+    label = raw.label
+    table = pd.DataFrame(
+        {
+            "namespace": parse_names(rows, "namespace", label, required=True),
+            "service": parse_names(rows, "service", label, required=True),
+            "workload": parse_names(rows, "workload", label, required=False),
+            "type": parse_choices(rows, "type", label, SERVICE_TYPES, default="ClusterIP"),
+            ROW: rows[ROW].to_numpy(),
+        }
+    )
+    ports = parse_numbers(rows, "ports", label, unit="ports", whole=True)
+    table["ports"] = np.where(np.isnan(ports), 1, ports).astype(np.int64)
+    _reject_duplicates(table, ["namespace", "service", "workload"], label, "service and workload")
+    for column in ("ports", "type"):
+        values = table.groupby(["namespace", "service"])[column].nunique()
+        if (values > 1).any():
+            namespace, service = values[values > 1].index[0]
+            mask = (table["namespace"] == namespace) & (table["service"] == service)
+            sample = table.loc[mask, [ROW, column]].drop_duplicates(column).sort_values(ROW)
+            (row_a, value_a), (row_b, value_b) = sample.iloc[0].tolist(), sample.iloc[1].tolist()
+            raise InventoryError(
+                f'{label} rows {row_a} and {row_b} column {column}: Service "{namespace}/'
+                f'{service}" is listed with {column} {value_a} and {value_b}; give it one value'
+            )
+    workload_keys = pd.Index(workloads["namespace"] + "/" + workloads["workload"])
+    named = table.loc[table["workload"] != ""]
+    keys = named["namespace"] + "/" + named["workload"]
+    unknown = ~keys.isin(workload_keys).to_numpy()
+    if unknown.any():
+        first = named.iloc[int(np.flatnonzero(unknown)[0])]
+        key = f"{first['namespace']}/{first['workload']}"
+        raise InventoryError(
+            f'{label} row {first[ROW]} column workload: workload "{key}" is not in '
+            f"{inventory_label}{suggest(key, workload_keys)}; add the workload there or fix "
+            "the name"
+        )
+    services = table.drop_duplicates(["namespace", "service"])[
+        ["namespace", "service", "ports", "type"]
+    ].reset_index(drop=True)
+    explicit = _cell_pairs(workloads, cells)
+    service_keys = pd.Index(services["namespace"] + "/" + services["service"])
+    cell_keys = explicit["namespace"] + "/" + explicit["service"]
+    unknown = ~cell_keys.isin(service_keys).to_numpy()
+    if unknown.any():
+        first = explicit.iloc[int(np.flatnonzero(unknown)[0])]
+        key = f"{first['namespace']}/{first['service']}"
+        raise InventoryError(
+            f'{inventory_label} row {first[ROW]} column services: Service "{key}" is not in '
+            f"{label}{suggest(key, service_keys)}; add it there or fix the name"
+        )
+    backing = pd.concat(
+        [
+            named[["namespace", "service", "workload"]],
+            explicit[["namespace", "service", "workload"]],
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    return services, backing.reset_index(drop=True)

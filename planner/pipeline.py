@@ -1,0 +1,485 @@
+"""From checked inputs to a Plan: rates, configuration, proxies, gateways, control plane, totals."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ProfileError
+from models.knobs import Knobs
+from models.plan import (
+    SCHEMA_VERSION,
+    AppTotals,
+    Assumption,
+    ControlPlanePlan,
+    Finding,
+    Formula,
+    GatewayPlan,
+    Plan,
+    ProfileInfo,
+    ProxyPlan,
+    ResourceTotals,
+    Role,
+    ToolInfo,
+    Totals,
+    WorkloadPlan,
+)
+from models.profile import Coefficient, MeshProfile, VersionFigures
+from planner.control_plane import MeshCounts, size_control_plane
+from planner.inventory import Inventory
+from planner.profiles import figures_for, version_key
+from planner.sizing import ProxySizing, size_proxies
+from planner.traffic import Traffic, workload_rates
+from planner.version import __version__
+from planner.visibility import proxy_config, service_config
+
+GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value)
+_EXAMPLES = 5
+"""How many workloads a finding names before it says "and N more"."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The profile, its figures for the chosen version, and the knobs with defaults filled in."""
+
+    profile: MeshProfile
+    figures: VersionFigures
+    knobs: Knobs
+    sizing: ProxySizing
+
+
+def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
+    """Pick the version figures and fill in the knobs the profile gives defaults for."""
+    if profile.mesh != knobs.mesh.value:
+        raise ProfileError(
+            f"profile {profile.name} is for mesh {profile.mesh}, not {knobs.mesh.value}; pass a "
+            "profile for that mesh or change --mesh"
+        )
+    version = knobs.mesh_version or profile.default_mesh_version
+    figures = figures_for(profile, version)
+    filled = knobs.model_copy(
+        update={
+            "mesh_version": version,
+            "min_gateway_replicas": knobs.min_gateway_replicas
+            or int(profile.gateway.min_replicas.value),
+        }
+    )
+    sizing = ProxySizing(profile.proxy, figures, profile.rounding, knobs.headroom_ratio)
+    return Resolved(profile, figures, filled, sizing)
+
+
+def build_plan(
+    inventory: Inventory, traffic: Traffic | None, profile: MeshProfile, knobs: Knobs
+) -> Plan:
+    """Size every proxy, the gateways and the control plane of the mesh in `inventory`."""
+    resolved = resolve(profile, knobs)
+    knobs = resolved.knobs
+    findings: list[Finding] = [*inventory.findings]
+    if traffic is not None:
+        findings.extend(traffic.findings)
+    rates = workload_rates(inventory, traffic.edges if traffic is not None else None)
+    # rates come back in the inventory's row order; the raw rps columns are replaced by them
+    workloads = inventory.workloads.drop(columns=["rps", "outbound_rps"]).assign(
+        **{c: rates[c].to_numpy() for c in rates.columns if c not in ("namespace", "workload")}
+    )
+    services = service_config(inventory)
+    fixed = int(profile.proxy.fixed_clusters.value)
+    configured = proxy_config(workloads, services, inventory.backing, fixed)
+    sidecars = _size_sidecars(configured, resolved)
+    gateways = _size_gateways(configured, resolved)
+    counts = MeshCounts(
+        services=len(services),
+        pods=int(workloads["replicas"].sum()),
+        endpoints=int((services["ports"] * np.maximum(services["pods"], 1)).sum()),
+        connected_proxies=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
+        proxy_visible_endpoints=int(
+            (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
+            + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+        ),
+    )
+    control_plane, cp_findings = size_control_plane(
+        counts,
+        profile.control_plane,
+        profile.rounding,
+        knobs.headroom_ratio,
+        knobs.min_control_plane_replicas,
+    )
+    findings.extend(cp_findings)
+    findings.extend(_rate_findings(workloads, traffic is not None))
+    findings.extend(_proxy_findings(sidecars, resolved))
+    findings.extend(_version_findings(resolved))
+    workload_plans = _workload_plans(workloads, sidecars, inventory.backing)
+    gateway_plans = _gateway_plans(gateways)
+    files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
+    return Plan(
+        schema_version=SCHEMA_VERSION,
+        tool=ToolInfo(name="mesh-planner", version=__version__),
+        profile=ProfileInfo(
+            name=profile.name,
+            title=profile.title,
+            profile_version=profile.profile_version,
+            mesh=profile.mesh,
+            mesh_version=str(knobs.mesh_version),
+            figures=resolved.figures.label,
+        ),
+        knobs=knobs,
+        inputs=tuple(files),
+        formulas=_formulas(resolved),
+        assumptions=_assumptions(resolved),
+        workloads=workload_plans,
+        gateways=gateway_plans,
+        control_plane=control_plane,
+        totals=_totals(sidecars, gateways, control_plane),
+        findings=tuple(findings),
+    )
+
+
+def _proxy_inputs(frame: pd.DataFrame, rps_per_pod: pd.Series) -> pd.DataFrame:
+    return frame.assign(
+        rps_per_pod=rps_per_pod.to_numpy(dtype=np.float64),
+        observed_cpu_millicores=frame["proxy_cpu_millicores"],
+        observed_memory_mib=frame["proxy_memory_mib"],
+    )
+
+
+def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """Sidecars of injected, running, non-gateway workloads (one row per workload)."""
+    meshed = configured.loc[
+        configured["mesh_injected"]
+        & (configured["replicas"] > 0)
+        & ~configured["role"].isin(GATEWAY_ROLES)
+    ]
+    per_pod = (meshed["inbound_rps"] + meshed["outbound_rps"]) / meshed["replicas"]
+    return size_proxies(_proxy_inputs(meshed, per_pod), resolved.sizing)
+
+
+def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """Gateways: replicas from the CPU they need, then each replica sized as a proxy.
+
+    A request through a gateway passes its proxy once (in from the client, out to the Service),
+    so a gateway's throughput is the larger of its inbound and outbound rates.
+    """
+    gateways = configured.loc[configured["role"].isin(GATEWAY_ROLES)].copy()
+    gateway = resolved.profile.gateway
+    per_1000 = resolved.figures.cpu_per_1000_rps_millicores.value
+    throughput = np.maximum(gateways["inbound_rps"], gateways["outbound_rps"])
+    observed_total = (gateways["proxy_cpu_millicores"] * gateways["replicas"]).fillna(0.0)
+    needed = np.maximum(throughput / 1000.0 * per_1000, observed_total) * (
+        1.0 + resolved.knobs.headroom_ratio
+    )
+    target = gateway.target_cpu_per_replica_millicores.value
+    minimum = int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value)
+    replicas = np.maximum(minimum, np.ceil(np.round(needed / target, 9))).astype(np.int64)
+    current = gateways["replicas"].to_numpy()
+    gateways["current_replicas"] = current
+    gateways["replicas"] = replicas
+    gateways["throughput_rps"] = throughput
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed_cpu = np.where(
+            current > 0, gateways["proxy_cpu_millicores"] * current / replicas, np.nan
+        )
+    frame = _proxy_inputs(gateways, throughput / replicas).assign(
+        observed_cpu_millicores=observed_cpu
+    )
+    sized = size_proxies(frame, resolved.sizing)
+    sized["replicas_rule"] = [
+        f"max(minimum {minimum}, CPU {n:,.0f}m / {target:,.0f}m per replica) = {r}"
+        for n, r in zip(needed, replicas, strict=True)
+    ]
+    return sized
+
+
+def _none_if_nan(values: pd.Series) -> pd.Series:
+    """Rounded floats, with None (JSON null) where a figure is unknown."""
+    cells = [None if math.isnan(v) else round(float(v), 3) for v in values.to_numpy(dtype=float)]
+    return pd.Series(cells, index=values.index, dtype=object)
+
+
+_PROXY_FIELDS = (
+    "estimated_cpu_millicores",
+    "estimated_memory_mib",
+    "cpu_request_millicores",
+    "cpu_limit_millicores",
+    "memory_request_mib",
+    "memory_limit_mib",
+    "cpu_basis",
+    "memory_basis",
+    "rps_per_pod",
+    "visible_services",
+    "visible_clusters",
+    "visible_endpoints",
+    "visible_listeners",
+)
+
+
+def _proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
+    """One ProxyPlan per row of a sized frame (the renderer boundary for proxies)."""
+    frame = sized[list(_PROXY_FIELDS)].copy()
+    for column in ("estimated_cpu_millicores", "estimated_memory_mib", "rps_per_pod"):
+        frame[column] = frame[column].round(3)
+    frame["observed_cpu_millicores"] = _none_if_nan(sized["observed_cpu_millicores"])
+    frame["observed_memory_mib"] = _none_if_nan(sized["observed_memory_mib"])
+    return [ProxyPlan.model_validate(record) for record in frame.to_dict("records")]
+
+
+def _workload_plans(
+    workloads: pd.DataFrame, sidecars: pd.DataFrame, backing: pd.DataFrame
+) -> tuple[WorkloadPlan, ...]:
+    keys = zip(sidecars["namespace"], sidecars["workload"], strict=True)
+    proxies = dict(zip(keys, _proxy_plans(sidecars), strict=True))
+    services = backing.groupby(["namespace", "workload"])["service"].agg(tuple).to_dict()
+    frame = workloads[
+        ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]
+    ].copy()
+    frame["inbound_rps"] = workloads["inbound_rps"].round(3)
+    frame["outbound_rps"] = workloads["outbound_rps"].round(3)
+    frame["app_cpu_millicores"] = _none_if_nan(workloads["app_cpu_millicores"])
+    frame["app_memory_mib"] = _none_if_nan(workloads["app_memory_mib"])
+    plans = []
+    for record in frame.to_dict("records"):
+        key = (record["namespace"], record["workload"])
+        proxy = proxies.get(key)
+        record["services"] = services.get(key, ())
+        record["proxy"] = proxy
+        record["not_sized_reason"] = (
+            None
+            if proxy is not None
+            else _not_sized(str(record["role"]), bool(record["mesh_injected"]))
+        )
+        plans.append(WorkloadPlan.model_validate(record))
+    return tuple(plans)
+
+
+def _not_sized(role: str, injected: bool) -> str:
+    if role in GATEWAY_ROLES:
+        return "sized as a gateway: see gateways"
+    if not injected:
+        return "mesh_injected is false: the pods run no sidecar"
+    return "scaled to 0 replicas: no proxy runs"
+
+
+def _gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
+    frame = gateways[
+        ["namespace", "workload", "role", "current_replicas", "replicas", "replicas_rule"]
+    ].copy()
+    frame["throughput_rps"] = gateways["throughput_rps"].round(3)
+    frame["per_replica"] = _proxy_plans(gateways)
+    return tuple(GatewayPlan.model_validate(r) for r in frame.to_dict("records"))
+
+
+def _resource_totals(frame: pd.DataFrame, pods: pd.Series) -> ResourceTotals:
+    def total(column: str, per: float) -> float:
+        return round(float((frame[column] * pods).sum()) / per, 3)
+
+    return ResourceTotals(
+        pods=int(pods.sum()),
+        estimated_cpu_cores=total("estimated_cpu_millicores", 1000.0),
+        estimated_memory_gib=total("estimated_memory_mib", 1024.0),
+        cpu_request_cores=total("cpu_request_millicores", 1000.0),
+        memory_request_gib=total("memory_request_mib", 1024.0),
+        cpu_limit_cores=total("cpu_limit_millicores", 1000.0),
+        memory_limit_gib=total("memory_limit_mib", 1024.0),
+    )
+
+
+def _totals(
+    sidecars: pd.DataFrame, gateways: pd.DataFrame, control_plane: ControlPlanePlan
+) -> Totals:
+    side = _resource_totals(sidecars, sidecars["replicas"])
+    gate = _resource_totals(gateways, gateways["replicas"])
+    cp_frame = pd.DataFrame([control_plane.per_replica.model_dump()])
+    cp = _resource_totals(cp_frame, pd.Series([control_plane.replicas]))
+    parts = (side, gate, cp)
+    mesh = ResourceTotals(
+        pods=sum(p.pods for p in parts),
+        estimated_cpu_cores=round(sum(p.estimated_cpu_cores for p in parts), 3),
+        estimated_memory_gib=round(sum(p.estimated_memory_gib for p in parts), 3),
+        cpu_request_cores=round(sum(p.cpu_request_cores for p in parts), 3),
+        memory_request_gib=round(sum(p.memory_request_gib for p in parts), 3),
+        cpu_limit_cores=round(sum(p.cpu_limit_cores for p in parts), 3),
+        memory_limit_gib=round(sum(p.memory_limit_gib for p in parts), 3),
+    )
+    known = sidecars.loc[
+        sidecars["app_cpu_millicores"].notna() & sidecars["app_memory_mib"].notna()
+    ]
+    app_cpu = float((known["app_cpu_millicores"] * known["replicas"]).sum()) / 1000.0
+    app_memory = float((known["app_memory_mib"] * known["replicas"]).sum()) / 1024.0
+    known_side = _resource_totals(known, known["replicas"])
+    complete = len(known) == len(sidecars) and len(sidecars) > 0
+    return Totals(
+        sidecars=side,
+        gateways=gate,
+        control_plane=cp,
+        mesh=mesh,
+        app=AppTotals(
+            workloads_with_requests=len(known),
+            workloads_injected=len(sidecars),
+            cpu_request_cores=round(app_cpu, 3),
+            memory_request_gib=round(app_memory, 3),
+        ),
+        sidecar_share_of_app_cpu_ratio=_ratio(known_side.cpu_request_cores, app_cpu),
+        sidecar_share_of_app_memory_ratio=_ratio(known_side.memory_request_gib, app_memory),
+        mesh_share_of_app_cpu_ratio=_ratio(mesh.cpu_request_cores, app_cpu) if complete else None,
+        mesh_share_of_app_memory_ratio=(
+            _ratio(mesh.memory_request_gib, app_memory) if complete else None
+        ),
+    )
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _name_list(frame: pd.DataFrame) -> str:
+    names = (frame["namespace"] + "/" + frame["workload"]).tolist()
+    shown = ", ".join(names[:_EXAMPLES])
+    return shown + (f" and {len(names) - _EXAMPLES} more" if len(names) > _EXAMPLES else "")
+
+
+def _rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
+    findings = []
+    meshed = workloads.loc[workloads["mesh_injected"] & (workloads["replicas"] > 0)]
+    silent = meshed.loc[meshed["rps_basis"] == "none"]
+    if len(silent):
+        where = "no traffic rows and no rps column" if has_traffic else "no rps column value"
+        findings.append(
+            Finding(
+                code="no-request-rate",
+                subject=_count(len(silent), "workload"),
+                message=f"{where}: their proxies are sized for idle traffic ({_name_list(silent)})",
+            )
+        )
+    both = workloads.loc[
+        workloads["traffic_inbound_rps"].notna() & workloads["column_inbound_rps"].notna()
+    ]
+    ratio = (both["traffic_inbound_rps"] + 1.0) / (both["column_inbound_rps"] + 1.0)
+    apart = both.loc[(ratio > 2.0) | (ratio < 0.5)]
+    if len(apart):
+        findings.append(
+            Finding(
+                code="rps-disagree",
+                subject=_count(len(apart), "workload"),
+                message="the traffic table and the inventory's rps column differ by more than 2x; "
+                f"the traffic table is used ({_name_list(apart)})",
+            )
+        )
+    return findings
+
+
+def _proxy_findings(sidecars: pd.DataFrame, resolved: Resolved) -> list[Finding]:
+    findings = []
+    capacity = resolved.profile.proxy.concurrency.value * 1000.0
+    busy = sidecars.loc[sidecars["estimated_cpu_millicores"] > capacity]
+    if len(busy):
+        findings.append(
+            Finding(
+                code="proxy-cpu-above-workers",
+                subject=_count(len(busy), "workload"),
+                message=f"proxies need more CPU than their {capacity / 1000:g} worker threads "
+                "can give; add replicas or raise the proxy concurrency "
+                f"({_name_list(busy)})",
+            )
+        )
+    for resource, observed, model in (
+        ("CPU", "observed_cpu_millicores", "estimated_cpu_millicores"),
+        ("memory", "observed_memory_mib", "estimated_memory_mib"),
+    ):
+        far = sidecars.loc[sidecars[observed] > 2.0 * sidecars[model]]
+        if len(far):
+            findings.append(
+                Finding(
+                    code="observed-above-model",
+                    subject=_count(len(far), "workload"),
+                    message=f"observed proxy {resource} is more than twice the model's estimate; "
+                    "the observed figure is used, but something the model does not see "
+                    "(access logs, Wasm filters, large payloads) may be at work "
+                    f"({_name_list(far)})",
+                )
+            )
+    return findings
+
+
+def _version_findings(resolved: Resolved) -> list[Finding]:
+    figures = resolved.figures
+    version = str(resolved.knobs.mesh_version)
+    findings = []
+    if figures.last is None and version_key(version) > version_key(figures.first):
+        findings.append(
+            Finding(
+                code="figures-from-older-version",
+                subject=f"version {version}",
+                message=f"no per-proxy figures were published after {figures.first}; "
+                f"the {figures.first} figures are used ({figures.label})",
+            )
+        )
+    if figures.note:
+        findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
+    return findings
+
+
+def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
+    proxy = resolved.profile.proxy
+    figures = resolved.figures
+    workers = proxy.concurrency.value
+    per_cluster = proxy.memory_per_cluster_bytes.value + workers * (
+        proxy.memory_per_worker_per_cluster_bytes.value
+    )
+    per_listener = proxy.memory_per_listener_bytes.value + workers * (
+        proxy.memory_per_worker_per_listener_bytes.value
+    )
+    headroom = resolved.knobs.headroom_ratio
+    target = resolved.profile.gateway.target_cpu_per_replica_millicores.value
+    return (
+        Formula(
+            name="sidecar CPU (millicores)",
+            expression=f"{proxy.idle_cpu_millicores.value:g} + rps through the proxy per pod / "
+            f"1000 x {figures.cpu_per_1000_rps_millicores.value:g}",
+        ),
+        Formula(
+            name="sidecar memory (MiB)",
+            expression=f"{figures.base_memory_mib.value:g} + (clusters x {per_cluster:,.0f} B + "
+            f"endpoints x {proxy.memory_per_endpoint_bytes.value:,.0f} B + listeners x "
+            f"{per_listener:,.0f} B) / 2^20",
+        ),
+        Formula(
+            name="request",
+            expression=f"max(estimate, observed) x {1 + headroom:g} (headroom {headroom:g}), "
+            f"at least {proxy.cpu_request_floor_millicores.value:g}m CPU and "
+            f"{proxy.memory_request_floor_mib.value:g}Mi memory, rounded up to "
+            f"{resolved.profile.rounding.cpu_step_millicores}m and "
+            f"{resolved.profile.rounding.memory_step_mib}Mi",
+        ),
+        Formula(
+            name="limits",
+            expression=f"CPU: max(request, {proxy.cpu_limit_floor_millicores.value:g}m); "
+            f"memory: request x {proxy.memory_limit_ratio.value:g}",
+        ),
+        Formula(
+            name="gateway replicas",
+            expression="max(minimum, max(throughput / 1000 x CPU per 1000 rps, observed) x "
+            f"{1 + headroom:g} / {target:g}m per replica)",
+        ),
+    )
+
+
+def _assumptions(resolved: Resolved) -> tuple[Assumption, ...]:
+    profile = resolved.profile
+    groups: list[tuple[str, object]] = [
+        ("version", resolved.figures),
+        ("proxy", profile.proxy),
+        ("gateway", profile.gateway),
+        ("control_plane", profile.control_plane),
+    ]
+    out = []
+    for prefix, group in groups:
+        for name, value in group:  # type: ignore[attr-defined]
+            if isinstance(value, Coefficient):
+                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
+    return tuple(out)

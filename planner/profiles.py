@@ -1,0 +1,91 @@
+"""Loading mesh profiles (built-in or the user's YAML) and picking the figures for a version."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from models.errors import ProfileError
+from models.knobs import MeshKind
+from models.profile import MeshProfile, VersionFigures
+from planner.meshes import MESHES
+
+_BUILTIN_PACKAGE = "planner.builtin_profiles"
+
+
+def builtin_profile_names() -> tuple[str, ...]:
+    """Names of the profiles shipped inside the package."""
+    folder = resources.files(_BUILTIN_PACKAGE)
+    return tuple(
+        sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    )
+
+
+def load_builtin_profile(mesh: MeshKind) -> MeshProfile:
+    """The built-in profile of a mesh flavour."""
+    name = MESHES[mesh].builtin_profile
+    text = resources.files(_BUILTIN_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")
+    return parse_profile(text, f"built-in profile {name}")
+
+
+def load_profile_file(path: Path) -> MeshProfile:
+    """A user's profile file.
+
+    Raises ProfileError naming the file and the first field that is wrong.
+    """
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: profile file not found; check the --profile path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read the profile ({exc}); save it as UTF-8") from None
+    return parse_profile(text, str(path))
+
+
+def parse_profile(text: str, where: str) -> MeshProfile:
+    """Validate profile YAML text; `where` names it in errors."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"{where}{line}: not valid YAML; fix the syntax there") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where}: a profile is a YAML mapping; start from the built-in one")
+    try:
+        return MeshProfile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ProfileError(
+            f"{where}: field {field}: {first['msg']}; see docs/model.md for the profile format"
+        ) from None
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """(major, minor) of a version such as 1.22 or 1.22.3."""
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def figures_for(profile: MeshProfile, version: str) -> VersionFigures:
+    """The version figures whose range holds `version`.
+
+    Raises ProfileError for a version older than the first range.
+    """
+    key = version_key(version)
+    for figures in reversed(profile.versions):
+        if version_key(figures.first) <= key:
+            if figures.last is not None and key > version_key(figures.last):
+                break
+            return figures
+    ranges = ", ".join(
+        f"{f.first}-{f.last}" if f.last else f"{f.first} and later" for f in profile.versions
+    )
+    raise ProfileError(
+        f"--mesh-version {version}: profile {profile.name} has published figures for {ranges}; "
+        "pick a version in those ranges"
+    )

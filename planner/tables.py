@@ -1,0 +1,416 @@
+"""Reading input tables (CSV or Excel) into string frames, and parsing their columns.
+
+A table is read with every cell as text, headers normalised (case, spaces, hyphens) and each row
+numbered as a spreadsheet shows it (the header is row 1). Parsers turn text columns into typed
+arrays and raise an error that names the file, row, column and value of the first bad cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from models.errors import InputError
+
+ROW = "_row"
+"""Column holding the spreadsheet row number of each record."""
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+
+_TRUE = frozenset({"true", "yes", "y", "1", "enabled", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "disabled", "off"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column a table may have."""
+
+    name: str
+    required: bool
+    meaning: str
+    unit: str = ""
+    default: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns of one kind of table, and the Excel sheet it lives in."""
+
+    role: str
+    sheet: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read: text cells, normalised headers, row numbers in `_row`."""
+
+    label: str
+    rows: pd.DataFrame
+    sha256: str
+    ignored_columns: tuple[str, ...]
+
+
+def normalise_header(header: str) -> str:
+    """`Proxy Memory-MiB ` -> `proxy_memory_mib`."""
+    return "_".join(header.strip().lower().replace("-", " ").split())
+
+
+def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, TableSpec]:
+    """Read a CSV or Excel file whose columns match one of `specs`.
+
+    The first spec whose distinguishing column is present wins (see `pick`); for Excel the sheet
+    named like the spec is read. Raises InputError for anything a user has to fix.
+    """
+    label = str(path)
+    data = _read_bytes(path, label)
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        frame, spec = _read_excel(data, label, specs)
+    elif suffix in CSV_SUFFIXES or suffix == "":
+        frame = _read_csv(data, label)
+        spec = _pick(frame.columns, specs)
+    else:
+        raise InputError(
+            f"{label}: unsupported file type {path.suffix!r}; give a .csv file or an Excel "
+            f".xlsx workbook"
+        )
+    rows, ignored = _conform(frame, spec, label)
+    return RawTable(label, rows, digest, ignored), spec
+
+
+def _read_bytes(path: Path, label: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{label}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{label}: is a folder; give the path of a file") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read the file ({exc.strerror})") from None
+    if not data.strip():
+        raise InputError(
+            f"{label}: the file is empty; it needs a header row and one row per record"
+        )
+    return data
+
+
+def _read_csv(data: bytes, label: str) -> pd.DataFrame:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{label} row {line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save it as CSV UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise InputError(f"{label}: the file holds NUL bytes; it is not a text CSV file")
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line and (";" in first_line or "\t" in first_line):
+        sep = "semicolons" if ";" in first_line else "tabs"
+        raise InputError(
+            f"{label} row 1: the columns are separated by {sep}; save the file as "
+            "comma-separated CSV"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{label}: the file is empty; it needs a header row and one row per record"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{label}: not a valid CSV file ({_parser_detail(exc)})") from None
+    except csv.Error as exc:
+        raise InputError(f"{label}: not a valid CSV file ({exc})") from None
+    return frame
+
+
+def _parser_detail(exc: Exception) -> str:
+    message = str(exc).strip()
+    # pandas: "Error tokenizing data. C error: Expected 3 fields in line 5, saw 4"
+    marker = "Expected "
+    if marker in message:
+        detail = message[message.index(marker) :]
+        parts = detail.split()
+        try:
+            expected, line, saw = int(parts[1]), int(parts[5].rstrip(",")), int(parts[7])
+        except (IndexError, ValueError):
+            return detail
+        return (
+            f"row {line} has {saw} cells where the header has {expected}; "
+            "quote cells that hold commas"
+        )
+    return message
+
+
+def _read_excel(
+    data: bytes, label: str, specs: Sequence[TableSpec]
+) -> tuple[pd.DataFrame, TableSpec]:
+    import openpyxl  # imported here: only Excel inputs pay for it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InputError(
+            f"{label}: not a readable Excel workbook (.xlsx); re-save it from Excel"
+        ) from None
+    try:
+        sheets = list(book.sheetnames)
+        spec = next((s for s in specs if s.sheet in sheets), None)
+        if spec is None:
+            wanted = " or ".join(f'"{s.sheet}"' for s in specs)
+            found = ", ".join(f'"{s}"' for s in sheets)
+            raise InputError(
+                f"{label}: no sheet named {wanted} (found {found}); rename the sheet that holds "
+                "the table"
+            )
+        values = list(book[spec.sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not values or all(_blank(v) for v in values[0]):
+        raise InputError(
+            f"{label} sheet {spec.sheet}: the sheet is empty; row 1 must hold the column names"
+        )
+    header = ["" if _blank(v) else str(v) for v in values[0]]
+    body = [[_cell_text(v) for v in row] + [""] * (len(header) - len(row)) for row in values[1:]]
+    if any(len(row) > len(header) for row in body):
+        body = [row[: len(header)] for row in body]
+    frame = pd.DataFrame(body, columns=header, dtype=object).astype(str)
+    return frame, spec
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _pick(headers: Iterable[object], specs: Sequence[TableSpec]) -> TableSpec:
+    """The spec whose first distinguishing column is present; the last spec otherwise."""
+    present = {normalise_header(str(h)) for h in headers}
+    for spec in specs[:-1]:
+        marker = _marker(spec, specs)
+        if marker in present:
+            return spec
+    return specs[-1]
+
+
+def _marker(spec: TableSpec, specs: Sequence[TableSpec]) -> str:
+    others = {n for s in specs if s is not spec for n in s.names}
+    return next(c.name for c in spec.columns if c.required and c.name not in others)
+
+
+def _conform(
+    frame: pd.DataFrame, spec: TableSpec, label: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Rename headers to the spec's names, check required ones, strip cells, number rows.
+
+    A column named like a known one but for a letter or two is an error (it is a typo); other
+    unknown columns are ignored and reported. An alias beside its canonical column is ignored.
+    """
+    where = f"{label} sheet {spec.sheet}" if label.lower().endswith(EXCEL_SUFFIXES) else label
+    known = {c.name for c in spec.columns}
+    alias_of = {a: c.name for c in spec.columns for a in c.aliases}
+    headers = [normalise_header(str(h)) for h in frame.columns]
+    direct = {h for h in headers if h in known}
+    chosen: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, (original, header) in enumerate(zip(frame.columns, headers, strict=True)):
+        if header == "" or header.startswith("unnamed:"):
+            if frame.iloc[:, position].astype(str).str.strip().ne("").any():
+                raise InputError(
+                    f"{where} row 1: a column has values but no name; name it or delete it"
+                )
+            continue
+        name = header if header in known else alias_of.get(header)
+        if name is None:
+            close = difflib.get_close_matches(header, sorted(known), n=1, cutoff=0.85)
+            if close:
+                raise InputError(
+                    f'{where} row 1: unknown column "{original}"; did you mean "{close[0]}"?'
+                )
+            ignored.append(str(original))
+            continue
+        if header != name and name in direct:
+            ignored.append(str(original))
+            continue
+        if name in chosen:
+            raise InputError(
+                f'{where} row 1: two columns give "{name}" ("{frame.columns[chosen[name]]}" and '
+                f'"{original}"); keep one of them'
+            )
+        chosen[name] = position
+    missing = [c.name for c in spec.columns if c.required and c.name not in chosen]
+    if missing:
+        names = ", ".join(f'"{m}"' for m in missing)
+        close = difflib.get_close_matches(missing[0], [i.lower() for i in ignored], n=1, cutoff=0.6)
+        hint = f' (found "{close[0]}": did you mean "{missing[0]}"?)' if close else ""
+        needed = ", ".join(c.name for c in spec.columns if c.required)
+        raise InputError(
+            f"{where} row 1: required column {names} is missing{hint}; a {spec.role} table "
+            f"needs {needed}"
+        )
+    rows = pd.DataFrame(
+        {
+            name: frame.iloc[:, position].fillna("").astype(str).str.strip()
+            for name, position in chosen.items()
+        }
+    )
+    rows[ROW] = np.arange(2, len(rows) + 2, dtype=np.int64)
+    blank = rows[list(chosen)].eq("").all(axis=1)
+    rows = rows.loc[~blank].reset_index(drop=True)
+    if rows.empty:
+        raise InputError(f"{where}: the table has a header but no rows; add one row per record")
+    for column in spec.columns:
+        if column.name not in rows.columns:
+            rows[column.name] = ""
+    return rows, tuple(ignored)
+
+
+def location(label: str, row: int, column: str) -> str:
+    return f"{label} row {row} column {column}"
+
+
+def _first_bad(rows: pd.DataFrame, bad: npt.NDArray[np.bool_], column: str) -> tuple[int, str]:
+    index = int(np.flatnonzero(bad)[0])
+    return int(rows[ROW].iat[index]), str(rows[column].iat[index])
+
+
+def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) -> pd.Series:
+    """A name column (namespace, workload, service): text, no control characters.
+
+    Names are kept as written, whatever characters they hold: reports escape them.
+    """
+    values = rows[column]
+    if required:
+        empty = values.eq("").to_numpy()
+        if empty.any():
+            row, _ = _first_bad(rows, empty, column)
+            raise InputError(f"{location(label, row, column)}: the cell is empty; give a name")
+    control = values.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()
+    if control.any():
+        row, _ = _first_bad(rows, control, column)
+        raise InputError(
+            f"{location(label, row, column)}: the name holds a control character (a line break "
+            "or tab); remove it"
+        )
+    return values
+
+
+def parse_numbers(
+    rows: pd.DataFrame, column: str, label: str, *, unit: str, whole: bool = False
+) -> npt.NDArray[np.float64]:
+    """A non-negative number column; empty cells become NaN.
+
+    Raises InputError for text, negative, infinite or (with whole=True) fractional values.
+    """
+    text = rows[column]
+    numbers = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    empty = text.eq("").to_numpy()
+    bad = np.isnan(numbers) & ~empty
+    if bad.any():
+        row, value = _first_bad(rows, bad, column)
+        kind = "a whole number" if whole else "a number"
+        example = "3" if whole else "12.5"
+        raise InputError(
+            f'{location(label, row, column)}: "{value}" is not {kind}; write {kind} of {unit} '
+            f"such as {example}"
+        )
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(numbers) & ~np.isnan(numbers)
+        if bad.any():
+            row, value = _first_bad(rows, bad, column)
+            raise InputError(f'{location(label, row, column)}: "{value}" is not a finite number')
+        bad = numbers < 0
+    if bad.any():
+        row, value = _first_bad(rows, bad, column)
+        raise InputError(
+            f"{location(label, row, column)}: {value} is negative; {column} is a count of {unit} "
+            "and cannot be below 0"
+        )
+    if whole:
+        bad = ~np.isnan(numbers) & (np.floor(numbers) != numbers)
+        if bad.any():
+            row, value = _first_bad(rows, bad, column)
+            raise InputError(
+                f'{location(label, row, column)}: "{value}" is not a whole number; write a whole '
+                f"number of {unit} such as 3"
+            )
+    return numbers
+
+
+def parse_bools(
+    rows: pd.DataFrame, column: str, label: str, *, default: bool
+) -> npt.NDArray[np.bool_]:
+    """A yes/no column (true/false, yes/no, 1/0, enabled/disabled); empty takes `default`."""
+    text = rows[column].str.lower()
+    truthy = text.isin(_TRUE).to_numpy()
+    falsy = text.isin(_FALSE).to_numpy()
+    empty = text.eq("").to_numpy()
+    bad = ~(truthy | falsy | empty)
+    if bad.any():
+        row, value = _first_bad(rows, bad, column)
+        raise InputError(
+            f'{location(label, row, column)}: "{value}" is not true or false; write true or false'
+        )
+    return np.where(empty, default, truthy)
+
+
+def parse_choices(
+    rows: pd.DataFrame, column: str, label: str, choices: Sequence[str], *, default: str
+) -> pd.Series:
+    """A column with a closed set of values, matched case-insensitively; empty takes `default`."""
+    canonical = {c.lower(): c for c in choices}
+    text = rows[column]
+    lowered = text.str.lower()
+    bad = ~(lowered.isin(list(canonical)) | text.eq("")).to_numpy()
+    if bad.any():
+        row, value = _first_bad(rows, bad, column)
+        close = difflib.get_close_matches(value.lower(), list(canonical), n=1, cutoff=0.6)
+        hint = f' (did you mean "{canonical[close[0]]}"?)' if close else ""
+        raise InputError(
+            f'{location(label, row, column)}: "{value}" is not one of {", ".join(choices)}{hint}'
+        )
+    return lowered.map(canonical).fillna(default).astype(str)
+
+
+def suggest(name: str, candidates: pd.Index | Sequence[str]) -> str:
+    """` (did you mean "x"?)` for the closest candidate, or ``."""
+    pool = list(candidates)
+    if len(pool) > 50_000:
+        prefix = name[:3]
+        pool = [c for c in pool if c.startswith(prefix)][:50_000]
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""

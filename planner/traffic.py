@@ -1,0 +1,271 @@
+"""The traffic table: requests per second between workloads and Services, and the rates per
+workload it implies.
+
+Istio's metric labels (`source_workload_namespace`, `destination_service_name`,
+`destination_service_namespace`) are accepted for the column names, so an export of
+`istio_requests_total` can be given as it is. A `reporter` column (Istio counts each request once
+at the client and once at the server) is resolved by taking, for each edge, the larger of the
+two reporters' sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import TrafficError
+from models.plan import Finding, InputFile
+from planner.frames import keys, require
+from planner.inventory import Inventory
+from planner.tables import (
+    ROW,
+    Column,
+    TableSpec,
+    parse_names,
+    parse_numbers,
+    read_table_file,
+    suggest,
+)
+
+OUTSIDE = "unknown"
+"""Istio's source workload for traffic from outside the mesh."""
+UNREGISTERED_DESTINATIONS = ("PassthroughCluster", "BlackHoleCluster", "unknown")
+"""Istio's destination names for traffic to hosts the mesh does not know."""
+
+TRAFFIC_TABLE = TableSpec(
+    role="traffic",
+    sheet="traffic",
+    columns=(
+        Column(
+            "source_namespace",
+            True,
+            'namespace of the calling workload ("unknown" from outside the mesh)',
+            aliases=("source_workload_namespace",),
+        ),
+        Column("source_workload", True, 'calling workload ("unknown" from outside the mesh)'),
+        Column(
+            "destination_namespace",
+            True,
+            "namespace of the Service called",
+            aliases=("destination_service_namespace",),
+        ),
+        Column(
+            "destination_service",
+            True,
+            "Service called (short name, FQDN, or ServiceEntry host)",
+            aliases=("destination_service_name",),
+        ),
+        Column("rps", True, "requests per second on this edge", "requests/s"),
+        Column("destination_workload", False, "workload that served the requests, if known"),
+        Column(
+            "destination_workload_namespace", False, "namespace of destination_workload (unused)"
+        ),
+        Column("reporter", False, "Istio's reporter label: source or destination"),
+    ),
+)
+
+EDGE_COLUMNS = (
+    "source_namespace",
+    "source_workload",
+    "destination_namespace",
+    "destination_service",
+    "destination_workload",
+    "rps",
+)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Aggregated edges, one row per (source, destination service, destination workload)."""
+
+    edges: pd.DataFrame
+    file: InputFile
+    findings: tuple[Finding, ...]
+
+
+def read_traffic(path: Path, inventory: Inventory) -> Traffic:
+    """Read the traffic table and check every edge against the inventory."""
+    raw, _ = read_table_file(path, (TRAFFIC_TABLE,))
+    rows = raw.rows
+    label = raw.label
+    findings: list[Finding] = []
+    if raw.ignored_columns:
+        names = ", ".join(f'"{c}"' for c in raw.ignored_columns)
+        findings.append(
+            Finding(code="columns-ignored", subject=label, message=f"columns ignored: {names}")
+        )
+    rps = parse_numbers(rows, "rps", label, unit="requests per second")
+    if np.isnan(rps).any():
+        row = int(rows[ROW].iat[int(np.flatnonzero(np.isnan(rps))[0])])
+        raise TrafficError(f"{label} row {row} column rps: the cell is empty; give a rate")
+    edges = pd.DataFrame(
+        {
+            "source_namespace": parse_names(rows, "source_namespace", label, required=True),
+            "source_workload": parse_names(rows, "source_workload", label, required=True),
+            "destination_namespace": parse_names(
+                rows, "destination_namespace", label, required=False
+            ),
+            "destination_service": parse_names(rows, "destination_service", label, required=True),
+            "destination_workload": parse_names(
+                rows, "destination_workload", label, required=False
+            ),
+            "reporter": rows["reporter"].str.lower(),
+            "rps": rps,
+            ROW: rows[ROW].to_numpy(),
+        }
+    )
+    edges = _split_fqdns(edges, label)
+    edges.loc[edges["destination_workload"] == OUTSIDE, "destination_workload"] = ""
+    _check_sources(edges, inventory, label)
+    _check_destinations(edges, inventory, label)
+    aggregated = _aggregate(edges)
+    file = InputFile(role="traffic", name=path.name, sha256=raw.sha256, rows=len(rows))
+    return Traffic(edges=aggregated, file=file, findings=tuple(findings))
+
+
+def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
+    """`reviews.bookinfo.svc.cluster.local` -> service `reviews` in namespace `bookinfo`."""
+    service = edges["destination_service"]
+    fqdn = service.str.contains(r"^[^.]+\.[^.]+\.svc(?:\.|$)", regex=True)
+    out = edges.copy()
+    if fqdn.any():
+        parts = service[fqdn].str.split(".", n=2, expand=True)
+        out.loc[fqdn, "destination_service"] = parts[0]
+        given = out.loc[fqdn, "destination_namespace"]
+        clash = (given != "") & (given != parts[1])
+        if clash.any():
+            first = out.loc[fqdn].loc[clash].iloc[0]
+            raise TrafficError(
+                f"{label} row {first[ROW]} column destination_namespace: "
+                f'"{first["destination_namespace"]}" disagrees with the namespace in '
+                f'"{service[first.name]}"; fix one of them'
+            )
+        out.loc[fqdn, "destination_namespace"] = parts[1]
+    empty = (out["destination_namespace"] == "").to_numpy()
+    unregistered = out["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
+    bad = empty & ~unregistered
+    if bad.any():
+        row = int(out[ROW].iat[int(np.flatnonzero(bad)[0])])
+        raise TrafficError(
+            f"{label} row {row} column destination_namespace: the cell is empty; give the "
+            "Service's namespace"
+        )
+    return out
+
+
+def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
+    outside = (edges["source_workload"] == OUTSIDE).to_numpy()
+    known = pd.Index(keys(inventory.workloads, "namespace", "workload"))
+    source = keys(edges, "source_namespace", "source_workload")
+    bad = ~source.isin(known).to_numpy() & ~outside
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        key = source.iat[index]
+        raise TrafficError(
+            f'{label} row {edges[ROW].iat[index]} column source_workload: workload "{key}" is '
+            f"not in the inventory{suggest(key, known)}; add it to the inventory, fix the name, "
+            f'or write "{OUTSIDE}" for traffic from outside the mesh'
+        )
+
+
+def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
+    unregistered = edges["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
+    known = pd.Index(keys(inventory.services, "namespace", "service"))
+    destination = keys(edges, "destination_namespace", "destination_service")
+    bad = ~destination.isin(known).to_numpy() & ~unregistered
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        key = destination.iat[index]
+        raise TrafficError(
+            f'{label} row {edges[ROW].iat[index]} column destination_service: Service "{key}" '
+            f"is not in the inventory{suggest(key, known)}; add it to the services table (type "
+            "ServiceEntry for an external host) or fix the name"
+        )
+    named = (edges["destination_workload"] != "").to_numpy()
+    if named.any():
+        workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
+        target = keys(edges, "destination_namespace", "destination_workload")
+        bad = named & ~target.isin(workloads).to_numpy()
+        if bad.any():
+            index = int(np.flatnonzero(bad)[0])
+            key = target.iat[index]
+            raise TrafficError(
+                f"{label} row {edges[ROW].iat[index]} column destination_workload: workload "
+                f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or '
+                "leave the cell empty"
+            )
+
+
+def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
+    """Sum rows per edge and reporter, then keep the larger reporter's sum per edge."""
+    edge_keys = list(EDGE_COLUMNS[:-1])
+    per_reporter = edges.groupby([*edge_keys, "reporter"], sort=False, as_index=False)["rps"].sum()
+    merged = per_reporter.groupby(edge_keys, sort=True, as_index=False)["rps"].max()
+    return merged[list(EDGE_COLUMNS)].reset_index(drop=True)
+
+
+def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataFrame:
+    """Inbound and outbound requests per second of every workload.
+
+    Traffic rows win where the traffic table has any for a workload and direction; the inventory's
+    `rps` and `outbound_rps` columns fill the rest. Requests into a Service are split over the
+    workloads behind it in proportion to their replicas, unless a row names the destination
+    workload. Returns one row per workload with inbound_rps, outbound_rps, rps_basis.
+    """
+    workloads = inventory.workloads
+    require(workloads, ("namespace", "workload", "replicas", "rps", "outbound_rps"), "rates")
+    index = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]])
+    traffic_in = pd.Series(np.nan, index=index)
+    traffic_out = pd.Series(np.nan, index=index)
+    if edges is not None and not edges.empty:
+        require(edges, EDGE_COLUMNS, "rates")
+        inside = edges.loc[edges["source_workload"] != OUTSIDE]
+        out = inside.groupby(["source_namespace", "source_workload"])["rps"].sum()
+        out.index.names = ["namespace", "workload"]
+        traffic_out = out.reindex(index)
+        traffic_in = _inbound(edges, inventory).reindex(index)
+    column_in = workloads["rps"].to_numpy()
+    column_out = workloads["outbound_rps"].to_numpy()
+    has_in = ~np.isnan(traffic_in.to_numpy())
+    has_out = ~np.isnan(traffic_out.to_numpy())
+    inbound = np.where(has_in, traffic_in.to_numpy(), np.nan_to_num(column_in))
+    outbound = np.where(has_out, traffic_out.to_numpy(), np.nan_to_num(column_out))
+    from_columns = ~np.isnan(column_in) | ~np.isnan(column_out)
+    basis = np.where(has_in | has_out, "traffic", np.where(from_columns, "inventory", "none"))
+    return pd.DataFrame(
+        {
+            "namespace": workloads["namespace"].to_numpy(),
+            "workload": workloads["workload"].to_numpy(),
+            "inbound_rps": inbound,
+            "outbound_rps": outbound,
+            "rps_basis": basis,
+            "traffic_inbound_rps": traffic_in.to_numpy(),
+            "column_inbound_rps": column_in,
+        }
+    )
+
+
+def _inbound(edges: pd.DataFrame, inventory: Inventory) -> pd.Series:
+    """Requests per second into each workload, from the edges into the Services it backs."""
+    direct = edges.loc[edges["destination_workload"] != ""]
+    direct_in = direct.groupby(["destination_namespace", "destination_workload"])["rps"].sum()
+    direct_in.index.names = ["namespace", "workload"]
+    spread = edges.loc[edges["destination_workload"] == ""]
+    per_service = spread.groupby(["destination_namespace", "destination_service"], as_index=False)[
+        "rps"
+    ].sum()
+    per_service.columns = ["namespace", "service", "rps"]
+    replicas = inventory.workloads[["namespace", "workload", "replicas"]]
+    backing = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
+    total = backing.groupby(["namespace", "service"])["replicas"].transform("sum")
+    count = backing.groupby(["namespace", "service"])["replicas"].transform("size")
+    backing = backing.assign(
+        weight=np.where(total > 0, backing["replicas"] / total.where(total > 0, 1), 1.0 / count)
+    )
+    shares = per_service.merge(backing, on=["namespace", "service"], how="inner")
+    shares["rps"] = shares["rps"] * shares["weight"]
+    spread_in = shares.groupby(["namespace", "workload"])["rps"].sum()
+    return spread_in.add(direct_in, fill_value=0.0)

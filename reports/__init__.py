@@ -1,0 +1,19 @@
+"""Renderers: each turns a Plan into the bytes of one or more output files.
+
+`RENDERERS` maps every `OutputFormat` to a function returning {relative path: bytes}. Renderers
+never compute sizing figures: everything they show comes from the Plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from models.knobs import OutputFormat
+from models.plan import Plan
+from reports.plan_json import render_json
+
+Renderer = Callable[[Plan], dict[str, bytes]]
+
+RENDERERS: dict[OutputFormat, Renderer] = {
+    OutputFormat.JSON: render_json,
+}

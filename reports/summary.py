@@ -1,0 +1,126 @@
+"""The short summary a run prints to stderr: overhead, control plane, gateways, heavy proxies."""
+
+from __future__ import annotations
+
+from models.plan import Plan, WorkloadPlan
+
+
+def _percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  " + "  ".join(parts).rstrip()
+
+    return [line(header), *[line(r) for r in rows]]
+
+
+def heaviest(plan: Plan, top: int) -> list[WorkloadPlan]:
+    """The sized workloads with the largest proxy memory request per pod, then CPU, then name."""
+    sized = [w for w in plan.workloads if w.proxy is not None]
+    sized.sort(
+        key=lambda w: (
+            -w.proxy.memory_request_mib if w.proxy else 0,
+            -w.proxy.cpu_request_millicores if w.proxy else 0,
+            w.namespace,
+            w.workload,
+        )
+    )
+    return sized[:top]
+
+
+def render_summary(plan: Plan, top: int = 10) -> str:
+    """A few lines a reader takes in at a glance; names are shown as they are, in plain text."""
+    totals = plan.totals
+    mesh = totals.mesh
+    cp = plan.control_plane
+    knobs = plan.knobs
+    lines = [
+        f"mesh-planner {plan.tool.version}: {plan.profile.title}, {plan.profile.figures} "
+        f"(version {plan.profile.mesh_version}), headroom {knobs.headroom_ratio:g}",
+        "",
+        f"Mesh overhead (requests): {mesh.cpu_request_cores:,.2f} cores, "
+        f"{mesh.memory_request_gib:,.2f} GiB over {mesh.pods:,} proxy and control-plane pods "
+        f"(expected use {mesh.estimated_cpu_cores:,.2f} cores, {mesh.estimated_memory_gib:,.2f} GiB)",
+    ]
+    app = totals.app
+    if app.workloads_with_requests:
+        lines.append(
+            f"  sidecars vs app requests: CPU {_percent(totals.sidecar_share_of_app_cpu_ratio)}, "
+            f"memory {_percent(totals.sidecar_share_of_app_memory_ratio)} "
+            f"({app.workloads_with_requests} of {app.workloads_injected} meshed workloads "
+            "give app requests)"
+        )
+    if totals.mesh_share_of_app_cpu_ratio is not None:
+        lines.append(
+            f"  whole mesh vs app requests: CPU {_percent(totals.mesh_share_of_app_cpu_ratio)}, "
+            f"memory {_percent(totals.mesh_share_of_app_memory_ratio)}"
+        )
+    rows = [
+        ("sidecars", totals.sidecars),
+        ("gateways", totals.gateways),
+        ("control plane", totals.control_plane),
+    ]
+    lines += _table(
+        ("part", "pods", "CPU req (cores)", "mem req (GiB)", "CPU used", "mem used"),
+        [
+            (
+                name,
+                f"{t.pods:,}",
+                f"{t.cpu_request_cores:,.2f}",
+                f"{t.memory_request_gib:,.2f}",
+                f"{t.estimated_cpu_cores:,.2f}",
+                f"{t.estimated_memory_gib:,.2f}",
+            )
+            for name, t in rows
+        ],
+        right={1, 2, 3, 4, 5},
+    )
+    per = cp.per_replica
+    lines += [
+        "",
+        f"Control plane ({cp.component}): {cp.replicas} replicas x {per.cpu_request_millicores}m "
+        f"CPU / {per.memory_request_mib}Mi memory (limits {per.cpu_limit_millicores}m / "
+        f"{per.memory_limit_mib}Mi)",
+        f"  model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica against the "
+        f"guideline's {cp.guideline_memory_mib:,.0f} MiB; {cp.connected_proxies:,} proxies, "
+        f"{cp.services:,} services, {cp.endpoints:,} endpoints",
+    ]
+    for gateway in plan.gateways:
+        g = gateway.per_replica
+        lines.append(
+            f"Gateway {gateway.namespace}/{gateway.workload}: {gateway.replicas} replicas "
+            f"(now {gateway.current_replicas}) x {g.cpu_request_millicores}m / "
+            f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
+        )
+    heavy = heaviest(plan, top)
+    if heavy:
+        lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]
+        lines += _table(
+            ("workload", "pods", "CPU", "memory", "basis (CPU/mem)"),
+            [
+                (
+                    f"{w.namespace}/{w.workload}",
+                    str(w.replicas),
+                    f"{w.proxy.cpu_request_millicores}m",
+                    f"{w.proxy.memory_request_mib}Mi",
+                    f"{w.proxy.cpu_basis.value}/{w.proxy.memory_basis.value}",
+                )
+                for w in heavy
+                if w.proxy is not None
+            ],
+            right={1, 2, 3},
+        )
+    if plan.findings:
+        lines += ["", f"{len(plan.findings)} findings (see plan.json): "]
+        lines += [f"  - {f.subject}: {f.message}" for f in plan.findings[:top]]
+        if len(plan.findings) > top:
+            lines.append(f"  ... and {len(plan.findings) - top} more")
+    return "\n".join(lines) + "\n"
