@@ -72,9 +72,18 @@ def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
 
 
 def build_plan(
-    inventory: Inventory, traffic: Traffic | None, profile: MeshProfile, knobs: Knobs
+    inventory: Inventory,
+    traffic: Traffic | None,
+    profile: MeshProfile,
+    knobs: Knobs,
+    visibility: pd.DataFrame | None = None,
 ) -> Plan:
-    """Size every proxy, the gateways and the control plane of the mesh in `inventory`."""
+    """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
+
+    `visibility` lists the Services each sidecar sees (see `planner.visibility.proxy_config`);
+    without it every sidecar sees the whole mesh, as Istio does without scoping. Gateways always
+    see the whole mesh.
+    """
     resolved = resolve(profile, knobs)
     knobs = resolved.knobs
     findings: list[Finding] = [*inventory.findings]
@@ -88,7 +97,12 @@ def build_plan(
     services = service_config(inventory)
     fixed = int(profile.proxy.fixed_clusters.value)
     configured = proxy_config(workloads, services, inventory.backing, fixed)
-    sidecars = _size_sidecars(configured, resolved)
+    scoped = (
+        configured
+        if visibility is None
+        else proxy_config(workloads, services, inventory.backing, fixed, visibility)
+    )
+    sidecars = _size_sidecars(scoped, resolved)
     gateways = _size_gateways(configured, resolved)
     counts = MeshCounts(
         services=len(services),

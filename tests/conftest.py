@@ -1,0 +1,80 @@
+"""Shared fixtures: running the CLI in a folder, writing small input tables, golden files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REQUIRE_INTEGRATION = os.environ.get("PLANNER_REQUIRE_INTEGRATION") == "1"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files from the current output instead of comparing with them",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one CLI invocation."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], cwd: Path) -> Run:
+    """Run `planner ARGS` in `cwd` the way a user would, capturing stdout and stderr apart."""
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, args, prog_name="planner")
+    finally:
+        os.chdir(previous)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Iterator[Path]:
+    """A folder holding a copy of the bundled sample inputs (cluster, services, traffic)."""
+    for name in ("cluster.csv", "services.csv", "traffic.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    yield tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a small table (dedented by the caller) and return its path."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def require_tool(name: str) -> str:
+    """The path of a system tool, or skip (fail under PLANNER_REQUIRE_INTEGRATION=1) without it."""
+    found = shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed; the integration test needs it"
+        if REQUIRE_INTEGRATION:
+            pytest.fail(message + " (PLANNER_REQUIRE_INTEGRATION=1)")
+        pytest.skip(message)
+    return found
