@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 
 class _Frozen(BaseModel):
@@ -180,11 +180,14 @@ class Finding(_Frozen):
 
 
 class InputFile(_Frozen):
-    """An input the plan was computed from, identified by content rather than path."""
+    """An input the plan was computed from, identified by content rather than path.
+
+    `fingerprint` digests the table's cells ignoring row and column order (planner.tables).
+    """
 
     role: str
     name: str
-    sha256: str
+    fingerprint: str
     rows: int
 
 

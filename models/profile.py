@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.knobs import MeshKind
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -91,7 +93,7 @@ class MeshProfile(_Frozen):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
-    mesh: str
+    mesh: MeshKind
     profile_version: str
     default_mesh_version: str = Field(pattern=r"^\d+\.\d+$")
     description: str

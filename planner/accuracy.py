@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,7 @@ class Result:
 
 def _inventory(workloads: pd.DataFrame, services: pd.DataFrame, backing: pd.DataFrame) -> Inventory:
     """An Inventory from minimal frames, with the columns `read_inventory` would add."""
-    defaults: dict[str, object] = {
+    defaults: dict[str, Any] = {
         "kind": "Deployment",
         "role": "workload",
         "role_inferred": False,

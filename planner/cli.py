@@ -19,7 +19,7 @@ from models.errors import PlannerError
 from models.knobs import Knobs, MeshKind, OutputFormat
 from planner.inventory import read_inventory
 from planner.outputs import write_outputs
-from planner.pipeline import build_plan
+from planner.pipeline import build_plan, resolve
 from planner.profiles import load_builtin_profile, load_profile_file
 from planner.traffic import read_traffic
 from planner.version import __version__
@@ -193,6 +193,7 @@ def size(
         except ValidationError as exc:  # typer has checked ranges; this guards the rest
             _fail(f"flags: {exc.errors()[0]['msg']}")
         mesh_profile = load_profile_file(profile) if profile else load_builtin_profile(mesh)
+        resolve(mesh_profile, knobs)  # a version without figures fails before any file is read
         checked = read_inventory(inventory, services)
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs)

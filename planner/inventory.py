@@ -15,10 +15,12 @@ import pandas as pd
 from models.errors import InventoryError
 from models.plan import Finding, InputFile, Role
 from planner.tables import (
+    MICRO,
     ROW,
     Column,
     RawTable,
     TableSpec,
+    exact_units,
     parse_bools,
     parse_choices,
     parse_names,
@@ -46,6 +48,14 @@ SERVICE_TYPES = (
     "ExternalName",
     "ServiceEntry",
 )
+# Bounds that catch typos and unit mix-ups (a value in bytes where MiB belong) before they
+# become absurd plans; well above anything a real cluster holds.
+MAX_REPLICAS = 100_000
+MAX_PORTS = 10_000
+MAX_RPS = 100_000_000
+MAX_MILLICORES = 1_000_000
+MAX_MIB = 10_000_000
+
 NO_SERVICES = "-"
 """A `services` cell holding only this says the workload backs no Service."""
 
@@ -140,13 +150,18 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
             Finding(
                 code="pods-rolled-up",
                 subject=raw.label,
-                message=f"{len(raw.rows)} pods rolled up into {len(workloads)} workloads "
+                message=f"{_plural(len(raw.rows), 'pod')} rolled up into "
+                f"{_plural(len(workloads), 'workload')} "
                 "(replicas counted, proxy CPU at p95 over pods, proxy memory at the max)",
             )
         )
     else:
         workloads, cells = _workload_rows(raw)
-    files = [InputFile(role=spec.role, name=inventory.name, sha256=raw.sha256, rows=len(raw.rows))]
+    files = [
+        InputFile(
+            role=spec.role, name=inventory.name, fingerprint=raw.fingerprint, rows=len(raw.rows)
+        )
+    ]
     if services is not None:
         raw_services, _ = read_table_file(services, (SERVICES_TABLE,))
         findings.extend(_ignored_findings(raw_services))
@@ -154,7 +169,7 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
             InputFile(
                 role="services",
                 name=services.name,
-                sha256=raw_services.sha256,
+                fingerprint=raw_services.fingerprint,
                 rows=len(raw_services.rows),
             )
         )
@@ -169,6 +184,10 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
         files=tuple(files),
         findings=tuple(findings),
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _ignored_findings(raw: RawTable) -> list[Finding]:
@@ -196,15 +215,15 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
             "mesh_injected": parse_bools(rows, "mesh_injected", label, default=True),
         }
     )
-    for column, unit in (
-        ("rps", "requests per second"),
-        ("outbound_rps", "requests per second"),
-        ("proxy_cpu_millicores", "millicores"),
-        ("proxy_memory_mib", "MiB"),
-        ("app_cpu_millicores", "millicores"),
-        ("app_memory_mib", "MiB"),
+    for column, unit, maximum in (
+        ("rps", "requests per second", MAX_RPS),
+        ("outbound_rps", "requests per second", MAX_RPS),
+        ("proxy_cpu_millicores", "millicores", MAX_MILLICORES),
+        ("proxy_memory_mib", "MiB", MAX_MIB),
+        ("app_cpu_millicores", "millicores", MAX_MILLICORES),
+        ("app_memory_mib", "MiB", MAX_MIB),
     ):
-        typed[column] = parse_numbers(rows, column, label, unit=unit)
+        typed[column] = parse_numbers(rows, column, label, unit=unit, maximum=maximum)
     typed[ROW] = rows[ROW].to_numpy()
     return typed
 
@@ -212,13 +231,9 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
 def _workload_rows(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
     rows = raw.rows
     typed = _typed_columns(raw, rows)
-    replicas = parse_numbers(rows, "replicas", raw.label, unit="pods", whole=True)
-    empty = np.isnan(replicas)
-    if empty.any():
-        row = int(rows[ROW].iat[int(np.flatnonzero(empty)[0])])
-        raise InventoryError(
-            f"{raw.label} row {row} column replicas: the cell is empty; give the number of pods"
-        )
+    replicas = parse_numbers(
+        rows, "replicas", raw.label, unit="pods", maximum=MAX_REPLICAS, whole=True, required=True
+    )
     typed.insert(2, "replicas", replicas.astype(np.int64))
     _reject_duplicates(typed, ["namespace", "workload"], raw.label, "workload")
     return _with_roles(typed), rows["services"]
@@ -240,14 +255,20 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         "app_memory_mib",
     ):
         _reject_disagreement(typed, keys, column, raw.label)
+    for column in ("rps", "outbound_rps"):
+        values = typed[column].to_numpy()
+        typed[f"{column}_micro"] = exact_units(np.nan_to_num(values))
+        typed[f"{column}_known"] = ~np.isnan(values)
     grouped = typed.groupby(keys, sort=True)
     workloads = grouped.agg(
         replicas=("pod", "size"),
         kind=("kind", "first"),
         role=("role", "first"),
         mesh_injected=("mesh_injected", "first"),
-        rps=("rps", lambda s: s.sum(min_count=1)),
-        outbound_rps=("outbound_rps", lambda s: s.sum(min_count=1)),
+        rps_micro=("rps_micro", "sum"),
+        rps_known=("rps_known", "any"),
+        outbound_rps_micro=("outbound_rps_micro", "sum"),
+        outbound_rps_known=("outbound_rps_known", "any"),
         proxy_memory_mib=("proxy_memory_mib", "max"),
         app_cpu_millicores=("app_cpu_millicores", "first"),
         app_memory_mib=("app_memory_mib", "first"),
@@ -255,6 +276,9 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         **{ROW: (ROW, "min")},
     )
     workloads["proxy_cpu_millicores"] = grouped["proxy_cpu_millicores"].quantile(0.95)
+    for column in ("rps", "outbound_rps"):
+        total = workloads.pop(f"{column}_micro").to_numpy() / MICRO
+        workloads[column] = np.where(workloads.pop(f"{column}_known"), total, np.nan)
     workloads = workloads.reset_index()
     workloads["replicas"] = workloads["replicas"].astype(np.int64)
     cells = workloads.pop("services")
@@ -267,7 +291,7 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: s
         return
     first = frame.loc[dupes].sort_values(ROW).iloc[0]
     same = frame.loc[dupes & (frame[keys] == first[keys]).all(axis=1), ROW].tolist()
-    name = "/".join(str(first[k]) for k in keys)
+    name = "/".join(str(first[k]) for k in keys if str(first[k]))
     raise InventoryError(
         f'{label} rows {same[0]} and {same[1]}: {what} "{name}" appears twice; keep one row per '
         f"{what}" + (" (or give a pod table with a pod column)" if what == "workload" else "")
@@ -276,13 +300,17 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: s
 
 def _reject_disagreement(frame: pd.DataFrame, keys: list[str], column: str, label: str) -> None:
     values = frame[column].astype(str)
+    if frame[column].dtype == bool:
+        values = values.str.lower()  # as a user writes them: true/false
     counts = values.groupby([frame[k] for k in keys]).nunique()
     bad = counts[counts > 1]
     if bad.empty:
         return
     namespace, workload = bad.index[0]
     mask = (frame["namespace"] == namespace) & (frame["workload"] == workload)
-    sample = frame.loc[mask, [ROW, column]].drop_duplicates(column).sort_values(ROW)
+    sample = (
+        frame.loc[mask, [ROW]].assign(value=values[mask]).drop_duplicates("value").sort_values(ROW)
+    )
     (row_a, value_a), (row_b, value_b) = sample.iloc[0].tolist(), sample.iloc[1].tolist()
     raise InventoryError(
         f'{label} rows {row_a} and {row_b} column {column}: pods of workload "{namespace}/'
@@ -373,9 +401,8 @@ def _services_from_table(
             ROW: rows[ROW].to_numpy(),
         }
     )
-    ports = parse_numbers(rows, "ports", label, unit="ports", whole=True)
+    ports = parse_numbers(rows, "ports", label, unit="ports", maximum=MAX_PORTS, whole=True)
     table["ports"] = np.where(np.isnan(ports), 1, ports).astype(np.int64)
-    _reject_duplicates(table, ["namespace", "service", "workload"], label, "service and workload")
     for column in ("ports", "type"):
         values = table.groupby(["namespace", "service"])[column].nunique()
         if (values > 1).any():
@@ -387,6 +414,7 @@ def _services_from_table(
                 f'{label} rows {row_a} and {row_b} column {column}: Service "{namespace}/'
                 f'{service}" is listed with {column} {value_a} and {value_b}; give it one value'
             )
+    _reject_duplicates(table, ["namespace", "service", "workload"], label, "service and workload")
     workload_keys = pd.Index(workloads["namespace"] + "/" + workloads["workload"])
     named = table.loc[table["workload"] != ""]
     keys = named["namespace"] + "/" + named["workload"]

@@ -53,10 +53,10 @@ class Resolved:
 
 def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
     """Pick the version figures and fill in the knobs the profile gives defaults for."""
-    if profile.mesh != knobs.mesh.value:
+    if profile.mesh != knobs.mesh:
         raise ProfileError(
-            f"profile {profile.name} is for mesh {profile.mesh}, not {knobs.mesh.value}; pass a "
-            "profile for that mesh or change --mesh"
+            f"profile {profile.name} is for mesh {profile.mesh.value}, not {knobs.mesh.value}; "
+            "pass a profile for that mesh or change --mesh"
         )
     version = knobs.mesh_version or profile.default_mesh_version
     figures = figures_for(profile, version)
@@ -135,7 +135,7 @@ def build_plan(
             name=profile.name,
             title=profile.title,
             profile_version=profile.profile_version,
-            mesh=profile.mesh,
+            mesh=profile.mesh.value,
             mesh_version=str(knobs.mesh_version),
             figures=resolved.figures.label,
         ),
@@ -280,7 +280,7 @@ def _gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
         ["namespace", "workload", "role", "current_replicas", "replicas", "replicas_rule"]
     ].copy()
     frame["throughput_rps"] = gateways["throughput_rps"].round(3)
-    frame["per_replica"] = _proxy_plans(gateways)
+    frame["per_replica"] = pd.Series(_proxy_plans(gateways), index=frame.index, dtype=object)
     return tuple(GatewayPlan.model_validate(r) for r in frame.to_dict("records"))
 
 
@@ -359,17 +359,26 @@ def _name_list(frame: pd.DataFrame) -> str:
 
 def _rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
     findings = []
-    meshed = workloads.loc[workloads["mesh_injected"] & (workloads["replicas"] > 0)]
-    silent = meshed.loc[meshed["rps_basis"] == "none"]
-    if len(silent):
-        where = "no traffic rows and no rps column" if has_traffic else "no rps column value"
-        findings.append(
-            Finding(
-                code="no-request-rate",
-                subject=_count(len(silent), "workload"),
-                message=f"{where}: their proxies are sized for idle traffic ({_name_list(silent)})",
+    where = "no traffic rows and no rps column value" if has_traffic else "no rps column value"
+    proxied = workloads.loc[
+        (workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES))
+        & (workloads["replicas"] > 0)
+        & (workloads["rps_basis"] == "none")
+    ]
+    for is_gateway, sized_as in (
+        (False, "their sidecars are sized for idle traffic"),
+        (True, "sized at the minimum replicas for idle traffic"),
+    ):
+        silent = proxied.loc[proxied["role"].isin(GATEWAY_ROLES) == is_gateway]
+        if len(silent):
+            noun = "gateway" if is_gateway else "workload"
+            findings.append(
+                Finding(
+                    code="no-request-rate",
+                    subject=_count(len(silent), noun),
+                    message=f"{where}: {sized_as} ({_name_list(silent)})",
+                )
             )
-        )
     both = workloads.loc[
         workloads["traffic_inbound_rps"].notna() & workloads["column_inbound_rps"].notna()
     ]

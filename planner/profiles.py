@@ -85,7 +85,8 @@ def figures_for(profile: MeshProfile, version: str) -> VersionFigures:
     ranges = ", ".join(
         f"{f.first}-{f.last}" if f.last else f"{f.first} and later" for f in profile.versions
     )
+    flag = MESHES[profile.mesh].version_flag
     raise ProfileError(
-        f"--mesh-version {version}: profile {profile.name} has published figures for {ranges}; "
-        "pick a version in those ranges"
+        f"{flag} {version}: profile {profile.name} has published figures for {ranges}; "
+        f"pass {flag} with a version in those ranges"
     )

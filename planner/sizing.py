@@ -133,7 +133,10 @@ def size_proxies(proxies: pd.DataFrame, sizing: ProxySizing) -> pd.DataFrame:
     )
     memory_limit = np.maximum(
         memory_request,
-        round_up(memory_request * proxy.memory_limit_ratio.value, sizing.rounding.memory_step_mib),
+        round_up(
+            memory_request.astype(np.float64) * proxy.memory_limit_ratio.value,
+            sizing.rounding.memory_step_mib,
+        ),
     )
     out["estimated_cpu_millicores"] = cpu
     out["estimated_memory_mib"] = memory

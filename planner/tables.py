@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -63,7 +63,7 @@ class RawTable:
 
     label: str
     rows: pd.DataFrame
-    sha256: str
+    fingerprint: str
     ignored_columns: tuple[str, ...]
 
 
@@ -75,15 +75,16 @@ def normalise_header(header: str) -> str:
 def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, TableSpec]:
     """Read a CSV or Excel file whose columns match one of `specs`.
 
-    The first spec whose distinguishing column is present wins (see `pick`); for Excel the sheet
-    named like the spec is read. Raises InputError for anything a user has to fix.
+    For CSV the spec whose distinguishing column is present wins; for Excel, the spec whose
+    sheet is present. Errors in a workbook name the sheet. Raises InputError for anything a user
+    has to fix.
     """
     label = str(path)
     data = _read_bytes(path, label)
-    digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         frame, spec = _read_excel(data, label, specs)
+        label = f"{label} sheet {spec.sheet}"
     elif suffix in CSV_SUFFIXES or suffix == "":
         frame = _read_csv(data, label)
         spec = _pick(frame.columns, specs)
@@ -93,7 +94,18 @@ def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, T
             f".xlsx workbook"
         )
     rows, ignored = _conform(frame, spec, label)
-    return RawTable(label, rows, digest, ignored), spec
+    return RawTable(label, rows, fingerprint(rows), ignored), spec
+
+
+def fingerprint(rows: pd.DataFrame) -> str:
+    """A digest of a table's cells that ignores the order of rows and columns.
+
+    The sum of per-row hashes (pandas' fixed-key SipHash) modulo 2^64: the same table sorted
+    differently gives the same fingerprint, so plan.json stays byte-identical.
+    """
+    cells = rows.drop(columns=[ROW]).sort_index(axis=1)
+    hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
+    return f"{int(hashes.sum(dtype=np.uint64)):016x}"
 
 
 def _read_bytes(path: Path, label: str) -> bytes:
@@ -131,8 +143,11 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
             "comma-separated CSV"
         )
     try:
-        frame = pd.read_csv(
+        # header=None: the header is read as a row, so repeated names stay as written and a
+        # data row with more cells than the header is an error, not a shifted index column.
+        table = pd.read_csv(
             io.StringIO(text),
+            header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -143,28 +158,32 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
             f"{label}: the file is empty; it needs a header row and one row per record"
         ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"{label}: not a valid CSV file ({_parser_detail(exc)})") from None
+        raise InputError(_parser_message(exc, label)) from None
     except csv.Error as exc:
         raise InputError(f"{label}: not a valid CSV file ({exc})") from None
+    header = [str(h) for h in table.iloc[0]]
+    frame = table.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(header)
     return frame
 
 
-def _parser_detail(exc: Exception) -> str:
+def _parser_message(exc: Exception, label: str) -> str:
+    """pandas' tokenizer errors, in the user's terms and with the row a spreadsheet would show."""
     message = str(exc).strip()
-    # pandas: "Error tokenizing data. C error: Expected 3 fields in line 5, saw 4"
-    marker = "Expected "
-    if marker in message:
-        detail = message[message.index(marker) :]
-        parts = detail.split()
-        try:
-            expected, line, saw = int(parts[1]), int(parts[5].rstrip(",")), int(parts[7])
-        except (IndexError, ValueError):
-            return detail
+    ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if ragged:
+        expected, line, saw = (int(g) for g in ragged.groups())
         return (
-            f"row {line} has {saw} cells where the header has {expected}; "
-            "quote cells that hold commas"
+            f"{label} row {line}: the row has {saw} cells where the header has {expected}; "
+            "quote cells that hold commas, or remove the extra cells"
         )
-    return message
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return (
+            f'{label} row {int(quote.group(1)) + 1}: a quote (") opened in this row is never '
+            "closed; close it or remove it"
+        )
+    return f"{label}: not a valid CSV file ({message})"
 
 
 def _read_excel(
@@ -180,7 +199,13 @@ def _read_excel(
         ) from None
     try:
         sheets = list(book.sheetnames)
-        spec = next((s for s in specs if s.sheet in sheets), None)
+        candidates = [s for s in specs if s.sheet in sheets]
+        if len(candidates) > 1:
+            both = " and a ".join(f'"{s.sheet}"' for s in candidates)
+            raise InputError(
+                f"{label}: the workbook has both a {both} sheet; keep only the one to read"
+            )
+        spec = candidates[0] if candidates else None
         if spec is None:
             wanted = " or ".join(f'"{s.sheet}"' for s in specs)
             found = ", ".join(f'"{s}"' for s in sheets)
@@ -238,7 +263,7 @@ def _conform(
     A column named like a known one but for a letter or two is an error (it is a typo); other
     unknown columns are ignored and reported. An alias beside its canonical column is ignored.
     """
-    where = f"{label} sheet {spec.sheet}" if label.lower().endswith(EXCEL_SUFFIXES) else label
+    where = label
     known = {c.name for c in spec.columns}
     alias_of = {a: c.name for c in spec.columns for a in c.aliases}
     headers = [normalise_header(str(h)) for h in frame.columns]
@@ -287,7 +312,7 @@ def _conform(
         }
     )
     rows[ROW] = np.arange(2, len(rows) + 2, dtype=np.int64)
-    blank = rows[list(chosen)].eq("").all(axis=1)
+    blank = (rows[list(chosen)] == "").all(axis=1)
     rows = rows.loc[~blank].reset_index(drop=True)
     if rows.empty:
         raise InputError(f"{where}: the table has a header but no rows; add one row per record")
@@ -301,9 +326,10 @@ def location(label: str, row: int, column: str) -> str:
     return f"{label} row {row} column {column}"
 
 
-def _first_bad(rows: pd.DataFrame, bad: npt.NDArray[np.bool_], column: str) -> tuple[int, str]:
+def first_bad(rows: pd.DataFrame, bad: npt.NDArray[np.bool_], column: str) -> tuple[int, str]:
+    """Spreadsheet row and cell text of the first row where `bad` holds."""
     index = int(np.flatnonzero(bad)[0])
-    return int(rows[ROW].iat[index]), str(rows[column].iat[index])
+    return int(rows[ROW].to_numpy()[index]), str(rows[column].to_numpy()[index])
 
 
 def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) -> pd.Series:
@@ -315,11 +341,11 @@ def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) 
     if required:
         empty = values.eq("").to_numpy()
         if empty.any():
-            row, _ = _first_bad(rows, empty, column)
+            row, _ = first_bad(rows, empty, column)
             raise InputError(f"{location(label, row, column)}: the cell is empty; give a name")
     control = values.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()
     if control.any():
-        row, _ = _first_bad(rows, control, column)
+        row, _ = first_bad(rows, control, column)
         raise InputError(
             f"{location(label, row, column)}: the name holds a control character (a line break "
             "or tab); remove it"
@@ -328,47 +354,57 @@ def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) 
 
 
 def parse_numbers(
-    rows: pd.DataFrame, column: str, label: str, *, unit: str, whole: bool = False
+    rows: pd.DataFrame,
+    column: str,
+    label: str,
+    *,
+    unit: str,
+    maximum: float,
+    whole: bool = False,
+    required: bool = False,
 ) -> npt.NDArray[np.float64]:
-    """A non-negative number column; empty cells become NaN.
+    """A column of numbers from 0 to `maximum`; empty cells become NaN unless `required`.
 
-    Raises InputError for text, negative, infinite or (with whole=True) fractional values.
+    Raises InputError for text, infinite, negative, too large or (with whole=True) fractional
+    values, naming the first bad cell.
     """
     text = rows[column]
     numbers = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
     empty = text.eq("").to_numpy()
-    bad = np.isnan(numbers) & ~empty
-    if bad.any():
-        row, value = _first_bad(rows, bad, column)
-        kind = "a whole number" if whole else "a number"
-        example = "3" if whole else "12.5"
-        raise InputError(
-            f'{location(label, row, column)}: "{value}" is not {kind}; write {kind} of {unit} '
-            f"such as {example}"
-        )
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(numbers) & ~np.isnan(numbers)
+    kind = "a whole number" if whole else "a number"
+    advice = f"write {kind} of {unit} such as {'3' if whole else '12.5'}"
+    if required and empty.any():
+        row, _ = first_bad(rows, empty, column)
+        raise InputError(f"{location(label, row, column)}: the cell is empty; {advice}")
+    checks = (
+        (np.isnan(numbers) & ~empty, "is not " + kind),
+        (np.isinf(numbers), "is not a finite number"),
+        (numbers < 0, "is negative"),
+        (numbers > maximum, f"is more than {maximum:,.0f} {unit}"),
+    )
+    for bad, problem in checks:
         if bad.any():
-            row, value = _first_bad(rows, bad, column)
-            raise InputError(f'{location(label, row, column)}: "{value}" is not a finite number')
-        bad = numbers < 0
-    if bad.any():
-        row, value = _first_bad(rows, bad, column)
-        raise InputError(
-            f"{location(label, row, column)}: {value} is negative; {column} is a count of {unit} "
-            "and cannot be below 0"
-        )
+            row, value = first_bad(rows, bad, column)
+            raise InputError(f'{location(label, row, column)}: "{value}" {problem}; {advice}')
     if whole:
         bad = ~np.isnan(numbers) & (np.floor(numbers) != numbers)
         if bad.any():
-            row, value = _first_bad(rows, bad, column)
+            row, value = first_bad(rows, bad, column)
             raise InputError(
-                f'{location(label, row, column)}: "{value}" is not a whole number; write a whole '
-                f"number of {unit} such as 3"
+                f'{location(label, row, column)}: "{value}" is not a whole number; {advice}'
             )
     return numbers
+
+
+MICRO = 1_000_000
+"""Rates are summed in whole micro-units: integer sums do not depend on row order."""
+
+
+def exact_units(values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Values as whole micro-units (1e-6), for order-independent sums."""
+    return np.round(values * MICRO).astype(np.int64)
 
 
 def parse_bools(
@@ -381,7 +417,7 @@ def parse_bools(
     empty = text.eq("").to_numpy()
     bad = ~(truthy | falsy | empty)
     if bad.any():
-        row, value = _first_bad(rows, bad, column)
+        row, value = first_bad(rows, bad, column)
         raise InputError(
             f'{location(label, row, column)}: "{value}" is not true or false; write true or false'
         )
@@ -397,13 +433,25 @@ def parse_choices(
     lowered = text.str.lower()
     bad = ~(lowered.isin(list(canonical)) | text.eq("")).to_numpy()
     if bad.any():
-        row, value = _first_bad(rows, bad, column)
-        close = difflib.get_close_matches(value.lower(), list(canonical), n=1, cutoff=0.6)
-        hint = f' (did you mean "{canonical[close[0]]}"?)' if close else ""
+        row, value = first_bad(rows, bad, column)
+        close = _unique_close_match(value.lower(), list(canonical))
+        hint = f' (did you mean "{canonical[close]}"?)' if close else ""
         raise InputError(
             f'{location(label, row, column)}: "{value}" is not one of {", ".join(choices)}{hint}'
         )
     return lowered.map(canonical).fillna(default).astype(str)
+
+
+def _unique_close_match(word: str, pool: list[str]) -> str | None:
+    """The closest candidate, unless another is just as close (then a guess would mislead)."""
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in pool), reverse=True
+    )
+    if not scored or scored[0][0] < 0.6:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
 
 
 def suggest(name: str, candidates: pd.Index | Sequence[str]) -> str:

@@ -19,11 +19,14 @@ import pandas as pd
 from models.errors import TrafficError
 from models.plan import Finding, InputFile
 from planner.frames import keys, require
-from planner.inventory import Inventory
+from planner.inventory import MAX_RPS, Inventory
 from planner.tables import (
+    MICRO,
     ROW,
     Column,
     TableSpec,
+    exact_units,
+    first_bad,
     parse_names,
     parse_numbers,
     read_table_file,
@@ -61,11 +64,17 @@ TRAFFIC_TABLE = TableSpec(
         Column("rps", True, "requests per second on this edge", "requests/s"),
         Column("destination_workload", False, "workload that served the requests, if known"),
         Column(
-            "destination_workload_namespace", False, "namespace of destination_workload (unused)"
+            "destination_workload_namespace",
+            False,
+            "namespace of destination_workload, when it differs (an egress gateway)",
+            default="destination_namespace",
         ),
         Column("reporter", False, "Istio's reporter label: source or destination"),
     ),
 )
+
+REPORTERS = ("", "source", "destination", "waypoint")
+"""Values of Istio's `reporter` label (empty: the column is absent or the cell blank)."""
 
 EDGE_COLUMNS = (
     "source_namespace",
@@ -73,6 +82,7 @@ EDGE_COLUMNS = (
     "destination_namespace",
     "destination_service",
     "destination_workload",
+    "destination_workload_namespace",
     "rps",
 )
 
@@ -97,10 +107,9 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
         findings.append(
             Finding(code="columns-ignored", subject=label, message=f"columns ignored: {names}")
         )
-    rps = parse_numbers(rows, "rps", label, unit="requests per second")
-    if np.isnan(rps).any():
-        row = int(rows[ROW].iat[int(np.flatnonzero(np.isnan(rps))[0])])
-        raise TrafficError(f"{label} row {row} column rps: the cell is empty; give a rate")
+    rps = parse_numbers(
+        rows, "rps", label, unit="requests per second", maximum=MAX_RPS, required=True
+    )
     edges = pd.DataFrame(
         {
             "source_namespace": parse_names(rows, "source_namespace", label, required=True),
@@ -112,17 +121,35 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
             "destination_workload": parse_names(
                 rows, "destination_workload", label, required=False
             ),
+            "destination_workload_namespace": parse_names(
+                rows, "destination_workload_namespace", label, required=False
+            ),
             "reporter": rows["reporter"].str.lower(),
             "rps": rps,
             ROW: rows[ROW].to_numpy(),
         }
     )
+    bad = ~edges["reporter"].isin(REPORTERS).to_numpy()
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise TrafficError(
+            f"{label} row {edges[ROW].to_numpy()[index]} column reporter: "
+            f'"{rows["reporter"].iat[index]}" is not one of {", ".join(REPORTERS[1:])}; '
+            "write Istio's reporter label or leave the column out"
+        )
     edges = _split_fqdns(edges, label)
     edges.loc[edges["destination_workload"] == OUTSIDE, "destination_workload"] = ""
+    # the served workload lives in the Service's namespace unless the export says otherwise
+    unnamed = edges["destination_workload_namespace"].isin(("", OUTSIDE)) | (
+        edges["destination_workload"] == ""
+    )
+    edges.loc[unnamed, "destination_workload_namespace"] = edges.loc[
+        unnamed, "destination_namespace"
+    ].where(edges.loc[unnamed, "destination_workload"] != "", "")
     _check_sources(edges, inventory, label)
     _check_destinations(edges, inventory, label)
     aggregated = _aggregate(edges)
-    file = InputFile(role="traffic", name=path.name, sha256=raw.sha256, rows=len(rows))
+    file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(rows))
     return Traffic(edges=aggregated, file=file, findings=tuple(findings))
 
 
@@ -135,20 +162,21 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
         parts = service[fqdn].str.split(".", n=2, expand=True)
         out.loc[fqdn, "destination_service"] = parts[0]
         given = out.loc[fqdn, "destination_namespace"]
-        clash = (given != "") & (given != parts[1])
+        clash = ((given != "") & (given != parts[1])).to_numpy()
         if clash.any():
-            first = out.loc[fqdn].loc[clash].iloc[0]
+            subset = out.loc[fqdn].assign(fqdn=service[fqdn])
+            row, namespace = first_bad(subset, clash, "destination_namespace")
+            _, name = first_bad(subset, clash, "fqdn")
             raise TrafficError(
-                f"{label} row {first[ROW]} column destination_namespace: "
-                f'"{first["destination_namespace"]}" disagrees with the namespace in '
-                f'"{service[first.name]}"; fix one of them'
+                f'{label} row {row} column destination_namespace: "{namespace}" disagrees with '
+                f'the namespace in "{name}"; fix one of them'
             )
         out.loc[fqdn, "destination_namespace"] = parts[1]
     empty = (out["destination_namespace"] == "").to_numpy()
     unregistered = out["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
     bad = empty & ~unregistered
     if bad.any():
-        row = int(out[ROW].iat[int(np.flatnonzero(bad)[0])])
+        row, _ = first_bad(out, bad, "destination_namespace")
         raise TrafficError(
             f"{label} row {row} column destination_namespace: the cell is empty; give the "
             "Service's namespace"
@@ -163,7 +191,7 @@ def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> Non
     bad = ~source.isin(known).to_numpy() & ~outside
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        key = source.iat[index]
+        key = str(source.to_numpy()[index])
         raise TrafficError(
             f'{label} row {edges[ROW].iat[index]} column source_workload: workload "{key}" is '
             f"not in the inventory{suggest(key, known)}; add it to the inventory, fix the name, "
@@ -178,7 +206,7 @@ def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -
     bad = ~destination.isin(known).to_numpy() & ~unregistered
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        key = destination.iat[index]
+        key = str(destination.to_numpy()[index])
         raise TrafficError(
             f'{label} row {edges[ROW].iat[index]} column destination_service: Service "{key}" '
             f"is not in the inventory{suggest(key, known)}; add it to the services table (type "
@@ -187,24 +215,31 @@ def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -
     named = (edges["destination_workload"] != "").to_numpy()
     if named.any():
         workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
-        target = keys(edges, "destination_namespace", "destination_workload")
+        target = keys(edges, "destination_workload_namespace", "destination_workload")
         bad = named & ~target.isin(workloads).to_numpy()
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
-            key = target.iat[index]
+            key = str(target.to_numpy()[index])
             raise TrafficError(
-                f"{label} row {edges[ROW].iat[index]} column destination_workload: workload "
+                f"{label} row {edges[ROW].to_numpy()[index]} column destination_workload: workload "
                 f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or '
                 "leave the cell empty"
             )
 
 
 def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
-    """Sum rows per edge and reporter, then keep the larger reporter's sum per edge."""
+    """Sum rows per edge and reporter, then keep the larger reporter's sum per edge.
+
+    Sums are taken in whole micro-requests per second, which integers add exactly, so the
+    result does not depend on the order of the rows.
+    """
     edge_keys = list(EDGE_COLUMNS[:-1])
-    per_reporter = edges.groupby([*edge_keys, "reporter"], sort=False, as_index=False)["rps"].sum()
+    micro = edges[[*edge_keys, "reporter"]].assign(rps=exact_units(edges["rps"].to_numpy()))
+    per_reporter = micro.groupby([*edge_keys, "reporter"], sort=False, as_index=False)["rps"].sum()
     merged = per_reporter.groupby(edge_keys, sort=True, as_index=False)["rps"].max()
-    return merged[list(EDGE_COLUMNS)].reset_index(drop=True)
+    merged["rps"] = merged["rps"].to_numpy() / MICRO
+    out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
+    return out
 
 
 def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataFrame:
@@ -251,13 +286,17 @@ def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataF
 def _inbound(edges: pd.DataFrame, inventory: Inventory) -> pd.Series:
     """Requests per second into each workload, from the edges into the Services it backs."""
     direct = edges.loc[edges["destination_workload"] != ""]
-    direct_in = direct.groupby(["destination_namespace", "destination_workload"])["rps"].sum()
-    direct_in.index.names = ["namespace", "workload"]
-    spread = edges.loc[edges["destination_workload"] == ""]
-    per_service = spread.groupby(["destination_namespace", "destination_service"], as_index=False)[
+    direct_in = direct.groupby(["destination_workload_namespace", "destination_workload"])[
         "rps"
     ].sum()
-    per_service.columns = ["namespace", "service", "rps"]
+    direct_in.index.names = ["namespace", "workload"]
+    spread = edges.loc[edges["destination_workload"] == ""]
+    per_service = (
+        spread.groupby(["destination_namespace", "destination_service"])["rps"]
+        .sum()
+        .rename_axis(["namespace", "service"])
+        .reset_index()
+    )
     replicas = inventory.workloads[["namespace", "workload", "replicas"]]
     backing = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
     total = backing.groupby(["namespace", "service"])["replicas"].transform("sum")
@@ -268,4 +307,5 @@ def _inbound(edges: pd.DataFrame, inventory: Inventory) -> pd.Series:
     shares = per_service.merge(backing, on=["namespace", "service"], how="inner")
     shares["rps"] = shares["rps"] * shares["weight"]
     spread_in = shares.groupby(["namespace", "workload"])["rps"].sum()
-    return spread_in.add(direct_in, fill_value=0.0)
+    inbound: pd.Series = spread_in.add(direct_in, fill_value=0.0)
+    return inbound

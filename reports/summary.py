@@ -43,12 +43,13 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     cp = plan.control_plane
     knobs = plan.knobs
     lines = [
-        f"mesh-planner {plan.tool.version}: {plan.profile.title}, {plan.profile.figures} "
-        f"(version {plan.profile.mesh_version}), headroom {knobs.headroom_ratio:g}",
+        f"mesh-planner {plan.tool.version}: {plan.profile.title} {plan.profile.mesh_version}, "
+        f"headroom {knobs.headroom_ratio:g} (figures: {plan.profile.figures})",
         "",
         f"Mesh overhead (requests): {mesh.cpu_request_cores:,.2f} cores, "
         f"{mesh.memory_request_gib:,.2f} GiB over {mesh.pods:,} proxy and control-plane pods "
-        f"(expected use {mesh.estimated_cpu_cores:,.2f} cores, {mesh.estimated_memory_gib:,.2f} GiB)",
+        f"(expected use {mesh.estimated_cpu_cores:,.2f} cores, "
+        f"{mesh.estimated_memory_gib:,.2f} GiB)",
     ]
     app = totals.app
     if app.workloads_with_requests:
@@ -119,7 +120,8 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             right={1, 2, 3},
         )
     if plan.findings:
-        lines += ["", f"{len(plan.findings)} findings (see plan.json): "]
+        count = len(plan.findings)
+        lines += ["", f"{count} finding{'' if count == 1 else 's'} (see plan.json):"]
         lines += [f"  - {f.subject}: {f.message}" for f in plan.findings[:top]]
         if len(plan.findings) > top:
             lines.append(f"  ... and {len(plan.findings) - top} more")

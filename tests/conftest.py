@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +55,11 @@ def run_cli(args: list[str], cwd: Path) -> Run:
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[Path]:
+def sample(tmp_path: Path) -> Path:
     """A folder holding a copy of the bundled sample inputs (cluster, services, traffic)."""
     for name in ("cluster.csv", "services.csv", "traffic.csv"):
         shutil.copy(DATA / name, tmp_path / name)
-    yield tmp_path
+    return tmp_path
 
 
 def write(path: Path, text: str) -> Path:
