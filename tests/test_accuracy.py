@@ -72,7 +72,7 @@ def test_profile_figure_ids_exist_in_data() -> None:
     profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
     text = (DATA / "published-figures.csv").read_text("utf-8")
     known = {line.split(",", 1)[0] for line in text.splitlines()[1:]}
-    cited = set()
+    cited: set[str] = set()
     for group in (profile.proxy, profile.gateway, profile.control_plane, *profile.versions):
         for _, value in group:
             cited.update(getattr(value, "figure_ids", ()))

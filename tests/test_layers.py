@@ -20,7 +20,7 @@ ALLOWED_TO_SEE_ALL = {Path("planner/cli.py")}
 
 def _imported_packages(path: Path) -> set[str]:
     tree = ast.parse(path.read_text("utf-8"), filename=str(path))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
