@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from models.plan import Plan
 
 PLAN_FILE = "plan.json"
 
 
 def render_json(plan: Plan) -> dict[str, bytes]:
-    """The plan, indented, keys in schema order, UTF-8, ending in a newline."""
-    text = json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False)
-    return {PLAN_FILE: (text + "\n").encode("utf-8")}
+    """The plan, indented, keys in schema order, UTF-8, ending in a newline.
+
+    pydantic's serializer writes floats in their shortest round-trip form, the same on every
+    platform, and refuses NaN and infinity (the plan's models forbid them).
+    """
+    return {PLAN_FILE: plan.model_dump_json(indent=2).encode("utf-8") + b"\n"}

@@ -1,0 +1,332 @@
+"""Benchmark of `planner size`: wall time and peak memory over synthetic meshes of growing size.
+
+For each pod count the inputs come from bench/generate.py (cached under bench/out/, keyed by pods
+and seed). Each timed run is a fresh `planner` process (the console script of this interpreter's
+virtual environment) started by a small wrapper process, which reports the wall time and its own
+RUSAGE_CHILDREN peak RSS: that peak therefore belongs to that one run alone. Results go to stdout
+as a Markdown table; progress goes to stderr. The exit code is 0 whether or not the targets hold,
+and 1 only when a run of `planner size` itself fails. Delete bench/out/ to regenerate the inputs
+after changing the generator.
+
+Example: .venv/bin/python bench/run.py --sizes 1000,10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+GENERATOR = BENCH / "generate.py"
+DEFAULT_CACHE = BENCH / "out"
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+
+TARGET_PODS = 100_000
+TARGET_SECONDS = 30.0
+TARGET_MIB = 2048.0
+"""2 GB read as 2 GiB; the peak is also printed, so a reader can apply 2,000 MB instead."""
+
+RSS_UNITS_PER_MIB = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
+"""ru_maxrss is in bytes on macOS and in KiB on Linux."""
+STDERR_TAIL_CHARS = 2000
+
+WRAPPER = """\
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"returncode": done.returncode, "seconds": seconds, "maxrss": peak}))
+"""
+"""Runs one command and prints its exit code, wall time and peak RSS as JSON on stdout."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The generated tables of one mesh and their row counts."""
+
+    folder: Path
+    pods: int
+    workloads: int
+    services: int
+    edges: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed run of `planner size`."""
+
+    seconds: float
+    peak_mib: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """All runs over one mesh; `failure` holds the tail of stderr when a run failed."""
+
+    inputs: Inputs
+    samples: tuple[Sample, ...]
+    failure: str = ""
+
+    @property
+    def best_seconds(self) -> float:
+        return min(s.seconds for s in self.samples)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(s.peak_mib for s in self.samples)
+
+    @property
+    def microseconds_per_item(self) -> float:
+        """Best time per (pod + edge), in microseconds: flat across sizes means linear."""
+        return self.best_seconds / (self.inputs.pods + self.inputs.edges) * 1e6
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def planner_script() -> Path:
+    """The `planner` console script installed next to this interpreter."""
+    script = Path(sys.executable).parent / ("planner.exe" if os.name == "nt" else "planner")
+    if not script.exists():
+        raise SystemExit(
+            f"Error: {script} not found; install mesh-planner into this environment "
+            "(pip install -e .) or run this script with the environment's python"
+        )
+    return script
+
+
+def _read_manifest(folder: Path) -> Inputs | None:
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        return None
+    counts = json.loads(manifest.read_text(encoding="utf-8"))
+    return Inputs(
+        folder=folder,
+        pods=int(counts["pods"]),
+        workloads=int(counts["workloads"]),
+        services=int(counts["services"]),
+        edges=int(counts["edges"]),
+    )
+
+
+def ensure_inputs(cache: Path, pods: int, seed: int) -> Inputs:
+    """The generated mesh for (pods, seed), generating it into the cache when missing."""
+    folder = cache / f"pods-{pods}-seed-{seed}"
+    cached = _read_manifest(folder)
+    if cached is not None:
+        _log(f"{pods:,} pods: inputs cached in {folder}")
+        return cached
+    _log(f"{pods:,} pods: generating inputs into {folder}")
+    start = time.perf_counter()
+    command = [sys.executable, str(GENERATOR), "--pods", str(pods), "--out", str(folder)]
+    command += ["--seed", str(seed)]
+    if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
+        raise SystemExit(f"Error: {GENERATOR} failed for {pods} pods (its message is above)")
+    _log(f"{pods:,} pods: generated in {time.perf_counter() - start:.1f} s")
+    generated = _read_manifest(folder)
+    if generated is None:
+        raise SystemExit(f"Error: {GENERATOR} wrote no manifest.json into {folder}")
+    return generated
+
+
+def size_command(script: Path, inputs: Inputs, out: Path) -> list[str]:
+    """The `planner size` command line for one mesh."""
+    folder = inputs.folder
+    return [
+        str(script),
+        "size",
+        "--inventory",
+        str(folder / "cluster.csv"),
+        "--services",
+        str(folder / "services.csv"),
+        "--traffic",
+        str(folder / "traffic.csv"),
+        "--out",
+        str(out),
+        "--force",
+    ]
+
+
+def time_once(command: Sequence[str]) -> tuple[Sample | None, str]:
+    """Run `command` in a fresh wrapper process; the sample, or None and the stderr tail."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if report["returncode"] != 0:
+        return None, done.stderr[-STDERR_TAIL_CHARS:]
+    return Sample(float(report["seconds"]), int(report["maxrss"]) / RSS_UNITS_PER_MIB), ""
+
+
+def benchmark(script: Path, inputs: Inputs, repeats: int) -> Result:
+    """Time `repeats` runs of `planner size` over one mesh, each into a fresh output folder."""
+    samples: list[Sample] = []
+    for repeat in range(1, repeats + 1):
+        with tempfile.TemporaryDirectory(prefix="planner-bench-") as out:
+            sample, failure = time_once(size_command(script, inputs, Path(out)))
+        if sample is None:
+            _log(f"{inputs.pods:,} pods: run {repeat} failed")
+            return Result(inputs, tuple(samples), failure)
+        _log(
+            f"{inputs.pods:,} pods: run {repeat}/{repeats} {sample.seconds:.2f} s, "
+            f"peak {sample.peak_mib:,.0f} MiB"
+        )
+        samples.append(sample)
+    return Result(inputs, tuple(samples))
+
+
+def _marginal(result: Result, previous: Result | None) -> str:
+    """Added best time per added (pod + edge) since the previous size, in microseconds.
+
+    The fixed cost of a run (interpreter start, imports) cancels out, so for a linear tool this
+    column stays flat while the plain per-item column falls towards it.
+    """
+    if previous is None or previous.failure:
+        return "-"
+    added = result.inputs.pods + result.inputs.edges - previous.inputs.pods - previous.inputs.edges
+    if added <= 0:
+        return "-"
+    return f"{(result.best_seconds - previous.best_seconds) / added * 1e6:.2f}"
+
+
+def markdown_table(results: Sequence[Result]) -> str:
+    """The results as a Markdown table, one row per mesh size."""
+    lines = [
+        "| pods | workloads | services | edges | runs | seconds (best / median) | peak MiB "
+        "| µs per (pod + edge) | µs per added (pod + edge) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    previous: Result | None = None
+    for result in results:
+        inputs = result.inputs
+        counts = (
+            f"| {inputs.pods:,} | {inputs.workloads:,} | {inputs.services:,} | {inputs.edges:,}"
+        )
+        if result.failure:
+            lines.append(f"{counts} | {len(result.samples)} | failed | failed | failed | - |")
+            previous = result
+            continue
+        lines.append(
+            f"{counts} | {len(result.samples)} | {result.best_seconds:.2f} / "
+            f"{result.median_seconds:.2f} | {result.peak_mib:,.0f} | "
+            f"{result.microseconds_per_item:.2f} | {_marginal(result, previous)} |"
+        )
+        previous = result
+    return "\n".join(lines)
+
+
+def target_verdict(results: Sequence[Result]) -> str:
+    """Whether the 100k-pod run holds the time and memory targets, in one or two lines."""
+    top = next((r for r in results if r.inputs.pods == TARGET_PODS), None)
+    if top is None:
+        return f"Targets not checked: they apply to {TARGET_PODS:,} pods, which were not run."
+    if top.failure:
+        return f"Targets MISSED: the {TARGET_PODS:,}-pod run failed."
+    seconds_ok = top.median_seconds < TARGET_SECONDS
+    memory_ok = top.peak_mib < TARGET_MIB
+    verdict = "hold" if seconds_ok and memory_ok else "MISSED"
+    return (
+        f"Targets {verdict} at {TARGET_PODS:,} pods: median {top.median_seconds:.2f} s "
+        f"(target < {TARGET_SECONDS:g} s: {'ok' if seconds_ok else 'missed'}), "
+        f"peak {top.peak_mib:,.0f} MiB (target < {TARGET_MIB:,.0f} MiB: "
+        f"{'ok' if memory_ok else 'missed'})."
+    )
+
+
+def _total_ram_gib() -> float:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return float("nan")
+    return pages / 1024**3
+
+
+def machine_line() -> str:
+    """Cores, RAM, Python and library versions of the machine the numbers come from."""
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("pandas", "numpy", "pydantic", "mesh-planner")
+    )
+    return (
+        f"Machine: {os.cpu_count()} cores, {_total_ram_gib():.1f} GiB RAM, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, {versions}"
+    )
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of pod counts"
+        ) from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("give at least one pod count")
+    return sizes
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=DEFAULT_SIZES,
+        help="comma-separated pod counts (default 1000,10000,100000)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per size below 100k pods (default 3)"
+    )
+    parser.add_argument(
+        "--large-repeats", type=int, default=1, help="runs per size from 100k pods (default 1)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="folder of generated inputs"
+    )
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.large_repeats < 1:
+        parser.error("--repeats and --large-repeats must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate (or reuse) the meshes, time `planner size` on each and print the table."""
+    args = parse_args(argv)
+    script = planner_script()
+    results = []
+    for pods in sorted(set(args.sizes)):
+        inputs = ensure_inputs(args.cache, pods, args.seed)
+        repeats = args.large_repeats if pods >= TARGET_PODS else args.repeats
+        results.append(benchmark(script, inputs, repeats))
+    print(machine_line())
+    print()
+    print(markdown_table(results))
+    print()
+    print(target_verdict(results))
+    failed = [r for r in results if r.failure]
+    for result in failed:
+        print(f"\n{result.inputs.pods:,} pods failed; stderr ends with:\n{result.failure}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The invariants a planner lives by, over random meshes (hypothesis):
+
+- more traffic never lowers a recommendation;
+- requests never exceed limits;
+- results do not depend on the order of rows or columns;
+- observed usage is never undercut.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.knobs import Knobs, MeshKind
+from models.plan import Plan
+from planner.inventory import read_inventory
+from planner.pipeline import build_plan
+from planner.profiles import load_builtin_profile
+from planner.traffic import read_traffic
+from reports.plan_json import render_json
+
+PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+NAMESPACES = ("shop", "pay", "edge")
+
+
+@dataclass(frozen=True)
+class Workload:
+    namespace: str
+    name: str
+    replicas: int
+    injected: bool
+    role: str
+    observed_cpu: float | None
+    observed_memory: float | None
+    rps: float | None
+
+
+@dataclass(frozen=True)
+class Mesh:
+    workloads: tuple[Workload, ...]
+    edges: tuple[tuple[int, int, float], ...]  # (source index, destination index, rps)
+    headroom: float
+
+    def cluster_rows(self) -> list[list[str]]:
+        def cell(value: float | None) -> str:
+            return "" if value is None else repr(value)
+
+        return [
+            [
+                w.namespace,
+                w.name,
+                str(w.replicas),
+                "true" if w.injected else "false",
+                w.role,
+                cell(w.observed_cpu),
+                cell(w.observed_memory),
+                cell(w.rps),
+            ]
+            for w in self.workloads
+        ]
+
+    def traffic_rows(self) -> list[list[str]]:
+        rows = []
+        for source, destination, rps in self.edges:
+            a, b = self.workloads[source], self.workloads[destination]
+            rows.append([a.namespace, a.name, b.namespace, b.name, repr(rps)])
+        return rows
+
+
+CLUSTER_HEADER = [
+    "namespace",
+    "workload",
+    "replicas",
+    "mesh_injected",
+    "role",
+    "proxy_cpu_millicores",
+    "proxy_memory_mib",
+    "rps",
+]
+TRAFFIC_HEADER = [
+    "source_namespace",
+    "source_workload",
+    "destination_namespace",
+    "destination_service",
+    "rps",
+]
+
+rates = st.floats(min_value=0, max_value=20_000, allow_nan=False).map(lambda x: round(x, 3))
+usage = st.one_of(st.none(), st.floats(min_value=1, max_value=3000).map(lambda x: round(x, 2)))
+
+
+@st.composite
+def meshes(draw: st.DrawFn) -> Mesh:
+    count = draw(st.integers(min_value=1, max_value=8))
+    workloads = []
+    for i in range(count):
+        role = "ingress-gateway" if i == 0 and draw(st.booleans()) else "workload"
+        workloads.append(
+            Workload(
+                namespace=draw(st.sampled_from(NAMESPACES)),
+                name=f"w{i}",
+                replicas=draw(st.integers(min_value=0, max_value=6)),
+                injected=draw(st.booleans()) or role != "workload",
+                role=role,
+                observed_cpu=draw(usage),
+                observed_memory=draw(usage),
+                rps=draw(st.one_of(st.none(), rates)),
+            )
+        )
+    edges = draw(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=0, max_value=count - 1),
+                st.integers(min_value=0, max_value=count - 1),
+                rates,
+            ),
+            max_size=12,
+        )
+    )
+    headroom = draw(st.sampled_from([0.0, 0.25, 0.5]))
+    return Mesh(tuple(workloads), tuple(edges), headroom)
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def plan_for(mesh: Mesh, shuffle: random.Random | None = None) -> Plan:
+    cluster_header, cluster_rows = CLUSTER_HEADER, mesh.cluster_rows()
+    traffic_header, traffic_rows = TRAFFIC_HEADER, mesh.traffic_rows()
+    if shuffle is not None:
+        cluster_header, cluster_rows = _shuffled(cluster_header, cluster_rows, shuffle)
+        traffic_header, traffic_rows = _shuffled(traffic_header, traffic_rows, shuffle)
+    with tempfile.TemporaryDirectory() as folder:
+        inventory = read_inventory(
+            _write(Path(folder) / "cluster.csv", cluster_header, cluster_rows)
+        )
+        traffic = None
+        if traffic_rows:
+            path = _write(Path(folder) / "traffic.csv", traffic_header, traffic_rows)
+            traffic = read_traffic(path, inventory)
+        return build_plan(inventory, traffic, PROFILE, Knobs(headroom_ratio=mesh.headroom))
+
+
+def _shuffled(
+    header: list[str], rows: list[list[str]], rng: random.Random
+) -> tuple[list[str], list[list[str]]]:
+    order = list(range(len(header)))
+    rng.shuffle(order)
+    rows = [[r[i] for i in order] for r in rows]
+    rng.shuffle(rows)
+    return [header[i] for i in order], rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(meshes(), st.data())
+def test_more_traffic_never_lowers_a_recommendation(mesh: Mesh, data: st.DataObject) -> None:
+    before = plan_for(mesh)
+    if mesh.edges and data.draw(st.booleans()):
+        index = data.draw(st.integers(min_value=0, max_value=len(mesh.edges) - 1))
+        source, destination, rps = mesh.edges[index]
+        extra = data.draw(rates)
+        edges = list(mesh.edges)
+        edges[index] = (source, destination, round(rps + extra, 3))
+        busier = replace(mesh, edges=tuple(edges))
+    else:
+        index = data.draw(st.integers(min_value=0, max_value=len(mesh.workloads) - 1))
+        workload = mesh.workloads[index]
+        extra = data.draw(rates)
+        workloads = list(mesh.workloads)
+        workloads[index] = replace(workload, rps=round((workload.rps or 0.0) + extra, 3))
+        busier = replace(mesh, workloads=tuple(workloads))
+    after = plan_for(busier)
+    for old, new in zip(before.workloads, after.workloads, strict=True):
+        if old.proxy is None or new.proxy is None:
+            assert old.proxy == new.proxy
+            continue
+        assert new.proxy.cpu_request_millicores >= old.proxy.cpu_request_millicores
+        assert new.proxy.cpu_limit_millicores >= old.proxy.cpu_limit_millicores
+        assert new.proxy.memory_request_mib >= old.proxy.memory_request_mib
+    for old_gateway, new_gateway in zip(before.gateways, after.gateways, strict=True):
+        assert new_gateway.replicas >= old_gateway.replicas
+    assert after.totals.gateways.estimated_cpu_cores >= before.totals.gateways.estimated_cpu_cores
+    assert after.control_plane.replicas >= before.control_plane.replicas
+    assert (
+        after.control_plane.per_replica.cpu_request_millicores
+        >= before.control_plane.per_replica.cpu_request_millicores
+        or after.control_plane.replicas > before.control_plane.replicas
+    )
+    assert after.totals.mesh.estimated_cpu_cores >= before.totals.mesh.estimated_cpu_cores
+
+
+@settings(max_examples=60, deadline=None)
+@given(meshes())
+def test_requests_never_exceed_limits(mesh: Mesh) -> None:
+    plan = plan_for(mesh)
+    resources = [w.proxy for w in plan.workloads if w.proxy is not None]
+    resources += [g.per_replica for g in plan.gateways]
+    for r in [*resources, plan.control_plane.per_replica]:
+        assert 0 < r.cpu_request_millicores <= r.cpu_limit_millicores
+        assert 0 < r.memory_request_mib <= r.memory_limit_mib
+
+
+@settings(max_examples=40, deadline=None)
+@given(meshes(), st.integers(min_value=0, max_value=2**32))
+def test_results_do_not_depend_on_row_or_column_order(mesh: Mesh, seed: int) -> None:
+    assert render_json(plan_for(mesh)) == render_json(plan_for(mesh, random.Random(seed)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(meshes())
+def test_observed_usage_is_never_undercut(mesh: Mesh) -> None:
+    plan = plan_for(mesh)
+    grow = 1.0 + mesh.headroom
+    for workload in plan.workloads:
+        proxy = workload.proxy
+        if proxy is None:
+            continue
+        if proxy.observed_cpu_millicores is not None:
+            assert proxy.cpu_request_millicores >= proxy.observed_cpu_millicores * grow - 1e-6
+        if proxy.observed_memory_mib is not None:
+            assert proxy.memory_request_mib >= proxy.observed_memory_mib * grow - 1e-6
+    for gateway in plan.gateways:
+        proxy = gateway.per_replica
+        if proxy.observed_cpu_millicores is not None:
+            total = proxy.observed_cpu_millicores * gateway.replicas
+            assert proxy.cpu_request_millicores * gateway.replicas >= total * grow - 1e-6
+        if proxy.observed_memory_mib is not None:
+            assert proxy.memory_request_mib >= proxy.observed_memory_mib * grow - 1e-6
