@@ -81,6 +81,15 @@ class ControlPlaneModel(_Frozen):
     memory_limit_ratio: Coefficient
 
 
+class Evidence(_Frozen):
+    """The largest published tests behind the model: beyond them a figure is an extrapolation."""
+
+    connected_proxies: Coefficient
+    endpoints: Coefficient
+    endpoints_per_proxy: Coefficient
+    clusters_per_proxy: Coefficient
+
+
 class Rounding(_Frozen):
     """Steps that requests and limits are rounded up to."""
 
@@ -101,6 +110,7 @@ class MeshProfile(_Frozen):
     proxy: ProxyModel
     gateway: GatewayModel
     control_plane: ControlPlaneModel
+    evidence: Evidence
     rounding: Rounding
 
     @model_validator(mode="after")

@@ -125,6 +125,7 @@ def build_plan(
     findings.extend(_rate_findings(workloads, traffic is not None))
     findings.extend(_proxy_findings(sidecars, resolved))
     findings.extend(_version_findings(resolved))
+    findings.extend(_evidence_findings(profile, counts, sidecars, gateways))
     workload_plans = _workload_plans(workloads, sidecars, inventory.backing)
     gateway_plans = _gateway_plans(gateways)
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
@@ -427,6 +428,43 @@ def _proxy_findings(sidecars: pd.DataFrame, resolved: Resolved) -> list[Finding]
                 )
             )
     return findings
+
+
+def _evidence_findings(
+    profile: MeshProfile, counts: MeshCounts, sidecars: pd.DataFrame, gateways: pd.DataFrame
+) -> list[Finding]:
+    """Where the mesh is larger than any published test the model rests on."""
+    proxies = pd.concat([sidecars, gateways], ignore_index=True)
+    evidence = profile.evidence
+    measured = (
+        ("connected proxies", counts.connected_proxies, evidence.connected_proxies),
+        ("endpoints tracked by istiod", counts.endpoints, evidence.endpoints),
+        (
+            "endpoints in one proxy's configuration",
+            int(proxies["visible_endpoints"].max()) if len(proxies) else 0,
+            evidence.endpoints_per_proxy,
+        ),
+        (
+            "clusters in one proxy's configuration",
+            int(proxies["visible_clusters"].max()) if len(proxies) else 0,
+            evidence.clusters_per_proxy,
+        ),
+    )
+    beyond = [
+        f"{what} {value:,} (largest published: {bound.value:,.0f}, {bound.source})"
+        for what, value, bound in measured
+        if value > bound.value
+    ]
+    if not beyond:
+        return []
+    return [
+        Finding(
+            code="beyond-published-evidence",
+            subject="mesh size",
+            message="the mesh is larger than any published test the model rests on, so these "
+            "figures are extrapolations: " + "; ".join(beyond),
+        )
+    ]
 
 
 def _version_findings(resolved: Resolved) -> list[Finding]:

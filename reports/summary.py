@@ -56,7 +56,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         lines.append(
             f"  sidecars vs app requests: CPU {_percent(totals.sidecar_share_of_app_cpu_ratio)}, "
             f"memory {_percent(totals.sidecar_share_of_app_memory_ratio)} "
-            f"({app.workloads_with_requests} of {app.workloads_injected} meshed workloads "
+            f"({app.workloads_with_requests:,} of {app.workloads_injected:,} meshed workloads "
             "give app requests)"
         )
     if totals.mesh_share_of_app_cpu_ratio is not None:

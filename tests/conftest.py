@@ -77,3 +77,18 @@ def require_tool(name: str) -> str:
             pytest.fail(message + " (PLANNER_REQUIRE_INTEGRATION=1)")
         pytest.skip(message)
     return found
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def assert_golden(name: str, actual: bytes, update: bool) -> None:
+    """Compare `actual` with tests/golden/NAME byte for byte; with --update-golden, rewrite it."""
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual)
+        return
+    assert path.exists(), f"no golden file {name}: run pytest --update-golden and review it"
+    expected = path.read_bytes()
+    assert actual == expected, f"{name} differs from its golden file (pytest --update-golden)"

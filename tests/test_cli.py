@@ -1,0 +1,103 @@
+"""The CLI as a user meets it: exact output on the sample, determinism, --help, --version."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from planner.version import __version__
+from tests.conftest import assert_golden, run_cli
+
+SAMPLE_ARGS = [
+    "size",
+    "--inventory",
+    "cluster.csv",
+    "--services",
+    "services.csv",
+    "--traffic",
+    "traffic.csv",
+]
+
+
+def test_sample_summary_and_plan_are_exactly_as_reviewed(sample: Path, update_golden: bool) -> None:
+    run = run_cli(SAMPLE_ARGS, cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "planner-out/plan.json\n"
+    assert_golden("sample-summary.txt", run.stderr.encode("utf-8"), update_golden)
+    assert_golden(
+        "sample-plan.json", (sample / "planner-out" / "plan.json").read_bytes(), update_golden
+    )
+
+
+def test_same_inputs_give_the_same_bytes_whatever_the_row_order(sample: Path) -> None:
+    first = run_cli([*SAMPLE_ARGS, "--out", "first"], cwd=sample)
+    assert first.exit_code == 0, first.stderr
+    rng = random.Random(7)
+    for name in ("cluster.csv", "services.csv", "traffic.csv"):
+        header, *rows = (sample / name).read_text("utf-8").splitlines()
+        rng.shuffle(rows)
+        (sample / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    second = run_cli([*SAMPLE_ARGS, "--out", "second"], cwd=sample)
+    assert second.exit_code == 0, second.stderr
+    assert (sample / "first" / "plan.json").read_bytes() == (
+        sample / "second" / "plan.json"
+    ).read_bytes()
+    assert first.stderr == second.stderr
+
+
+def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--istio-version", "1.22", "--headroom-ratio", "0.4"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    plan = json.loads((sample / "planner-out" / "plan.json").read_text("utf-8"))
+    assert plan["schema_version"] == "1.0"
+    assert plan["profile"]["name"] == "istio-sidecar"
+    assert plan["profile"]["mesh_version"] == "1.22"
+    assert plan["knobs"] == {
+        "mesh": "istio-sidecar",
+        "mesh_version": "1.22",
+        "headroom_ratio": 0.4,
+        "min_control_plane_replicas": 2,
+        "min_gateway_replicas": 2,
+    }
+    assert [(i["role"], i["name"]) for i in plan["inputs"]] == [
+        ("workloads", "cluster.csv"),
+        ("services", "services.csv"),
+        ("traffic", "traffic.csv"),
+    ]
+    names = {a["name"] for a in plan["assumptions"]}
+    assert "version.cpu_per_1000_rps_millicores" in names
+    cpu = next(a for a in plan["assumptions"] if a["name"] == "version.cpu_per_1000_rps_millicores")
+    assert cpu["value"] == 500.0
+    assert cpu["figure_ids"] == ["perf-071", "perf-079", "perf-085"]
+
+
+def test_version_flag() -> None:
+    run = run_cli(["--version"], cwd=Path.cwd())
+    assert run == type(run)(0, f"mesh-planner {__version__}\n", "")
+
+
+def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
+    run = run_cli(["size", "--help"], cwd=tmp_path)
+    assert run.exit_code == 0
+    for option in (
+        "--inventory",
+        "--services",
+        "--traffic",
+        "--mesh",
+        "--istio-version",
+        "--profile",
+        "--headroom-ratio",
+        "--min-control-plane-replicas",
+        "--min-gateway-replicas",
+        "--format",
+        "--out",
+        "--force",
+        "--top",
+    ):
+        assert option in run.stdout, option
+    assert "Example:" in run.stdout
+    assert "planner size --inventory data/cluster.csv" in run.stdout
+    top = run_cli(["--help"], cwd=tmp_path)
+    assert top.exit_code == 0
+    assert "size" in top.stdout

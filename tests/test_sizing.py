@@ -1,0 +1,142 @@
+"""The sizing formulas on hand-checked numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.knobs import Knobs, MeshKind
+from planner.control_plane import MeshCounts, size_control_plane
+from planner.pipeline import resolve
+from planner.profiles import load_builtin_profile
+from planner.sizing import (
+    ProxySizing,
+    estimated_cpu_millicores,
+    estimated_memory_mib,
+    round_up,
+    size_proxies,
+)
+
+PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+
+
+def sizing(version: str = "1.24", headroom: float = 0.25) -> ProxySizing:
+    return resolve(PROFILE, Knobs(mesh_version=version, headroom_ratio=headroom)).sizing
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"), [("1.2", 605.0), ("1.5", 505.0), ("1.12", 355.0), ("1.24", 205.0)]
+)
+def test_cpu_at_1000_rps_by_version(version: str, expected: float) -> None:
+    assert estimated_cpu_millicores(np.array([1000.0]), sizing(version))[0] == pytest.approx(
+        expected
+    )
+
+
+def test_memory_from_configuration() -> None:
+    # 100 clusters at 2 workers, 1000 endpoints, 10 listeners on top of the 1.24 base
+    expected = 55.7 + (100 * (38727 + 2 * 1850) + 1000 * 1380 + 10 * (16550 + 2 * 1450)) / 2**20
+    got = estimated_memory_mib(np.array([100.0]), np.array([1000.0]), np.array([10.0]), sizing())
+    assert got[0] == pytest.approx(expected)
+
+
+def test_round_up_ignores_float_noise() -> None:
+    assert round_up(np.array([100.0000000001, 100.1, 0.0]), 10).tolist() == [100, 110, 0]
+
+
+def proxies(**columns: list[float]) -> pd.DataFrame:
+    base = {
+        "rps_per_pod": [0.0],
+        "visible_clusters": [10.0],
+        "visible_endpoints": [10.0],
+        "visible_listeners": [0.0],
+        "observed_cpu_millicores": [np.nan],
+        "observed_memory_mib": [np.nan],
+    }
+    return pd.DataFrame(base | columns)
+
+
+def test_idle_proxy_gets_the_chart_floors_and_limits() -> None:
+    row = size_proxies(proxies(), sizing()).iloc[0]
+    assert (row["cpu_request_millicores"], row["cpu_limit_millicores"]) == (100, 2000)
+    assert (row["memory_request_mib"], row["memory_limit_mib"]) == (128, 256)
+    assert (row["cpu_basis"], row["memory_basis"]) == ("model", "model")
+
+
+def test_busy_proxy_gets_headroom_and_rounding() -> None:
+    row = size_proxies(proxies(rps_per_pod=[3000.0]), sizing()).iloc[0]
+    # 5 + 3000 / 1000 x 200 = 605m; x 1.25 = 756.25 -> 760m
+    assert row["estimated_cpu_millicores"] == pytest.approx(605.0)
+    assert row["cpu_request_millicores"] == 760
+
+
+def test_observed_usage_wins_when_higher_and_is_recorded() -> None:
+    row = size_proxies(
+        proxies(observed_cpu_millicores=[400.0], observed_memory_mib=[300.0]), sizing()
+    ).iloc[0]
+    assert (row["cpu_basis"], row["memory_basis"]) == ("observed", "observed")
+    assert row["cpu_request_millicores"] == 500  # 400 x 1.25
+    assert row["memory_request_mib"] == 376  # 300 x 1.25 = 375 -> 376 (8 MiB steps)
+    assert row["memory_limit_mib"] == 752
+
+
+def test_observed_below_the_model_does_not_lower_it() -> None:
+    row = size_proxies(
+        proxies(rps_per_pod=[3000.0], observed_cpu_millicores=[50.0]), sizing()
+    ).iloc[0]
+    assert row["cpu_basis"] == "model"
+    assert row["cpu_request_millicores"] == 760
+
+
+def counts(proxies: int, services: int = 10, endpoints: int = 100) -> MeshCounts:
+    return MeshCounts(
+        services=services,
+        pods=proxies,
+        endpoints=endpoints,
+        connected_proxies=proxies,
+        proxy_visible_endpoints=proxies * endpoints,
+    )
+
+
+def test_small_mesh_control_plane_is_two_replicas_at_chart_defaults() -> None:
+    plan, findings = size_control_plane(
+        counts(50), PROFILE.control_plane, PROFILE.rounding, 0.25, 2
+    )
+    assert plan.replicas == 2
+    assert (plan.per_replica.cpu_request_millicores, plan.per_replica.memory_request_mib) == (
+        500,
+        2048,
+    )
+    assert (plan.per_replica.cpu_limit_millicores, plan.per_replica.memory_limit_mib) == (
+        1000,
+        3072,
+    )
+    assert findings == []
+
+
+def test_control_plane_replicas_grow_with_proxies() -> None:
+    plan, _ = size_control_plane(counts(40_000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2)
+    # CPU: 40,000 / 1000 x 500m x 1.25 = 25,000m over 4000m per replica -> 7 replicas;
+    # memory: 40,000 x (0.713 MiB + 100 x 21.4 B) x 1.25 = 35.7 GiB over 8 GiB -> 5
+    assert plan.replicas == 7
+    assert plan.per_replica.cpu_request_millicores <= 4000
+    assert plan.per_replica.memory_request_mib <= 8192
+    assert plan.single_replica_estimated_cpu_millicores == pytest.approx(20_000.0)
+
+
+def test_guideline_is_shown_beside_the_model() -> None:
+    plan, _ = size_control_plane(
+        counts(2000, services=1000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2
+    )
+    assert plan.guideline_memory_mib == pytest.approx(1000 * 0.954 + 2000 * 0.477)
+    assert "1 MB x services + 0.5 MB x pods" in plan.guideline_formula
+
+
+def test_state_too_large_for_any_replica_is_a_finding() -> None:
+    huge = MeshCounts(
+        services=1, pods=1, endpoints=20_000_000, connected_proxies=10, proxy_visible_endpoints=10
+    )
+    plan, findings = size_control_plane(huge, PROFILE.control_plane, PROFILE.rounding, 0.25, 2)
+    assert [f.code for f in findings] == ["control-plane-state-too-large"]
+    assert plan.replicas == 2
