@@ -33,6 +33,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Plan the capacity of a service mesh: size every proxy, the gateways and the control "
     "plane from an inventory of workloads and their traffic.",
+    epilog="Example: planner size --inventory data/cluster.csv --services data/services.csv "
+    "--traffic data/traffic.csv (planner size --help for every option).",
 )
 
 
@@ -156,7 +158,10 @@ def size(
         typer.Option(
             "--format",
             "-f",
-            help="Output to write; repeat for several (default: json).",
+            metavar="FORMAT",
+            help="Output to write, one of: "
+            + ", ".join(f.value for f in OutputFormat)
+            + "; repeat for several (default: json).",
         ),
     ] = None,
     out: Annotated[

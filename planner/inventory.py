@@ -14,6 +14,7 @@ import pandas as pd
 
 from models.errors import InventoryError
 from models.plan import Finding, InputFile, Role
+from planner.frames import first_unknown, keys
 from planner.tables import (
     MICRO,
     ROW,
@@ -299,6 +300,7 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: s
 
 
 def _reject_disagreement(frame: pd.DataFrame, keys: list[str], column: str, label: str) -> None:
+    """Every row of one key (a workload's pods) must give `column` the same value."""
     values = frame[column].astype(str)
     if frame[column].dtype == bool:
         values = values.str.lower()  # as a user writes them: true/false
@@ -308,15 +310,23 @@ def _reject_disagreement(frame: pd.DataFrame, keys: list[str], column: str, labe
         return
     namespace, workload = bad.index[0]
     mask = (frame["namespace"] == namespace) & (frame["workload"] == workload)
-    sample = (
-        frame.loc[mask, [ROW]].assign(value=values[mask]).drop_duplicates("value").sort_values(ROW)
-    )
-    (row_a, value_a), (row_b, value_b) = sample.iloc[0].tolist(), sample.iloc[1].tolist()
+    (row_a, value_a), (row_b, value_b) = _two_values(frame, mask, values)
     raise InventoryError(
         f'{label} rows {row_a} and {row_b} column {column}: pods of workload "{namespace}/'
         f'{workload}" disagree ("{value_a}" against "{value_b}"); give every pod of a workload '
         "the same value"
     )
+
+
+def _two_values(
+    frame: pd.DataFrame, mask: pd.Series, values: pd.Series
+) -> tuple[tuple[int, str], tuple[int, str]]:
+    """The first two rows under `mask` whose `values` differ: ((row, value), (row, value))."""
+    sample = (
+        frame.loc[mask, [ROW]].assign(value=values[mask]).drop_duplicates("value").sort_values(ROW)
+    )
+    rows, texts = sample[ROW].tolist(), sample["value"].astype(str).tolist()
+    return (int(rows[0]), texts[0]), (int(rows[1]), texts[1])
 
 
 def _with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
@@ -408,38 +418,33 @@ def _services_from_table(
         if (values > 1).any():
             namespace, service = values[values > 1].index[0]
             mask = (table["namespace"] == namespace) & (table["service"] == service)
-            sample = table.loc[mask, [ROW, column]].drop_duplicates(column).sort_values(ROW)
-            (row_a, value_a), (row_b, value_b) = sample.iloc[0].tolist(), sample.iloc[1].tolist()
+            (row_a, value_a), (row_b, value_b) = _two_values(table, mask, table[column])
             raise InventoryError(
                 f'{label} rows {row_a} and {row_b} column {column}: Service "{namespace}/'
                 f'{service}" is listed with {column} {value_a} and {value_b}; give it one value'
             )
     _reject_duplicates(table, ["namespace", "service", "workload"], label, "service and workload")
-    workload_keys = pd.Index(workloads["namespace"] + "/" + workloads["workload"])
+    workload_keys = pd.Index(keys(workloads, "namespace", "workload"))
     named = table.loc[table["workload"] != ""]
-    keys = named["namespace"] + "/" + named["workload"]
-    unknown = ~keys.isin(workload_keys).to_numpy()
-    if unknown.any():
-        first = named.iloc[int(np.flatnonzero(unknown)[0])]
-        key = f"{first['namespace']}/{first['workload']}"
+    found = first_unknown(keys(named, "namespace", "workload"), workload_keys)
+    if found is not None:
+        index, key = found
         raise InventoryError(
-            f'{label} row {first[ROW]} column workload: workload "{key}" is not in '
-            f"{inventory_label}{suggest(key, workload_keys)}; add the workload there or fix "
+            f'{label} row {named[ROW].to_numpy()[index]} column workload: workload "{key}" is not '
+            f"in {inventory_label}{suggest(key, workload_keys)}; add the workload there or fix "
             "the name"
         )
     services = table.drop_duplicates(["namespace", "service"])[
         ["namespace", "service", "ports", "type"]
     ].reset_index(drop=True)
     explicit = _cell_pairs(workloads, cells)
-    service_keys = pd.Index(services["namespace"] + "/" + services["service"])
-    cell_keys = explicit["namespace"] + "/" + explicit["service"]
-    unknown = ~cell_keys.isin(service_keys).to_numpy()
-    if unknown.any():
-        first = explicit.iloc[int(np.flatnonzero(unknown)[0])]
-        key = f"{first['namespace']}/{first['service']}"
+    service_keys = pd.Index(keys(services, "namespace", "service"))
+    found = first_unknown(keys(explicit, "namespace", "service"), service_keys)
+    if found is not None:
+        index, key = found
         raise InventoryError(
-            f'{inventory_label} row {first[ROW]} column services: Service "{key}" is not in '
-            f"{label}{suggest(key, service_keys)}; add it there or fix the name"
+            f"{inventory_label} row {explicit[ROW].to_numpy()[index]} column services: Service "
+            f'"{key}" is not in {label}{suggest(key, service_keys)}; add it there or fix the name'
         )
     backing = pd.concat(
         [

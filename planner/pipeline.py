@@ -31,7 +31,7 @@ from models.profile import Coefficient, MeshProfile, VersionFigures
 from planner.control_plane import MeshCounts, size_control_plane
 from planner.inventory import Inventory
 from planner.profiles import figures_for, version_key
-from planner.sizing import ProxySizing, size_proxies
+from planner.sizing import ProxySizing, bytes_per_object, size_proxies
 from planner.traffic import Traffic, workload_rates
 from planner.version import __version__
 from planner.visibility import proxy_config, service_config
@@ -488,13 +488,7 @@ def _version_findings(resolved: Resolved) -> list[Finding]:
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     proxy = resolved.profile.proxy
     figures = resolved.figures
-    workers = proxy.concurrency.value
-    per_cluster = proxy.memory_per_cluster_bytes.value + workers * (
-        proxy.memory_per_worker_per_cluster_bytes.value
-    )
-    per_listener = proxy.memory_per_listener_bytes.value + workers * (
-        proxy.memory_per_worker_per_listener_bytes.value
-    )
+    per_cluster, per_endpoint, per_listener = bytes_per_object(proxy)
     headroom = resolved.knobs.headroom_ratio
     target = resolved.profile.gateway.target_cpu_per_replica_millicores.value
     return (
@@ -506,7 +500,7 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
         Formula(
             name="sidecar memory (MiB)",
             expression=f"{figures.base_memory_mib.value:g} + (clusters x {per_cluster:,.0f} B + "
-            f"endpoints x {proxy.memory_per_endpoint_bytes.value:,.0f} B + listeners x "
+            f"endpoints x {per_endpoint:,.0f} B + listeners x "
             f"{per_listener:,.0f} B) / 2^20",
         ),
         Formula(

@@ -63,11 +63,8 @@ def estimated_cpu_millicores(rps_per_pod: Floats, sizing: ProxySizing) -> Floats
     return sizing.proxy.idle_cpu_millicores.value + rps_per_pod / 1000.0 * per_1000
 
 
-def estimated_memory_mib(
-    clusters: Floats, endpoints: Floats, listeners: Floats, sizing: ProxySizing
-) -> Floats:
-    """Expected proxy memory per pod from the configuration it holds."""
-    proxy = sizing.proxy
+def bytes_per_object(proxy: ProxyModel) -> tuple[float, float, float]:
+    """Bytes one cluster, one endpoint and one listener cost a proxy, at its worker count."""
     workers = proxy.concurrency.value
     per_cluster = proxy.memory_per_cluster_bytes.value + workers * (
         proxy.memory_per_worker_per_cluster_bytes.value
@@ -75,11 +72,15 @@ def estimated_memory_mib(
     per_listener = proxy.memory_per_listener_bytes.value + workers * (
         proxy.memory_per_worker_per_listener_bytes.value
     )
-    config_bytes = (
-        clusters * per_cluster
-        + endpoints * proxy.memory_per_endpoint_bytes.value
-        + listeners * per_listener
-    )
+    return per_cluster, proxy.memory_per_endpoint_bytes.value, per_listener
+
+
+def estimated_memory_mib(
+    clusters: Floats, endpoints: Floats, listeners: Floats, sizing: ProxySizing
+) -> Floats:
+    """Expected proxy memory per pod from the configuration it holds."""
+    per_cluster, per_endpoint, per_listener = bytes_per_object(sizing.proxy)
+    config_bytes = clusters * per_cluster + endpoints * per_endpoint + listeners * per_listener
     return sizing.figures.base_memory_mib.value + config_bytes / MIB
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from models.errors import TrafficError
 from models.plan import Finding, InputFile
-from planner.frames import keys, require
+from planner.frames import first_unknown, keys, require
 from planner.inventory import MAX_RPS, Inventory
 from planner.tables import (
     MICRO,
@@ -185,17 +185,15 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
-    outside = (edges["source_workload"] == OUTSIDE).to_numpy()
     known = pd.Index(keys(inventory.workloads, "namespace", "workload"))
     source = keys(edges, "source_namespace", "source_workload")
-    bad = ~source.isin(known).to_numpy() & ~outside
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
-        key = str(source.to_numpy()[index])
+    found = first_unknown(source, known, skip=(edges["source_workload"] == OUTSIDE).to_numpy())
+    if found is not None:
+        index, key = found
         raise TrafficError(
-            f'{label} row {edges[ROW].iat[index]} column source_workload: workload "{key}" is '
-            f"not in the inventory{suggest(key, known)}; add it to the inventory, fix the name, "
-            f'or write "{OUTSIDE}" for traffic from outside the mesh'
+            f'{label} row {edges[ROW].to_numpy()[index]} column source_workload: workload "{key}" '
+            f"is not in the inventory{suggest(key, known)}; add it to the inventory, fix the "
+            f'name, or write "{OUTSIDE}" for traffic from outside the mesh'
         )
 
 
@@ -203,28 +201,24 @@ def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -
     unregistered = edges["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
     known = pd.Index(keys(inventory.services, "namespace", "service"))
     destination = keys(edges, "destination_namespace", "destination_service")
-    bad = ~destination.isin(known).to_numpy() & ~unregistered
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
-        key = str(destination.to_numpy()[index])
+    found = first_unknown(destination, known, skip=unregistered)
+    if found is not None:
+        index, key = found
         raise TrafficError(
-            f'{label} row {edges[ROW].iat[index]} column destination_service: Service "{key}" '
-            f"is not in the inventory{suggest(key, known)}; add it to the services table (type "
-            "ServiceEntry for an external host) or fix the name"
+            f"{label} row {edges[ROW].to_numpy()[index]} column destination_service: Service "
+            f'"{key}" is not in the inventory{suggest(key, known)}; add it to the services table '
+            "(type ServiceEntry for an external host) or fix the name"
         )
-    named = (edges["destination_workload"] != "").to_numpy()
-    if named.any():
-        workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
-        target = keys(edges, "destination_workload_namespace", "destination_workload")
-        bad = named & ~target.isin(workloads).to_numpy()
-        if bad.any():
-            index = int(np.flatnonzero(bad)[0])
-            key = str(target.to_numpy()[index])
-            raise TrafficError(
-                f"{label} row {edges[ROW].to_numpy()[index]} column destination_workload: workload "
-                f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or '
-                "leave the cell empty"
-            )
+    workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
+    target = keys(edges, "destination_workload_namespace", "destination_workload")
+    found = first_unknown(target, workloads, skip=(edges["destination_workload"] == "").to_numpy())
+    if found is not None:
+        index, key = found
+        raise TrafficError(
+            f"{label} row {edges[ROW].to_numpy()[index]} column destination_workload: workload "
+            f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or leave '
+            "the cell empty"
+        )
 
 
 def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
