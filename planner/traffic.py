@@ -29,6 +29,7 @@ from planner.tables import (
     first_bad,
     parse_names,
     parse_numbers,
+    per_distinct,
     read_table_file,
     suggest,
 )
@@ -156,7 +157,7 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
 def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
     """`reviews.bookinfo.svc.cluster.local` -> service `reviews` in namespace `bookinfo`."""
     service = edges["destination_service"]
-    fqdn = service.str.contains(r"^[^.]+\.[^.]+\.svc(?:\.|$)", regex=True)
+    fqdn = per_distinct(service, _is_service_fqdn).astype(bool)
     out = edges.copy()
     if fqdn.any():
         parts = service[fqdn].str.split(".", n=2, expand=True)
@@ -182,6 +183,10 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
             "Service's namespace"
         )
     return out
+
+
+def _is_service_fqdn(names: pd.Series) -> pd.Series:
+    return names.str.contains(r"^[^.]+\.[^.]+\.svc(?:\.|$)", regex=True)
 
 
 def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
