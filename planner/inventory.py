@@ -22,6 +22,7 @@ from planner.tables import (
     RawTable,
     TableSpec,
     exact_units,
+    first_bad,
     parse_bools,
     parse_choices,
     parse_names,
@@ -84,6 +85,12 @@ _COMMON = (
         False,
         "workload, ingress-gateway or egress-gateway",
         default="ingress-gateway or egress-gateway when the name says so, else workload",
+    ),
+    Column(
+        "labels",
+        False,
+        'labels on the pods, "key=value" pairs separated by ";" (Sidecar selectors use them)',
+        default="app=<workload>",
     ),
 )
 
@@ -204,6 +211,46 @@ def _ignored_findings(raw: RawTable) -> list[Finding]:
     ]
 
 
+_LABEL_KEY = (
+    r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
+_LABEL_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
+_LABEL_PAIR = rf"{_LABEL_KEY}={_LABEL_VALUE}"
+
+
+def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
+    """Pod labels as a canonical string: `key=value` pairs sorted by key, joined by `;`.
+
+    Empty cells stay empty (the caller supplies the default). Raises InventoryError for a pair
+    that is not a valid Kubernetes label or a key given twice.
+    """
+    cells = rows["labels"]
+    pairs = (
+        pd.DataFrame({"cell": cells.to_numpy(), ROW: rows[ROW].to_numpy()})
+        .assign(pair=cells.str.split(";").to_numpy())
+        .explode("pair")
+    )
+    pairs["pair"] = pairs["pair"].fillna("").astype(str).str.strip()
+    pairs = pairs.loc[pairs["pair"] != ""]
+    bad = ~pairs["pair"].str.fullmatch(_LABEL_PAIR).to_numpy(dtype=bool)
+    if bad.any():
+        row, value = first_bad(pairs, bad, "pair")
+        raise InventoryError(
+            f'{label} row {row} column labels: "{value}" is not a Kubernetes label; write '
+            'key=value pairs separated by ";", such as app=reviews;version=v1'
+        )
+    pairs["key"] = pairs["pair"].str.split("=", n=1).str[0]
+    twice = pairs.duplicated([ROW, "key"]).to_numpy()
+    if twice.any():
+        row, value = first_bad(pairs, twice, "key")
+        raise InventoryError(
+            f'{label} row {row} column labels: label "{value}" is given twice; keep one value'
+        )
+    canonical = pairs.sort_values([ROW, "key"]).groupby(ROW, sort=False)["pair"].agg(";".join)
+    mapped = rows[ROW].map(canonical)
+    return pd.Series(np.where(mapped.isna(), "", mapped.astype(str)), index=rows.index)
+
+
 def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
     """The columns common to workloads and pods tables, parsed."""
     label = raw.label
@@ -211,6 +258,7 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
         {
             "namespace": parse_names(rows, "namespace", label, required=True),
             "workload": parse_names(rows, "workload", label, required=True),
+            "labels": parse_labels(rows, label),
             "kind": parse_choices(rows, "kind", label, WORKLOAD_KINDS, default="Deployment"),
             "role": parse_choices(rows, "role", label, [r.value for r in Role], default=""),
             "mesh_injected": parse_bools(rows, "mesh_injected", label, default=True),
@@ -237,7 +285,7 @@ def _workload_rows(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
     )
     typed.insert(2, "replicas", replicas.astype(np.int64))
     _reject_duplicates(typed, ["namespace", "workload"], raw.label, "workload")
-    return _with_roles(typed), rows["services"]
+    return _with_default_labels(_with_roles(typed)), rows["services"]
 
 
 def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
@@ -280,10 +328,11 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
     for column in ("rps", "outbound_rps"):
         total = workloads.pop(f"{column}_micro").to_numpy() / MICRO
         workloads[column] = np.where(workloads.pop(f"{column}_known"), total, np.nan)
+    workloads["labels"] = _common_labels(typed, keys)
     workloads = workloads.reset_index()
     workloads["replicas"] = workloads["replicas"].astype(np.int64)
     cells = workloads.pop("services")
-    return _with_roles(workloads), cells
+    return _with_default_labels(_with_roles(workloads)), cells
 
 
 def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: str) -> None:
@@ -327,6 +376,27 @@ def _two_values(
     )
     rows, texts = sample[ROW].tolist(), sample["value"].astype(str).tolist()
     return (int(rows[0]), texts[0]), (int(rows[1]), texts[1])
+
+
+def _with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
+    """Workloads without labels get `app=<workload>`, the convention Istio's samples follow."""
+    out = workloads.copy()
+    missing = out["labels"].eq("")
+    out["labels_given"] = ~missing
+    out.loc[missing, "labels"] = "app=" + out.loc[missing, "workload"]
+    return out
+
+
+def _common_labels(typed: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per workload, the labels every one of its pods carries (per-pod hashes drop out)."""
+    pods = typed.groupby(keys).size()
+    pairs = typed[[*keys, "labels"]].assign(pair=typed["labels"].str.split(";")).explode("pair")
+    pairs = pairs.loc[pairs["pair"].fillna("") != ""]
+    counted = pairs.groupby([*keys, "pair"]).size().rename("pods").reset_index()
+    counted = counted.merge(pods.rename("all").reset_index(), on=keys)
+    common = counted.loc[counted["pods"] == counted["all"]].sort_values([*keys, "pair"])
+    joined = common.groupby(keys)["pair"].agg(";".join)
+    return joined.reindex(pods.index, fill_value="")
 
 
 def _with_roles(workloads: pd.DataFrame) -> pd.DataFrame:

@@ -98,12 +98,15 @@ def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, T
 
 
 def fingerprint(rows: pd.DataFrame) -> str:
-    """A digest of a table's cells that ignores the order of rows and columns.
+    """A digest of a table's non-empty columns that ignores the order of rows and columns.
 
     The sum of per-row hashes (pandas' fixed-key SipHash) modulo 2^64: the same table sorted
     differently gives the same fingerprint, so plan.json stays byte-identical.
     """
     cells = rows.drop(columns=[ROW]).sort_index(axis=1)
+    # a column with no values says nothing: leaving it out keeps old files' fingerprints stable
+    # when a new optional column is defined
+    cells = cells.loc[:, (cells != "").any(axis=0)]
     hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
     return f"{int(hashes.sum(dtype=np.uint64)):016x}"
 
