@@ -159,6 +159,13 @@ def size_command(script: Path, inputs: Inputs, out: Path) -> list[str]:
         str(folder / "services.csv"),
         "--traffic",
         str(folder / "traffic.csv"),
+        # a trusted window, so scoping takes its full (workload-level) path, and both outputs
+        "--traffic-window",
+        "7d",
+        "--format",
+        "json",
+        "--format",
+        "sidecars",
         "--out",
         str(out),
         "--force",

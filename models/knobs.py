@@ -17,6 +17,21 @@ class OutputFormat(StrEnum):
     """Output formats; each has an entry in `reports.RENDERERS`."""
 
     JSON = "json"
+    SIDECARS = "sidecars"
+
+
+class ScopeGranularity(StrEnum):
+    """One Sidecar resource per namespace (union of its workloads' needs) or per workload."""
+
+    NAMESPACE = "namespace"
+    WORKLOAD = "workload"
+
+
+class SizeFor(StrEnum):
+    """Whether proxy recommendations assume the recommended scoping is applied."""
+
+    SCOPED = "scoped"
+    UNSCOPED = "unscoped"
 
 
 class Knobs(BaseModel):
@@ -39,4 +54,40 @@ class Knobs(BaseModel):
     min_control_plane_replicas: int = Field(default=2, ge=1, le=100)
     min_gateway_replicas: int | None = Field(
         default=None, ge=1, le=1000, description="None takes the profile's gateway minimum."
+    )
+    scope_granularity: ScopeGranularity = ScopeGranularity.WORKLOAD
+    mesh_root_namespace: str = Field(
+        default="istio-system",
+        pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        description="Istio's root namespace: every Sidecar keeps it visible.",
+    )
+    cluster_domain: str = Field(
+        default="cluster.local",
+        pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$",
+        description="The cluster's DNS domain, for the hosts in Sidecar egress lists.",
+    )
+    traffic_window_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="How long the traffic table was observed; None: unknown (no tight scoping).",
+    )
+    min_traffic_window_seconds: float = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="A shorter window gives namespace-level scoping: rare calls may be unseen.",
+    )
+    min_edge_requests: float = Field(
+        default=10.0,
+        ge=0,
+        description="An edge seen fewer times over the window makes its caller's scope a fallback.",
+    )
+    max_export_namespaces: int = Field(
+        default=3,
+        ge=0,
+        le=100,
+        description="A Service called from more other namespaces keeps exportTo '*'.",
+    )
+    size_for: SizeFor | None = Field(
+        default=None,
+        description="None: the scoped mesh when scoping is recommended, else the unscoped one.",
     )

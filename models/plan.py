@@ -70,6 +70,27 @@ class ProxyPlan(Resources):
     visible_listeners: int
 
 
+class Confidence(StrEnum):
+    """How far a scoping recommendation can be trusted."""
+
+    HIGH = "high"
+    FALLBACK = "fallback"
+
+
+class WorkloadScoping(_Frozen):
+    """What scoping changes for one workload's sidecar (its hosts are on its Sidecar resource)."""
+
+    sidecar: str | None
+    confidence: Confidence
+    reason: str
+    clusters_before: int
+    clusters_after: int
+    endpoints_before: int
+    endpoints_after: int
+    estimated_memory_mib_before: float
+    estimated_memory_mib_after: float
+
+
 class WorkloadPlan(_Frozen):
     """One workload of the inventory and its sidecar, or the reason it has none."""
 
@@ -87,6 +108,7 @@ class WorkloadPlan(_Frozen):
     app_memory_mib: float | None
     proxy: ProxyPlan | None
     not_sized_reason: str | None
+    scoping: WorkloadScoping | None
 
 
 class GatewayPlan(_Frozen):
@@ -121,6 +143,71 @@ class ControlPlanePlan(_Frozen):
     guideline_formula: str
     model_formula: str
     replicas_rule: str
+
+
+class SidecarResource(_Frozen):
+    """One recommended Istio `Sidecar`: where it lives, whom it selects, what it lets them see."""
+
+    namespace: str
+    name: str
+    selector: dict[str, str] | None
+    egress_hosts: tuple[str, ...]
+    workloads: tuple[str, ...]
+    confidence: Confidence
+    reason: str
+
+
+class ServiceExport(_Frozen):
+    """The recommended `networking.istio.io/exportTo` of one Service (or ServiceEntry)."""
+
+    namespace: str
+    service: str
+    type: str
+    export_to: tuple[str, ...]
+    caller_namespaces: tuple[str, ...]
+    reason: str
+
+
+class NamespaceExclusion(_Frozen):
+    namespace: str
+    reason: str
+
+
+class DiscoverySelectors(_Frozen):
+    """The namespaces istiod should watch (meshConfig.discoverySelectors)."""
+
+    namespaces: tuple[str, ...]
+    excluded: tuple[NamespaceExclusion, ...]
+    reason: str
+
+
+class ScopingTotals(_Frozen):
+    """Mesh-wide effect of the recommended scoping, by the same model as the sizing."""
+
+    proxy_memory_mib_before: float
+    proxy_memory_mib_after: float
+    push_clusters_before: int
+    push_clusters_after: int
+    push_endpoints_before: int
+    push_endpoints_after: int
+    push_listeners_before: int
+    push_listeners_after: int
+    control_plane_memory_mib_before: float
+    control_plane_memory_mib_after: float
+
+
+class ScopingPlan(_Frozen):
+    """Recommended configuration scoping from the observed call graph, and what it saves."""
+
+    granularity: str
+    root_namespace: str
+    sized_for: str
+    traffic_window_seconds: float | None
+    traffic_window: str
+    sidecars: tuple[SidecarResource, ...]
+    exports: tuple[ServiceExport, ...]
+    discovery: DiscoverySelectors
+    totals: ScopingTotals
 
 
 class ResourceTotals(_Frozen):
@@ -219,4 +306,5 @@ class Plan(_Frozen):
     gateways: tuple[GatewayPlan, ...]
     control_plane: ControlPlanePlan
     totals: Totals
+    scoping: ScopingPlan | None
     findings: tuple[Finding, ...]

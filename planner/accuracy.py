@@ -26,6 +26,7 @@ from models.profile import MeshProfile
 from planner.inventory import Inventory
 from planner.pipeline import build_plan, resolve
 from planner.sizing import estimated_memory_mib
+from planner.visibility import Scope
 
 _TO_MODEL_UNITS: dict[str, tuple[str, float]] = {
     # published unit -> (model unit, factor)
@@ -86,7 +87,7 @@ class Scenario:
 
     inventory: Inventory
     version: str
-    visibility: pd.DataFrame | None = None
+    scope: Scope | None = None
 
 
 Measure = Callable[[Plan], float]
@@ -219,18 +220,21 @@ def _mesh(
     return _inventory(workloads, services, backing[["namespace", "service", "workload"]])
 
 
-def _namespace_isolation(inventory: Inventory) -> pd.DataFrame:
+def _namespace_isolation(inventory: Inventory) -> Scope:
     """Each workload sees its own namespace and istio-system (the perf test's `Sidecar`)."""
     workloads = inventory.workloads[["namespace", "workload"]]
-    services = inventory.services[["namespace", "service"]].rename(
-        columns={"namespace": "service_namespace"}
-    )
-    own = workloads.merge(services, left_on="namespace", right_on="service_namespace")
-    system = workloads.merge(
-        services.loc[services["service_namespace"] == "istio-system"], how="cross"
-    )
-    both = pd.concat([own, system], ignore_index=True).drop_duplicates()
-    return both[["namespace", "workload", "service_namespace", "service"]]
+    viewers = workloads.assign(viewer="default")
+    spaces = workloads[["namespace"]].drop_duplicates().assign(viewer="default")
+    grants = pd.concat(
+        [
+            spaces.assign(service_namespace=spaces["namespace"]),
+            spaces.assign(service_namespace="istio-system"),
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    none = pd.DataFrame(columns=["namespace", "viewer", "service_namespace", "service"])
+    exports = pd.DataFrame(columns=["service_namespace", "service", "exported_to"])
+    return Scope(viewers, grants, none, exports, discovered=None)
 
 
 def perf_mesh(version: str) -> Scenario:
@@ -316,7 +320,7 @@ def istiod_cpu(plan: Plan) -> float:
 def run(scenario: Scenario, profile: MeshProfile) -> Plan:
     """The plan the real pipeline makes for a scenario (one istiod replica, as in the tests)."""
     knobs = Knobs(mesh_version=scenario.version, min_control_plane_replicas=1)
-    return build_plan(scenario.inventory, None, profile, knobs, scenario.visibility)
+    return build_plan(scenario.inventory, None, profile, knobs, scenario.scope)
 
 
 def envoy_tls_clusters(profile: MeshProfile) -> float:

@@ -16,12 +16,13 @@ import typer
 from pydantic import ValidationError
 
 from models.errors import PlannerError
-from models.knobs import Knobs, MeshKind, OutputFormat
+from models.knobs import Knobs, MeshKind, OutputFormat, ScopeGranularity, SizeFor
 from planner.inventory import read_inventory
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, resolve
 from planner.profiles import load_builtin_profile, load_profile_file
 from planner.traffic import read_traffic
+from planner.units import parse_duration
 from planner.version import __version__
 from reports import RENDERERS
 from reports.summary import render_summary
@@ -56,6 +57,15 @@ def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"mesh-planner {__version__}")
         raise typer.Exit()
+
+
+def _check_duration(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
 
 
 def _check_version(value: str | None) -> str | None:
@@ -170,6 +180,63 @@ def size(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite outputs that already exist.")
     ] = False,
+    traffic_window: Annotated[
+        str | None,
+        typer.Option(
+            "--traffic-window",
+            callback=_check_duration,
+            help="How long the traffic table was observed (7d, 24h...). Without it, or when it "
+            "is shorter than --min-traffic-window, scoping falls back to namespace level.",
+        ),
+    ] = None,
+    min_traffic_window: Annotated[
+        str,
+        typer.Option(
+            "--min-traffic-window",
+            callback=_check_duration,
+            help="Shortest window trusted for workload-level scoping (weekly jobs need 7d).",
+        ),
+    ] = "7d",
+    min_edge_requests: Annotated[
+        float,
+        typer.Option(
+            "--min-edge-requests",
+            min=0,
+            help="A call seen fewer times over the window puts its caller on namespace-level "
+            "scoping and keeps the callee's exportTo open.",
+        ),
+    ] = 10.0,
+    scope_granularity: Annotated[
+        ScopeGranularity,
+        typer.Option(
+            "--scope-granularity",
+            help="One Sidecar per workload (per label selector) or one per namespace.",
+        ),
+    ] = ScopeGranularity.WORKLOAD,
+    mesh_root_namespace: Annotated[
+        str,
+        typer.Option("--mesh-root-namespace", help="Istio's root namespace, kept visible."),
+    ] = "istio-system",
+    cluster_domain: Annotated[
+        str, typer.Option("--cluster-domain", help="DNS domain of Service hosts.")
+    ] = "cluster.local",
+    max_export_namespaces: Annotated[
+        int,
+        typer.Option(
+            "--max-export-namespaces",
+            min=0,
+            max=100,
+            help="A Service called from more other namespaces keeps exportTo '*'.",
+        ),
+    ] = 3,
+    size_for: Annotated[
+        SizeFor | None,
+        typer.Option(
+            "--size-for",
+            help="Size proxies and istiod for the scoped or the unscoped mesh (default: scoped "
+            "when --traffic is given, so the recommendations match the Sidecars).",
+        ),
+    ] = None,
     top: Annotated[
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
@@ -194,9 +261,21 @@ def size(
                 headroom_ratio=headroom_ratio,
                 min_control_plane_replicas=min_control_plane_replicas,
                 min_gateway_replicas=min_gateway_replicas,
+                scope_granularity=scope_granularity,
+                mesh_root_namespace=mesh_root_namespace,
+                cluster_domain=cluster_domain,
+                traffic_window_seconds=(
+                    parse_duration(traffic_window) if traffic_window is not None else None
+                ),
+                min_traffic_window_seconds=parse_duration(min_traffic_window),
+                min_edge_requests=min_edge_requests,
+                max_export_namespaces=max_export_namespaces,
+                size_for=size_for,
             )
         except ValidationError as exc:  # typer has checked ranges; this guards the rest
-            _fail(f"flags: {exc.errors()[0]['msg']}")
+            first = exc.errors()[0]
+            flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
+            _fail(f"{flag}: {first['msg']}")
         mesh_profile = load_profile_file(profile) if profile else load_builtin_profile(mesh)
         resolve(mesh_profile, knobs)  # a version without figures fails before any file is read
         checked = read_inventory(inventory, services)

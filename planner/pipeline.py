@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from models.errors import ProfileError
-from models.knobs import Knobs
+from models.errors import PlannerError, ProfileError
+from models.knobs import Knobs, SizeFor
 from models.plan import (
     SCHEMA_VERSION,
     AppTotals,
@@ -23,18 +23,28 @@ from models.plan import (
     ProxyPlan,
     ResourceTotals,
     Role,
+    ScopingPlan,
+    ScopingTotals,
     ToolInfo,
     Totals,
     WorkloadPlan,
+    WorkloadScoping,
 )
 from models.profile import Coefficient, MeshProfile, VersionFigures
-from planner.control_plane import MeshCounts, size_control_plane
+from planner.control_plane import (
+    MeshCounts,
+    proxy_memory_mib,
+    shared_memory_mib,
+    size_control_plane,
+)
 from planner.inventory import Inventory
 from planner.profiles import figures_for, version_key
+from planner.scoping import Recommendation, recommend
 from planner.sizing import ProxySizing, bytes_per_object, size_proxies
 from planner.traffic import Traffic, workload_rates
+from planner.units import duration_text
 from planner.version import __version__
-from planner.visibility import proxy_config, service_config
+from planner.visibility import Scope, proxy_config, service_config
 
 GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value)
 _EXAMPLES = 5
@@ -71,18 +81,30 @@ def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
     return Resolved(profile, figures, filled, sizing)
 
 
+@dataclass(frozen=True)
+class MeshState:
+    """The mesh sized under one visibility (scoped or not): sidecars, gateways, istiod's load."""
+
+    sidecars: pd.DataFrame
+    gateways: pd.DataFrame
+    counts: MeshCounts
+
+
 def build_plan(
     inventory: Inventory,
     traffic: Traffic | None,
     profile: MeshProfile,
     knobs: Knobs,
-    visibility: pd.DataFrame | None = None,
+    scope: Scope | None = None,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
-    `visibility` lists the Services each sidecar sees (see `planner.visibility.proxy_config`);
-    without it every sidecar sees the whole mesh, as Istio does without scoping. Gateways always
-    see the whole mesh.
+    With traffic, scoping is recommended from the call graph and priced by the same model; the
+    proxies and the control plane are sized for the scoped or the unscoped mesh as `size_for`
+    says. `scope`, when given, replaces the recommendation (the accuracy cases use it to rebuild
+    published tests); without traffic or scope every sidecar sees the whole mesh.
+
+    Raises PlannerError when `size_for` is scoped but there is nothing to scope from.
     """
     resolved = resolve(profile, knobs)
     knobs = resolved.knobs
@@ -95,25 +117,25 @@ def build_plan(
         **{c: rates[c].to_numpy() for c in rates.columns if c not in ("namespace", "workload")}
     )
     services = service_config(inventory)
-    fixed = int(profile.proxy.fixed_clusters.value)
-    configured = proxy_config(workloads, services, inventory.backing, fixed)
-    scoped = (
-        configured
-        if visibility is None
-        else proxy_config(workloads, services, inventory.backing, fixed, visibility)
+    recommendation = (
+        recommend(inventory, traffic.edges, knobs)
+        if traffic is not None and scope is None
+        else None
     )
-    sidecars = _size_sidecars(scoped, resolved)
-    gateways = _size_gateways(configured, resolved)
-    counts = MeshCounts(
-        services=len(services),
-        pods=int(workloads["replicas"].sum()),
-        endpoints=int((services["ports"] * np.maximum(services["pods"], 1)).sum()),
-        connected_proxies=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
-        proxy_visible_endpoints=int(
-            (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
-            + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
-        ),
-    )
+    if recommendation is not None:
+        scope = recommendation.scope
+    sized_for = knobs.size_for or (SizeFor.SCOPED if scope is not None else SizeFor.UNSCOPED)
+    if sized_for is SizeFor.SCOPED and scope is None:
+        raise PlannerError(
+            "--size-for scoped: there is no scoping to size for without --traffic; give a "
+            "traffic table or size for the unscoped mesh"
+        )
+    knobs = knobs.model_copy(update={"size_for": sized_for})
+    resolved = replace(resolved, knobs=knobs)
+    before = _mesh_state(workloads, services, inventory, resolved, None)
+    after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
+    chosen = after if sized_for is SizeFor.SCOPED else before
+    sidecars, gateways, counts = chosen.sidecars, chosen.gateways, chosen.counts
     control_plane, cp_findings = size_control_plane(
         counts,
         profile.control_plane,
@@ -126,8 +148,10 @@ def build_plan(
     findings.extend(_proxy_findings(sidecars, resolved))
     findings.extend(_version_findings(resolved))
     findings.extend(_evidence_findings(profile, counts, sidecars, gateways))
-    workload_plans = _workload_plans(workloads, sidecars, inventory.backing)
-    gateway_plans = _gateway_plans(gateways)
+    scoping_rows = (
+        _scoping_rows(recommendation, before, after) if recommendation is not None else None
+    )
+    workload_plans = _workload_plans(workloads, sidecars, inventory.backing, scoping_rows)
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
     return Plan(
         schema_version=SCHEMA_VERSION,
@@ -145,10 +169,101 @@ def build_plan(
         formulas=_formulas(resolved),
         assumptions=_assumptions(resolved),
         workloads=workload_plans,
-        gateways=gateway_plans,
+        gateways=_gateway_plans(gateways),
         control_plane=control_plane,
         totals=_totals(sidecars, gateways, control_plane),
+        scoping=(
+            _scoping_plan(recommendation, before, after, resolved)
+            if recommendation is not None
+            else None
+        ),
         findings=tuple(findings),
+    )
+
+
+def _mesh_state(
+    workloads: pd.DataFrame,
+    services: pd.DataFrame,
+    inventory: Inventory,
+    resolved: Resolved,
+    scope: Scope | None,
+) -> MeshState:
+    """Sidecars, gateways and istiod's load when proxies see what `scope` lets them see."""
+    fixed = int(resolved.profile.proxy.fixed_clusters.value)
+    configured = proxy_config(workloads, services, inventory.backing, fixed, scope)
+    sidecars = _size_sidecars(configured, resolved)
+    gateways = _size_gateways(configured, resolved)
+    watched = services
+    pods = workloads
+    if scope is not None and scope.discovered is not None:
+        spaces = sorted(scope.discovered)
+        watched = services.loc[services["namespace"].isin(spaces)]
+        pods = workloads.loc[workloads["namespace"].isin(spaces)]
+    counts = MeshCounts(
+        services=len(watched),
+        pods=int(pods["replicas"].sum()),
+        endpoints=int((watched["ports"] * np.maximum(watched["pods"], 1)).sum()),
+        connected_proxies=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
+        proxy_visible_endpoints=int(
+            (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
+            + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+        ),
+    )
+    return MeshState(sidecars, gateways, counts)
+
+
+def _scoping_rows(
+    recommendation: Recommendation, before: MeshState, after: MeshState
+) -> pd.DataFrame:
+    """Per sidecar workload: its scope and what it costs before and after."""
+    keys = ["namespace", "workload"]
+    costs = ["visible_clusters", "visible_endpoints", "estimated_memory_mib"]
+    merged = recommendation.workloads.merge(before.sidecars[[*keys, *costs]], on=keys).merge(
+        after.sidecars[[*keys, *costs]], on=keys, suffixes=("_before", "_after")
+    )
+    return merged
+
+
+def _scoping_plan(
+    recommendation: Recommendation, before: MeshState, after: MeshState, resolved: Resolved
+) -> ScopingPlan:
+    model = resolved.profile.control_plane
+    knobs = resolved.knobs
+
+    def proxies(state: MeshState, column: str) -> float:
+        return float(
+            (state.sidecars[column] * state.sidecars["replicas"]).sum()
+            + (state.gateways[column] * state.gateways["replicas"]).sum()
+        )
+
+    def istiod(state: MeshState) -> float:
+        return shared_memory_mib(state.counts, model) + proxy_memory_mib(state.counts, model)
+
+    return ScopingPlan(
+        granularity=knobs.scope_granularity.value,
+        root_namespace=knobs.mesh_root_namespace,
+        sized_for=str(knobs.size_for),
+        traffic_window_seconds=knobs.traffic_window_seconds,
+        traffic_window=(
+            "unknown"
+            if knobs.traffic_window_seconds is None
+            else duration_text(knobs.traffic_window_seconds)
+        ),
+        sidecars=recommendation.sidecars,
+        exports=recommendation.exports,
+        discovery=recommendation.discovery,
+        totals=ScopingTotals(
+            proxy_memory_mib_before=round(proxies(before, "estimated_memory_mib"), 3),
+            proxy_memory_mib_after=round(proxies(after, "estimated_memory_mib"), 3),
+            push_clusters_before=int(proxies(before, "visible_clusters")),
+            push_clusters_after=int(proxies(after, "visible_clusters")),
+            push_endpoints_before=int(proxies(before, "visible_endpoints")),
+            push_endpoints_after=int(proxies(after, "visible_endpoints")),
+            push_listeners_before=int(proxies(before, "visible_listeners")),
+            push_listeners_after=int(proxies(after, "visible_listeners")),
+            control_plane_memory_mib_before=round(istiod(before), 3),
+            control_plane_memory_mib_after=round(istiod(after), 3),
+        ),
     )
 
 
@@ -240,11 +355,36 @@ def _proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
     return [ProxyPlan.model_validate(record) for record in frame.to_dict("records")]
 
 
+def _workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], WorkloadScoping]:
+    if rows is None:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "sidecar": rows["sidecar"],
+            "confidence": rows["confidence"],
+            "reason": rows["reason"],
+            "clusters_before": rows["visible_clusters_before"],
+            "clusters_after": rows["visible_clusters_after"],
+            "endpoints_before": rows["visible_endpoints_before"],
+            "endpoints_after": rows["visible_endpoints_after"],
+            "estimated_memory_mib_before": rows["estimated_memory_mib_before"].round(3),
+            "estimated_memory_mib_after": rows["estimated_memory_mib_after"].round(3),
+        }
+    )
+    frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
+    scopings = [WorkloadScoping.model_validate(r) for r in frame.to_dict("records")]
+    return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
+
+
 def _workload_plans(
-    workloads: pd.DataFrame, sidecars: pd.DataFrame, backing: pd.DataFrame
+    workloads: pd.DataFrame,
+    sidecars: pd.DataFrame,
+    backing: pd.DataFrame,
+    scoping_rows: pd.DataFrame | None,
 ) -> tuple[WorkloadPlan, ...]:
     keys = zip(sidecars["namespace"], sidecars["workload"], strict=True)
     proxies = dict(zip(keys, _proxy_plans(sidecars), strict=True))
+    scopings = _workload_scopings(scoping_rows)
     services = backing.groupby(["namespace", "workload"])["service"].agg(tuple).to_dict()
     frame = workloads[
         ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]
@@ -259,6 +399,7 @@ def _workload_plans(
         proxy = proxies.get(key)
         record["services"] = services.get(key, ())
         record["proxy"] = proxy
+        record["scoping"] = scopings.get(key)
         record["not_sized_reason"] = (
             None
             if proxy is not None

@@ -5,12 +5,14 @@ endpoint per pod behind it. Headless Services have no endpoints but one listener
 (Istio's own scoping guide: headless changes "scale with the number of instances"). ExternalName
 Services and ServiceEntries resolve by DNS: one cluster and one endpoint per port.
 
-Without scoping every sidecar sees every Service of the cluster. Scoping (the Istio `Sidecar`
-resource) narrows that to a list, given here as a frame of (workload, Service) pairs, so the
-same sizing model prices the scoped and the unscoped mesh.
+Without scoping every sidecar sees every Service of the cluster. Scoping (Istio's `Sidecar`
+resources, `exportTo` and discovery selectors) narrows that, given here as a `Scope`, so the same
+sizing model prices the scoped and the unscoped mesh.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,48 +49,66 @@ def service_config(inventory: Inventory) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What each proxy sees once scoping is applied.
+
+    Workloads are mapped to viewers (the `Sidecar` that selects them); grants belong to viewers,
+    so a Sidecar shared by many workloads is priced once.
+
+    viewers: (namespace, workload, viewer). Workloads absent see the whole mesh.
+    namespace_grants: (namespace, viewer, service_namespace): every Service of that namespace
+        exported to the viewer's namespace (an egress host `ns/*`).
+    service_grants: (namespace, viewer, service_namespace, service): one Service (`ns/host`).
+    exports: (service_namespace, service, exported_to): a Service is visible from namespace
+        `exported_to`, or from all when it is "*" (`exportTo`); Services absent: all.
+    discovered: the namespaces istiod watches (discovery selectors); None watches all.
+    """
+
+    viewers: pd.DataFrame
+    namespace_grants: pd.DataFrame
+    service_grants: pd.DataFrame
+    exports: pd.DataFrame
+    discovered: frozenset[str] | None
+
+
+_COSTS = ["clusters", "endpoints", "listeners"]
+_SUMS = ["visible_services", *_COSTS]
+
+
 def proxy_config(
     proxies: pd.DataFrame,
     services: pd.DataFrame,
     backing: pd.DataFrame,
     fixed_clusters: int,
-    visibility: pd.DataFrame | None = None,
+    scope: Scope | None = None,
 ) -> pd.DataFrame:
     """Add the configuration each proxy holds to `proxies` (one row per workload).
 
-    `services` is `service_config`'s frame. `visibility`, when given, lists the Services each
-    workload sees as (namespace, workload, service_namespace, service); without it every proxy sees
-    every Service. A proxy also holds one inbound cluster per port of the Services it backs, and
-    the fixed clusters of the profile.
+    `services` is `service_config`'s frame. Without `scope` every proxy sees every Service, as
+    Istio does before scoping. A proxy also holds one inbound cluster per port of the Services it
+    backs, and the fixed clusters of the profile. Work is linear in grants and Services: namespace
+    grants are priced from per-namespace sums, never by listing each Service they open.
     """
     require(proxies, ("namespace", "workload"), "proxy_config")
     out = proxies.copy()
     index = pd.MultiIndex.from_frame(out[["namespace", "workload"]])
-    if visibility is None:
-        totals = services[["clusters", "endpoints", "listeners"]].sum()
-        seen = pd.DataFrame(
-            {
-                "visible_services": len(services),
-                "clusters": int(totals["clusters"]),
-                "endpoints": int(totals["endpoints"]),
-                "listeners": int(totals["listeners"]),
-            },
-            index=index,
-        )
+    everything = services[_COSTS].sum()
+    whole_mesh = {"visible_services": len(services), **{c: int(everything[c]) for c in _COSTS}}
+    if scope is None:
+        seen = pd.DataFrame(whole_mesh, index=index)
     else:
-        require(visibility, ("namespace", "workload", "service_namespace", "service"), "scope")
-        priced = visibility.merge(
-            services.rename(columns={"namespace": "service_namespace"}),
-            on=["service_namespace", "service"],
-            how="inner",
+        per_viewer = _scoped_config(services, scope)
+        seen = (
+            scope.viewers[["namespace", "workload", "viewer"]]
+            .merge(per_viewer, on=["namespace", "viewer"], how="left")
+            .set_index(["namespace", "workload"])[_SUMS]
+            .fillna(0)
+            .reindex(index)
         )
-        seen = priced.groupby(["namespace", "workload"]).agg(
-            visible_services=("service", "size"),
-            clusters=("clusters", "sum"),
-            endpoints=("endpoints", "sum"),
-            listeners=("listeners", "sum"),
-        )
-        seen = seen.reindex(index, fill_value=0)
+        unseen = seen["visible_services"].isna()
+        for column, value in whole_mesh.items():
+            seen.loc[unseen, column] = value
     own = backing.merge(services[["namespace", "service", "ports"]], on=["namespace", "service"])
     inbound = own.groupby(["namespace", "workload"])["ports"].sum().reindex(index, fill_value=0)
     out["visible_services"] = seen["visible_services"].to_numpy(dtype=np.int64)
@@ -100,3 +120,31 @@ def proxy_config(
     out["visible_endpoints"] = seen["endpoints"].to_numpy(dtype=np.int64)
     out["visible_listeners"] = seen["listeners"].to_numpy(dtype=np.int64)
     return out
+
+
+def _scoped_config(services: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Per (namespace, viewer): Services seen and their clusters, endpoints, listeners."""
+    priced = services.rename(columns={"namespace": "service_namespace"}).assign(visible_services=1)
+    if scope.discovered is not None:
+        priced = priced.loc[priced["service_namespace"].isin(sorted(scope.discovered))]
+    exported = priced.merge(scope.exports, on=["service_namespace", "service"], how="left")
+    exported["exported_to"] = exported["exported_to"].fillna("*")
+    per_target = exported.groupby(["service_namespace", "exported_to"], as_index=False)[_SUMS].sum()
+    viewer = ["namespace", "viewer"]
+    grants = scope.namespace_grants[[*viewer, "service_namespace"]].drop_duplicates()
+    everyone = grants.merge(
+        per_target.loc[per_target["exported_to"] == "*"].drop(columns="exported_to"),
+        on="service_namespace",
+    )
+    specific = grants.merge(
+        per_target.rename(columns={"exported_to": "namespace"}),
+        on=["service_namespace", "namespace"],
+    )
+    exact = scope.service_grants[[*viewer, "service_namespace", "service"]].drop_duplicates()
+    exact = exact.merge(grants.assign(covered=True), on=[*viewer, "service_namespace"], how="left")
+    exact = exact.loc[exact["covered"].isna()].drop(columns="covered")
+    exact = exact.merge(exported, on=["service_namespace", "service"])
+    exact = exact.loc[(exact["exported_to"] == "*") | (exact["exported_to"] == exact["namespace"])]
+    parts = [frame[[*viewer, *_SUMS]] for frame in (everyone, specific, exact)]
+    combined = pd.concat(parts, ignore_index=True)
+    return combined.groupby(viewer, as_index=False)[_SUMS].sum()

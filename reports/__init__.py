@@ -11,9 +11,11 @@ from collections.abc import Callable
 from models.knobs import OutputFormat
 from models.plan import Plan
 from reports.plan_json import render_json
+from reports.sidecars import render_sidecars
 
 Renderer = Callable[[Plan], dict[str, bytes]]
 
 RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.JSON: render_json,
+    OutputFormat.SIDECARS: render_sidecars,
 }

@@ -36,6 +36,38 @@ def heaviest(plan: Plan, top: int) -> list[WorkloadPlan]:
     return sized[:top]
 
 
+def _change(before: float, after: float) -> str:
+    if before <= 0:
+        return "no change"
+    return f"{(after - before) / before * 100:+.0f}%"
+
+
+def _scoping_lines(plan: Plan) -> list[str]:
+    scoping = plan.scoping
+    if scoping is None:
+        return ["", "Scoping: give --traffic (and --traffic-window) for Sidecar recommendations."]
+    totals = scoping.totals
+    high = sum(1 for s in scoping.sidecars if s.confidence.value == "high")
+    changed = sum(1 for e in scoping.exports if e.export_to != ("*",))
+    push_before = totals.push_clusters_before + totals.push_endpoints_before
+    push_after = totals.push_clusters_after + totals.push_endpoints_after
+    return [
+        "",
+        f"Scoping ({scoping.granularity} granularity, traffic window {scoping.traffic_window}; "
+        f"proxies sized for the {scoping.sized_for} mesh): {len(scoping.sidecars)} Sidecars, "
+        f"{high} high confidence, {len(scoping.sidecars) - high} fallback",
+        f"  proxy memory {totals.proxy_memory_mib_before / 1024:,.2f} -> "
+        f"{totals.proxy_memory_mib_after / 1024:,.2f} GiB expected "
+        f"({_change(totals.proxy_memory_mib_before, totals.proxy_memory_mib_after)}); "
+        f"full push {push_before:,} -> {push_after:,} clusters and endpoints "
+        f"({_change(push_before, push_after)}); istiod "
+        f"{totals.control_plane_memory_mib_before:,.0f} -> "
+        f"{totals.control_plane_memory_mib_after:,.0f} MiB",
+        f"  exportTo narrowed on {changed} of {len(scoping.exports)} Services; "
+        f"{scoping.discovery.reason}",
+    ]
+
+
 def render_summary(plan: Plan, top: int = 10) -> str:
     """A few lines a reader takes in at a glance; names are shown as they are, in plain text."""
     totals = plan.totals
@@ -101,6 +133,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             f"(now {gateway.current_replicas}) x {g.cpu_request_millicores}m / "
             f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
         )
+    lines += _scoping_lines(plan)
     heavy = heaviest(plan, top)
     if heavy:
         lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]

@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from models.knobs import OutputFormat
 from tests.conftest import Run, run_cli, write
 
 INVENTORY = "namespace,workload,replicas\nshop,reviews,2\nshop,web,1\n"
@@ -681,7 +682,9 @@ USAGE = "Usage: planner size [OPTIONS]\nTry 'planner size --help' for help.\n\n"
         ),
         (
             ["--format", "pdf"],
-            "Invalid value for '--format' / '-f': Value error, 'pdf' is not one of 'json'.",
+            "Invalid value for '--format' / '-f': Value error, 'pdf' is not one of "
+            + ", ".join(f"'{f.value}'" for f in OutputFormat)
+            + ".",
         ),
         (
             ["--istio-version", "abc"],

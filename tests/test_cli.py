@@ -17,17 +17,20 @@ SAMPLE_ARGS = [
     "services.csv",
     "--traffic",
     "traffic.csv",
+    "--traffic-window",
+    "7d",
 ]
 
 
-def test_sample_summary_and_plan_are_exactly_as_reviewed(sample: Path, update_golden: bool) -> None:
-    run = run_cli(SAMPLE_ARGS, cwd=sample)
+def test_sample_summary_and_outputs_are_exactly_as_reviewed(
+    sample: Path, update_golden: bool
+) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--format", "json", "--format", "sidecars"], cwd=sample)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout == "planner-out/plan.json\n"
+    assert run.stdout == "planner-out/plan.json\nplanner-out/sidecars.yaml\n"
     assert_golden("sample-summary.txt", run.stderr.encode("utf-8"), update_golden)
-    assert_golden(
-        "sample-plan.json", (sample / "planner-out" / "plan.json").read_bytes(), update_golden
-    )
+    for name in ("plan.json", "sidecars.yaml"):
+        assert_golden(f"sample-{name}", (sample / "planner-out" / name).read_bytes(), update_golden)
 
 
 def test_same_inputs_give_the_same_bytes_whatever_the_row_order(sample: Path) -> None:
@@ -59,6 +62,14 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "headroom_ratio": 0.4,
         "min_control_plane_replicas": 2,
         "min_gateway_replicas": 2,
+        "scope_granularity": "workload",
+        "mesh_root_namespace": "istio-system",
+        "cluster_domain": "cluster.local",
+        "traffic_window_seconds": 604800.0,
+        "min_traffic_window_seconds": 604800.0,
+        "min_edge_requests": 10.0,
+        "max_export_namespaces": 3,
+        "size_for": "scoped",
     }
     assert [(i["role"], i["name"]) for i in plan["inputs"]] == [
         ("workloads", "cluster.csv"),
@@ -94,6 +105,14 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
         "--out",
         "--force",
         "--top",
+        "--traffic-window",
+        "--min-traffic-window",
+        "--min-edge-requests",
+        "--scope-granularity",
+        "--mesh-root-namespace",
+        "--cluster-domain",
+        "--max-export-namespaces",
+        "--size-for",
     ):
         assert option in run.stdout, option
     assert "Example:" in run.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.knobs import Knobs, MeshKind
+from models.knobs import Knobs, MeshKind, ScopeGranularity
 from models.plan import Plan
 from planner.inventory import read_inventory
 from planner.pipeline import build_plan
@@ -234,3 +234,68 @@ def test_observed_usage_is_never_undercut(mesh: Mesh) -> None:
             assert proxy.cpu_request_millicores * gateway.replicas >= total * grow - 1e-6
         if proxy.observed_memory_mib is not None:
             assert proxy.memory_request_mib >= proxy.observed_memory_mib * grow - 1e-6
+
+
+def _reachable(
+    plan: Plan, caller_namespace: str, caller: str, namespace: str, service: str
+) -> bool:
+    """Whether, after scoping, the caller's proxy still holds the destination Service."""
+    assert plan.scoping is not None
+    if namespace not in plan.scoping.discovery.namespaces:
+        return False
+    export = next(
+        e for e in plan.scoping.exports if (e.namespace, e.service) == (namespace, service)
+    )
+    exported = (
+        "*" in export.export_to
+        or caller_namespace in export.export_to
+        or ("." in export.export_to and caller_namespace == namespace)
+    )
+    if not exported:
+        return False
+    workload = next(
+        w for w in plan.workloads if (w.namespace, w.workload) == (caller_namespace, caller)
+    )
+    if workload.scoping is None or workload.scoping.sidecar is None:
+        return True  # a gateway, or a workload no Sidecar selects: it sees the whole mesh
+    hosts = next(
+        s.egress_hosts
+        for s in plan.scoping.sidecars
+        if (s.namespace, s.name) == (workload.namespace, workload.scoping.sidecar)
+    )
+    exact = f"{namespace}/{service}.{namespace}.svc.cluster.local"
+    return (
+        exact in hosts
+        or f"{namespace}/*" in hosts
+        or ("./*" in hosts and namespace == caller_namespace)
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(meshes(), st.sampled_from([None, 3600.0, 7 * 86400.0]), st.booleans())
+def test_scoping_never_drops_an_observed_destination(
+    mesh: Mesh, window: float | None, by_namespace: bool
+) -> None:
+    if not mesh.edges:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        inventory = read_inventory(
+            _write(Path(folder) / "cluster.csv", CLUSTER_HEADER, mesh.cluster_rows())
+        )
+        traffic = read_traffic(
+            _write(Path(folder) / "traffic.csv", TRAFFIC_HEADER, mesh.traffic_rows()), inventory
+        )
+    knobs = Knobs(
+        traffic_window_seconds=window,
+        scope_granularity=ScopeGranularity.NAMESPACE if by_namespace else ScopeGranularity.WORKLOAD,
+    )
+    plan = build_plan(inventory, traffic, PROFILE, knobs)
+    for source, destination, _ in mesh.edges:
+        caller, callee = mesh.workloads[source], mesh.workloads[destination]
+        if not caller.injected:
+            continue  # no sidecar: scoping does not touch it
+        assert _reachable(plan, caller.namespace, caller.name, callee.namespace, callee.name)
+    for workload in plan.workloads:
+        if workload.scoping is not None:
+            assert workload.scoping.clusters_after <= workload.scoping.clusters_before
+            assert workload.scoping.endpoints_after <= workload.scoping.endpoints_before

@@ -1,0 +1,560 @@
+"""Configuration scoping from the observed call graph: Sidecar egress hosts, exportTo, discovery
+selectors, and how far each recommendation can be trusted.
+
+Rules, each a safety property the tests check:
+
+- A workload's egress hosts cover every destination it was observed calling, plus the mesh root
+  namespace. With a trustworthy observation (a long enough window, every call seen often enough)
+  the hosts are exact (`ns/svc.ns.svc.cluster.local`, `ns/host` for a ServiceEntry). Otherwise
+  the workload falls back to namespace-level hosts (`./*`, `root/*` and `ns/*` for every
+  namespace it was seen calling), and the reason is given.
+- Workload granularity: every group of workloads one label selector picks out gets its own
+  Sidecar with the union of their needs (workloads whose labels contain another's are grouped).
+  Workloads that no selector can single out, or whose names are not Kubernetes names, get no
+  Sidecar and keep seeing the whole mesh; they are listed. Namespace granularity: one
+  selector-less Sidecar per namespace with the union of its workloads' needs.
+- A Service is exported only where it is called from: `.` for its own namespace, the calling
+  namespaces when few call it, and unchanged (`*`) when it is called from outside the mesh, by an
+  ingress gateway, by no observed caller, from many namespaces, when it lives in the root
+  namespace, or when the observation is not trustworthy.
+- istiod watches the root namespace and the namespaces that hold injected workloads, gateways or
+  Services those call; with an untrustworthy observation, also every namespace holding a Service.
+
+Work is on whole frames; nothing builds a Services x workloads matrix, and a Sidecar shared by
+many workloads is priced once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from models.knobs import Knobs, ScopeGranularity
+from models.plan import (
+    Confidence,
+    DiscoverySelectors,
+    NamespaceExclusion,
+    ServiceExport,
+    SidecarResource,
+)
+from planner.inventory import Inventory
+from planner.traffic import UNREGISTERED_DESTINATIONS
+from planner.units import duration_text
+from planner.visibility import Scope
+
+GATEWAY_ROLES = ("ingress-gateway", "egress-gateway")
+WHOLE_MESH = "(whole mesh)"
+"""The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_KEYS = ["namespace", "workload"]
+_HIGH_REASON = "every call observed often enough over a long enough window"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Everything scoping recommends, and the `Scope` that prices it.
+
+    workloads: one row per injected, non-gateway workload: namespace, workload, sidecar (the
+    resource that selects it, or None: it then sees the whole mesh), confidence, reason.
+    """
+
+    workloads: pd.DataFrame
+    sidecars: tuple[SidecarResource, ...]
+    exports: tuple[ServiceExport, ...]
+    discovery: DiscoverySelectors
+    scope: Scope
+
+
+def recommend(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> Recommendation:
+    """Scoping recommendations for the mesh in `inventory` from its aggregated traffic edges."""
+    calls = _calls(edges, inventory, knobs)
+    trusted, window_reason = _window(knobs)
+    needs = _needs(inventory, calls, knobs, trusted, window_reason)
+    if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
+        assignment = _by_namespace(needs.members)
+    else:
+        assignment = _by_selector(needs.members)
+    hosts = needs.hosts.merge(assignment[[*_KEYS, "viewer"]], on=_KEYS)
+    hosts = hosts.loc[hosts["viewer"].notna()].drop(columns="workload").drop_duplicates()
+    resources, workloads = _resources(assignment, hosts)
+    discovery = _discovery(inventory, calls, trusted, knobs)
+    exports, export_rows = _exports(inventory, calls, knobs, trusted, window_reason)
+    scope = _scope(inventory, assignment, hosts, export_rows, discovery)
+    return Recommendation(workloads, resources, exports, discovery, scope)
+
+
+def _scope(
+    inventory: Inventory,
+    assignment: pd.DataFrame,
+    hosts: pd.DataFrame,
+    export_rows: pd.DataFrame,
+    discovery: DiscoverySelectors,
+) -> Scope:
+    """The Scope that prices the recommendation. Proxies no Sidecar selects (gateways, workloads
+    no selector singles out) still see only what istiod watches and exports to them."""
+    workloads = inventory.workloads
+    gateways = workloads.loc[workloads["role"].isin(GATEWAY_ROLES), _KEYS]
+    unselected = assignment.loc[assignment["viewer"].isna(), _KEYS]
+    whole = pd.concat([gateways, unselected], ignore_index=True).assign(viewer=WHOLE_MESH)
+    selected = assignment.loc[assignment["viewer"].notna(), [*_KEYS, "viewer"]]
+    wildcard = hosts["grant_service"] == ""
+    whole_grants = (
+        whole[["namespace"]]
+        .drop_duplicates()
+        .merge(pd.DataFrame({"service_namespace": list(discovery.namespaces)}), how="cross")
+        .assign(viewer=WHOLE_MESH)
+    )
+    return Scope(
+        viewers=pd.concat([selected, whole], ignore_index=True),
+        namespace_grants=pd.concat(
+            [
+                hosts.loc[wildcard, ["namespace", "viewer", "grant_namespace"]].rename(
+                    columns={"grant_namespace": "service_namespace"}
+                ),
+                whole_grants,
+            ],
+            ignore_index=True,
+        ),
+        service_grants=hosts.loc[~wildcard].rename(
+            columns={"grant_namespace": "service_namespace", "grant_service": "service"}
+        )[["namespace", "viewer", "service_namespace", "service"]],
+        exports=export_rows,
+        discovered=frozenset(discovery.namespaces),
+    )
+
+
+# ---- the call graph -------------------------------------------------------------------------
+
+
+def _calls(edges: pd.DataFrame, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
+    """One row per (caller, destination Service): rps, requests over the window, caller role and
+    injection ("outside" for traffic from outside the mesh), the destination's type and host."""
+    registered = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
+    calls = registered.groupby(
+        ["source_namespace", "source_workload", "destination_namespace", "destination_service"],
+        as_index=False,
+        sort=True,
+    )["rps"].sum()
+    types = inventory.services.rename(
+        columns={"namespace": "destination_namespace", "service": "destination_service"}
+    )[["destination_namespace", "destination_service", "type"]]
+    calls = calls.merge(types, on=["destination_namespace", "destination_service"], how="left")
+    callers = inventory.workloads[["namespace", "workload", "role", "mesh_injected"]].rename(
+        columns={"namespace": "source_namespace", "workload": "source_workload"}
+    )
+    calls = calls.merge(callers, on=["source_namespace", "source_workload"], how="left")
+    outside = calls["role"].isna()
+    calls["role"] = calls["role"].where(~outside, "outside")
+    calls["mesh_injected"] = calls["mesh_injected"].where(~outside, False).astype(bool)
+    calls["requests"] = calls["rps"] * (knobs.traffic_window_seconds or 0.0)
+    calls["host"] = host_of(
+        calls["destination_namespace"], calls["destination_service"], calls["type"], knobs
+    )
+    out: pd.DataFrame = calls
+    return out
+
+
+def host_of(namespace: pd.Series, service: pd.Series, kind: pd.Series, knobs: Knobs) -> pd.Series:
+    """Sidecar egress host of a Service: `ns/svc.ns.svc.<domain>`, or `ns/host` for an entry."""
+    fqdn = service.astype(str) + "." + namespace.astype(str) + ".svc." + knobs.cluster_domain
+    name = np.where(kind.to_numpy() == "ServiceEntry", service.to_numpy(), fqdn.to_numpy())
+    return pd.Series(
+        namespace.to_numpy().astype(str) + "/" + name.astype(str), index=namespace.index
+    )
+
+
+def _window(knobs: Knobs) -> tuple[bool, str]:
+    window = knobs.traffic_window_seconds
+    if window is None:
+        return False, "traffic window unknown (pass --traffic-window)"
+    if window < knobs.min_traffic_window_seconds:
+        return False, (
+            f"traffic observed over {duration_text(window)}, less than "
+            f"{duration_text(knobs.min_traffic_window_seconds)}: rare calls may be unseen"
+        )
+    return True, ""
+
+
+# ---- what each workload needs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Needs:
+    members: pd.DataFrame  # namespace, workload, labels, confidence, reason, valid_names
+    hosts: pd.DataFrame  # namespace, workload, host, grant_namespace, grant_service ("" = ns/*)
+
+
+def _needs(
+    inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, trusted: bool, window_reason: str
+) -> _Needs:
+    """Per injected, non-gateway workload: confidence, reason and the egress hosts it needs."""
+    workloads = inventory.workloads
+    members = workloads.loc[
+        workloads["mesh_injected"] & ~workloads["role"].isin(GATEWAY_ROLES),
+        [*_KEYS, "labels"],
+    ].reset_index(drop=True)
+    index = pd.MultiIndex.from_frame(members[_KEYS])
+    outbound = calls.loc[calls["role"] != "outside"].rename(
+        columns={"source_namespace": "namespace", "source_workload": "workload"}
+    )
+    served = calls[["destination_namespace", "destination_service"]].drop_duplicates()
+    served = served.merge(
+        inventory.backing.rename(
+            columns={"namespace": "destination_namespace", "service": "destination_service"}
+        ),
+        on=["destination_namespace", "destination_service"],
+    ).rename(columns={"destination_namespace": "namespace"})
+    has_traffic = index.isin(pd.MultiIndex.from_frame(outbound[_KEYS])) | index.isin(
+        pd.MultiIndex.from_frame(served[_KEYS])
+    )
+    rare = outbound.loc[outbound["requests"] < knobs.min_edge_requests]
+    rarest = rare.sort_values(["requests", "host"]).drop_duplicates(_KEYS).set_index(_KEYS)
+    rarest = rarest.reindex(index)
+    rare_text = (
+        "call to "
+        + rarest["host"].fillna("")
+        + " seen "
+        + rarest["requests"].fillna(0).map("{:,.0f}".format)
+        + f" times over the window, fewer than {knobs.min_edge_requests:g}"
+    )
+    has_rare = rarest["host"].notna().to_numpy()
+    valid = _valid_names(members, outbound)
+    reason = np.select(
+        [~valid, ~has_traffic, np.full(len(members), not trusted), has_rare],
+        [
+            "namespace, workload or a destination is not a Kubernetes name",
+            "no observed traffic",
+            window_reason,
+            rare_text.to_numpy(),
+        ],
+        default=_HIGH_REASON,
+    )
+    members["confidence"] = np.where(
+        reason == _HIGH_REASON, Confidence.HIGH.value, Confidence.FALLBACK.value
+    )
+    members["reason"] = reason
+    members["valid_names"] = valid
+    return _Needs(members, _host_rows(members, outbound, knobs))
+
+
+def _valid_names(members: pd.DataFrame, outbound: pd.DataFrame) -> np.ndarray:
+    """Whether a Sidecar can be written for the workload: its namespace and every namespace it
+    calls are DNS labels (resource names and egress hosts must be)."""
+    namespace_ok = members["namespace"].str.fullmatch(_DNS_LABEL.pattern).to_numpy(dtype=bool)
+    bad_calls = ~outbound["destination_namespace"].str.fullmatch(_DNS_LABEL.pattern).astype(bool)
+    bad_callers = pd.MultiIndex.from_frame(outbound.loc[bad_calls, _KEYS])
+    callers_ok = ~pd.MultiIndex.from_frame(members[_KEYS]).isin(bad_callers)
+    return np.asarray(namespace_ok & callers_ok, dtype=bool)
+
+
+def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> pd.DataFrame:
+    """Egress host rows per workload, each with the grant it makes (`grant_service` "" = ns/*)."""
+    root = knobs.mesh_root_namespace
+    high = members.loc[members["confidence"] == Confidence.HIGH.value, _KEYS]
+    fallback = members.loc[members["confidence"] != Confidence.HIGH.value, _KEYS]
+    exact = outbound.merge(high, on=_KEYS)[
+        [*_KEYS, "host", "destination_namespace", "destination_service"]
+    ].rename(
+        columns={"destination_namespace": "grant_namespace", "destination_service": "grant_service"}
+    )
+    called = outbound.merge(fallback, on=_KEYS)[[*_KEYS, "destination_namespace"]]
+    called = called.loc[called["destination_namespace"] != called["namespace"]].rename(
+        columns={"destination_namespace": "grant_namespace"}
+    )
+    called["host"] = called["grant_namespace"] + "/*"
+    own = fallback.assign(host="./*", grant_namespace=fallback["namespace"])
+    everyone = members[_KEYS].assign(host=f"{root}/*", grant_namespace=root)
+    wildcards = pd.concat([called, own, everyone], ignore_index=True).assign(grant_service="")
+    rows = pd.concat([exact, wildcards], ignore_index=True)
+    return rows.drop_duplicates([*_KEYS, "host"]).sort_values([*_KEYS, "host"], ignore_index=True)
+
+
+# ---- grouping workloads into Sidecar resources ---------------------------------------------------
+
+
+def _by_namespace(members: pd.DataFrame) -> pd.DataFrame:
+    """One selector-less Sidecar named `default` per namespace."""
+    out = members.copy()
+    out["viewer"] = pd.Series("default", index=out.index, dtype=object).where(
+        out["valid_names"], None
+    )
+    out["selector"] = ""
+    return out
+
+
+def _by_selector(members: pd.DataFrame) -> pd.DataFrame:
+    """One Sidecar per group of workloads a label selector picks out.
+
+    Workloads whose labels contain another workload's labels would be selected by that one's
+    Sidecar too, so they are grouped (connected components); the group's selector is the labels
+    all members share, and it must select nobody outside the group.
+    """
+    out = members.reset_index(drop=True).copy()
+    pairs = _label_pairs(out)
+    matches = _selector_matches(pairs)
+    n = len(out)
+    graph = coo_matrix(
+        (np.ones(len(matches)), (matches["a"].to_numpy(), matches["b"].to_numpy())), shape=(n, n)
+    )
+    _, component = connected_components(graph, directed=False)
+    out["group"] = component
+    common = _common_pairs(pairs.assign(group=component[pairs["position"].to_numpy()]), out)
+    out["selector"] = out["group"].map(common.groupby("group")["pair"].agg(";".join)).fillna("")
+    strays = _selects_outsiders(out, pairs, common)
+    usable = out["valid_names"].to_numpy() & ~out["group"].isin(strays).to_numpy()
+    names = _group_names(out)
+    out["viewer"] = out["group"].map(names).astype(object).where(usable, None)
+    return out
+
+
+def _label_pairs(members: pd.DataFrame) -> pd.DataFrame:
+    """(position, namespace, pair) for every label of every workload."""
+    pairs = members[["namespace", "labels"]].assign(position=np.arange(len(members)))
+    pairs = pairs.assign(pair=pairs["labels"].str.split(";")).explode("pair")
+    return pairs.loc[pairs["pair"].fillna("") != "", ["position", "namespace", "pair"]]
+
+
+def _selector_matches(pairs: pd.DataFrame) -> pd.DataFrame:
+    """(a, b): workload a's labels, as a selector, also select workload b (a != b).
+
+    Candidates come from a's rarest label only, then every label of a is checked on b.
+    """
+    frequency = pairs.groupby(["namespace", "pair"])["position"].transform("size")
+    rarest = pairs.assign(frequency=frequency).sort_values(["position", "frequency", "pair"])
+    rarest = rarest.drop_duplicates("position")[["position", "namespace", "pair"]]
+    candidates = rarest.merge(pairs, on=["namespace", "pair"], suffixes=("_a", "_b"))
+    candidates = candidates.loc[candidates["position_a"] != candidates["position_b"]]
+    candidates = candidates.rename(columns={"position_a": "a", "position_b": "b"})[["a", "b"]]
+    if candidates.empty:
+        return candidates
+    wanted = candidates.merge(pairs.rename(columns={"position": "a"}), on="a")
+    present = wanted.merge(
+        pairs.rename(columns={"position": "b"}),
+        on=["b", "namespace", "pair"],
+        how="left",
+        indicator=True,
+    )
+    present["hit"] = present["_merge"] == "both"
+    complete = present.groupby(["a", "b"])["hit"].all()
+    return complete.loc[complete].reset_index()[["a", "b"]]
+
+
+def _common_pairs(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """(group, namespace, pair): the labels every member of a group carries, sorted."""
+    sizes = members.groupby("group").size()
+    counted = pairs.groupby(["group", "namespace", "pair"]).size().rename("count").reset_index()
+    common = counted.loc[counted["count"] == counted["group"].map(sizes)]
+    return common.drop(columns="count").sort_values(["group", "pair"], ignore_index=True)
+
+
+def _selects_outsiders(
+    members: pd.DataFrame, pairs: pd.DataFrame, common: pd.DataFrame
+) -> set[int]:
+    """Groups whose common selector would also select a workload of another group (or that
+    have no common label at all, which would select the whole namespace)."""
+    empty = set(members["group"]) - set(common["group"])
+    sizes = common.groupby("group").size()
+    hits = common.merge(pairs, on=["namespace", "pair"])
+    counted = hits.groupby(["group", "position"]).size().rename("count").reset_index()
+    selected = counted.loc[counted["count"] == counted["group"].map(sizes)]
+    own = members["group"].to_numpy()[selected["position"].to_numpy()]
+    return empty | set(selected.loc[own != selected["group"].to_numpy(), "group"])
+
+
+def _group_names(members: pd.DataFrame) -> pd.Series:
+    """A Kubernetes name per group: the workload's name, or the first one's plus `-shared`."""
+    first = members.sort_values("workload").drop_duplicates("group").set_index("group")["workload"]
+    sizes = members.groupby("group").size()
+    raw = first + np.where(sizes.reindex(first.index) > 1, "-shared", "")
+    return raw.map(resource_name)
+
+
+def resource_name(name: str) -> str:
+    """A DNS-1123 name for a resource derived from `name`; a hash keeps mangled names apart."""
+    cleaned = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.")[:52].strip("-.")
+    if cleaned == name and len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned or 'sidecar'}-{digest}"
+
+
+# ---- resources, exports, discovery -----------------------------------------------------------
+
+
+def _resources(
+    assignment: pd.DataFrame, hosts: pd.DataFrame
+) -> tuple[tuple[SidecarResource, ...], pd.DataFrame]:
+    """The Sidecar resources, and per workload what it will see and why."""
+    sidecar = ["namespace", "viewer"]
+    grouped = hosts.sort_values([*sidecar, "host"]).groupby(sidecar, sort=True)["host"].agg(tuple)
+    assigned = assignment.loc[assignment["viewer"].notna()].sort_values(_KEYS)
+    resources = assigned.groupby(sidecar, sort=True).agg(
+        workloads=("workload", tuple), members=("workload", "size"), selector=("selector", "first")
+    )
+    fallbacks = (
+        assigned.loc[assigned["confidence"] != Confidence.HIGH.value]
+        .groupby(sidecar, sort=True)
+        .agg(count=("workload", "size"), first=("workload", "first"), why=("reason", "first"))
+    )
+    resources = resources.join(fallbacks).join(grouped.rename("egress_hosts"))
+    falls = resources["count"].notna()
+    resources["confidence"] = np.where(falls, Confidence.FALLBACK.value, Confidence.HIGH.value)
+    resources["reason"] = np.where(
+        falls,
+        resources["count"].fillna(0).astype(int).astype(str)
+        + " of "
+        + resources["members"].astype(str)
+        + " workloads fall back ("
+        + resources["first"].fillna("")
+        + ": "
+        + resources["why"].fillna("")
+        + ")",
+        _HIGH_REASON,
+    )
+    records = resources.reset_index().rename(columns={"viewer": "name"})
+    records["selector"] = pd.Series(
+        [_selector_dict(s) for s in records["selector"]], index=records.index, dtype=object
+    )
+    fields = ["namespace", "name", "selector", "egress_hosts", "workloads", "confidence", "reason"]
+    sidecars = tuple(SidecarResource.model_validate(r) for r in records[fields].to_dict("records"))
+    per_workload = assignment[[*_KEYS, "viewer", "confidence", "reason"]].copy()
+    unselected = per_workload["viewer"].isna().to_numpy()
+    per_workload.loc[unselected, "confidence"] = Confidence.FALLBACK.value
+    per_workload.loc[unselected, "reason"] = np.where(
+        assignment["valid_names"].to_numpy()[unselected],
+        "its labels also select another workload's pods: no Sidecar, it keeps seeing the "
+        "whole mesh",
+        "names that are not Kubernetes names: no Sidecar, it keeps seeing the whole mesh",
+    )
+    per_workload = per_workload.rename(columns={"viewer": "sidecar"})
+    return sidecars, per_workload.sort_values(_KEYS, ignore_index=True)
+
+
+def _selector_dict(selector: str) -> dict[str, str] | None:
+    """`app=reviews;version=v1` -> {"app": "reviews", "version": "v1"}; "" -> None."""
+    if not selector:
+        return None
+    return dict(pair.split("=", 1) for pair in selector.split(";"))
+
+
+def _exports(
+    inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, trusted: bool, window_reason: str
+) -> tuple[tuple[ServiceExport, ...], pd.DataFrame]:
+    """Recommended exportTo per Service, and the (service, exported_to) rows that price it."""
+    services = inventory.services[["namespace", "service", "type"]]
+    keys = ["namespace", "service"]
+    into = calls.rename(
+        columns={"destination_namespace": "namespace", "destination_service": "service"}
+    )
+    meshed = into.loc[into["mesh_injected"] | into["role"].isin(GATEWAY_ROLES)]
+    spaces = (
+        meshed[[*keys, "source_namespace"]]
+        .drop_duplicates()
+        .sort_values([*keys, "source_namespace"])
+        .groupby(keys)["source_namespace"]
+        .agg(tuple)
+    )
+    outside = into.loc[into["role"] == "outside"].groupby(keys).size()
+    ingress = into.loc[into["role"] == "ingress-gateway"].groupby(keys).size()
+    rare = into.loc[into["requests"] < knobs.min_edge_requests].groupby(keys).size()
+    index = pd.MultiIndex.from_frame(services[keys])
+    callers = spaces.reindex(index)
+    caller_lists = [c if isinstance(c, tuple) else () for c in callers]
+    others = np.array(
+        [
+            len([n for n in c if n != ns])
+            for c, ns in zip(caller_lists, services["namespace"], strict=True)
+        ]
+    )
+    conditions = [
+        (services["namespace"] == knobs.mesh_root_namespace).to_numpy(),
+        index.isin(outside.index),
+        index.isin(ingress.index),
+        np.array([len(c) == 0 for c in caller_lists]),
+        np.full(len(services), not trusted),
+        index.isin(rare.index),
+        others > knobs.max_export_namespaces,
+    ]
+    reasons = [
+        "in the mesh root namespace",
+        "called from outside the mesh",
+        "called by an ingress gateway",
+        "no observed callers in the mesh",
+        window_reason,
+        f"a call seen fewer than {knobs.min_edge_requests:g} times over the window",
+        f"called from more than {knobs.max_export_namespaces} other namespaces",
+    ]
+    unchanged = np.select(conditions, reasons, default="")
+    exports, rows = [], []
+    for (namespace, service, kind), callers_of, kept in zip(
+        services.itertuples(index=False), caller_lists, unchanged, strict=True
+    ):
+        extra = tuple(n for n in callers_of if n != namespace)
+        if kept:
+            target: tuple[str, ...] = ("*",)
+            why = str(kept)
+            rows.append((namespace, service, "*"))
+        else:
+            target = (".", *extra)
+            why = _export_reason(namespace in callers_of, extra)
+            rows += [(namespace, service, n) for n in (namespace, *extra)]
+        exports.append(
+            ServiceExport(
+                namespace=namespace,
+                service=service,
+                type=kind,
+                export_to=target,
+                caller_namespaces=callers_of,
+                reason=why,
+            )
+        )
+    export_rows = pd.DataFrame(rows, columns=["service_namespace", "service", "exported_to"])
+    return tuple(exports), export_rows
+
+
+def _export_reason(own_namespace_calls: bool, others: tuple[str, ...]) -> str:
+    if not others:
+        return "called only from its own namespace"
+    if own_namespace_calls:
+        return "called from its own namespace and " + ", ".join(others)
+    return "called from " + ", ".join(others)
+
+
+def _discovery(
+    inventory: Inventory, calls: pd.DataFrame, trusted: bool, knobs: Knobs
+) -> DiscoverySelectors:
+    """The namespaces istiod should watch, and why each other namespace can be left out."""
+    workloads = inventory.workloads
+    everywhere = set(workloads["namespace"]) | set(inventory.services["namespace"])
+    meshed = workloads.loc[workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES)]
+    called = calls.loc[calls["mesh_injected"] | calls["role"].isin(GATEWAY_ROLES)]
+    keep = (
+        {knobs.mesh_root_namespace}
+        | set(meshed["namespace"])
+        | set(called["destination_namespace"])
+    )
+    if not trusted:
+        keep |= set(inventory.services["namespace"])
+    excluded = tuple(
+        NamespaceExclusion(
+            namespace=n,
+            reason="no injected workload or gateway, and no Service called from the mesh"
+            if trusted
+            else "no injected workload or gateway, and no Service at all",
+        )
+        for n in sorted(everywhere - keep)
+    )
+    namespaces = tuple(sorted((keep & everywhere) | {knobs.mesh_root_namespace}))
+    total = len(everywhere | {knobs.mesh_root_namespace})
+    return DiscoverySelectors(
+        namespaces=namespaces,
+        excluded=excluded,
+        reason=f"istiod watches {len(namespaces)} of {total} namespaces",
+    )
