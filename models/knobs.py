@@ -91,3 +91,10 @@ class Knobs(BaseModel):
         default=None,
         description="None: the scoped mesh when scoping is recommended, else the unscoped one.",
     )
+    patch_threshold_ratio: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=10.0,
+        description="A workload whose proxy recommendation differs from the mesh-wide default by "
+        "more than this gets its own patch.",
+    )

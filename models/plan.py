@@ -108,6 +108,7 @@ class WorkloadPlan(_Frozen):
     app_memory_mib: float | None
     proxy: ProxyPlan | None
     not_sized_reason: str | None
+    needs_patch: bool
     scoping: WorkloadScoping | None
 
 
@@ -119,6 +120,8 @@ class GatewayPlan(_Frozen):
     role: Role
     current_replicas: int
     replicas: int
+    autoscale_min: int
+    autoscale_max: int
     throughput_rps: float
     per_replica: ProxyPlan
     replicas_rule: str
@@ -129,6 +132,8 @@ class ControlPlanePlan(_Frozen):
 
     component: str
     replicas: int
+    autoscale_min: int
+    autoscale_max: int
     connected_proxies: int
     services: int
     pods: int
@@ -208,6 +213,20 @@ class ScopingPlan(_Frozen):
     exports: tuple[ServiceExport, ...]
     discovery: DiscoverySelectors
     totals: ScopingTotals
+
+
+class ProxyDefault(_Frozen):
+    """The mesh-wide sidecar default (the chart's global.proxy.resources) that the per-workload
+    recommendations are closest to, so that few workloads need a patch of their own."""
+
+    cpu_request_millicores: int
+    cpu_limit_millicores: int
+    memory_request_mib: int
+    memory_limit_mib: int
+    threshold_ratio: float
+    workloads_within: int
+    workloads_patched: int
+    rule: str
 
 
 class ResourceTotals(_Frozen):
@@ -305,6 +324,7 @@ class Plan(_Frozen):
     workloads: tuple[WorkloadPlan, ...]
     gateways: tuple[GatewayPlan, ...]
     control_plane: ControlPlanePlan
+    proxy_default: ProxyDefault
     totals: Totals
     scoping: ScopingPlan | None
     findings: tuple[Finding, ...]

@@ -61,6 +61,7 @@ class GatewayModel(_Frozen):
 
     min_replicas: Coefficient
     target_cpu_per_replica_millicores: Coefficient
+    autoscale_max_ratio: Coefficient
 
 
 class ControlPlaneModel(_Frozen):
@@ -79,6 +80,7 @@ class ControlPlaneModel(_Frozen):
     max_memory_per_replica_mib: Coefficient
     cpu_limit_ratio: Coefficient
     memory_limit_ratio: Coefficient
+    autoscale_max_ratio: Coefficient
 
 
 class Evidence(_Frozen):

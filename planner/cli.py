@@ -237,6 +237,16 @@ def size(
             "when --traffic is given, so the recommendations match the Sidecars).",
         ),
     ] = None,
+    patch_threshold_ratio: Annotated[
+        float,
+        typer.Option(
+            "--patch-threshold-ratio",
+            min=0.0,
+            max=10.0,
+            help="A workload whose proxy recommendation differs from the mesh-wide default by "
+            "more than this (0.2 = 20%) gets its own patch.",
+        ),
+    ] = 0.2,
     top: Annotated[
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
@@ -271,6 +281,7 @@ def size(
                 min_edge_requests=min_edge_requests,
                 max_export_namespaces=max_export_namespaces,
                 size_for=size_for,
+                patch_threshold_ratio=patch_threshold_ratio,
             )
         except ValidationError as exc:  # typer has checked ranges; this guards the rest
             first = exc.errors()[0]

@@ -123,6 +123,8 @@ def size_control_plane(
     plan = ControlPlanePlan(
         component="istiod",
         replicas=replicas,
+        autoscale_min=replicas,
+        autoscale_max=max(replicas + 1, math.ceil(replicas * model.autoscale_max_ratio.value)),
         connected_proxies=counts.connected_proxies,
         services=counts.services,
         pods=counts.pods,

@@ -37,6 +37,7 @@ from planner.control_plane import (
     shared_memory_mib,
     size_control_plane,
 )
+from planner.defaults import proxy_default
 from planner.inventory import Inventory
 from planner.profiles import figures_for, version_key
 from planner.scoping import Recommendation, recommend
@@ -151,6 +152,10 @@ def build_plan(
     scoping_rows = (
         _scoping_rows(recommendation, before, after) if recommendation is not None else None
     )
+    default, patch = proxy_default(
+        sidecars, knobs.patch_threshold_ratio, profile.proxy, profile.rounding
+    )
+    sidecars = sidecars.assign(needs_patch=patch)
     workload_plans = _workload_plans(workloads, sidecars, inventory.backing, scoping_rows)
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
     return Plan(
@@ -171,6 +176,7 @@ def build_plan(
         workloads=workload_plans,
         gateways=_gateway_plans(gateways),
         control_plane=control_plane,
+        proxy_default=default,
         totals=_totals(sidecars, gateways, control_plane),
         scoping=(
             _scoping_plan(recommendation, before, after, resolved)
@@ -306,6 +312,10 @@ def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
     current = gateways["replicas"].to_numpy()
     gateways["current_replicas"] = current
     gateways["replicas"] = replicas
+    gateways["autoscale_min"] = replicas
+    gateways["autoscale_max"] = np.maximum(
+        replicas + 1, np.ceil(replicas * gateway.autoscale_max_ratio.value)
+    ).astype(np.int64)
     gateways["throughput_rps"] = throughput
     with np.errstate(divide="ignore", invalid="ignore"):
         observed_cpu = np.where(
@@ -382,8 +392,9 @@ def _workload_plans(
     backing: pd.DataFrame,
     scoping_rows: pd.DataFrame | None,
 ) -> tuple[WorkloadPlan, ...]:
-    keys = zip(sidecars["namespace"], sidecars["workload"], strict=True)
+    keys = list(zip(sidecars["namespace"], sidecars["workload"], strict=True))
     proxies = dict(zip(keys, _proxy_plans(sidecars), strict=True))
+    patched = {k for k, p in zip(keys, sidecars["needs_patch"], strict=True) if p}
     scopings = _workload_scopings(scoping_rows)
     services = backing.groupby(["namespace", "workload"])["service"].agg(tuple).to_dict()
     frame = workloads[
@@ -400,6 +411,7 @@ def _workload_plans(
         record["services"] = services.get(key, ())
         record["proxy"] = proxy
         record["scoping"] = scopings.get(key)
+        record["needs_patch"] = key in patched
         record["not_sized_reason"] = (
             None
             if proxy is not None
@@ -419,7 +431,16 @@ def _not_sized(role: str, injected: bool) -> str:
 
 def _gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
     frame = gateways[
-        ["namespace", "workload", "role", "current_replicas", "replicas", "replicas_rule"]
+        [
+            "namespace",
+            "workload",
+            "role",
+            "current_replicas",
+            "replicas",
+            "autoscale_min",
+            "autoscale_max",
+            "replicas_rule",
+        ]
     ].copy()
     frame["throughput_rps"] = gateways["throughput_rps"].round(3)
     frame["per_replica"] = pd.Series(_proxy_plans(gateways), index=frame.index, dtype=object)

@@ -126,6 +126,14 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         f"guideline's {cp.guideline_memory_mib:,.0f} MiB; {cp.connected_proxies:,} proxies, "
         f"{cp.services:,} services, {cp.endpoints:,} endpoints",
     ]
+    default = plan.proxy_default
+    lines.append(
+        f"Sidecar default (global.proxy.resources): {default.cpu_request_millicores}m / "
+        f"{default.cpu_limit_millicores}m CPU, {default.memory_request_mib}Mi / "
+        f"{default.memory_limit_mib}Mi memory; {default.workloads_patched} of "
+        f"{default.workloads_within + default.workloads_patched} workloads differ by more than "
+        f"{default.threshold_ratio:.0%} and get their own patch"
+    )
     for gateway in plan.gateways:
         g = gateway.per_replica
         lines.append(

@@ -70,6 +70,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "min_edge_requests": 10.0,
         "max_export_namespaces": 3,
         "size_for": "scoped",
+        "patch_threshold_ratio": 0.2,
     }
     assert [(i["role"], i["name"]) for i in plan["inputs"]] == [
         ("workloads", "cluster.csv"),
@@ -113,6 +114,7 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
         "--cluster-domain",
         "--max-export-namespaces",
         "--size-for",
+        "--patch-threshold-ratio",
     ):
         assert option in run.stdout, option
     assert "Example:" in run.stdout
