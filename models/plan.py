@@ -63,6 +63,9 @@ class ProxyPlan(Resources):
     observed_memory_mib: float | None
     cpu_basis: Basis
     memory_basis: Basis
+    current_cpu_request_millicores: float
+    current_memory_request_mib: float
+    current_source: str
     rps_per_pod: float
     visible_services: int
     visible_clusters: int

@@ -273,6 +273,25 @@ def _scoping_plan(
     )
 
 
+_CURRENT_FIELDS = ("current_cpu_request_millicores", "current_memory_request_mib", "current_source")
+
+
+def _with_current(frame: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """The proxy requests set today: the inventory's, or else the chart default Istio applies."""
+    proxy = resolved.profile.proxy
+    out = frame.copy()
+    given_cpu = out.get("current_proxy_cpu_millicores", pd.Series(np.nan, index=out.index))
+    given_memory = out.get("current_proxy_memory_mib", pd.Series(np.nan, index=out.index))
+    out["current_cpu_request_millicores"] = given_cpu.fillna(
+        proxy.cpu_request_floor_millicores.value
+    )
+    out["current_memory_request_mib"] = given_memory.fillna(proxy.memory_request_floor_mib.value)
+    out["current_source"] = np.where(
+        given_cpu.notna() | given_memory.notna(), "inventory", "chart default"
+    )
+    return out
+
+
 def _proxy_inputs(frame: pd.DataFrame, rps_per_pod: pd.Series) -> pd.DataFrame:
     return frame.assign(
         rps_per_pod=rps_per_pod.to_numpy(dtype=np.float64),
@@ -289,7 +308,7 @@ def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
         & ~configured["role"].isin(GATEWAY_ROLES)
     ]
     per_pod = (meshed["inbound_rps"] + meshed["outbound_rps"]) / meshed["replicas"]
-    return size_proxies(_proxy_inputs(meshed, per_pod), resolved.sizing)
+    return _with_current(size_proxies(_proxy_inputs(meshed, per_pod), resolved.sizing), resolved)
 
 
 def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
@@ -324,7 +343,7 @@ def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
     frame = _proxy_inputs(gateways, throughput / replicas).assign(
         observed_cpu_millicores=observed_cpu
     )
-    sized = size_proxies(frame, resolved.sizing)
+    sized = _with_current(size_proxies(frame, resolved.sizing), resolved)
     sized["replicas_rule"] = [
         f"max(minimum {minimum}, CPU {n:,.0f}m / {target:,.0f}m per replica) = {r}"
         for n, r in zip(needed, replicas, strict=True)
@@ -357,7 +376,7 @@ _PROXY_FIELDS = (
 
 def _proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
     """One ProxyPlan per row of a sized frame (the renderer boundary for proxies)."""
-    frame = sized[list(_PROXY_FIELDS)].copy()
+    frame = sized[[*_PROXY_FIELDS, *_CURRENT_FIELDS]].copy()
     for column in ("estimated_cpu_millicores", "estimated_memory_mib", "rps_per_pod"):
         frame[column] = frame[column].round(3)
     frame["observed_cpu_millicores"] = _none_if_nan(sized["observed_cpu_millicores"])
