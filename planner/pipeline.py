@@ -152,6 +152,8 @@ def build_plan(
     scoping_rows = (
         _scoping_rows(recommendation, before, after) if recommendation is not None else None
     )
+    if recommendation is not None:
+        findings.extend(_fallback_findings(recommendation.workloads))
     default, patch = proxy_default(
         sidecars, knobs.patch_threshold_ratio, profile.proxy, profile.rounding
     )
@@ -645,6 +647,19 @@ def _evidence_findings(
             message="the mesh is larger than any published test the model rests on, so these "
             "figures are extrapolations: " + "; ".join(beyond),
         )
+    ]
+
+
+def _fallback_findings(scopes: pd.DataFrame) -> list[Finding]:
+    """Workloads whose scope is not an exact list, grouped by why."""
+    fallen = scopes.loc[scopes["confidence"] != "high"]
+    return [
+        Finding(
+            code="scoping-fallback",
+            subject=_count(len(group), "workload"),
+            message=f"namespace-level or no scoping: {reason} ({_name_list(group)})",
+        )
+        for reason, group in fallen.groupby("reason", sort=True)
     ]
 
 
