@@ -187,7 +187,7 @@ def _window(knobs: Knobs) -> tuple[bool, str]:
 
 @dataclass(frozen=True)
 class _Needs:
-    members: pd.DataFrame  # namespace, workload, labels, confidence, reason, valid_names
+    members: pd.DataFrame  # namespace, workload, labels, confidence, reason, blocked
     hosts: pd.DataFrame  # namespace, workload, host, grant_namespace, grant_service ("" = ns/*)
 
 
@@ -240,7 +240,14 @@ def _needs(
         reason == _HIGH_REASON, Confidence.HIGH.value, Confidence.FALLBACK.value
     )
     members["reason"] = reason
-    members["valid_names"] = valid
+    members["blocked"] = np.select(
+        [~valid, (members["namespace"] == knobs.mesh_root_namespace).to_numpy()],
+        [
+            "names that are not Kubernetes names",
+            "in the mesh root namespace, where a Sidecar would become the mesh-wide default",
+        ],
+        default="",
+    )
     return _Needs(members, _host_rows(members, outbound, knobs))
 
 
@@ -283,7 +290,7 @@ def _by_namespace(members: pd.DataFrame) -> pd.DataFrame:
     """One selector-less Sidecar named `default` per namespace."""
     out = members.copy()
     out["viewer"] = pd.Series("default", index=out.index, dtype=object).where(
-        out["valid_names"], None
+        out["blocked"] == "", None
     )
     out["selector"] = ""
     return out
@@ -308,7 +315,7 @@ def _by_selector(members: pd.DataFrame) -> pd.DataFrame:
     common = _common_pairs(pairs.assign(group=component[pairs["position"].to_numpy()]), out)
     out["selector"] = out["group"].map(common.groupby("group")["pair"].agg(";".join)).fillna("")
     strays = _selects_outsiders(out, pairs, common)
-    usable = out["valid_names"].to_numpy() & ~out["group"].isin(strays).to_numpy()
+    usable = (out["blocked"] == "").to_numpy() & ~out["group"].isin(strays).to_numpy()
     names = _group_names(out)
     out["viewer"] = out["group"].map(names).astype(object).where(usable, None)
     return out
@@ -427,12 +434,11 @@ def _resources(
     per_workload = assignment[[*_KEYS, "viewer", "confidence", "reason"]].copy()
     unselected = per_workload["viewer"].isna().to_numpy()
     per_workload.loc[unselected, "confidence"] = Confidence.FALLBACK.value
+    blocked = assignment["blocked"].to_numpy()[unselected]
     per_workload.loc[unselected, "reason"] = np.where(
-        assignment["valid_names"].to_numpy()[unselected],
-        "its labels also select another workload's pods: no Sidecar, it keeps seeing the "
-        "whole mesh",
-        "names that are not Kubernetes names: no Sidecar, it keeps seeing the whole mesh",
+        blocked != "", blocked, "its labels also select another workload's pods"
     )
+    per_workload.loc[unselected, "reason"] += ": no Sidecar, it keeps seeing the whole mesh"
     per_workload = per_workload.rename(columns={"viewer": "sidecar"})
     return sidecars, per_workload.sort_values(_KEYS, ignore_index=True)
 

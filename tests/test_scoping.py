@@ -397,3 +397,19 @@ def test_sidecars_yaml_is_byte_identical_on_rerun_and_reorder(tmp_path: Path) ->
     edges = "\n".join(reversed(EDGES.strip().splitlines())) + "\n"
     second = render_sidecars(plan_for(tmp_path, cluster=reordered, edges=edges))["sidecars.yaml"]
     assert first == second
+
+
+@pytest.mark.parametrize("granularity", list(ScopeGranularity))
+def test_no_sidecar_in_the_root_namespace(tmp_path: Path, granularity: ScopeGranularity) -> None:
+    cluster = CLUSTER + "istio-system,kiali,1,app=kiali\n"
+    edges = EDGES + "istio-system,kiali,shop,web,1\n"
+    plan = plan_for(tmp_path, cluster=cluster, edges=edges, scope_granularity=granularity)
+    assert plan.scoping is not None
+    assert all(s.namespace != "istio-system" for s in plan.scoping.sidecars)
+    kiali = next(w for w in plan.workloads if w.workload == "kiali")
+    assert kiali.scoping is not None
+    assert (kiali.scoping.sidecar, kiali.scoping.confidence.value) == (None, "fallback")
+    assert kiali.scoping.reason == (
+        "in the mesh root namespace, where a Sidecar would become the mesh-wide default: no "
+        "Sidecar, it keeps seeing the whole mesh"
+    )
