@@ -95,8 +95,9 @@ def size(
         typer.Option(
             "--inventory",
             "-i",
-            help="Workloads table (CSV or .xlsx sheet 'workloads'), or a pod table with a 'pod' "
-            "column (sheet 'pods'). Columns: docs/inputs.md.",
+            help="Workloads table (CSV or .xlsx sheet 'workloads'), a pod table with a 'pod' "
+            "column (sheet 'pods'), or Kubernetes manifests (.yaml/.yml/.json, as kubectl get -o "
+            "yaml|json gives them). Columns and rules: docs/inputs.md.",
         ),
     ],
     services: Annotated[
@@ -104,7 +105,8 @@ def size(
         typer.Option(
             "--services",
             help="Services table (CSV or .xlsx sheet 'services'): ports, type (Headless, "
-            "ExternalName, ServiceEntry...) and the workloads behind each Service.",
+            "ExternalName, ServiceEntry...) and the workloads behind each Service. Not with a "
+            "manifest inventory, which holds its Services.",
         ),
     ] = None,
     traffic: Annotated[

@@ -16,6 +16,8 @@ from models.errors import InventoryError
 from models.plan import Finding, InputFile, Role
 from planner.frames import first_unknown, keys
 from planner.tables import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
     MICRO,
     ROW,
     Column,
@@ -149,7 +151,25 @@ class Inventory:
 
 
 def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
-    """Read and check the workloads (or pods) table and the optional services table."""
+    """Read and check the workloads (or pods) table and the optional services table.
+
+    A `.yaml`, `.yml` or `.json` inventory is read as Kubernetes manifests (planner.manifests);
+    those hold their Services, so `services` must then be None.
+    """
+    from planner import manifests  # imported here: planner.manifests builds on this module
+
+    if inventory.suffix.lower() in manifests.MANIFEST_SUFFIXES:
+        if services is not None:
+            raise InventoryError(
+                f"{services}: --services cannot be combined with a manifest inventory "
+                f"({inventory} holds the Services already); leave --services out"
+            )
+        return manifests.read_manifests(inventory)
+    if inventory.suffix.lower() not in (*CSV_SUFFIXES, *EXCEL_SUFFIXES, ""):
+        raise InventoryError(
+            f"{inventory}: unsupported file type {inventory.suffix!r}; give a .csv file, an "
+            "Excel .xlsx workbook, or Kubernetes manifests (.yaml, .yml, .json)"
+        )
     raw, spec = read_table_file(inventory, (PODS_TABLE, WORKLOADS_TABLE))
     findings = list(_ignored_findings(raw))
     if spec is PODS_TABLE:
@@ -158,8 +178,8 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
             Finding(
                 code="pods-rolled-up",
                 subject=raw.label,
-                message=f"{_plural(len(raw.rows), 'pod')} rolled up into "
-                f"{_plural(len(workloads), 'workload')} "
+                message=f"{plural(len(raw.rows), 'pod')} rolled up into "
+                f"{plural(len(workloads), 'workload')} "
                 "(replicas counted, proxy CPU at p95 over pods, proxy memory at the max)",
             )
         )
@@ -194,7 +214,8 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
     )
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """`1 pod`, `3 pods`."""
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
@@ -215,7 +236,7 @@ _LABEL_KEY = (
     r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 )
 _LABEL_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
-_LABEL_PAIR = rf"{_LABEL_KEY}={_LABEL_VALUE}"
+LABEL_PAIR = rf"{_LABEL_KEY}={_LABEL_VALUE}"
 
 
 def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
@@ -232,7 +253,7 @@ def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
     )
     pairs["pair"] = pairs["pair"].fillna("").astype(str).str.strip()
     pairs = pairs.loc[pairs["pair"] != ""]
-    bad = ~pairs["pair"].str.fullmatch(_LABEL_PAIR).to_numpy(dtype=bool)
+    bad = ~pairs["pair"].str.fullmatch(LABEL_PAIR).to_numpy(dtype=bool)
     if bad.any():
         row, value = first_bad(pairs, bad, "pair")
         raise InventoryError(
@@ -285,7 +306,7 @@ def _workload_rows(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
     )
     typed.insert(2, "replicas", replicas.astype(np.int64))
     _reject_duplicates(typed, ["namespace", "workload"], raw.label, "workload")
-    return _with_default_labels(_with_roles(typed)), rows["services"]
+    return with_default_labels(with_roles(typed)), rows["services"]
 
 
 def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
@@ -332,7 +353,7 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
     workloads = workloads.reset_index()
     workloads["replicas"] = workloads["replicas"].astype(np.int64)
     cells = workloads.pop("services")
-    return _with_default_labels(_with_roles(workloads)), cells
+    return with_default_labels(with_roles(workloads)), cells
 
 
 def _reject_duplicates(frame: pd.DataFrame, keys: list[str], label: str, what: str) -> None:
@@ -378,7 +399,7 @@ def _two_values(
     return (int(rows[0]), texts[0]), (int(rows[1]), texts[1])
 
 
-def _with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
+def with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
     """Workloads without labels get `app=<workload>`, the convention Istio's samples follow."""
     out = workloads.copy()
     missing = out["labels"].eq("")
@@ -399,7 +420,8 @@ def _common_labels(typed: pd.DataFrame, keys: list[str]) -> pd.Series:
     return joined.reindex(pods.index, fill_value="")
 
 
-def _with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
+def with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
+    """Fill empty `role` cells from the workload's name (else `workload`); mark those inferred."""
     named = workloads["workload"].str.lower()
     inferred = np.where(
         named.str.contains(_INGRESS_NAME, regex=True),

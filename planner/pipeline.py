@@ -543,7 +543,11 @@ def _name_list(frame: pd.DataFrame) -> str:
 
 def _rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
     findings = []
-    where = "no traffic rows and no rps column value" if has_traffic else "no rps column value"
+    where = (
+        "no traffic rows and no rps figure in the inventory"
+        if has_traffic
+        else "no rps figure in the inventory"
+    )
     proxied = workloads.loc[
         (workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES))
         & (workloads["replicas"] > 0)

@@ -15,6 +15,7 @@ from models.knobs import MeshKind
 from planner.accuracy import evaluate, load_figures
 from planner.accuracy_page import render_page
 from planner.inventory import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
+from planner.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
 from planner.profiles import load_builtin_profile
 from planner.tables import TableSpec
 from planner.traffic import TRAFFIC_TABLE
@@ -74,9 +75,89 @@ def inputs_page() -> str:
         "a spreadsheet numbers it: the header is row 1), the column, and what to do.",
         "",
     ]
-    for spec in (WORKLOADS_TABLE, PODS_TABLE, SERVICES_TABLE, TRAFFIC_TABLE):
+    for spec in (WORKLOADS_TABLE, PODS_TABLE):
+        lines += _table_section(spec)
+    lines += manifests_section()
+    for spec in (SERVICES_TABLE, TRAFFIC_TABLE):
         lines += _table_section(spec)
     return "\n".join(lines)
+
+
+def manifests_section() -> list[str]:
+    """How Kubernetes manifests given as --inventory become the workloads and Services."""
+    suffixes = ", ".join(f"`{s}`" for s in MANIFEST_SUFFIXES)
+    return [
+        f"## Kubernetes manifests ({suffixes})",
+        "",
+        "`--inventory` may be Kubernetes manifests instead of a table: a YAML file of one or "
+        "more documents (a repository's manifests, or `kubectl get deploy,sts,ds,svc -A -o "
+        "yaml`) or a JSON file (`kubectl get deploy,sts,ds,svc -A -o json`: a `List` with "
+        "`items`, or a single object). The manifests hold the Services, so `--services` cannot "
+        "be given with them. They hold no traffic and no usage: `rps`, `outbound_rps` and the "
+        "observed proxy columns stay empty (give `--traffic`). Objects are numbered by their "
+        "position in the file (the items of a List one by one), and errors name the object "
+        "and field: `cluster.yaml object 9 (Deployment default/reviews-v1) field "
+        "spec.template.spec.containers[0].resources.requests.cpu: ...`. YAML is read with "
+        "PyYAML's safe loader (plain data only). A file larger than "
+        f"{MAX_MANIFEST_MIB['.yaml']} MiB of YAML or {MAX_MANIFEST_MIB['.json']} MiB of JSON is "
+        "refused: PyYAML is slow and needs much memory, so export a large cluster as JSON.",
+        "",
+        "| column | from the manifests |",
+        "|---|---|",
+        "| `namespace` | `metadata.namespace`; without it, `"
+        + DEFAULT_NAMESPACE
+        + "` (what `kubectl apply` without `-n` does), counted in one finding |",
+        "| `workload` | `metadata.name` of a Deployment, StatefulSet, DaemonSet, CronJob, Argo "
+        "Rollout, OpenShift DeploymentConfig, or a ReplicaSet, Job or Pod without "
+        "`metadata.ownerReferences` (those with an owner are counted through it). Other kinds "
+        "(ConfigMap, ServiceAccount, VirtualService, Gateway, HTTPRoute, a Knative `Service`...) "
+        "are ignored and counted in one finding. Two workloads with one namespace and name are "
+        "an error. |",
+        "| `kind` | `kind` |",
+        "| `replicas` | `spec.replicas`, 1 when absent; Job: `spec.parallelism`, 1 when absent; "
+        "DaemonSet: `status.desiredNumberScheduled` (in `kubectl get` output), else 1 with a "
+        "finding, as the node count is unknown; CronJob: 0, with a finding; Pod: 1 |",
+        "| `labels` | the pod template's labels: `spec.template.metadata.labels` (CronJob: "
+        "`spec.jobTemplate.spec.template.metadata.labels`, Pod: `metadata.labels`), sorted by "
+        "key; `app=<workload>` when there are none |",
+        "| `role` | `ingress-gateway` when the pod labels have `istio: ingressgateway` or "
+        "`gateway.istio.io/managed` (but not `istio.io-mesh-controller`, a waypoint); "
+        "`egress-gateway` for `istio: egressgateway`; else from the name, as for tables |",
+        "| `mesh_injected` | as Istio decides; see below |",
+        "| `app_cpu_millicores`, `app_memory_mib` | the sum of `resources.requests.cpu` and "
+        "`resources.requests.memory` over the pod's `containers`, without `istio-proxy`; a "
+        "container with a limit and no request counts its limit (Kubernetes makes that its "
+        "request); `initContainers` run before the app and do not count, except native sidecars "
+        "(`restartPolicy: Always`). Quantities are Kubernetes' (`250m`, `0.5`, `1e3`, `128Mi`, "
+        "`1Gi`, `500M`); empty when no container requests the resource |",
+        "",
+        "A pod gets a sidecar (`mesh_injected` true) unless one of these holds, in this order, "
+        "as in Istio's injection policy:",
+        "",
+        "1. the pod uses `hostNetwork: true`;",
+        "2. its `sidecar.istio.io/inject` label (or, without the label, annotation) is anything "
+        "but `true`, `yes`, `y` or `on`;",
+        "3. a Namespace object in the file labels its namespace `istio-injection=disabled`;",
+        "4. some Namespace objects in the file are labelled for injection "
+        "(`istio-injection=enabled` or `istio.io/rev`), the pod's namespace has a Namespace object "
+        "that is not, and the pod's own labels do not ask for a sidecar "
+        '(`sidecar.istio.io/inject: "true"` or `istio.io/rev`).',
+        "",
+        "Workload manifests do not carry namespace labels, so a namespace without a Namespace "
+        "object in the file, or any namespace when no Namespace object in the file has an "
+        "injection label, is taken as injected. The workloads that get no sidecar are counted "
+        "in one finding.",
+        "",
+        "Services: a `Service` (`apiVersion: v1`) gives one row with `type` from `spec.type` "
+        "(`Headless` for a ClusterIP Service with `clusterIP: None`) and `ports` the number of "
+        "`spec.ports`. It is backed by the workloads of its namespace whose pod labels hold every "
+        "pair of its `spec.selector`; a Service without a selector, and an ExternalName "
+        "Service, is backed by none. An Istio `ServiceEntry` (`networking.istio.io`, any "
+        "version) gives one row per `spec.hosts` entry, `type` `ServiceEntry`, in the "
+        "ServiceEntry's namespace, `ports` the number of `spec.ports` (at least 1), backed by the "
+        "workloads its `spec.workloadSelector.labels` select.",
+        "",
+    ]
 
 
 def _table_section(spec: TableSpec) -> list[str]:

@@ -424,10 +424,16 @@ EMPTY = "the file is empty; it needs a header row and one row per record"
             "cluster.csv: the table has a header but no rows; add one row per record",
         ),
         (
+            "cluster.xml",
+            b"<workloads><workload namespace='shop'/></workloads>",
+            "cluster.xml: unsupported file type '.xml'; give a .csv file, an Excel .xlsx "
+            "workbook, or Kubernetes manifests (.yaml, .yml, .json)",
+        ),
+        (
             "cluster.json",
             b'[{"namespace": "shop"}]',
-            "cluster.json: unsupported file type '.json'; give a .csv file or an Excel .xlsx "
-            "workbook",
+            "cluster.json object 1: kind is missing; every object needs apiVersion, kind and "
+            "metadata.name (a .json or .yaml inventory is read as Kubernetes manifests)",
         ),
         (
             "cluster.csv",
@@ -456,7 +462,8 @@ EMPTY = "the file is empty; it needs a header row and one row per record"
         "empty",
         "whitespace-only",
         "header-only",
-        "json",
+        "xml",
+        "json-rows",
         "latin-1",
         "semicolons",
         "extra-cell",

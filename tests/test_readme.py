@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, run_cli
+from tests.conftest import DATA, FIXTURES, REPO, run_cli
 
 README = (REPO / "README.md").read_text("utf-8")
 
@@ -43,6 +43,7 @@ def test_readme_shows_planner_commands() -> None:
 @pytest.mark.parametrize("line", planner_lines())
 def test_every_planner_line_runs(line: str, tmp_path: Path) -> None:
     shutil.copytree(DATA, tmp_path / "data")
+    shutil.copytree(FIXTURES / "apps", tmp_path / "tests" / "fixtures" / "apps")
     args = shlex.split(line)[1:]
     result = run_cli(args, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr

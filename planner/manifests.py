@@ -1,0 +1,948 @@
+"""Kubernetes manifests (multi-document YAML, or kubectl's JSON) read as an inventory."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import yaml
+
+from models.errors import InventoryError
+from models.plan import Finding, InputFile, Role
+from planner.inventory import (
+    LABEL_PAIR,
+    MAX_MIB,
+    MAX_MILLICORES,
+    MAX_REPLICAS,
+    Inventory,
+    plural,
+    with_default_labels,
+    with_roles,
+)
+from planner.tables import ROW, fingerprint, per_distinct
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
+"""Largest file read, by suffix. `kubectl get deploy,sts,ds,svc -A -o json` of 20,000 workloads
+and 20,000 Services is some 200 MiB and reads in seconds; PyYAML needs about 60 bytes of memory
+and a second per 1 MiB of YAML, so a cluster that large is read from JSON."""
+
+DEFAULT_NAMESPACE = "default"
+"""Where `kubectl apply` without `-n` puts an object that names no namespace."""
+
+# Kind -> the API groups it is read from; "" is the core group (apiVersion: v1). A kind from
+# another group (a Knative `Service`, a custom `Deployment`) is not what mesh-planner sizes.
+_WORKLOAD_GROUPS: dict[str, frozenset[str]] = {
+    "Deployment": frozenset({"apps", "extensions"}),
+    "StatefulSet": frozenset({"apps"}),
+    "DaemonSet": frozenset({"apps", "extensions"}),
+    "ReplicaSet": frozenset({"apps", "extensions"}),
+    "Rollout": frozenset({"argoproj.io"}),
+    "DeploymentConfig": frozenset({"apps.openshift.io", ""}),
+    "Job": frozenset({"batch"}),
+    "CronJob": frozenset({"batch"}),
+    "Pod": frozenset({""}),
+}
+_OTHER_GROUPS: dict[str, frozenset[str]] = {
+    "Service": frozenset({""}),
+    "ServiceEntry": frozenset({"networking.istio.io"}),
+    "Namespace": frozenset({""}),
+}
+# A ReplicaSet, Job or Pod with an owner (a Deployment, a CronJob, a ReplicaSet...) is counted
+# through its owner, as in `kubectl get all` output.
+_COUNTED_BY_OWNER = frozenset({"ReplicaSet", "Job", "Pod"})
+_SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+
+# Istio's injection labels and annotation (istio.io/latest/docs/setup/additional-setup/
+# sidecar-injection/#controlling-the-injection-policy).
+_INJECT = "sidecar.istio.io/inject"
+_NAMESPACE_INJECTION = "istio-injection"
+_REVISION = "istio.io/rev"
+# pkg/kube/inject/webhook.go injectRequired: these values of the pod's inject label (or,
+# without the label, annotation) turn injection on; any other non-empty value turns it off.
+_INJECT_ON = frozenset({"y", "yes", "true", "on"})
+# Deployments Istio creates for Gateway API Gateways carry gateway.istio.io/managed; waypoint
+# proxies (ambient mode) carry it with this value and are not ingress gateways.
+_GATEWAY_MANAGED = "gateway.istio.io/managed"
+_WAYPOINT_CONTROLLER = "istio.io-mesh-controller"
+
+_PROXY_CONTAINER = "istio-proxy"
+_RESOURCES = ("cpu", "memory")
+
+_QUANTITY = re.compile(
+    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"(?:[eE](?P<exponent>[+-]?[0-9]{1,3})|(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?"
+)
+# Kubernetes' suffixes (k8s.io/apimachinery/pkg/api/resource/quantity.go): binary (Ki = 2^10)
+# and decimal (m = 10^-3, k = 10^3; `M` is mega, not mebi).
+_SUFFIX_FACTORS = {
+    "": Decimal(1),
+    **{s: Decimal(1024) ** (i + 1) for i, s in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
+    **{s: Decimal(10) ** e for s, e in (("n", -9), ("u", -6), ("m", -3), ("k", 3), ("M", 6))},
+    **{s: Decimal(10) ** e for s, e in (("G", 9), ("T", 12), ("P", 15), ("E", 18))},
+}
+_UNITS = {"cpu": Decimal("0.001"), "memory": Decimal(1024 * 1024)}
+"""Base units (cores, bytes) per inventory unit (millicores, MiB)."""
+_MAXIMA = {"cpu": (MAX_MILLICORES, "millicores"), "memory": (MAX_MIB, "MiB")}
+_QUANTITY_ADVICE = {
+    "cpu": "write CPU in cores or millicores, such as 0.5 or 250m",
+    "memory": "write memory with a unit, such as 128Mi or 1Gi",
+}
+
+
+def parse_quantity(text: str) -> Decimal:
+    """A Kubernetes quantity (`250m`, `1`, `0.5`, `128Mi`, `500M`, `1e3`) in base units, exactly.
+
+    Base units are cores for CPU and bytes for memory. Raises ValueError for text that is not a
+    quantity, or a negative one.
+    """
+    match = _QUANTITY.fullmatch(text)
+    if match is None:
+        raise ValueError("is not a Kubernetes quantity")
+    exponent = match["exponent"]
+    if exponent is not None:
+        value = Decimal(f"{match['number']}e{exponent}")
+    else:
+        value = Decimal(match["number"]) * _SUFFIX_FACTORS[match["suffix"] or ""]
+    if value < 0:
+        raise ValueError("is negative")
+    return value
+
+
+def request_amount(text: str, resource: str) -> float:
+    """A `cpu` quantity in millicores or a `memory` quantity in MiB (ValueError when malformed)."""
+    return float(parse_quantity(text) / _UNITS[resource])
+
+
+@dataclass(frozen=True)
+class _Object:
+    """One Kubernetes object of the file; `number` is its 1-based position, Lists' items counted."""
+
+    label: str  # the file, as errors name it
+    number: int
+    kind: str
+    group: str | None  # API group of apiVersion ("" for v1); None without apiVersion
+    name: str
+    namespace: str  # as given, or DEFAULT_NAMESPACE
+    namespace_given: bool
+    body: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        """`bookinfo.yaml object 5 (Deployment default/reviews-v1)`."""
+        return f"{self.label} object {self.number} ({self.kind} {self.namespace}/{self.name})"
+
+
+def read_manifests(path: Path) -> Inventory:
+    """Read Kubernetes manifests into the frames `read_inventory` gives for a workloads table.
+
+    `path` is multi-document YAML (`.yaml`, `.yml`) or JSON (`.json`): objects, or Lists of them
+    as `kubectl get -o yaml|json` prints. Raises InventoryError naming the file, the object and
+    the field for anything a user has to fix.
+    """
+    label = str(path)
+    documents = _documents(_read_text(path, label), path.suffix.lower(), label)
+    objects = [_object(label, n, value) for n, value in enumerate(_flat(documents), 1)]
+    by_category: dict[str, list[_Object]] = {}
+    for obj in objects:
+        by_category.setdefault(_category(obj), []).append(obj)
+    workload_objects = by_category.get("workload", [])
+    if not workload_objects:
+        raise InventoryError(
+            f"{label}: no workloads in the file (it holds {_kind_counts(objects) or 'no objects'})"
+            f"; give manifests holding workloads ({', '.join(_WORKLOAD_GROUPS)})"
+        )
+    workloads, pod_labels = _workload_frame(workload_objects, by_category.get("ns", []))
+    services, selectors = _service_frame(
+        by_category.get("service", []), by_category.get("entry", [])
+    )
+    backing = select_backing(pod_labels, selectors)
+    findings = [*_file_findings(by_category, label), *_workload_findings(workloads, label)]
+    workloads = workloads.drop(columns=["note", "injection"])
+    file = InputFile(
+        role="manifests",
+        name=path.name,
+        fingerprint=_fingerprint(workloads, services, backing),
+        rows=len(objects),
+    )
+    return Inventory(
+        workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
+        services=services.sort_values(["namespace", "service"], ignore_index=True),
+        backing=backing.sort_values(["namespace", "service", "workload"], ignore_index=True),
+        files=(file,),
+        findings=tuple(findings),
+    )
+
+
+# ---- reading the file ---------------------------------------------------------------------
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        if path.is_dir():
+            raise InventoryError(f"{label}: is a folder; give the path of a file")
+        size = path.stat().st_size
+        limit = MAX_MANIFEST_MIB[path.suffix.lower()]
+        if size > limit * 1024 * 1024:
+            raise InventoryError(
+                f"{label}: the file is {size / 2**20:,.0f} MiB, more than the {limit} MiB "
+                "mesh-planner reads from this format; export only the kinds it sizes, as JSON "
+                "(kubectl get deploy,sts,ds,svc -A -o json)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InventoryError(f"{label}: file not found; check the path") from None
+    except OSError as exc:
+        raise InventoryError(f"{label}: cannot read the file ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InventoryError(
+            f"{label} line {line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise InventoryError(
+            f"{label}: the file is empty; give Kubernetes manifests, such as the output of "
+            "kubectl get deploy,sts,ds,svc -A -o yaml"
+        )
+    return text
+
+
+def _documents(text: str, suffix: str, label: str) -> list[Any]:
+    """The top-level values of a JSON file, or of each non-empty document of a YAML file."""
+    try:
+        if suffix == ".json":
+            return _json_documents(text, label)
+        return _yaml_documents(text, label)
+    except RecursionError:
+        raise InventoryError(
+            f"{label}: the file is nested too deeply to be Kubernetes manifests"
+        ) from None
+
+
+def _json_documents(text: str, label: str) -> list[Any]:
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError as exc:
+        raise InventoryError(
+            f"{label} line {exc.lineno}: not valid JSON ({exc.msg}); fix the file or export it "
+            "again with kubectl get -o json"
+        ) from None
+
+
+# The C loader when PyYAML has it: the same safe constructor as yaml.safe_load_all (plain data
+# only, never arbitrary objects), and an order of magnitude faster on a cluster's export.
+_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+def _yaml_documents(text: str, label: str) -> list[Any]:
+    try:
+        return [d for d in yaml.load_all(text, Loader=_SAFE_LOADER) if d is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{label} line {mark.line + 1}" if mark is not None else label
+        problem = exc.problem or exc.context or "unreadable"
+        raise InventoryError(
+            f"{where}: not valid YAML ({problem}); fix the file or export it again with "
+            "kubectl get -o yaml"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InventoryError(f"{label}: not valid YAML ({exc})") from None
+
+
+def _flat(documents: Iterable[Any]) -> Iterator[Any]:
+    """Every object of the documents, the items of Lists one by one."""
+    for document in documents:
+        if isinstance(document, list):  # a JSON array of objects
+            yield from document
+        elif isinstance(document, dict) and isinstance(document.get("items"), list):
+            yield from _list_items(document)
+        else:
+            yield document
+
+
+def _list_items(document: dict[str, Any]) -> Iterator[Any]:
+    """The items of a `List` (kubectl) or a `DeploymentList` (the API: items without a kind)."""
+    kind = document.get("kind")
+    item_kind = kind.removesuffix("List") if isinstance(kind, str) else ""
+    for item in document["items"]:
+        if item_kind and isinstance(item, dict) and "kind" not in item:
+            yield {"kind": item_kind, "apiVersion": document.get("apiVersion"), **item}
+        else:
+            yield item
+
+
+def _object(label: str, number: int, value: Any) -> _Object:
+    """Check that `value` is an object with a kind and a name."""
+    where = f"{label} object {number}"
+    advice = "every object needs apiVersion, kind and metadata.name"
+    # a table saved as JSON or YAML lands here: say how such a file is read
+    manifests = "(a .json or .yaml inventory is read as Kubernetes manifests)"
+    if not isinstance(value, dict):
+        raise InventoryError(
+            f"{where}: not a Kubernetes object (found {_type_name(value)}); {advice} {manifests}"
+        )
+    kind = value.get("kind")
+    if not isinstance(kind, str) or not kind.strip():
+        raise InventoryError(f"{where}: kind is missing; {advice} {manifests}")
+    metadata = value.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise InventoryError(f"{where} ({kind}): metadata.name is missing; {advice}")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    if namespace is not None and not isinstance(namespace, str):
+        raise InventoryError(
+            f"{where} ({kind} {name}) field metadata.namespace: {_type_name(namespace)} is not a "
+            "namespace name; write the name or leave the field out"
+        )
+    api_version = value.get("apiVersion")
+    return _Object(
+        label=label,
+        number=number,
+        kind=kind,
+        group=api_version.rpartition("/")[0] if isinstance(api_version, str) else None,
+        name=name,
+        namespace=namespace or DEFAULT_NAMESPACE,
+        namespace_given=bool(namespace),
+        body=value,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: a scalar quoted as written, anything else by its type (an alias
+    bomb is never expanded into text)."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        return f'"{text[:60]}..."' if len(text) > 60 else f'"{text}"'
+    return _type_name(value)
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping" if isinstance(value, dict) else type(value).__name__
+
+
+def _category(obj: _Object) -> str:
+    """workload, service, entry (a ServiceEntry), ns (a Namespace), owned or ignored."""
+    if _is(obj, _WORKLOAD_GROUPS):
+        owned = obj.kind in _COUNTED_BY_OWNER and _get(obj, ("metadata", "ownerReferences"))
+        return "owned" if owned else "workload"
+    if _is(obj, _OTHER_GROUPS):
+        return {"Service": "service", "ServiceEntry": "entry", "Namespace": "ns"}[obj.kind]
+    return "ignored"
+
+
+def _is(obj: _Object, groups: dict[str, frozenset[str]]) -> bool:
+    known = groups.get(obj.kind)
+    return known is not None and (obj.group is None or obj.group in known)
+
+
+def _kind_counts(objects: Iterable[_Object]) -> str:
+    """`4 ServiceAccount, 1 Service (serving.knative.dev)`, by kind."""
+    counts = Counter(o.kind if o.group in (None, "") else f"{o.kind} ({o.group})" for o in objects)
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+
+
+# ---- fields of an object ------------------------------------------------------------------
+
+
+def _get(obj: _Object, path: tuple[str, ...]) -> Any:
+    """The value at `path`, None when absent; a mapping expected on the way is checked."""
+    value: Any = obj.body
+    for depth, key in enumerate(path):
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            _not_a(obj, path[:depth], "mapping", value)
+        value = value.get(key)
+    return value
+
+
+def _mapping(obj: _Object, path: tuple[str, ...]) -> dict[Any, Any]:
+    value = _get(obj, path)
+    if value is not None and not isinstance(value, dict):
+        _not_a(obj, path, "mapping", value)
+    return value or {}
+
+
+def _sequence(obj: _Object, path: tuple[str, ...]) -> list[Any]:
+    value = _get(obj, path)
+    if value is not None and not isinstance(value, list):
+        _not_a(obj, path, "list", value)
+    return value or []
+
+
+def _not_a(obj: _Object, path: Iterable[str | int], expected: str, value: Any) -> None:
+    raise InventoryError(
+        f"{obj.where} field {_field(path)}: expected a {expected}, found {_type_name(value)}; "
+        "fix the manifest"
+    )
+
+
+def _field(path: Iterable[str | int]) -> str:
+    """`spec.template.spec.containers[0].resources` from its keys and indexes."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def _count(obj: _Object, path: tuple[str, ...], default: int) -> int:
+    """A whole number of pods at `path`, `default` when absent."""
+    value = _get(obj, path)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REPLICAS:
+        raise InventoryError(
+            f"{obj.where} field {_field(path)}: {_shown(value)} is not a whole number of pods "
+            f"from 0 to {MAX_REPLICAS:,}; fix the manifest"
+        )
+    return value
+
+
+def _labels(obj: _Object, path: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(key, value) pairs of a label map; Kubernetes wants text, so anything else is an error."""
+    pairs = []
+    for key, value in _mapping(obj, path).items():
+        if not isinstance(key, str) or not (value is None or isinstance(value, str)):
+            raise InventoryError(
+                f"{obj.where} field {_field(path)}: label {_shown(key)} has "
+                f"{_type_name(value)} as its value; label keys and values are text in "
+                "Kubernetes, so quote them"
+            )
+        pairs.append((key, value or ""))
+    return pairs
+
+
+def _text(value: Any) -> str:
+    """A scalar annotation or flag as text (`true` for YAML's true), `` for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else ""
+
+
+# ---- workloads ----------------------------------------------------------------------------
+
+
+_TEMPLATES = {"CronJob": ("spec", "jobTemplate", "spec", "template"), "Pod": ()}
+"""Where the pod template is, by kind; others keep it at spec.template."""
+
+
+def _template(obj: _Object) -> tuple[str, ...]:
+    return _TEMPLATES.get(obj.kind, ("spec", "template"))
+
+
+def _workload_frame(
+    objects: list[_Object], namespaces: list[_Object]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The workloads (as `read_inventory` has them, plus `note` and `injection`) and their pod
+    labels as (namespace, workload, pair) rows."""
+    records = pd.DataFrame([_workload_record(o) for o in objects])
+    _reject_duplicate_workloads(records, {o.number: o for o in objects})
+    pairs = _checked_pairs(
+        [(o, (*_template(o), "metadata", "labels")) for o in objects],
+        {o.number: o for o in objects},
+    )
+    labels = (
+        pairs.sort_values([ROW, "key"]).groupby(ROW, sort=False)["pair"].agg(";".join)
+        if not pairs.empty
+        else pd.Series(dtype=str)
+    )
+    app = _app_requests(objects)
+    mapped = records[ROW].map(labels)
+    injection = _injection(records, _namespace_frame(namespaces))
+    workloads = pd.DataFrame(
+        {
+            "namespace": records["namespace"],
+            "workload": records["workload"],
+            "replicas": records["replicas"].astype(np.int64),
+            "labels": np.where(mapped.isna(), "", mapped.astype(str)),
+            "kind": records["kind"],
+            "role": _label_roles(records),
+            "mesh_injected": injection.eq("").to_numpy(),
+            "rps": np.nan,
+            "outbound_rps": np.nan,
+            "proxy_cpu_millicores": np.nan,
+            "proxy_memory_mib": np.nan,
+            "app_cpu_millicores": records[ROW].map(app["cpu"]).to_numpy(dtype=np.float64),
+            "app_memory_mib": records[ROW].map(app["memory"]).to_numpy(dtype=np.float64),
+            ROW: records[ROW].astype(np.int64),
+            "note": records["note"],
+            "injection": injection,
+        }
+    )
+    owners = records[[ROW, "namespace", "workload"]]
+    pod_labels = pairs[[ROW, "pair"]].merge(owners, on=ROW)[["namespace", "workload", "pair"]]
+    return with_default_labels(with_roles(workloads)), pod_labels
+
+
+def _workload_record(obj: _Object) -> dict[str, object]:
+    template = _template(obj)
+    labels = dict(_labels(obj, (*template, "metadata", "labels")))
+    annotations = _mapping(obj, (*template, "metadata", "annotations"))
+    replicas, note = _replicas(obj)
+    # the label wins over the annotation, as in Istio's injectRequired
+    inject = labels.get(_INJECT, _text(annotations.get(_INJECT))).strip().lower()
+    return {
+        "namespace": obj.namespace,
+        "workload": obj.name,
+        "kind": obj.kind,
+        "replicas": replicas,
+        "note": note,
+        "host_network": _text(_get(obj, (*template, "spec", "hostNetwork"))).lower() == "true",
+        "inject": "" if not inject else "on" if inject in _INJECT_ON else "off",
+        "inject_by_label": labels.get(_INJECT, "").strip().lower() in _INJECT_ON
+        or _REVISION in labels,
+        "istio": labels.get("istio", ""),
+        "managed": labels.get(_GATEWAY_MANAGED),
+        ROW: obj.number,
+    }
+
+
+def _replicas(obj: _Object) -> tuple[int, str]:
+    """Pods of the workload, and a note (daemonset, cronjob) when the manifest cannot say."""
+    if obj.kind == "DaemonSet":
+        if _get(obj, ("status", "desiredNumberScheduled")) is None:
+            return 1, "daemonset"
+        return _count(obj, ("status", "desiredNumberScheduled"), 1), ""
+    if obj.kind == "CronJob":
+        return 0, "cronjob"
+    if obj.kind == "Pod":
+        return 1, ""
+    if obj.kind == "Job":
+        return _count(obj, ("spec", "parallelism"), 1), ""
+    return _count(obj, ("spec", "replicas"), 1), ""
+
+
+def _reject_duplicate_workloads(records: pd.DataFrame, by_number: dict[int, _Object]) -> None:
+    twice = records.duplicated(["namespace", "workload"], keep=False).to_numpy()
+    if not twice.any():
+        return
+    first = records.loc[twice].iloc[0]
+    same = records.loc[
+        (records["namespace"] == first["namespace"]) & (records["workload"] == first["workload"])
+    ]
+    a, b = (by_number[int(n)] for n in same[ROW].iloc[:2])
+    what = (
+        f"{a.kind} {a.namespace}/{a.name} appears twice"
+        if a.kind == b.kind
+        else f"{a.kind} {a.namespace}/{a.name} and {b.kind} {b.namespace}/{b.name} would be one "
+        "workload (workloads are named by namespace and name)"
+    )
+    raise InventoryError(f"{a.label} objects {a.number} and {b.number}: {what}; keep one of them")
+
+
+def _checked_pairs(
+    places: list[tuple[_Object, tuple[str, ...]]], by_number: dict[int, _Object]
+) -> pd.DataFrame:
+    """`key=value` rows (_row, field, key, pair) of the label maps at `places`, checked."""
+    rows = [
+        (obj.number, _field(path), key, f"{key}={value}")
+        for obj, path in places
+        for key, value in _labels(obj, path)
+    ]
+    pairs = pd.DataFrame(rows, columns=[ROW, "field", "key", "pair"])
+    valid = per_distinct(pairs["pair"], lambda v: v.str.fullmatch(LABEL_PAIR)).astype(bool)
+    bad = ~valid.to_numpy()
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        obj = by_number[int(pairs[ROW].iloc[index])]
+        raise InventoryError(
+            f'{obj.where} field {pairs["field"].iloc[index]}: "{pairs["pair"].iloc[index]}" is '
+            'not a Kubernetes label (a key and a value of letters, digits, "-", "_" and "."); '
+            "fix the manifest"
+        )
+    return pairs
+
+
+def _label_roles(records: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Gateway roles the pod labels give (`istio: ingressgateway`...); "" where they give none."""
+    istio = records["istio"].to_numpy(dtype=object)
+    managed = records["managed"]
+    # `istio: ingressgateway` (istioctl profiles), `istio: ingress` (the gateway Helm chart)
+    ingress = (
+        (istio == "ingressgateway")
+        | (istio == "ingress")
+        | (managed.notna() & (managed != _WAYPOINT_CONTROLLER))
+    )
+    egress = istio == "egressgateway"
+    return np.select(
+        [ingress.to_numpy(dtype=bool), egress],
+        [Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value],
+        default="",
+    ).astype(object)
+
+
+def _app_requests(objects: list[_Object]) -> dict[str, pd.Series]:
+    """Per resource, the requests of each workload's app containers, summed, by `_row`.
+
+    CPU in millicores, memory in MiB. A workload whose containers request nothing is absent.
+    """
+    by_number = {o.number: o for o in objects}
+    requests = pd.DataFrame(
+        [r for o in objects for r in _container_requests(o)],
+        columns=[ROW, "resource", "field", "text"],
+    )
+    sums = {}
+    for resource in _RESOURCES:
+        asked = requests.loc[requests["resource"] == resource]
+        amounts = per_distinct(asked["text"], partial(_amounts, resource=resource)).to_numpy(
+            dtype=np.float64
+        )
+        maximum, unit = _MAXIMA[resource]
+        bad = np.isnan(amounts) | ~(amounts <= maximum)
+        if bad.any():
+            index = int(np.flatnonzero(bad)[0])
+            text = str(asked["text"].iloc[index])
+            obj = by_number[int(asked[ROW].iloc[index])]
+            problem = _quantity_problem(text) or f"is more than {maximum:,} {unit}"
+            raise InventoryError(
+                f'{obj.where} field {asked["field"].iloc[index]}: "{text}" {problem}; '
+                f"{_QUANTITY_ADVICE[resource]}"
+            )
+        sums[resource] = pd.Series(amounts, index=asked[ROW].to_numpy()).groupby(level=0).sum()
+    return sums
+
+
+def _amounts(texts: pd.Series, resource: str) -> pd.Series:
+    return texts.map(partial(_amount, resource=resource)).astype(np.float64)
+
+
+def _amount(text: str, resource: str) -> float:
+    try:
+        return request_amount(text, resource)
+    except ValueError:
+        return math.nan
+
+
+def _quantity_problem(text: str) -> str:
+    try:
+        parse_quantity(text)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+def _container_requests(obj: _Object) -> list[tuple[int, str, str, str]]:
+    """(_row, resource, field, quantity) for the requests of the pod's app containers.
+
+    Containers named istio-proxy are the mesh's, not the app's; init containers run before the
+    app, except native sidecars (restartPolicy: Always), which run beside it. A container that
+    sets a limit and no request requests its limit, as Kubernetes defaults it.
+    """
+    spec = (*_template(obj), "spec")
+    containers: list[tuple[tuple[str | int, ...], Any]] = [
+        ((*spec, "containers", i), c) for i, c in enumerate(_sequence(obj, (*spec, "containers")))
+    ]
+    containers += [
+        ((*spec, "initContainers", i), c)
+        for i, c in enumerate(_sequence(obj, (*spec, "initContainers")))
+        if isinstance(c, dict) and c.get("restartPolicy") == "Always"
+    ]
+    found = []
+    for path, container in containers:
+        if not isinstance(container, dict):
+            _not_a(obj, path, "mapping", container)
+        if container.get("name") == _PROXY_CONTAINER:
+            continue
+        resources = _nested(obj, container, path, "resources")
+        for resource in _RESOURCES:
+            for source in ("requests", "limits"):
+                value = _nested(obj, resources, (*path, "resources"), source).get(resource)
+                if value is not None:
+                    field = _field((*path, "resources", source, resource))
+                    found.append((obj.number, resource, field, _quantity_text(obj, field, value)))
+                    break
+    return found
+
+
+def _nested(
+    obj: _Object, parent: dict[Any, Any], path: tuple[str | int, ...], key: str
+) -> dict[Any, Any]:
+    value = parent.get(key)
+    if value is not None and not isinstance(value, dict):
+        _not_a(obj, (*path, key), "mapping", value)
+    return value or {}
+
+
+def _quantity_text(obj: _Object, field: str, value: Any) -> str:
+    """A quantity as written: YAML reads `cpu: 1` and `cpu: 0.5` as numbers."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    raise InventoryError(
+        f"{obj.where} field {field}: {_type_name(value)} is not a Kubernetes quantity; write a "
+        "quantity such as 250m or 128Mi"
+    )
+
+
+# ---- injection ----------------------------------------------------------------------------
+
+
+def _namespace_frame(namespaces: list[_Object]) -> pd.DataFrame:
+    """Per Namespace object: its istio-injection label and whether it has istio.io/rev."""
+    rows = []
+    for obj in namespaces:
+        labels = dict(_labels(obj, ("metadata", "labels")))
+        rows.append(
+            {
+                "namespace": obj.name,
+                "setting": labels.get(_NAMESPACE_INJECTION, ""),
+                "revision": _REVISION in labels,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["namespace", "setting", "revision"])
+    return frame.drop_duplicates("namespace").set_index("namespace")
+
+
+def _injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
+    """Why each workload gets no sidecar, `` for those that get one.
+
+    As Istio decides (its injection policy): never with hostNetwork; not when the pod's
+    sidecar.istio.io/inject is off, or its namespace has istio-injection=disabled; yes when the
+    pod's label asks for it or its namespace is labelled istio-injection=enabled or istio.io/rev.
+    Namespace labels are known only from Namespace objects in the file: when some of them carry
+    an injection label, a Namespace without one gets no sidecars; a namespace without a Namespace
+    object, or a file where no Namespace says anything, is taken as injected.
+    """
+    names = records["namespace"]
+    present = names.isin(namespaces.index).to_numpy()
+    setting = names.map(dict(namespaces["setting"])).to_numpy(dtype=object)
+    revised = namespaces.index[namespaces["revision"].to_numpy(dtype=bool)]
+    enabled = (setting == "enabled") | names.isin(revised).to_numpy()
+    labelled = bool(((namespaces["setting"] == "enabled") | namespaces["revision"]).any())
+    reason = np.select(
+        [
+            records["host_network"].to_numpy(dtype=bool),
+            records["inject"].eq("off").to_numpy(),
+            setting == "disabled",
+            records["inject_by_label"].to_numpy(dtype=bool) | enabled | ~present | (not labelled),
+        ],
+        [
+            "hostNetwork: true",
+            f"{_INJECT} off",
+            f"namespace {_NAMESPACE_INJECTION}=disabled",
+            "",
+        ],
+        default=f"namespace without {_NAMESPACE_INJECTION}=enabled or {_REVISION}",
+    )
+    return pd.Series(reason, index=records.index, dtype=str)
+
+
+# ---- Services -----------------------------------------------------------------------------
+
+
+def _service_frame(
+    services: list[_Object], entries: list[_Object]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Services and ServiceEntry hosts (namespace, service, ports, type), and the selectors
+    that pick their workloads as (namespace, service, pair) rows."""
+    by_number = {o.number: o for o in [*services, *entries]}
+    columns = ["namespace", "service", "ports", "type", ROW]
+    listed = pd.DataFrame([_service_record(o) for o in services], columns=columns)
+    twice = listed.duplicated(["namespace", "service"], keep=False).to_numpy()
+    if twice.any():
+        a, b = (by_number[int(n)] for n in listed.loc[twice].sort_values(ROW)[ROW].iloc[:2])
+        raise InventoryError(
+            f"{a.label} objects {a.number} and {b.number}: Service {a.namespace}/{a.name} "
+            "appears twice; keep one of them"
+        )
+    entry_hosts = pd.DataFrame([r for o in entries for r in _entry_records(o)], columns=columns)
+    hosts = (
+        entry_hosts.sort_values(ROW)
+        .groupby(["namespace", "service"], as_index=False, sort=False)
+        .agg(ports=("ports", "max"), type=("type", "first"), **{ROW: (ROW, "min")})
+    )
+    # a host named like a Service of its namespace is that Service
+    hosts = hosts.loc[~_keys(hosts).isin(_keys(listed))]
+    rows = pd.concat([listed, hosts], ignore_index=True)
+    places: list[tuple[_Object, tuple[str, ...]]] = [
+        (o, ("spec", "selector")) for o in services if _get(o, ("spec", "type")) != "ExternalName"
+    ]
+    places += [(o, ("spec", "workloadSelector", "labels")) for o in entries]
+    pairs = _checked_pairs(places, by_number)
+    names = pd.concat([listed, entry_hosts], ignore_index=True)[[ROW, "namespace", "service"]]
+    selectors = pairs[[ROW, "pair"]].merge(names, on=ROW)[["namespace", "service", "pair"]]
+    services_frame = rows[columns[:-1]].astype(
+        {"namespace": str, "service": str, "ports": np.int64, "type": str}
+    )
+    return services_frame, selectors
+
+
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    return frame["namespace"].astype(str) + "/" + frame["service"].astype(str)
+
+
+def _service_record(obj: _Object) -> dict[str, object]:
+    kind = _get(obj, ("spec", "type")) or "ClusterIP"
+    if kind not in _SERVICE_TYPES:
+        raise InventoryError(
+            f"{obj.where} field spec.type: {_shown(kind)} is not one of "
+            f"{', '.join(_SERVICE_TYPES)}; fix the manifest"
+        )
+    if kind == "ClusterIP" and _get(obj, ("spec", "clusterIP")) == "None":
+        kind = "Headless"
+    return {
+        "namespace": obj.namespace,
+        "service": obj.name,
+        "ports": len(_sequence(obj, ("spec", "ports"))),
+        "type": kind,
+        ROW: obj.number,
+    }
+
+
+def _entry_records(obj: _Object) -> list[dict[str, object]]:
+    """One row per host of a ServiceEntry."""
+    hosts = _sequence(obj, ("spec", "hosts"))
+    if not hosts or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise InventoryError(
+            f"{obj.where} field spec.hosts: a ServiceEntry needs a list of one or more host "
+            "names; fix the manifest"
+        )
+    ports = max(1, len(_sequence(obj, ("spec", "ports"))))
+    return [
+        {
+            "namespace": obj.namespace,
+            "service": host,
+            "ports": ports,
+            "type": "ServiceEntry",
+            ROW: obj.number,
+        }
+        for host in hosts
+    ]
+
+
+def select_backing(pod_labels: pd.DataFrame, selectors: pd.DataFrame) -> pd.DataFrame:
+    """(namespace, service, workload) for each workload whose pod labels hold all of a selector.
+
+    pod_labels: (namespace, workload, pair); selectors: (namespace, service, pair), pairs written
+    `key=value`. Each selector is joined on its rarest pair only and those candidates checked
+    for its other pairs, so the work grows with the matches, not with workloads x Services.
+    A Service without selector pairs selects nothing.
+    """
+    on = ["namespace", "pair"]
+    service = ["namespace", "service"]
+    counts = pod_labels.groupby(on, as_index=False).size().rename(columns={"size": "pods"})
+    ranked = selectors.merge(counts, on=on, how="left").fillna({"pods": 0})
+    rarest = ranked.sort_values([*service, "pods", "pair"]).drop_duplicates(service)
+    candidates = rarest[[*service, "pair"]].merge(pod_labels, on=on)[[*service, "workload"]]
+    checks = candidates.merge(selectors, on=service)  # a row per candidate and selector pair
+    held = checks.merge(pod_labels, on=["namespace", "workload", "pair"])
+    found = held.groupby([*service, "workload"], as_index=False).size()
+    needed = selectors.groupby(service, as_index=False).size().rename(columns={"size": "needed"})
+    matched = found.merge(needed, on=service)
+    chosen = matched.loc[matched["size"] == matched["needed"], [*service, "workload"]]
+    return chosen.reset_index(drop=True)
+
+
+# ---- findings -----------------------------------------------------------------------------
+
+
+_NOTES = {
+    "daemonset": "a DaemonSet runs one pod per node and this manifest has no "
+    "status.desiredNumberScheduled to say how many: sized as 1 replica; export it from the "
+    "cluster (kubectl get ds -o yaml) to size every pod",
+    "cronjob": "a CronJob's pods run only on schedule: sized with 0 replicas; give a workloads "
+    "table with the pods that run at once to size them",
+}
+
+
+def _file_findings(by_category: dict[str, list[_Object]], label: str) -> list[Finding]:
+    findings = []
+    used = [o for c in ("workload", "service", "entry") for o in by_category.get(c, [])]
+    defaulted = sum(not o.namespace_given for o in used)
+    if defaulted:
+        findings.append(
+            Finding(
+                code="namespace-defaulted",
+                subject=label,
+                message=f"{plural(defaulted, 'object')} without metadata.namespace placed in "
+                f"namespace {DEFAULT_NAMESPACE}, as kubectl apply without -n does",
+            )
+        )
+    for category, code, meaning in (
+        ("owned", "objects-owned", "not sized themselves, as their owner is sized"),
+        ("ignored", "objects-ignored", "of kinds that are not sized were ignored"),
+    ):
+        objects = by_category.get(category, [])
+        if objects:
+            findings.append(
+                Finding(
+                    code=code,
+                    subject=label,
+                    message=f"{plural(len(objects), 'object')} {meaning}: {_kind_counts(objects)}",
+                )
+            )
+    return findings
+
+
+def _workload_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:
+    ordered = workloads.sort_values(["namespace", "workload"])
+    findings = [
+        Finding(code="replicas-assumed", subject=f"{ns}/{wl}", message=_NOTES[note])
+        for ns, wl, note in ordered[["namespace", "workload", "note"]].itertuples(index=False)
+        if note
+    ]
+    # gateways are proxies themselves, sized whatever their injection says
+    sidecarless = (ordered["injection"] != "") & (ordered["role"] == Role.WORKLOAD.value)
+    reasons = ordered.loc[sidecarless, "injection"].value_counts(sort=False)
+    if not reasons.empty:
+        counts = ", ".join(f"{n} for {reason}" for reason, n in sorted(reasons.items()))
+        findings.append(
+            Finding(
+                code="not-injected",
+                subject=label,
+                message=f"{plural(int(reasons.sum()), 'workload')} get no sidecar: {counts}",
+            )
+        )
+    inferred = ordered.loc[ordered["role_inferred"]]
+    findings += [
+        Finding(
+            code="role-inferred",
+            subject=f"{ns}/{wl}",
+            message=f"treated as {role} from its name, as its pod labels do not say (istio: "
+            "ingressgateway or egressgateway); give a workloads table with a role column to "
+            "change it",
+        )
+        for ns, wl, role in inferred[["namespace", "workload", "role"]].itertuples(index=False)
+    ]
+    return findings
+
+
+def _fingerprint(workloads: pd.DataFrame, services: pd.DataFrame, backing: pd.DataFrame) -> str:
+    """The fingerprint of what was read (as for tables: row order does not count)."""
+    cells = pd.concat(
+        [
+            frame.drop(columns=[ROW], errors="ignore").astype(str).assign(table=name)
+            for name, frame in (
+                ("workloads", workloads),
+                ("services", services),
+                ("backing", backing),
+            )
+        ],
+        ignore_index=True,
+    ).fillna("")
+    return fingerprint(cells.assign(**{ROW: 0}))
