@@ -70,6 +70,20 @@ _OBSERVED = (
     Column("proxy_memory_mib", False, "observed proxy memory per pod (max over time)", "MiB"),
     Column("app_cpu_millicores", False, "CPU request of the app containers per pod", "millicores"),
     Column("app_memory_mib", False, "memory request of the app containers per pod", "MiB"),
+    Column(
+        "current_proxy_cpu_millicores",
+        False,
+        "proxy CPU request set today per pod (sidecar.istio.io/proxyCPU)",
+        "millicores",
+        default="the chart default, 100m",
+    ),
+    Column(
+        "current_proxy_memory_mib",
+        False,
+        "proxy memory request set today per pod (sidecar.istio.io/proxyMemory)",
+        "MiB",
+        default="the chart default, 128Mi",
+    ),
 )
 _COMMON = (
     Column("kind", False, "workload kind: " + ", ".join(WORKLOAD_KINDS), default="Deployment"),
@@ -292,6 +306,8 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
         ("proxy_memory_mib", "MiB", MAX_MIB),
         ("app_cpu_millicores", "millicores", MAX_MILLICORES),
         ("app_memory_mib", "MiB", MAX_MIB),
+        ("current_proxy_cpu_millicores", "millicores", MAX_MILLICORES),
+        ("current_proxy_memory_mib", "MiB", MAX_MIB),
     ):
         typed[column] = parse_numbers(rows, column, label, unit=unit, maximum=maximum)
     typed[ROW] = rows[ROW].to_numpy()
@@ -323,6 +339,8 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         "services",
         "app_cpu_millicores",
         "app_memory_mib",
+        "current_proxy_cpu_millicores",
+        "current_proxy_memory_mib",
     ):
         _reject_disagreement(typed, keys, column, raw.label)
     for column in ("rps", "outbound_rps"):
@@ -342,6 +360,8 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         proxy_memory_mib=("proxy_memory_mib", "max"),
         app_cpu_millicores=("app_cpu_millicores", "first"),
         app_memory_mib=("app_memory_mib", "first"),
+        current_proxy_cpu_millicores=("current_proxy_cpu_millicores", "first"),
+        current_proxy_memory_mib=("current_proxy_memory_mib", "first"),
         services=("services", "first"),
         **{ROW: (ROW, "min")},
     )

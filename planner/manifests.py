@@ -488,6 +488,8 @@ def _workload_frame(
             "proxy_memory_mib": np.nan,
             "app_cpu_millicores": records[ROW].map(app["cpu"]).to_numpy(dtype=np.float64),
             "app_memory_mib": records[ROW].map(app["memory"]).to_numpy(dtype=np.float64),
+            "current_proxy_cpu_millicores": records["current_cpu"].to_numpy(dtype=np.float64),
+            "current_proxy_memory_mib": records["current_memory"].to_numpy(dtype=np.float64),
             ROW: records[ROW].astype(np.int64),
             "note": records["note"],
             "injection": injection,
@@ -517,8 +519,25 @@ def _workload_record(obj: _Object) -> dict[str, object]:
         or _REVISION in labels,
         "istio": labels.get("istio", ""),
         "managed": labels.get(_GATEWAY_MANAGED),
+        "current_cpu": _proxy_annotation(obj, annotations, "proxyCPU", "cpu"),
+        "current_memory": _proxy_annotation(obj, annotations, "proxyMemory", "memory"),
         ROW: obj.number,
     }
+
+
+def _proxy_annotation(obj: _Object, annotations: dict[str, Any], name: str, resource: str) -> float:
+    """The proxy request the pod template sets today (`sidecar.istio.io/proxyCPU`...), or NaN."""
+    value = annotations.get(f"sidecar.istio.io/{name}")
+    if value is None:
+        return float("nan")
+    try:
+        return request_amount(str(value).strip(), resource)
+    except ValueError as exc:
+        raise InventoryError(
+            f'{obj.where} field metadata.annotations["sidecar.istio.io/{name}"] of the pod '
+            f'template: "{value}" {exc}; write a quantity such as '
+            f"{'250m' if resource == 'cpu' else '256Mi'}"
+        ) from None
 
 
 def _replicas(obj: _Object) -> tuple[int, str]:

@@ -103,3 +103,26 @@ def test_names_are_kept_as_written(tmp_path: Path, name: str) -> None:
     plan = json.loads((tmp_path / "planner-out" / "plan.json").read_text("utf-8"))
     assert [w["workload"] for w in plan["workloads"]] == [name]
     assert sorted(p.name for p in (tmp_path / "planner-out").iterdir()) == ["plan.json"]
+
+
+def test_current_proxy_requests_come_from_the_inventory_or_the_chart(tmp_path: Path) -> None:
+    write(
+        tmp_path / "cluster.csv",
+        "namespace,workload,replicas,current_proxy_cpu_millicores,current_proxy_memory_mib\n"
+        "shop,web,1,250,512\nshop,cart,1,,\n",
+    )
+    run = run_cli(["size", "--inventory", "cluster.csv"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = json.loads((tmp_path / "planner-out" / "plan.json").read_text("utf-8"))
+    current = {
+        w["workload"]: (
+            w["proxy"]["current_cpu_request_millicores"],
+            w["proxy"]["current_memory_request_mib"],
+            w["proxy"]["current_source"],
+        )
+        for w in plan["workloads"]
+    }
+    assert current == {
+        "cart": (100.0, 128.0, "chart default"),
+        "web": (250.0, 512.0, "inventory"),
+    }

@@ -911,3 +911,39 @@ def test_huge_yaml_is_refused_before_it_is_read(tmp_path: Path) -> None:
         "from this format; export only the kinds it sizes, as JSON (kubectl get "
         "deploy,sts,ds,svc -A -o json)\n",
     )
+
+
+def test_proxy_annotations_give_the_current_requests(tmp_path: Path) -> None:
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(
+        """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations:
+        sidecar.istio.io/proxyCPU: 250m
+        sidecar.istio.io/proxyMemory: 1Gi
+    spec:
+      containers: [{name: web, image: web}]
+""",
+        encoding="utf-8",
+    )
+    inventory = read_inventory(manifest)
+    web = inventory.workloads.iloc[0]
+    assert (web["current_proxy_cpu_millicores"], web["current_proxy_memory_mib"]) == (250.0, 1024.0)
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("proxyCPU: 250m", "proxyCPU: lots"), encoding="utf-8"
+    )
+    run = run_cli(["size", "--inventory", "app.yaml"], cwd=tmp_path)
+    assert run == Run(
+        exit_code=1,
+        stdout="",
+        stderr="Error: app.yaml object 1 (Deployment shop/web) field metadata.annotations["
+        '"sidecar.istio.io/proxyCPU"] of the pod template: "lots" is not a Kubernetes quantity; '
+        "write a quantity such as 250m\n",
+    )
