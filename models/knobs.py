@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,4 +98,9 @@ class Knobs(BaseModel):
         le=10.0,
         description="A workload whose proxy recommendation differs from the mesh-wide default by "
         "more than this gets its own patch.",
+    )
+    inputs_date: date | None = Field(
+        default=None,
+        description="When the inventory and traffic were taken; written in output headers "
+        "instead of the run's date, so reruns stay byte-identical.",
     )

@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 a problem with the inputs or outputs the user can fix (pri
 from __future__ import annotations
 
 import sys
+from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,15 @@ def _check_duration(value: str | None) -> str | None:
             parse_duration(value)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a date such as 2026-11-20") from None
     return value
 
 
@@ -249,6 +259,15 @@ def size(
             "more than this (0.2 = 20%) gets its own patch.",
         ),
     ] = 0.2,
+    inputs_date: Annotated[
+        str | None,
+        typer.Option(
+            "--inputs-date",
+            callback=_check_date,
+            help="The date the inventory and traffic were taken (2026-11-20), written in the "
+            "headers of generated files (the run's own date never is, so reruns are identical).",
+        ),
+    ] = None,
     top: Annotated[
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
@@ -284,6 +303,7 @@ def size(
                 max_export_namespaces=max_export_namespaces,
                 size_for=size_for,
                 patch_threshold_ratio=patch_threshold_ratio,
+                inputs_date=date.fromisoformat(inputs_date) if inputs_date else None,
             )
         except ValidationError as exc:  # typer has checked ranges; this guards the rest
             first = exc.errors()[0]

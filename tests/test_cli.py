@@ -71,6 +71,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "max_export_namespaces": 3,
         "size_for": "scoped",
         "patch_threshold_ratio": 0.2,
+        "inputs_date": None,
     }
     assert [(i["role"], i["name"]) for i in plan["inputs"]] == [
         ("workloads", "cluster.csv"),
@@ -115,6 +116,7 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
         "--max-export-namespaces",
         "--size-for",
         "--patch-threshold-ratio",
+        "--inputs-date",
     ):
         assert option in run.stdout, option
     assert "Example:" in run.stdout
