@@ -7,9 +7,9 @@ Exit codes: 0 done; 1 a problem with the inputs or outputs the user can fix (pri
 from __future__ import annotations
 
 import sys
-from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
