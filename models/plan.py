@@ -173,6 +173,7 @@ class ServiceExport(_Frozen):
     type: str
     export_to: tuple[str, ...]
     caller_namespaces: tuple[str, ...]
+    confidence: Confidence
     reason: str
 
 
@@ -186,6 +187,7 @@ class DiscoverySelectors(_Frozen):
 
     namespaces: tuple[str, ...]
     excluded: tuple[NamespaceExclusion, ...]
+    confidence: Confidence
     reason: str
 
 

@@ -518,6 +518,7 @@ def _exports(
                 type=kind,
                 export_to=target,
                 caller_namespaces=callers_of,
+                confidence=Confidence.FALLBACK if kept else Confidence.HIGH,
                 reason=why,
             )
         )
@@ -562,5 +563,6 @@ def _discovery(
     return DiscoverySelectors(
         namespaces=namespaces,
         excluded=excluded,
+        confidence=Confidence.HIGH if trusted else Confidence.FALLBACK,
         reason=f"istiod watches {len(namespaces)} of {total} namespaces",
     )
