@@ -39,19 +39,27 @@ def safe_relative(name: str) -> PurePosixPath:
 def write_outputs(out_dir: Path, files: Mapping[str, bytes], *, force: bool) -> list[Path]:
     """Write `files` (relative name -> bytes) under `out_dir`; return the paths written, sorted.
 
-    Raises OutputError when an output exists and `force` is false, or when writing fails (after
-    restoring whatever was there before).
+    An output folder (the first part of a name such as `kustomize/...`) belongs to the run that
+    writes it: with `force`, files an earlier run left there are removed, so the folder holds
+    exactly this run's files. Raises OutputError when an output (file, or non-empty output
+    folder) exists and `force` is false, or when writing fails (after restoring whatever was there
+    before).
     """
     targets = {n: out_dir / safe_relative(n) for n in sorted(files)}
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: --out names a file, not a folder; pick another --out")
-    present = [p for p in targets.values() if p.exists()]
+    folders = sorted({out_dir / n.split("/", 1)[0] for n in targets if "/" in n})
+    stale = _stale_files(folders, set(targets.values()))
+    present = sorted(
+        {p for p in targets.values() if p.exists()}
+        | {f for f in folders if f.is_dir() and any(f.iterdir())}
+    )
     if present and not force:
         listed = ", ".join(str(p) for p in present[:3]) + (" ..." if len(present) > 3 else "")
         raise OutputError(
             f"{listed} already exists; pass --force to overwrite or choose another --out"
         )
-    for path in present:
+    for path in targets.values():
         if path.is_dir():
             raise OutputError(f"{path} is a folder where a file would go; move it away")
     try:
@@ -78,6 +86,11 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes], *, force: bool) -> 
                 moved_aside.append((backup, target))
             os.replace(staging / "new" / safe_relative(name), target)
             placed.append(target)
+        for number, path in enumerate(stale):
+            backup = staging / "stale" / str(number)
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, backup)
+            moved_aside.append((backup, path))
     except OSError as exc:
         for target in placed:
             target.unlink(missing_ok=True)
@@ -89,3 +102,15 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes], *, force: bool) -> 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sorted(targets.values())
+
+
+def _stale_files(folders: list[Path], keep: set[Path]) -> list[Path]:
+    """Files an earlier run left in the folders this run writes (kustomize/, helm/) and this run
+    does not write again: with --force they go, so no stale patch stays in the overlay."""
+    return sorted(
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.rglob("*")
+        if (path.is_file() or path.is_symlink()) and path not in keep
+    )

@@ -341,7 +341,8 @@ def _strip(values: pd.Series) -> pd.Series:
 
 
 def _has_control_character(values: pd.Series) -> pd.Series:
-    return values.str.contains(r"[\x00-\x1f\x7f]", regex=True)
+    # C0 and C1 controls, and the Unicode line and paragraph separators YAML breaks lines at
+    return values.str.contains(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", regex=True)
 
 
 def location(label: str, row: int, column: str) -> str:

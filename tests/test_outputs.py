@@ -61,3 +61,30 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
         str(caught.value)
         == f"{tmp_path / 'out'}: --out names a file, not a folder; pick another --out"
     )
+
+
+def test_force_leaves_an_output_folder_with_exactly_this_runs_files(tmp_path: Path) -> None:
+    write_outputs(
+        tmp_path,
+        {"kustomize/a.yaml": b"a", "kustomize/ns/b.yaml": b"b", "plan.json": b"1"},
+        force=False,
+    )
+    (tmp_path / "notes.txt").write_bytes(b"mine")
+    with pytest.raises(OutputError) as caught:
+        write_outputs(tmp_path, {"kustomize/c.yaml": b"c"}, force=False)
+    assert str(caught.value) == (
+        f"{tmp_path / 'kustomize'} already exists; pass --force to overwrite or choose another "
+        "--out"
+    )
+    write_outputs(tmp_path, {"kustomize/c.yaml": b"c", "plan.json": b"2"}, force=True)
+    kept = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert kept == ["kustomize/c.yaml", "notes.txt", "plan.json"]
+
+
+def test_a_failed_forced_run_keeps_the_stale_files_too(tmp_path: Path) -> None:
+    write_outputs(tmp_path, {"kustomize/a.yaml": b"a"}, force=False)
+    (tmp_path / "z").write_bytes(b"a file where a folder must go")
+    with pytest.raises(OutputError):
+        write_outputs(tmp_path, {"kustomize/b.yaml": b"b", "z/x.yaml": b"x"}, force=True)
+    assert (tmp_path / "kustomize" / "a.yaml").read_bytes() == b"a"
+    assert not (tmp_path / "kustomize" / "b.yaml").exists()
