@@ -159,13 +159,18 @@ def size_command(script: Path, inputs: Inputs, out: Path) -> list[str]:
         str(folder / "services.csv"),
         "--traffic",
         str(folder / "traffic.csv"),
-        # a trusted window, so scoping takes its full (workload-level) path, and both outputs
+        # a trusted window, so scoping takes its full (workload-level) path, and the outputs a
+        # capacity review uses: the plan, the Sidecars and both reports
         "--traffic-window",
         "7d",
         "--format",
         "json",
         "--format",
         "sidecars",
+        "--format",
+        "html",
+        "--format",
+        "xlsx",
         "--out",
         str(out),
         "--force",

@@ -19,6 +19,11 @@ class OutputFormat(StrEnum):
 
     JSON = "json"
     SIDECARS = "sidecars"
+    KUSTOMIZE = "kustomize"  # kustomize/: Sidecars and patches as a kustomize overlay
+    HELM = "helm"  # helm/: values overrides for the istiod and gateway charts
+    OPERATOR = "istio-operator"  # istio-operator.yaml: the same overrides for istioctl
+    HTML = "html"  # report.html: one self-contained page for the capacity review
+    XLSX = "xlsx"  # report.xlsx: a workbook with live formulas over its Assumptions sheet
 
 
 class ScopeGranularity(StrEnum):

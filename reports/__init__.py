@@ -10,6 +10,11 @@ from collections.abc import Callable
 
 from models.knobs import OutputFormat
 from models.plan import Plan
+from reports.excel import render_xlsx
+from reports.helm import render_helm
+from reports.html import render_html
+from reports.operator import render_operator
+from reports.patches import render_kustomize
 from reports.plan_json import render_json
 from reports.sidecars import render_sidecars
 
@@ -18,4 +23,9 @@ Renderer = Callable[[Plan], dict[str, bytes]]
 RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.JSON: render_json,
     OutputFormat.SIDECARS: render_sidecars,
+    OutputFormat.KUSTOMIZE: render_kustomize,
+    OutputFormat.HELM: render_helm,
+    OutputFormat.OPERATOR: render_operator,
+    OutputFormat.HTML: render_html,
+    OutputFormat.XLSX: render_xlsx,
 }

@@ -92,3 +92,19 @@ def assert_golden(name: str, actual: bytes, update: bool) -> None:
     assert path.exists(), f"no golden file {name}: run pytest --update-golden and review it"
     expected = path.read_bytes()
     assert actual == expected, f"{name} differs from its golden file (pytest --update-golden)"
+
+
+def assert_golden_tree(name: str, actual: dict[str, bytes], update: bool) -> None:
+    """Compare a folder of outputs (relative path -> bytes) with tests/golden/NAME/: the same
+    files, each byte for byte; with --update-golden, replace the folder (stale files go)."""
+    root = GOLDEN / name
+    if update:
+        shutil.rmtree(root, ignore_errors=True)
+        for relative, content in actual.items():
+            assert_golden(f"{name}/{relative}", content, update=True)
+        return
+    assert root.is_dir(), f"no golden folder {name}: run pytest --update-golden and review it"
+    kept = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert kept == sorted(actual), f"{name}: the files differ from the golden ones"
+    for relative, content in actual.items():
+        assert_golden(f"{name}/{relative}", content, update=False)

@@ -717,3 +717,16 @@ def test_istio_version_without_published_figures(tmp_path: Path) -> None:
         "1.8-1.16, 1.17-1.23, 1.24 and later; pass --istio-version with a version in those "
         "ranges",
     )
+
+
+@pytest.mark.parametrize("name", ["line\u2028break", "next\x85line", "tab\there"])
+def test_names_with_line_breaks_yaml_sees_are_refused(tmp_path: Path, name: str) -> None:
+    (tmp_path / "cluster.csv").write_text(
+        f'namespace,workload,replicas\nshop,"{name}",1\n', encoding="utf-8"
+    )
+    assert_user_error(
+        size(tmp_path, "cluster.csv"),
+        tmp_path,
+        "cluster.csv row 2 column workload: the name holds a control character (a line break or "
+        "tab); remove it",
+    )

@@ -54,3 +54,25 @@ def test_pip_install_then_run_elsewhere(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert run.stdout == "planner-out/plan.json\n"
     assert (elsewhere / "planner-out" / "plan.json").is_file()
+    # the report template ships inside the package too
+    reports = subprocess.run(
+        [
+            str(venv / "bin" / "planner"),
+            "size",
+            "--inventory",
+            "cluster.csv",
+            "--format",
+            "html",
+            "--format",
+            "xlsx",
+            "--out",
+            "reports",
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert reports.returncode == 0, reports.stderr
+    assert reports.stdout == "reports/report.html\nreports/report.xlsx\n"
+    assert "<h1>Mesh capacity plan</h1>" in (elsewhere / "reports" / "report.html").read_text()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from planner.profiles import load_builtin_profile
 from planner.scoping import resource_name
 from planner.traffic import read_traffic
 from reports.sidecars import render_sidecars, sidecar_manifest
-from tests.conftest import FIXTURES, run_cli, write
+from tests.conftest import run_cli, write
+from tests.crd import HOST, schema_for
 
 PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
 WEEK = 7 * 24 * 3600.0
@@ -316,36 +316,6 @@ def test_resource_names_are_kubernetes_names(name: str, expected: str) -> None:
 
 
 # ---- the Sidecar resources against Istio's CRD ---------------------------------------------
-
-CRD = yaml.safe_load((FIXTURES / "istio" / "sidecar-crd.yaml").read_text("utf-8"))
-HOST = re.compile(r"^(\.|\*|~|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)/(\*|\*\.[^/*]+|[^/*]+)$")
-
-
-def strict(schema: Any) -> Any:
-    """The CRD schema as `kubectl apply --validate=strict` reads it: unknown fields rejected."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            open_ended = "additionalProperties" in node or node.get(
-                "x-kubernetes-preserve-unknown-fields"
-            )
-            if "properties" in node and not open_ended:
-                node["additionalProperties"] = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
-
-
-def schema_for(api_version: str) -> Any:
-    version = api_version.split("/")[1]
-    found = next(v for v in CRD["spec"]["versions"] if v["name"] == version)
-    return strict(found["schema"]["openAPIV3Schema"])
 
 
 @pytest.mark.parametrize("granularity", list(ScopeGranularity))

@@ -1,0 +1,1477 @@
+"""report.xlsx: the plan as a workbook for reviewers, its sizing columns live formulas.
+
+Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars, Exports,
+Findings, Assumptions. The Workloads, Gateways and Control plane sheets hold each proxy's inputs
+(rates, visible configuration, observed usage, replicas) as values and recompute expected usage,
+requests, limits and replicas with the planner's own formulas (planner/sizing.py,
+planner/control_plane.py, planner/pipeline.py), reading every coefficient and knob from a named
+cell on the Assumptions sheet; the Summary and Namespaces sheets total them with formulas. A
+reviewer who changes a coefficient or the headroom there sees every figure move. Figures the
+workbook cannot recompute (the mesh-wide default, scoping) are the plan's values, labelled so.
+
+Written by reports/spreadsheet.py (openpyxl's write-only mode, table rows streamed), so a
+100,000-pod mesh fits. Names from the inventory are always written as text cells, never as
+formulas, whatever they start with. The same plan gives the same bytes: the workbook is dated
+`--inputs-date` when given, else the ZIP epoch, never the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from models.plan import Basis, Plan, ProxyPlan, Role, RpsBasis, WorkloadPlan
+from reports.spreadsheet import (
+    F_CORES,
+    F_GENERAL,
+    F_GIB,
+    F_INT,
+    F_M,
+    F_M1,
+    F_MIB,
+    F_MIB1,
+    F_PCT,
+    F_RPS,
+    F_TIMES,
+    HEADER_FILLS,
+    HEADER_HEIGHT,
+    INPUT_FILL,
+    Book,
+    CellValue,
+    Col,
+    Kind,
+)
+
+XLSX_FILE = "report.xlsx"
+MIB_BYTES = 1048576
+FAR_FROM_CURRENT_RATIO = 2.0
+"""A recommendation this many times the current request (or less than its inverse) is flagged."""
+OUTLIER_OF_DEFAULT_RATIO = 2.0
+"""A proxy request this many times the mesh-wide default is flagged as an outlier."""
+
+_FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")
+_OUTLIER_FILL = PatternFill("solid", fgColor="F8CBAD")
+_FLAG_FONT = Font(bold=True, color="7F3F00")
+
+
+def defined_name(assumption: str) -> str:
+    """The workbook name of a plan assumption: `proxy.concurrency` -> `proxy_concurrency`."""
+    return assumption.replace(".", "_")
+
+
+_STEPS = re.compile(r"rounded up to ([\d,]+)m and ([\d,]+)Mi")
+
+
+def rounding_steps(plan: Plan) -> tuple[int, int] | None:
+    """The profile's rounding steps (CPU millicores, memory MiB), read from the request formula.
+
+    The plan carries them only in the text of its `request` formula.
+    """
+    for formula in plan.formulas:
+        found = _STEPS.search(formula.expression)
+        if formula.name == "request" and found:
+            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    return None
+
+
+# --- names on the Assumptions sheet --------------------------------------------------------------
+
+HEADROOM = "headroom_ratio"
+MIN_CP_REPLICAS = "min_control_plane_replicas"
+MIN_GW_REPLICAS = "min_gateway_replicas"
+CPU_STEP = "cpu_step_millicores"
+MEMORY_STEP = "memory_step_mib"
+FAR_RATIO = "far_from_current_ratio"
+OUTLIER_RATIO = "outlier_of_default_ratio"
+
+V_CPU_PER_1000 = defined_name("version.cpu_per_1000_rps_millicores")
+V_BASE_MEMORY = defined_name("version.base_memory_mib")
+P_WORKERS = defined_name("proxy.concurrency")
+P_IDLE = defined_name("proxy.idle_cpu_millicores")
+P_CLUSTER = defined_name("proxy.memory_per_cluster_bytes")
+P_ENDPOINT = defined_name("proxy.memory_per_endpoint_bytes")
+P_LISTENER = defined_name("proxy.memory_per_listener_bytes")
+P_CLUSTER_WORKER = defined_name("proxy.memory_per_worker_per_cluster_bytes")
+P_LISTENER_WORKER = defined_name("proxy.memory_per_worker_per_listener_bytes")
+P_CPU_FLOOR = defined_name("proxy.cpu_request_floor_millicores")
+P_MEMORY_FLOOR = defined_name("proxy.memory_request_floor_mib")
+P_CPU_LIMIT_FLOOR = defined_name("proxy.cpu_limit_floor_millicores")
+P_MEMORY_LIMIT_RATIO = defined_name("proxy.memory_limit_ratio")
+G_TARGET = defined_name("gateway.target_cpu_per_replica_millicores")
+G_AUTOSCALE = defined_name("gateway.autoscale_max_ratio")
+CP = "control_plane_"
+BYTES_PER_CLUSTER = "proxy_bytes_per_cluster"
+BYTES_PER_LISTENER = "proxy_bytes_per_listener"
+CPU_LIMIT_FLOOR = "proxy_cpu_limit_rounded_millicores"
+
+DEFAULT_CPU = "proxy_default_cpu_request_millicores"
+DEFAULT_MEMORY = "proxy_default_memory_request_mib"
+
+GROW = f"(1+{HEADROOM})"
+
+
+def _round_up(expression: str, step: str, digits: int = 6) -> str:
+    """planner.sizing.round_up: up to a multiple of `step`, ignoring float noise."""
+    return f"CEILING(ROUND(({expression})/{step},{digits}),1)*{step}"
+
+
+def _proxy_cpu(rps_per_pod: str) -> str:
+    return f"{P_IDLE}+{rps_per_pod}/1000*{V_CPU_PER_1000}"
+
+
+def _proxy_memory(clusters: str, endpoints: str, listeners: str) -> str:
+    return (
+        f"{V_BASE_MEMORY}+({clusters}*{BYTES_PER_CLUSTER}+{endpoints}*{P_ENDPOINT}"
+        f"+{listeners}*{BYTES_PER_LISTENER})/{MIB_BYTES}"
+    )
+
+
+def _cpu_request(basis: str) -> str:
+    return _round_up(f"MAX({basis}*{GROW},{P_CPU_FLOOR})", CPU_STEP)
+
+
+def _memory_request(basis: str) -> str:
+    return _round_up(f"MAX({basis}*{GROW},{P_MEMORY_FLOOR})", MEMORY_STEP)
+
+
+def _cpu_limit(request: str) -> str:
+    return f"MAX({request},{CPU_LIMIT_FLOOR})"
+
+
+def _memory_limit(request: str) -> str:
+    return f"MAX({request},{_round_up(f'{request}*{P_MEMORY_LIMIT_RATIO}', MEMORY_STEP)})"
+
+
+# --- Workloads ----------------------------------------------------------------------------------
+
+WORKLOAD_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("workload", "Workload", Kind.TEXT, width=28),
+    Col("kind", "Kind", Kind.TEXT, width=12),
+    Col("role", "Role", Kind.TEXT, width=14),
+    Col("sized", "Sidecar sized", Kind.TEXT, width=8),
+    Col("replicas", "Replicas (pods)", Kind.INPUT, F_INT, 9),
+    Col("inbound", "Inbound, all pods (rps)", Kind.INFO, F_RPS, 12),
+    Col("outbound", "Outbound, all pods (rps)", Kind.INFO, F_RPS, 12),
+    Col("rps", "Through each proxy (rps per pod)", Kind.INPUT, F_RPS, 12),
+    Col("services", "Visible services", Kind.INFO, F_INT, 9),
+    Col("clusters", "Visible clusters", Kind.INPUT, F_INT, 9),
+    Col("endpoints", "Visible endpoints", Kind.INPUT, F_INT, 9),
+    Col("listeners", "Visible listeners", Kind.INPUT, F_INT, 9),
+    Col("obs_cpu", "Observed CPU (m per pod)", Kind.INPUT, F_M1, 10),
+    Col("obs_mem", "Observed memory (MiB per pod)", Kind.INPUT, F_MIB1, 11),
+    Col("est_cpu", "Expected CPU (m per pod)", Kind.FORMULA, F_M1, 10),
+    Col("est_mem", "Expected memory (MiB per pod)", Kind.FORMULA, F_MIB1, 11),
+    Col("cpu_basis", "CPU basis", Kind.FORMULA, F_GENERAL, 9),
+    Col("mem_basis", "Memory basis", Kind.FORMULA, F_GENERAL, 9),
+    Col("cpu_req", "CPU request (m)", Kind.FORMULA, F_M, 9),
+    Col("cpu_lim", "CPU limit (m)", Kind.FORMULA, F_M, 9),
+    Col("mem_req", "Memory request (MiB)", Kind.FORMULA, F_MIB, 10),
+    Col("mem_lim", "Memory limit (MiB)", Kind.FORMULA, F_MIB, 10),
+    Col("cur_cpu", "Current CPU request (m)", Kind.INPUT, F_M, 9),
+    Col("cur_mem", "Current memory request (MiB)", Kind.INPUT, F_MIB, 10),
+    Col("cur_src", "Current from", Kind.TEXT, width=12),
+    Col("cpu_vs", "CPU request / current", Kind.FORMULA, F_TIMES, 9),
+    Col("mem_vs", "Memory request / current", Kind.FORMULA, F_TIMES, 9),
+    Col("patch", "Own patch (vs mesh default)", Kind.TEXT, width=9),
+    Col("app_cpu", "App CPU request (m per pod)", Kind.INPUT, F_M, 10),
+    Col("app_mem", "App memory request (MiB per pod)", Kind.INPUT, F_MIB, 11),
+    Col("app_given", "App requests given", Kind.FORMULA, F_GENERAL, 8),
+    Col("t_est_cpu", "Expected CPU, all pods (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_est_mem", "Expected memory, all pods (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_req", "CPU requests, all pods (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_req", "Memory requests, all pods (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_lim", "CPU limits, all pods (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_lim", "Memory limits, all pods (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_app_cpu", "App CPU requests, all pods (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_app_mem", "App memory requests, all pods (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("reason", "Not sized because", Kind.TEXT, width=40),
+    Col("ns_no", "Namespace no. (Namespaces sheet)", Kind.INFO, F_INT, 10),
+)
+
+
+def _letters(cols: Sequence[Col]) -> dict[str, str]:
+    return {col.key: get_column_letter(i) for i, col in enumerate(cols, start=1)}
+
+
+W = _letters(WORKLOAD_COLS)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _workload_row(r: int, workload: WorkloadPlan, namespace_no: int) -> list[CellValue]:
+    proxy = workload.proxy
+    base: dict[str, CellValue] = {
+        "namespace": workload.namespace,
+        "workload": workload.workload,
+        "kind": workload.kind,
+        "role": workload.role.value,
+        "sized": _yes(proxy is not None),
+        "replicas": workload.replicas,
+        "inbound": workload.inbound_rps,
+        "outbound": workload.outbound_rps,
+        "app_cpu": workload.app_cpu_millicores,
+        "app_mem": workload.app_memory_mib,
+        "reason": workload.not_sized_reason,
+        "ns_no": namespace_no,
+    }
+    if proxy is not None:
+        c = {key: f"{letter}{r}" for key, letter in W.items()}
+        base.update(
+            {
+                "rps": proxy.rps_per_pod,
+                "services": proxy.visible_services,
+                "clusters": proxy.visible_clusters,
+                "endpoints": proxy.visible_endpoints,
+                "listeners": proxy.visible_listeners,
+                "obs_cpu": proxy.observed_cpu_millicores,
+                "obs_mem": proxy.observed_memory_mib,
+                "est_cpu": "=" + _proxy_cpu(c["rps"]),
+                "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
+                "cpu_basis": f'=IF(N({c["obs_cpu"]})>{c["est_cpu"]},"observed","model")',
+                "mem_basis": f'=IF(N({c["obs_mem"]})>{c["est_mem"]},"observed","model")',
+                "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},{c['obs_cpu']})"),
+                "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
+                "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
+                "mem_lim": "=" + _memory_limit(c["mem_req"]),
+                "cur_cpu": proxy.current_cpu_request_millicores,
+                "cur_mem": proxy.current_memory_request_mib,
+                "cur_src": proxy.current_source,
+                "cpu_vs": f'=IF({c["cur_cpu"]}>0,{c["cpu_req"]}/{c["cur_cpu"]},"")',
+                "mem_vs": f'=IF({c["cur_mem"]}>0,{c["mem_req"]}/{c["cur_mem"]},"")',
+                "patch": _yes(workload.needs_patch),
+                "app_given": f'=IF(COUNT({c["app_cpu"]}:{c["app_mem"]})=2,"yes","no")',
+                "t_est_cpu": f"={c['replicas']}*{c['est_cpu']}/1000",
+                "t_est_mem": f"={c['replicas']}*{c['est_mem']}/1024",
+                "t_cpu_req": f"={c['replicas']}*{c['cpu_req']}/1000",
+                "t_mem_req": f"={c['replicas']}*{c['mem_req']}/1024",
+                "t_cpu_lim": f"={c['replicas']}*{c['cpu_lim']}/1000",
+                "t_mem_lim": f"={c['replicas']}*{c['mem_lim']}/1024",
+                "t_app_cpu": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_cpu"]}/1000,0)',
+                "t_app_mem": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_mem"]}/1024,0)',
+            }
+        )
+    return [base.get(col.key) for col in WORKLOAD_COLS]
+
+
+# --- Gateways -----------------------------------------------------------------------------------
+
+GATEWAY_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("workload", "Gateway", Kind.TEXT, width=28),
+    Col("role", "Role", Kind.TEXT, width=14),
+    Col("current", "Current replicas", Kind.INPUT, F_INT, 9),
+    Col("throughput", "Throughput (rps)", Kind.INPUT, F_RPS, 12),
+    Col("obs_total", "Observed CPU, all current replicas (m)", Kind.INPUT, F_M1, 12),
+    Col("needed", "CPU needed with headroom (m)", Kind.FORMULA, F_M, 11),
+    Col("replicas", "Recommended replicas", Kind.FORMULA, F_INT, 11),
+    Col("auto_min", "Autoscale min", Kind.FORMULA, F_INT, 9),
+    Col("auto_max", "Autoscale max", Kind.FORMULA, F_INT, 9),
+    Col("rps", "Through each replica (rps)", Kind.FORMULA, F_RPS, 12),
+    Col("clusters", "Visible clusters", Kind.INPUT, F_INT, 9),
+    Col("endpoints", "Visible endpoints", Kind.INPUT, F_INT, 9),
+    Col("listeners", "Visible listeners", Kind.INPUT, F_INT, 9),
+    Col("obs_cpu", "Observed CPU (m per replica)", Kind.FORMULA, F_M1, 10),
+    Col("obs_mem", "Observed memory (MiB per replica)", Kind.INPUT, F_MIB1, 11),
+    Col("est_cpu", "Expected CPU (m per replica)", Kind.FORMULA, F_M1, 10),
+    Col("est_mem", "Expected memory (MiB per replica)", Kind.FORMULA, F_MIB1, 11),
+    Col("cpu_req", "CPU request (m)", Kind.FORMULA, F_M, 9),
+    Col("cpu_lim", "CPU limit (m)", Kind.FORMULA, F_M, 9),
+    Col("mem_req", "Memory request (MiB)", Kind.FORMULA, F_MIB, 10),
+    Col("mem_lim", "Memory limit (MiB)", Kind.FORMULA, F_MIB, 10),
+    Col("t_est_cpu", "Expected CPU, all replicas (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_est_mem", "Expected memory, all replicas (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_req", "CPU requests, all replicas (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_req", "Memory requests, all replicas (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_lim", "CPU limits, all replicas (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_lim", "Memory limits, all replicas (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("rule", "Replica rule (the planner's numbers)", Kind.TEXT, width=44),
+    Col("ns_no", "Namespace no. (Namespaces sheet)", Kind.INFO, F_INT, 10),
+)
+G = _letters(GATEWAY_COLS)
+
+
+def _observed_total(proxy: ProxyPlan, replicas: int) -> float | None:
+    """A gateway's observed CPU over all its current replicas (the plan gives it per replica)."""
+    if proxy.observed_cpu_millicores is None:
+        return None
+    return round(proxy.observed_cpu_millicores * replicas, 3)
+
+
+def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValue]]:
+    for r, gateway in enumerate(plan.gateways, start=2):
+        proxy = gateway.per_replica
+        c = {key: f"{letter}{r}" for key, letter in G.items()}
+        values: dict[str, CellValue] = {
+            "namespace": gateway.namespace,
+            "workload": gateway.workload,
+            "role": gateway.role.value,
+            "current": gateway.current_replicas,
+            "throughput": gateway.throughput_rps,
+            "obs_total": _observed_total(proxy, gateway.replicas),
+            "needed": f"=MAX({c['throughput']}/1000*{V_CPU_PER_1000},N({c['obs_total']}))*{GROW}",
+            "replicas": f"=MAX({MIN_GW_REPLICAS},CEILING(ROUND({c['needed']}/{G_TARGET},9),1))",
+            "auto_min": f"={c['replicas']}",
+            "auto_max": f"=MAX({c['replicas']}+1,CEILING({c['replicas']}*{G_AUTOSCALE},1))",
+            "rps": f"={c['throughput']}/{c['replicas']}",
+            "clusters": proxy.visible_clusters,
+            "endpoints": proxy.visible_endpoints,
+            "listeners": proxy.visible_listeners,
+            "obs_cpu": (
+                f"=IF(AND({c['current']}>0,ISNUMBER({c['obs_total']})),"
+                f'{c["obs_total"]}/{c["replicas"]},"")'
+            ),
+            "obs_mem": proxy.observed_memory_mib,
+            "est_cpu": "=" + _proxy_cpu(c["rps"]),
+            "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
+            "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},N({c['obs_cpu']}))"),
+            "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
+            "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
+            "mem_lim": "=" + _memory_limit(c["mem_req"]),
+            "t_est_cpu": f"={c['replicas']}*{c['est_cpu']}/1000",
+            "t_est_mem": f"={c['replicas']}*{c['est_mem']}/1024",
+            "t_cpu_req": f"={c['replicas']}*{c['cpu_req']}/1000",
+            "t_mem_req": f"={c['replicas']}*{c['mem_req']}/1024",
+            "t_cpu_lim": f"={c['replicas']}*{c['cpu_lim']}/1000",
+            "t_mem_lim": f"={c['replicas']}*{c['mem_lim']}/1024",
+            "rule": gateway.replicas_rule,
+            "ns_no": numbers[gateway.namespace],
+        }
+        yield [values.get(col.key) for col in GATEWAY_COLS]
+
+
+# --- ranges over the Workloads and Gateways sheets ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """Absolute ranges of the data rows of the Workloads and Gateways sheets."""
+
+    workloads: int
+    gateways: int
+
+    def w(self, key: str) -> str | None:
+        if not self.workloads:
+            return None
+        letter = W[key]
+        return f"Workloads!${letter}$2:${letter}${self.workloads + 1}"
+
+    def g(self, key: str) -> str | None:
+        if not self.gateways:
+            return None
+        letter = G[key]
+        return f"Gateways!${letter}$2:${letter}${self.gateways + 1}"
+
+    def sum_both(self, key: str, pattern: Callable[[str, str], str] | None = None) -> str:
+        """SUM (or `pattern(range, sheet)`) over both sheets' column `key`; 0 where empty."""
+        parts = []
+        for sheet, found in (("w", self.w(key)), ("g", self.g(key))):
+            if found is not None:
+                parts.append(pattern(found, sheet) if pattern else f"SUM({found})")
+        return "+".join(parts) if parts else "0"
+
+
+# --- Control plane ------------------------------------------------------------------------------
+
+CP_SHEET = "Control plane"
+
+
+@dataclass(frozen=True)
+class _CpRow:
+    name: str  # defined name of the live cell
+    label: str
+    unit: str
+    number_format: str
+    live: str | int | float  # formula (string starting with "=") or input value
+    planned: float | int | None
+    how: str
+
+
+def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
+    cp = plan.control_plane
+    per = cp.per_replica
+    sized = ranges.w("sized")
+    replicas = ranges.w("replicas")
+    proxies_from_sidecars = f'SUMIFS({replicas},{sized},"yes")' if replicas and sized else "0"
+    gateway_replicas = ranges.g("replicas")
+    connected = proxies_from_sidecars + (f"+SUM({gateway_replicas})" if gateway_replicas else "")
+    visible = "+".join(
+        [
+            f"SUMPRODUCT({ranges.w('replicas')},{ranges.w('endpoints')})"
+            if ranges.workloads
+            else "0",
+            *(
+                [f"SUMPRODUCT({ranges.g('replicas')},{ranges.g('endpoints')})"]
+                if ranges.gateways
+                else []
+            ),
+        ]
+    )
+    shared_grown = f"cp_shared_memory_mib*{GROW}"
+    return [
+        _CpRow(
+            "cp_services",
+            "Services watched",
+            "services",
+            F_INT,
+            cp.services,
+            cp.services,
+            "input: Services in the namespaces istiod watches",
+        ),
+        _CpRow(
+            "cp_pods",
+            "Pods watched",
+            "pods",
+            F_INT,
+            cp.pods,
+            cp.pods,
+            "input: pods in the namespaces istiod watches (guideline only)",
+        ),
+        _CpRow(
+            "cp_endpoints",
+            "Endpoints tracked",
+            "endpoints",
+            F_INT,
+            cp.endpoints,
+            cp.endpoints,
+            "input: service ports x backing pods",
+        ),
+        _CpRow(
+            "cp_connected_proxies",
+            "Connected proxies",
+            "proxies",
+            F_INT,
+            "=" + connected,
+            cp.connected_proxies,
+            "sidecar pods (Workloads) + gateway replicas (Gateways)",
+        ),
+        _CpRow(
+            "cp_proxy_visible_endpoints",
+            "Endpoints in all proxies' configuration",
+            "endpoints",
+            F_INT,
+            "=" + visible,
+            cp.proxy_visible_endpoints,
+            "sum over proxies of replicas x visible endpoints",
+        ),
+        _CpRow(
+            "cp_shared_memory_mib",
+            "Mesh state (each replica)",
+            "MiB",
+            F_MIB1,
+            f"=cp_endpoints*{CP}memory_per_endpoint_bytes/{MIB_BYTES}"
+            f"+cp_services*{CP}memory_per_service_mib",
+            cp.shared_memory_mib,
+            "endpoints x per endpoint + services x per service",
+        ),
+        _CpRow(
+            "cp_proxy_memory_mib",
+            "Serving proxies (all replicas)",
+            "MiB",
+            F_MIB1,
+            f"=cp_connected_proxies*{CP}memory_per_proxy_mib"
+            f"+cp_proxy_visible_endpoints*{CP}memory_per_proxy_visible_endpoint_bytes"
+            f"/{MIB_BYTES}",
+            cp.proxy_memory_mib,
+            "connected proxies x per proxy + endpoints in their configuration x per endpoint",
+        ),
+        _CpRow(
+            "cp_cpu_total_millicores",
+            "CPU, all replicas",
+            "millicores",
+            F_M1,
+            f"=cp_connected_proxies/1000*{CP}cpu_per_1000_proxies_millicores",
+            cp.single_replica_estimated_cpu_millicores,
+            "connected proxies / 1000 x CPU per 1000 proxies",
+        ),
+        _CpRow(
+            "cp_replicas_by_cpu",
+            "Replicas the CPU needs",
+            "replicas",
+            F_INT,
+            f"=CEILING(ROUND(cp_cpu_total_millicores*{GROW}"
+            f"/{CP}max_cpu_per_replica_millicores,9),1)",
+            None,
+            "CPU x (1 + headroom) / CPU target per replica, rounded up",
+        ),
+        _CpRow(
+            "cp_replicas_by_memory",
+            "Replicas the memory needs",
+            "replicas",
+            F_INT,
+            f"=IF({shared_grown}<{CP}max_memory_per_replica_mib,"
+            f"CEILING(ROUND(cp_proxy_memory_mib*{GROW}/({CP}max_memory_per_replica_mib"
+            f"-{shared_grown}),9),1),1)",
+            None,
+            "serving memory x (1 + headroom) / (memory target - mesh state x (1 + headroom))",
+        ),
+        _CpRow(
+            "cp_replicas",
+            "Recommended replicas",
+            "replicas",
+            F_INT,
+            f"=MAX({MIN_CP_REPLICAS},cp_replicas_by_cpu,cp_replicas_by_memory,1)",
+            cp.replicas,
+            cp.replicas_rule,
+        ),
+        _CpRow(
+            "cp_autoscale_min",
+            "autoscaleMin",
+            "replicas",
+            F_INT,
+            "=cp_replicas",
+            cp.autoscale_min,
+            "the recommended replicas",
+        ),
+        _CpRow(
+            "cp_autoscale_max",
+            "autoscaleMax",
+            "replicas",
+            F_INT,
+            f"=MAX(cp_replicas+1,CEILING(cp_replicas*{CP}autoscale_max_ratio,1))",
+            cp.autoscale_max,
+            "room to double the recommended replicas",
+        ),
+        _CpRow(
+            "cp_estimated_cpu_millicores",
+            "Expected CPU per replica",
+            "millicores",
+            F_M1,
+            "=cp_cpu_total_millicores/cp_replicas",
+            per.estimated_cpu_millicores,
+            "CPU, all replicas / replicas",
+        ),
+        _CpRow(
+            "cp_estimated_memory_mib",
+            "Expected memory per replica",
+            "MiB",
+            F_MIB1,
+            "=cp_shared_memory_mib+cp_proxy_memory_mib/cp_replicas",
+            per.estimated_memory_mib,
+            "mesh state + serving proxies / replicas",
+        ),
+        _CpRow(
+            "cp_cpu_request_millicores",
+            "CPU request per replica",
+            "millicores",
+            F_M,
+            "="
+            + _round_up(
+                f"MAX(cp_estimated_cpu_millicores*{GROW},{CP}cpu_request_floor_millicores)",
+                CPU_STEP,
+            ),
+            per.cpu_request_millicores,
+            "max(expected x (1 + headroom), chart default)",
+        ),
+        _CpRow(
+            "cp_cpu_limit_millicores",
+            "CPU limit per replica",
+            "millicores",
+            F_M,
+            "=MAX(cp_cpu_request_millicores,"
+            + _round_up(f"cp_cpu_request_millicores*{CP}cpu_limit_ratio", CPU_STEP)
+            + ")",
+            per.cpu_limit_millicores,
+            "request x CPU limit ratio",
+        ),
+        _CpRow(
+            "cp_memory_request_mib",
+            "Memory request per replica",
+            "MiB",
+            F_MIB,
+            "="
+            + _round_up(
+                f"MAX(cp_estimated_memory_mib*{GROW},{CP}memory_request_floor_mib)", MEMORY_STEP
+            ),
+            per.memory_request_mib,
+            "max(expected x (1 + headroom), chart default)",
+        ),
+        _CpRow(
+            "cp_memory_limit_mib",
+            "Memory limit per replica",
+            "MiB",
+            F_MIB,
+            "=MAX(cp_memory_request_mib,"
+            + _round_up(f"cp_memory_request_mib*{CP}memory_limit_ratio", MEMORY_STEP)
+            + ")",
+            per.memory_limit_mib,
+            "request x memory limit ratio",
+        ),
+        _CpRow(
+            "cp_single_replica_memory_mib",
+            "Whole load on one replica (memory)",
+            "MiB",
+            F_MIB1,
+            "=cp_shared_memory_mib+cp_proxy_memory_mib",
+            cp.single_replica_estimated_memory_mib,
+            "what published single-istiod tests measure",
+        ),
+        _CpRow(
+            "cp_guideline_memory_mib",
+            "Guideline memory (for comparison)",
+            "MiB",
+            F_MIB1,
+            f"=cp_services*{CP}guideline_memory_per_service_mib"
+            f"+cp_pods*{CP}guideline_memory_per_pod_mib",
+            cp.guideline_memory_mib,
+            cp.guideline_formula,
+        ),
+    ]
+
+
+def _write_control_plane(book: Book, plan: Plan, ranges: _Ranges) -> None:
+    rows = _control_plane_rows(plan, ranges)
+    ws = book.wb.create_sheet(CP_SHEET)
+    widths = (40, 16, 12, 18, 90)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    header = book.style(bold=True, fill=HEADER_FILLS[Kind.FORMULA], wrap=True, border=True)
+    labels = ("istiod", "Live value", "Unit", "The planner's figure (plan.json)", "How")
+    ws.append([book.cell(ws, text, Kind.TEXT, header) for text in labels])
+    text = book.style()
+    for r, row in enumerate(rows, start=2):
+        is_input = not (isinstance(row.live, str) and row.live.startswith("="))
+        live_style = book.style(row.number_format, fill=INPUT_FILL if is_input else None)
+        ws.append(
+            [
+                book.cell(ws, row.label, Kind.TEXT, text),
+                book.cell(ws, row.live, Kind.INPUT if is_input else Kind.FORMULA, live_style),
+                book.cell(ws, row.unit, Kind.TEXT, text),
+                book.cell(ws, row.planned, Kind.INFO, book.style(row.number_format)),
+                book.cell(ws, row.how, Kind.TEXT, text),
+            ]
+        )
+        book.name(row.name, CP_SHEET, f"$B${r}")
+    notes = [
+        "",
+        f"Model: {plan.control_plane.model_formula}",
+        f"Guideline: {plan.control_plane.guideline_formula}",
+        "Blue cells are inputs from the plan; green headers mark live formulas over the "
+        "Workloads, Gateways and Assumptions sheets.",
+    ]
+    for note in notes:
+        ws.append([book.cell(ws, note, Kind.TEXT, text) if note else None])
+
+
+# --- Namespaces ---------------------------------------------------------------------------------
+
+NAMESPACE_COLS = (
+    Col("ns_no", "No.", Kind.INFO, F_INT, 6),
+    Col("namespace", "Namespace", Kind.TEXT, width=24),
+    Col("workloads", "Workloads", Kind.FORMULA, F_INT, 10),
+    Col("pods", "Sidecar pods", Kind.FORMULA, F_INT, 10),
+    Col("gateways", "Gateway replicas", Kind.FORMULA, F_INT, 10),
+    Col("t_est_cpu", "Expected CPU (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_est_mem", "Expected memory (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_req", "CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_req", "Memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_cpu_lim", "CPU limits (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_mem_lim", "Memory limits (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("t_app_cpu", "App CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("t_app_mem", "App memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("cpu_share", "Sidecar CPU / app CPU", Kind.FORMULA, F_PCT, 10),
+    Col("mem_share", "Sidecar memory / app memory", Kind.FORMULA, F_PCT, 10),
+)
+N = _letters(NAMESPACE_COLS)
+
+
+def _namespace_rows(names: Sequence[str], ranges: _Ranges) -> Iterable[list[CellValue]]:
+    ns_w, ns_g = ranges.w("ns_no"), ranges.g("ns_no")
+    for r, name in enumerate(names, start=2):
+        no = r - 1
+        key = f"$A{r}"
+
+        def both(column: str, key: str = key) -> str:
+            return "=" + ranges.sum_both(
+                column,
+                lambda found, sheet: f"SUMIFS({found},{ns_w if sheet == 'w' else ns_g},{key})",
+            )
+
+        with_app = ranges.w("app_given")
+        values: dict[str, CellValue] = {
+            "ns_no": no,
+            "namespace": name,
+            "workloads": f"=COUNTIFS({ns_w},{key})" if ns_w else 0,
+            "pods": (
+                f'=SUMIFS({ranges.w("replicas")},{ns_w},{key},{ranges.w("sized")},"yes")'
+                if ns_w
+                else 0
+            ),
+            "gateways": f"=SUMIFS({ranges.g('replicas')},{ns_g},{key})" if ns_g else 0,
+            **{k: both(k) for k in ("t_est_cpu", "t_est_mem", "t_cpu_req", "t_mem_req")},
+            **{k: both(k) for k in ("t_cpu_lim", "t_mem_lim")},
+            "t_app_cpu": f"=SUMIFS({ranges.w('t_app_cpu')},{ns_w},{key})" if ns_w else 0,
+            "t_app_mem": f"=SUMIFS({ranges.w('t_app_mem')},{ns_w},{key})" if ns_w else 0,
+            "cpu_share": (
+                f"=IF({N['t_app_cpu']}{r}>0,SUMIFS({ranges.w('t_cpu_req')},{ns_w},{key},"
+                f'{with_app},"yes")/{N["t_app_cpu"]}{r},"")'
+                if ns_w
+                else None
+            ),
+            "mem_share": (
+                f"=IF({N['t_app_mem']}{r}>0,SUMIFS({ranges.w('t_mem_req')},{ns_w},{key},"
+                f'{with_app},"yes")/{N["t_app_mem"]}{r},"")'
+                if ns_w
+                else None
+            ),
+        }
+        yield [values.get(col.key) for col in NAMESPACE_COLS]
+
+
+# --- Summary ------------------------------------------------------------------------------------
+
+SUMMARY_PARTS = ("Sidecars", "Gateways", "Control plane", "Whole mesh")
+TOTAL_KEYS = ("t_est_cpu", "t_est_mem", "t_cpu_req", "t_mem_req", "t_cpu_lim", "t_mem_lim")
+TOTAL_HEADERS = (
+    "Pods",
+    "Expected CPU (cores)",
+    "Expected memory (GiB)",
+    "CPU requests (cores)",
+    "Memory requests (GiB)",
+    "CPU limits (cores)",
+    "Memory limits (GiB)",
+)
+TOTAL_FORMATS = (F_INT, F_CORES, F_GIB, F_CORES, F_GIB, F_CORES, F_GIB)
+
+
+def _summary_total_formulas(ranges: _Ranges, first: int) -> list[list[str]]:
+    """Formulas of the live totals, the Sidecars line in row `first` and the other parts below."""
+    sized = ranges.w("sized")
+    pods = f'=SUMIFS({ranges.w("replicas")},{sized},"yes")' if sized else "=0"
+    sidecars = [pods, *(f"=SUM({ranges.w(k)})" if ranges.workloads else "=0" for k in TOTAL_KEYS)]
+    gateways = [
+        f"=SUM({ranges.g('replicas')})" if ranges.gateways else "=0",
+        *(f"=SUM({ranges.g(k)})" if ranges.gateways else "=0" for k in TOTAL_KEYS),
+    ]
+    cp = [
+        "=cp_replicas",
+        "=cp_replicas*cp_estimated_cpu_millicores/1000",
+        "=cp_replicas*cp_estimated_memory_mib/1024",
+        "=cp_replicas*cp_cpu_request_millicores/1000",
+        "=cp_replicas*cp_memory_request_mib/1024",
+        "=cp_replicas*cp_cpu_limit_millicores/1000",
+        "=cp_replicas*cp_memory_limit_mib/1024",
+    ]
+    mesh = [
+        f"=SUM({get_column_letter(i)}{first}:{get_column_letter(i)}{first + 2})"
+        for i in range(2, 2 + len(TOTAL_HEADERS))
+    ]
+    return [sidecars, gateways, cp, mesh]
+
+
+def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
+    ws = book.wb.create_sheet("Summary")
+    for index, width in enumerate((62, 16, 16, 16, 16, 16, 16, 16), start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    text = book.style()
+    bold = book.style(bold=True)
+    title = book.style(bold=True, size=14)
+    head = book.style(bold=True, fill=HEADER_FILLS[Kind.FORMULA], wrap=True, border=True)
+    static_head = book.style(bold=True, fill=HEADER_FILLS[Kind.INFO], wrap=True, border=True)
+    rows_written = 0
+
+    def put(*cells: Any, height: float | None = None) -> int:
+        nonlocal rows_written
+        if height is not None:
+            ws.row_dimensions[rows_written + 1].height = height
+        ws.append(list(cells))
+        rows_written += 1
+        return rows_written
+
+    def t(value: str, style: Any = text) -> Any:
+        return book.cell(ws, value, Kind.TEXT, style)
+
+    def n(value: CellValue, number_format: str, kind: Kind = Kind.FORMULA) -> Any:
+        return book.cell(ws, value, kind, book.style(number_format))
+
+    profile = plan.profile
+    put(t(f"Mesh capacity plan: {profile.title} {profile.mesh_version}", title))
+    put(
+        t(
+            f"{plan.tool.name} {plan.tool.version}, profile {profile.name} "
+            f"{profile.profile_version}, figures: {profile.figures}"
+        )
+    )
+    put(
+        t(
+            "Inputs: "
+            + ", ".join(
+                f"{i.name} ({i.role}, {i.rows:,} rows, {i.fingerprint})" for i in plan.inputs
+            )
+        )
+    )
+    put(
+        t("Headroom ratio (change it on the Assumptions sheet)", bold),
+        n(f"={HEADROOM}", F_GENERAL),
+    )
+    put()
+    put(
+        t(
+            "Mesh overhead, recomputed live from the Workloads, Gateways and Control plane sheets",
+            bold,
+        )
+    )
+    put(*(t(h, head) for h in ("Part", *TOTAL_HEADERS)), height=HEADER_HEIGHT * 2 / 3)
+    first = rows_written + 1
+    for part, formulas in zip(SUMMARY_PARTS, _summary_total_formulas(ranges, first), strict=True):
+        put(
+            t(part, bold if part == "Whole mesh" else text),
+            *(n(f, fmt) for f, fmt in zip(formulas, TOTAL_FORMATS, strict=True)),
+        )
+    put()
+    put(t("As computed by the planner (plan.json), for comparison", bold))
+    put(*(t(h, static_head) for h in ("Part", *TOTAL_HEADERS)), height=HEADER_HEIGHT * 2 / 3)
+    totals = plan.totals
+    for part, total in zip(
+        SUMMARY_PARTS,
+        (totals.sidecars, totals.gateways, totals.control_plane, totals.mesh),
+        strict=True,
+    ):
+        put(
+            t(part),
+            *(
+                n(v, fmt, Kind.INFO)
+                for v, fmt in zip(
+                    (
+                        total.pods,
+                        total.estimated_cpu_cores,
+                        total.estimated_memory_gib,
+                        total.cpu_request_cores,
+                        total.memory_request_gib,
+                        total.cpu_limit_cores,
+                        total.memory_limit_gib,
+                    ),
+                    TOTAL_FORMATS,
+                    strict=True,
+                )
+            ),
+        )
+    put()
+    mesh_row = first + 3
+    app_cpu = f"SUM({ranges.w('t_app_cpu')})" if ranges.workloads else "0"
+    app_mem = f"SUM({ranges.w('t_app_mem')})" if ranges.workloads else "0"
+    with_app = ranges.w("app_given")
+    sized = ranges.w("sized")
+    side_cpu = f'SUMIFS({ranges.w("t_cpu_req")},{with_app},"yes")' if with_app else "0"
+    side_mem = f'SUMIFS({ranges.w("t_mem_req")},{with_app},"yes")' if with_app else "0"
+    complete = (
+        f'AND(COUNTIFS({sized},"yes")>0,COUNTIFS({sized},"yes",{with_app},"no")=0)'
+        if sized and with_app
+        else "FALSE"
+    )
+    put(t("Against the application's own requests", bold), t("CPU", head), t("Memory", head))
+    put(
+        t("App requests of the meshed workloads that give them"),
+        n(f"={app_cpu}", F_CORES),
+        n(f"={app_mem}", F_GIB),
+    )
+    app_row = rows_written
+    put(
+        t("Sidecar requests / app requests (same workloads)"),
+        n(f'=IF(B{app_row}>0,{side_cpu}/B{app_row},"n/a")', F_PCT),
+        n(f'=IF(C{app_row}>0,{side_mem}/C{app_row},"n/a")', F_PCT),
+    )
+    put(
+        t("Whole mesh / app requests (when every meshed workload gives them)"),
+        n(f'=IF(AND({complete},B{app_row}>0),E{mesh_row}/B{app_row},"n/a")', F_PCT),
+        n(f'=IF(AND({complete},C{app_row}>0),F{mesh_row}/C{app_row},"n/a")', F_PCT),
+    )
+    put()
+    put(t("Control plane (istiod), live", bold))
+    put(
+        t("Replicas (autoscaleMin / autoscaleMax)"),
+        n("=cp_replicas", F_INT),
+        n("=cp_autoscale_min", F_INT),
+        n("=cp_autoscale_max", F_INT),
+    )
+    put(
+        t("Per replica: CPU request / limit"),
+        n("=cp_cpu_request_millicores", F_M),
+        n("=cp_cpu_limit_millicores", F_M),
+    )
+    put(
+        t("Per replica: memory request / limit"),
+        n("=cp_memory_request_mib", F_MIB),
+        n("=cp_memory_limit_mib", F_MIB),
+    )
+    put()
+    default = plan.proxy_default
+    put(t("Mesh-wide sidecar default (global.proxy.resources), from the plan", bold))
+    put(
+        t("CPU request / limit"),
+        n(default.cpu_request_millicores, F_M, Kind.INFO),
+        n(default.cpu_limit_millicores, F_M, Kind.INFO),
+    )
+    book.name(DEFAULT_CPU, "Summary", f"$B${rows_written}")
+    put(
+        t("Memory request / limit"),
+        n(default.memory_request_mib, F_MIB, Kind.INFO),
+        n(default.memory_limit_mib, F_MIB, Kind.INFO),
+    )
+    book.name(DEFAULT_MEMORY, "Summary", f"$B${rows_written}")
+    put(
+        t(
+            f"{default.workloads_patched:,} of "
+            f"{default.workloads_within + default.workloads_patched:,} workloads differ by more "
+            f"than {default.threshold_ratio:.0%} and get their own patch ({default.rule})"
+        )
+    )
+    put()
+    scoping = plan.scoping
+    put(t("Scoping (from the plan; not recomputed here)", bold))
+    if scoping is None:
+        put(t("No traffic table was given: nothing to scope from."))
+    else:
+        s = scoping.totals
+        put(
+            t(
+                f"{scoping.granularity} granularity, traffic window {scoping.traffic_window}, "
+                f"proxies sized for the {scoping.sized_for} mesh"
+            )
+        )
+        put(
+            t("", static_head),
+            t("Before", static_head),
+            t("After", static_head),
+            t("Change", static_head),
+        )
+        for label, before, after, fmt in (
+            (
+                "Expected memory of all proxies",
+                s.proxy_memory_mib_before / 1024,
+                s.proxy_memory_mib_after / 1024,
+                F_GIB,
+            ),
+            ("Full push: clusters", s.push_clusters_before, s.push_clusters_after, F_INT),
+            ("Full push: endpoints", s.push_endpoints_before, s.push_endpoints_after, F_INT),
+            ("Full push: listeners", s.push_listeners_before, s.push_listeners_after, F_INT),
+            (
+                "istiod expected memory (one replica)",
+                s.control_plane_memory_mib_before,
+                s.control_plane_memory_mib_after,
+                F_MIB1,
+            ),
+        ):
+            row = rows_written + 1
+            put(
+                t(label),
+                n(before, fmt, Kind.INFO),
+                n(after, fmt, Kind.INFO),
+                n(f'=IF(B{row}>0,C{row}/B{row}-1,"")', F_PCT),
+            )
+    put()
+    put(t("How to read this workbook", bold))
+    for line in (
+        "Blue columns and cells are inputs (from the plan); green headers are live formulas; "
+        "grey ones are shown for reference.",
+        "Change a coefficient or the headroom on the Assumptions sheet and every workload, "
+        "gateway, istiod figure and total recomputes (the names in the formulas are the "
+        "Assumptions sheet's named cells).",
+        f"Highlighted: requests more than {OUTLIER_OF_DEFAULT_RATIO:g}x the mesh-wide default "
+        "(outliers), recommendations more than far_from_current_ratio times the current "
+        "request or less than its inverse, observed usage over twice the model, fallback "
+        "scoping.",
+    ):
+        put(t(line))
+
+
+# --- Scoping, Sidecars, Exports, Findings -------------------------------------------------------
+
+SCOPING_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("workload", "Workload", Kind.TEXT, width=28),
+    Col("replicas", "Replicas (pods)", Kind.INFO, F_INT, 9),
+    Col("sidecar", "Sidecar resource", Kind.TEXT, width=26),
+    Col("confidence", "Confidence", Kind.TEXT, width=11),
+    Col("reason", "Reason", Kind.TEXT, width=50),
+    Col("c_before", "Clusters before", Kind.INFO, F_INT, 9),
+    Col("c_after", "Clusters after", Kind.INFO, F_INT, 9),
+    Col("e_before", "Endpoints before", Kind.INFO, F_INT, 9),
+    Col("e_after", "Endpoints after", Kind.INFO, F_INT, 9),
+    Col("m_before", "Expected memory before (MiB per pod)", Kind.INFO, F_MIB1, 12),
+    Col("m_after", "Expected memory after (MiB per pod)", Kind.INFO, F_MIB1, 12),
+    Col("saving", "Saving (MiB per pod)", Kind.FORMULA, F_MIB1, 11),
+    Col("saving_all", "Saving, all pods (GiB)", Kind.FORMULA, F_GIB, 11),
+)
+S = _letters(SCOPING_COLS)
+NO_SIDECAR = "(none: keeps seeing the whole mesh)"
+
+
+def _scoping_rows(plan: Plan) -> Iterable[list[CellValue]]:
+    r = 1
+    for w in plan.workloads:
+        s = w.scoping
+        if s is None:
+            continue
+        r += 1
+        values: dict[str, CellValue] = {
+            "namespace": w.namespace,
+            "workload": w.workload,
+            "replicas": w.replicas,
+            "sidecar": s.sidecar if s.sidecar is not None else NO_SIDECAR,
+            "confidence": s.confidence.value,
+            "reason": s.reason,
+            "c_before": s.clusters_before,
+            "c_after": s.clusters_after,
+            "e_before": s.endpoints_before,
+            "e_after": s.endpoints_after,
+            "m_before": s.estimated_memory_mib_before,
+            "m_after": s.estimated_memory_mib_after,
+            "saving": f"={S['m_before']}{r}-{S['m_after']}{r}",
+            "saving_all": f"={S['saving']}{r}*{S['replicas']}{r}/1024",
+        }
+        yield [values.get(col.key) for col in SCOPING_COLS]
+
+
+SIDECAR_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("name", "Sidecar", Kind.TEXT, width=26),
+    Col("selector", "Workload selector", Kind.TEXT, width=28),
+    Col("confidence", "Confidence", Kind.TEXT, width=11),
+    Col("reason", "Reason", Kind.TEXT, width=50),
+    Col("n_workloads", "Workloads", Kind.INFO, F_INT, 9),
+    Col("workloads", "Selects", Kind.TEXT, width=40),
+    Col("n_hosts", "Egress hosts", Kind.INFO, F_INT, 9),
+    Col("hosts", "Hosts", Kind.TEXT, width=60),
+)
+
+EXPORT_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("service", "Service", Kind.TEXT, width=28),
+    Col("type", "Type", Kind.TEXT, width=12),
+    Col("export_to", "exportTo", Kind.TEXT, width=24),
+    Col("narrowed", "Narrowed", Kind.TEXT, width=9),
+    Col("callers", "Caller namespaces (observed)", Kind.TEXT, width=30),
+    Col("confidence", "Confidence", Kind.TEXT, width=11),
+    Col("reason", "Reason", Kind.TEXT, width=50),
+)
+
+FINDING_COLS = (
+    Col("kind", "Kind", Kind.TEXT, width=22),
+    Col("code", "Code", Kind.TEXT, width=26),
+    Col("subject", "Subject", Kind.TEXT, width=30),
+    Col("message", "What to know", Kind.TEXT, width=100),
+)
+
+
+LISTED = 20
+"""How many hosts or workloads a Sidecars cell names; sidecars.yaml has them all."""
+
+
+def _listing(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:LISTED])
+    more = len(items) - LISTED
+    return shown + (f" ... and {more:,} more (sidecars.yaml)" if more > 0 else "")
+
+
+def _finding_rows(plan: Plan) -> Iterable[list[CellValue]]:
+    for finding in plan.findings:
+        yield ["finding", finding.code, finding.subject, finding.message]
+    if plan.scoping is not None:
+        for export in plan.scoping.exports:
+            if export.export_to == ("*",):
+                yield [
+                    "exportTo stays open",
+                    "export-open",
+                    f"{export.namespace}/{export.service}",
+                    export.reason,
+                ]
+        for excluded in plan.scoping.discovery.excluded:
+            yield [
+                "not watched by istiod",
+                "discovery-excluded",
+                excluded.namespace,
+                excluded.reason,
+            ]
+    for w in plan.workloads:
+        if w.not_sized_reason is not None and w.replicas > 0 and w.role.value == "workload":
+            yield [
+                "no sidecar sized",
+                "not-sized",
+                f"{w.namespace}/{w.workload}",
+                w.not_sized_reason,
+            ]
+
+
+# --- Assumptions --------------------------------------------------------------------------------
+
+ASSUMPTION_COLS = (
+    Col("name", "Name (in formulas)", Kind.TEXT, width=44),
+    Col("value", "Value", Kind.INPUT, F_GENERAL, 12),
+    Col("unit", "Unit", Kind.TEXT, width=30),
+    Col("tag", "Tag", Kind.TEXT, width=10),
+    Col("source", "Source", Kind.TEXT, width=60),
+    Col("holds_for", "Holds for", Kind.TEXT, width=40),
+    Col("figures", "Figure ids", Kind.TEXT, width=20),
+    Col("derivation", "Derivation", Kind.TEXT, width=80),
+)
+
+
+def _assumption_rows(plan: Plan) -> list[list[CellValue]]:
+    knobs = plan.knobs
+    steps = rounding_steps(plan)
+    cpu_step, memory_step = steps if steps is not None else (1, 1)
+    step_source = (
+        "the profile's rounding (the plan's request formula)"
+        if steps is not None
+        else "not found in the plan: no rounding (figures may differ from the plan)"
+    )
+    rows: list[list[CellValue]] = [
+        [
+            HEADROOM,
+            knobs.headroom_ratio,
+            "ratio (0.25 = +25 %)",
+            "knob",
+            "--headroom-ratio",
+            "this run",
+            None,
+            "Added on top of expected usage (model or observed) for requests.",
+        ],
+        [
+            MIN_CP_REPLICAS,
+            knobs.min_control_plane_replicas,
+            "replicas",
+            "knob",
+            "--min-control-plane-replicas",
+            "this run",
+            None,
+            None,
+        ],
+        [
+            MIN_GW_REPLICAS,
+            knobs.min_gateway_replicas,
+            "replicas",
+            "knob",
+            "--min-gateway-replicas (or the profile's gateway.min_replicas)",
+            "this run",
+            None,
+            None,
+        ],
+        [
+            CPU_STEP,
+            cpu_step,
+            "millicores",
+            "rounding",
+            step_source,
+            "this run",
+            None,
+            "Requests and limits are rounded up to a multiple of this.",
+        ],
+        [
+            MEMORY_STEP,
+            memory_step,
+            "MiB",
+            "rounding",
+            step_source,
+            "this run",
+            None,
+            "Requests and limits are rounded up to a multiple of this.",
+        ],
+        [
+            FAR_RATIO,
+            FAR_FROM_CURRENT_RATIO,
+            "recommended / current",
+            "report",
+            "highlighting in this workbook",
+            "this workbook",
+            None,
+            "A recommendation more than this many times the current request, or less than its "
+            "inverse, is highlighted.",
+        ],
+        [
+            OUTLIER_RATIO,
+            OUTLIER_OF_DEFAULT_RATIO,
+            "request / mesh-wide default",
+            "report",
+            "highlighting in this workbook",
+            "this workbook",
+            None,
+            "A proxy request more than this many times the mesh-wide default is highlighted.",
+        ],
+    ]
+    for a in plan.assumptions:
+        rows.append(
+            [
+                defined_name(a.name),
+                a.value,
+                a.unit,
+                a.tag,
+                a.source,
+                a.holds_for,
+                ", ".join(a.figure_ids) or None,
+                a.derivation,
+            ]
+        )
+    return rows
+
+
+def _derived_rows() -> list[tuple[str, str, str, str]]:
+    """Named cells the formulas share, computed live from the coefficients above them."""
+    return [
+        (
+            BYTES_PER_CLUSTER,
+            f"={P_CLUSTER}+{P_WORKERS}*{P_CLUSTER_WORKER}",
+            "bytes per cluster",
+            "per cluster + worker threads x per cluster per worker (planner.sizing)",
+        ),
+        (
+            BYTES_PER_LISTENER,
+            f"={P_LISTENER}+{P_WORKERS}*{P_LISTENER_WORKER}",
+            "bytes per listener",
+            "per listener + worker threads x per listener per worker (planner.sizing)",
+        ),
+        (
+            CPU_LIMIT_FLOOR,
+            "=" + _round_up(P_CPU_LIMIT_FLOOR, CPU_STEP),
+            "millicores",
+            "the chart's proxy CPU limit, rounded up to the CPU step",
+        ),
+    ]
+
+
+def _write_assumptions(book: Book, plan: Plan) -> None:
+    rows = _assumption_rows(plan)
+    ws, count = book.table("Assumptions", ASSUMPTION_COLS, rows, stream=False)
+    for r, row in enumerate(rows, start=2):
+        book.name(str(row[0]), "Assumptions", f"$B${r}")
+    text = book.style()
+    bold = book.style(bold=True)
+    for r, (name, formula, unit, how) in enumerate(_derived_rows(), start=count + 2):
+        ws.append(
+            [
+                book.cell(ws, name, Kind.TEXT, text),
+                book.cell(ws, formula, Kind.FORMULA, book.style()),
+                book.cell(ws, unit, Kind.TEXT, text),
+                book.cell(ws, "derived", Kind.TEXT, text),
+                book.cell(ws, how, Kind.TEXT, text),
+            ]
+        )
+        book.name(name, "Assumptions", f"$B${r}")
+    knobs = plan.knobs.model_dump(mode="json")
+    extra: list[tuple[str, str]] = [("", "")]
+    extra.append(("Other knobs of this run (not live: rerun the planner to change them)", ""))
+    for key, value in knobs.items():
+        if key not in (HEADROOM, MIN_CP_REPLICAS, MIN_GW_REPLICAS):
+            extra.append((key, "" if value is None else str(value)))
+    extra += [("", ""), ("The planner's formulas, with this run's coefficients", "")]
+    extra += [(f.name, f.expression) for f in plan.formulas]
+    cp = plan.control_plane
+    extra += [("istiod model", cp.model_formula), ("istiod guideline", cp.guideline_formula)]
+    extra += [("", ""), ("The workbook's formulas (row 2 of the Workloads sheet)", "")]
+    extra += _workbook_formulas()
+    for label, value in extra:
+        style = bold if not value and label else text
+        ws.append(
+            [
+                book.cell(ws, label, Kind.TEXT, style) if label else None,
+                None,
+                book.cell(ws, value, Kind.TEXT, text) if value else None,
+            ]
+        )
+
+
+def _workbook_formulas() -> list[tuple[str, str]]:
+    """The live formulas of row 2 of the Workloads sheet, as text a reviewer can read."""
+    headers = {col.key: col.header for col in WORKLOAD_COLS}
+    sample = _workload_row(2, _SAMPLE_WORKLOAD, 1)
+    out = []
+    for col, value in zip(WORKLOAD_COLS, sample, strict=True):
+        if col.kind is Kind.FORMULA and isinstance(value, str):
+            out.append((f"Workloads: {headers[col.key]}", value.lstrip("=")))
+    return out
+
+
+_SAMPLE_WORKLOAD = WorkloadPlan(
+    namespace="ns",
+    workload="w",
+    kind="Deployment",
+    role=Role.WORKLOAD,
+    replicas=1,
+    mesh_injected=True,
+    services=(),
+    inbound_rps=0.0,
+    outbound_rps=0.0,
+    rps_basis=RpsBasis.NONE,
+    app_cpu_millicores=None,
+    app_memory_mib=None,
+    proxy=ProxyPlan(
+        estimated_cpu_millicores=0.0,
+        estimated_memory_mib=0.0,
+        cpu_request_millicores=0,
+        cpu_limit_millicores=0,
+        memory_request_mib=0,
+        memory_limit_mib=0,
+        observed_cpu_millicores=None,
+        observed_memory_mib=None,
+        cpu_basis=Basis.MODEL,
+        memory_basis=Basis.MODEL,
+        current_cpu_request_millicores=0.0,
+        current_memory_request_mib=0.0,
+        current_source="",
+        rps_per_pod=0.0,
+        visible_services=0,
+        visible_clusters=0,
+        visible_endpoints=0,
+        visible_listeners=0,
+    ),
+    not_sized_reason=None,
+    needs_patch=False,
+    scoping=None,
+)
+"""A placeholder row, only to print the Workloads formulas on the Assumptions sheet."""
+
+
+# --- highlighting -------------------------------------------------------------------------------
+
+
+def _highlight_workloads(ws: Any, count: int) -> None:
+    if not count:
+        return
+    last = count + 1
+
+    def span(key: str) -> str:
+        return f"{W[key]}2:{W[key]}{last}"
+
+    for key, default in (("cpu_req", DEFAULT_CPU), ("mem_req", DEFAULT_MEMORY)):
+        ws.conditional_formatting.add(
+            span(key),
+            FormulaRule(
+                formula=[f"AND(ISNUMBER({W[key]}2),{W[key]}2>{OUTLIER_RATIO}*{default})"],
+                fill=_OUTLIER_FILL,
+            ),
+        )
+    for key in ("cpu_vs", "mem_vs"):
+        cell = f"{W[key]}2"
+        ws.conditional_formatting.add(
+            span(key),
+            FormulaRule(
+                formula=[f"AND(ISNUMBER({cell}),OR({cell}>{FAR_RATIO},{cell}<1/{FAR_RATIO}))"],
+                fill=_FLAG_FILL,
+                font=_FLAG_FONT,
+            ),
+        )
+    for observed, model in (("obs_cpu", "est_cpu"), ("obs_mem", "est_mem")):
+        ws.conditional_formatting.add(
+            span(observed),
+            FormulaRule(
+                formula=[f"AND(ISNUMBER({W[observed]}2),{W[observed]}2>2*{W[model]}2)"],
+                fill=_FLAG_FILL,
+                font=_FLAG_FONT,
+            ),
+        )
+    ws.conditional_formatting.add(
+        span("patch"), CellIsRule(operator="equal", formula=['"yes"'], fill=_FLAG_FILL)
+    )
+    for key in ("t_mem_req", "t_cpu_req"):
+        ws.conditional_formatting.add(
+            span(key),
+            DataBarRule(start_type="num", start_value=0, end_type="max", color="5B9BD5"),
+        )
+
+
+def _highlight_gateways(ws: Any, count: int) -> None:
+    if not count:
+        return
+    cell = f"{G['replicas']}2"
+    ws.conditional_formatting.add(
+        f"{G['replicas']}2:{G['replicas']}{count + 1}",
+        FormulaRule(
+            formula=[f"OR({cell}>{FAR_RATIO}*{G['current']}2,{cell}*{FAR_RATIO}<{G['current']}2)"],
+            fill=_FLAG_FILL,
+            font=_FLAG_FONT,
+        ),
+    )
+
+
+# --- the workbook -------------------------------------------------------------------------------
+
+
+def workbook_bytes(plan: Plan) -> bytes:
+    """The whole workbook for one plan."""
+    book = Book()
+    if plan.knobs.inputs_date is not None:  # the inputs' date, never the clock
+        book.date = datetime.combine(plan.knobs.inputs_date, time())
+    names = sorted({w.namespace for w in plan.workloads} | {g.namespace for g in plan.gateways})
+    numbers = {name: i for i, name in enumerate(names, start=1)}
+    ranges = _Ranges(workloads=len(plan.workloads), gateways=len(plan.gateways))
+    _write_summary(book, plan, ranges)
+    workloads, _ = book.table(
+        "Workloads",
+        WORKLOAD_COLS,
+        (_workload_row(r, w, numbers[w.namespace]) for r, w in enumerate(plan.workloads, start=2)),
+        freeze="C2",
+    )
+    _highlight_workloads(workloads, len(plan.workloads))
+    book.table("Namespaces", NAMESPACE_COLS, _namespace_rows(names, ranges), freeze="C2")
+    gateways, _ = book.table("Gateways", GATEWAY_COLS, _gateway_rows(plan, numbers), freeze="C2")
+    _highlight_gateways(gateways, len(plan.gateways))
+    _write_control_plane(book, plan, ranges)
+    scoping, count = book.table("Scoping", SCOPING_COLS, _scoping_rows(plan), freeze="C2")
+    if count:
+        span = f"{S['confidence']}2:{S['confidence']}{count + 1}"
+        scoping.conditional_formatting.add(
+            span, CellIsRule(operator="equal", formula=['"fallback"'], fill=_FLAG_FILL)
+        )
+    sidecars = plan.scoping.sidecars if plan.scoping is not None else ()
+    book.table(
+        "Sidecars",
+        SIDECAR_COLS,
+        (
+            [
+                s.namespace,
+                s.name,
+                ", ".join(f"{k}={v}" for k, v in sorted(s.selector.items()))
+                if s.selector is not None
+                else "(namespace default)",
+                s.confidence.value,
+                s.reason,
+                len(s.workloads),
+                _listing(s.workloads),
+                len(s.egress_hosts),
+                _listing(s.egress_hosts),
+            ]
+            for s in sidecars
+        ),
+        freeze="C2",
+    )
+    exports = plan.scoping.exports if plan.scoping is not None else ()
+    book.table(
+        "Exports",
+        EXPORT_COLS,
+        (
+            [
+                e.namespace,
+                e.service,
+                e.type,
+                ", ".join(e.export_to),
+                _yes(e.export_to != ("*",)),
+                ", ".join(e.caller_namespaces),
+                e.confidence.value,
+                e.reason,
+            ]
+            for e in exports
+        ),
+        freeze="C2",
+    )
+    book.table("Findings", FINDING_COLS, _finding_rows(plan), freeze="A2")
+    _write_assumptions(book, plan)
+    return book.save()
+
+
+def render_xlsx(plan: Plan) -> dict[str, bytes]:
+    """report.xlsx: the plan for reviewers, with live formulas over the Assumptions sheet."""
+    return {XLSX_FILE: workbook_bytes(plan)}

@@ -1,0 +1,230 @@
+"""helm/: values overrides for Istio's istiod and gateway charts, a comment on every number.
+
+`helm/istiod-values.yaml` overrides the `istio/istiod` chart (manifests/charts/istio-control/
+istio-discovery): istiod's own `resources`, `replicaCount`, `autoscaleEnabled`, `autoscaleMin`,
+`autoscaleMax`, the mesh-wide sidecar default `global.proxy.resources` (the plan's
+`proxy_default`) and `meshConfig.discoverySelectors` (the plan's discovery namespaces).
+`helm/gateway-values.<namespace>.<gateway>.yaml`, one per gateway of the plan, overrides the
+`istio/gateway` chart: `replicaCount`, `autoscaling` and `resources`. Every key exists in the
+chart's default values (tests/test_helm.py checks it against a copy of them). The blocks are
+built here once and reused by reports/operator.py for the IstioOperator form.
+"""
+
+from __future__ import annotations
+
+from models.plan import GatewayPlan, Plan, Resources
+from reports.commented_yaml import Commented, Node, dump, header
+from reports.kube import cpu_quantity, file_stem, is_namespace_name, memory_quantity
+from reports.provenance import (
+    assumption,
+    check_requests_within_limits,
+    cpu_request_note,
+    formula,
+    limits_note,
+    memory_request_note,
+    number,
+    ratio,
+)
+from reports.provenance import header as provenance
+
+HELM_DIR = "helm"
+ISTIOD_VALUES = f"{HELM_DIR}/istiod-values.yaml"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""The label Kubernetes (1.21+) puts on every namespace with its own name."""
+
+
+def gateway_values_file(gateway: GatewayPlan) -> str:
+    """`gateway-values.<namespace>.<name>.yaml`: unique per gateway (a namespace name holds no
+    dot, so the first dot after the prefix ends it; other names get a hash), safe for any name."""
+    namespace = file_stem(gateway.namespace, namespace=True)
+    return f"gateway-values.{namespace}.{file_stem(gateway.workload)}.yaml"
+
+
+def resources_block(resources: Resources, notes: dict[str, str], what: str) -> dict[str, Node]:
+    """`requests` and `limits` in Kubernetes quantities, each with its note.
+
+    Raises ValueError when a request exceeds its limit (a bug in the plan).
+    """
+    check_requests_within_limits(resources, what)
+    return {
+        "requests": {
+            "cpu": Commented(cpu_quantity(resources.cpu_request_millicores), notes["cpu"]),
+            "memory": Commented(memory_quantity(resources.memory_request_mib), notes["memory"]),
+        },
+        "limits": {
+            "cpu": Commented(cpu_quantity(resources.cpu_limit_millicores), notes["cpu_limit"]),
+            "memory": Commented(memory_quantity(resources.memory_limit_mib), notes["memory_limit"]),
+        },
+    }
+
+
+def proxy_default_block(plan: Plan) -> Node:
+    """`global.proxy.resources`: the mesh-wide sidecar default the plan chose."""
+    default = plan.proxy_default
+    as_resources = Resources(
+        estimated_cpu_millicores=0.0,
+        estimated_memory_mib=0.0,
+        cpu_request_millicores=default.cpu_request_millicores,
+        cpu_limit_millicores=default.cpu_limit_millicores,
+        memory_request_mib=default.memory_request_mib,
+        memory_limit_mib=default.memory_limit_mib,
+    )
+    notes = {
+        key: f"the {what} most sized workloads' recommendations lie within "
+        f"{ratio(default.threshold_ratio)} of (rule above)"
+        for key, what in (
+            ("cpu", "CPU request"),
+            ("memory", "memory request"),
+            ("cpu_limit", "CPU limit"),
+            ("memory_limit", "memory limit"),
+        )
+    }
+    block = resources_block(as_resources, notes, "proxy_default")
+    return Commented(
+        block,
+        f"mesh-wide sidecar default: {default.workloads_within} workloads within it, "
+        f"{default.workloads_patched} with a patch of their own (kustomize/)",
+    )
+
+
+def discovery_block(plan: Plan) -> tuple[Node | None, list[str]]:
+    """`meshConfig.discoverySelectors` from the plan's discovery namespaces, and what the file
+    should say about it (no scoping, names left out)."""
+    if plan.scoping is None:
+        return None, ["No traffic table was given: no discovery selectors are recommended."]
+    discovery = plan.scoping.discovery
+    names = [n for n in discovery.namespaces if is_namespace_name(n)]
+    notes = [f"Discovery selectors: {discovery.reason} (confidence {discovery.confidence.value})."]
+    left_out = [n for n in discovery.namespaces if not is_namespace_name(n)]
+    if left_out:
+        notes.append(
+            "Not listed (not Kubernetes namespace names): " + ", ".join(f'"{n}"' for n in left_out)
+        )
+    excluded = {e.namespace: e.reason for e in discovery.excluded}
+    if excluded:
+        notes.append(
+            "Not watched: " + "; ".join(f"{ns} ({why})" for ns, why in sorted(excluded.items()))
+        )
+    notes.append(
+        "istiod ignores every namespace not listed, including namespaces created later: add "
+        "them here, or regenerate."
+    )
+    listed: list[Node] = [*names]
+    selector: Node = [
+        {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": listed}]}
+    ]
+    return Commented(selector, f"istiod watches {len(names)} namespaces"), notes
+
+
+def istiod_block(plan: Plan) -> dict[str, Node]:
+    """istiod's replicas, autoscaling and resources, as the istiod chart names them."""
+    control = plan.control_plane
+    per = control.per_replica
+    headroom = ratio(plan.knobs.headroom_ratio)
+    shared = (
+        f"{control.connected_proxies:,} proxies shared among {control.replicas} replicas, "
+        f"{control.endpoints:,} endpoints"
+    )
+    notes = {
+        "cpu": (
+            f"per replica: model estimate {number(per.estimated_cpu_millicores)}m ({shared}), "
+            f"headroom {headroom}, at least "
+            f"{assumption(plan, 'control_plane.cpu_request_floor_millicores')} (chart default)"
+        ),
+        "memory": (
+            f"per replica: model estimate {number(per.estimated_memory_mib)}Mi ({shared}), "
+            f"headroom {headroom}, at least "
+            f"{assumption(plan, 'control_plane.memory_request_floor_mib')} (chart default); "
+            f"the rule of thumb gives {number(control.guideline_memory_mib)}Mi for one replica"
+        ),
+        "cpu_limit": "request x " + assumption(plan, "control_plane.cpu_limit_ratio").split(" ")[0],
+        "memory_limit": "request x "
+        + assumption(plan, "control_plane.memory_limit_ratio").split(" ")[0],
+    }
+    return {
+        "replicaCount": Commented(
+            control.replicas,
+            f"used by the chart only while autoscaleEnabled is false; {control.replicas_rule}",
+        ),
+        "autoscaleEnabled": Commented(True, "the chart's HorizontalPodAutoscaler for istiod"),
+        "autoscaleMin": Commented(control.autoscale_min, "the recommended replicas"),
+        "autoscaleMax": Commented(
+            control.autoscale_max,
+            "room to grow: autoscaleMin x "
+            + assumption(plan, "control_plane.autoscale_max_ratio").split(" ")[0],
+        ),
+        "resources": Commented(
+            resources_block(per, notes, "control_plane.per_replica"), "each istiod replica"
+        ),
+    }
+
+
+def gateway_block(plan: Plan, gateway: GatewayPlan) -> dict[str, Node]:
+    """One gateway's replicas, autoscaling and per-replica resources (gateway chart names)."""
+    proxy = gateway.per_replica
+    notes = {
+        "cpu": cpu_request_note(proxy, plan),
+        "memory": memory_request_note(proxy, plan),
+        "cpu_limit": limits_note(plan, "CPU"),
+        "memory_limit": limits_note(plan, "memory"),
+    }
+    where = f"gateway {gateway.namespace}/{gateway.workload}"
+    return {
+        "replicaCount": Commented(
+            gateway.replicas,
+            f"used by the chart only while autoscaling.enabled is false; {gateway.replicas_rule}",
+        ),
+        "autoscaling": {
+            "enabled": Commented(True, "the chart's HorizontalPodAutoscaler"),
+            "minReplicas": Commented(
+                gateway.autoscale_min,
+                f"the recommended replicas for {number(gateway.throughput_rps)} rps "
+                f"(now {gateway.current_replicas})",
+            ),
+            "maxReplicas": Commented(
+                gateway.autoscale_max,
+                "room to grow: minReplicas x "
+                + assumption(plan, "gateway.autoscale_max_ratio").split(" ")[0],
+            ),
+        },
+        "resources": Commented(resources_block(proxy, notes, where), "each gateway replica"),
+    }
+
+
+def render_helm(plan: Plan) -> dict[str, bytes]:
+    """helm/istiod-values.yaml and one helm/gateway-values.<namespace>.<name>.yaml per gateway."""
+    selectors, discovery_notes = discovery_block(plan)
+    values: dict[str, Node] = {
+        **istiod_block(plan),
+        "global": {"proxy": {"resources": proxy_default_block(plan)}},
+    }
+    if selectors is not None:
+        values["meshConfig"] = {"discoverySelectors": selectors}
+    lines = [
+        *provenance(plan, "Helm values for the istiod chart (istio/istiod)."),
+        "Apply after your own values files, so these win: helm upgrade istiod istio/istiod -n "
+        f"{plan.knobs.mesh_root_namespace} -f your-values.yaml -f istiod-values.yaml",
+        "Keys as the current istiod chart takes them (checked against Istio 1.30); an older chart "
+        "that nests istiod's settings under pilot: takes replicaCount, autoscale* and resources "
+        "there.",
+        f"Mesh-wide sidecar default: {plan.proxy_default.rule}.",
+        f"Request formula: {formula(plan, 'request')}. Limits: {formula(plan, 'limits')}.",
+        f"istiod memory: {plan.control_plane.model_formula}.",
+        *discovery_notes,
+    ]
+    files = {ISTIOD_VALUES: (header(lines) + dump(values)).encode("utf-8")}
+    for gateway in sorted(plan.gateways, key=lambda g: (g.namespace, g.workload)):
+        gateway_lines = [
+            *provenance(
+                plan,
+                f"Helm values for the {gateway.role.value} {gateway.namespace}/"
+                f"{gateway.workload} (istio/gateway chart).",
+            ),
+            "Apply after your own values files: helm upgrade <release> istio/gateway -n "
+            f"{gateway.namespace} -f your-values.yaml -f {gateway_values_file(gateway)}",
+            f"Gateway memory: the sidecar formula with every Service visible; request formula: "
+            f"{formula(plan, 'request')}.",
+        ]
+        text = header(gateway_lines) + dump(gateway_block(plan, gateway))
+        files[f"{HELM_DIR}/{gateway_values_file(gateway)}"] = text.encode("utf-8")
+    return files

@@ -1,0 +1,452 @@
+"""report.html: the plan as one self-contained page for the capacity review.
+
+Inline CSS and inline SVG charts (reports/charts.py), no script, no font or image fetched, a
+Content-Security-Policy that forbids any request, and print styles, so the page can be mailed,
+archived or printed to PDF. Rendered by jinja2 (reports/templates/report.html.j2) with
+autoescaping and strict undefined variables. Tables are bounded (the heaviest entries, then a
+count of the rest; the full detail is in report.xlsx), so a 100,000-pod mesh gives a small page.
+The same plan gives the same bytes: nothing depends on the clock or on dict order.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from models.plan import (
+    Assumption,
+    Confidence,
+    Plan,
+    ProxyPlan,
+    ResourceTotals,
+    Role,
+    SidecarResource,
+    WorkloadPlan,
+)
+from reports.breakdown import NamespaceTotals, heaviest_namespaces, namespace_totals
+from reports.charts import (
+    HALF,
+    Bar,
+    Pair,
+    Segment,
+    bar_chart,
+    before_after,
+    buckets,
+    histogram,
+    stacked_bars,
+)
+from reports.excel import FAR_FROM_CURRENT_RATIO, XLSX_FILE
+
+HTML_FILE = "report.html"
+TOP_NAMESPACES = 25
+TOP_WORKLOADS = 25
+TOP_SIDECARS = 25
+TOP_SAVINGS = 10
+TOP_GATEWAYS = 25
+TOP_LIST = 25
+"""Longest list (excluded namespaces, findings, reasons) the page shows before counting the rest."""
+CHART_NAMESPACES = 10
+HISTOGRAM_BUCKETS = 10
+EXAMPLES = 5
+
+TAGS = {
+    "pub": "stated by the source",
+    "derived": "arithmetic on published figures (see the derivation)",
+    "chart": "a default of the official Helm chart",
+    "policy": "a choice mesh-planner makes (argued in the derivation)",
+    "heuristic": "a rule of thumb with no primary source",
+    "anecdote": "a single reported observation",
+    "vendor": "a vendor's figure",
+}
+
+
+def cores(value: float) -> str:
+    """1234.5 -> '1,234.50 cores'."""
+    return f"{value:,.2f} cores"
+
+
+def gib(value: float) -> str:
+    """1.5 -> '1.50 GiB'."""
+    return f"{value:,.2f} GiB"
+
+
+def percent(ratio: float | None) -> str:
+    """0.2452 -> '24.5 %'; None -> 'n/a'."""
+    return "n/a" if ratio is None else f"{ratio * 100:,.1f} %"
+
+
+def change(before: float, after: float) -> str:
+    """The relative change with a real minus sign: '\u22127 %', '+3 %' or 'no change'.
+
+    Whole percent, but never a rounded 0 % or 100 % for a change that is neither: '\u221299.6 %'.
+    """
+    if before <= 0 or before == after:
+        return "no change"
+    ratio = (after - before) / before
+    sign = "\u2212" if ratio < 0 else "+"
+    size = abs(ratio) * 100
+    text = f"{size:,.0f}"
+    if text in ("0", "100") and size not in (0.0, 100.0):
+        text = f"{size:,.1f}"
+    return f"{sign}{text} %"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """Thousands separators, fixed decimals."""
+    return f"{value:,.{decimals}f}"
+
+
+def plain(value: float) -> str:
+    """A coefficient as it was written: 38727.0 -> '38,727', 0.713 -> '0.713'."""
+    return f"{value:,.10g}"
+
+
+@dataclass(frozen=True)
+class Heavy:
+    """A row of the heaviest-proxies table."""
+
+    workload: WorkloadPlan
+    proxy: ProxyPlan
+    cpu_vs_current: float | None
+    memory_vs_current: float | None
+    far: bool
+
+
+@dataclass(frozen=True)
+class Saving:
+    """A workload whose proxies save the most memory with the recommended scoping."""
+
+    workload: WorkloadPlan
+    per_pod_mib: float
+    all_pods_gib: float
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    """Workloads left out of something for the same reason: how many, and a few of them."""
+
+    reason: str
+    count: int
+    examples: tuple[str, ...]
+
+
+def _ratio(new: float, old: float) -> float | None:
+    return None if old <= 0 else new / old
+
+
+def _heavy(plan: Plan) -> list[Heavy]:
+    sized = [w for w in plan.workloads if w.proxy is not None]
+    sized.sort(
+        key=lambda w: (
+            -(w.proxy.memory_request_mib if w.proxy else 0) * w.replicas,
+            -(w.proxy.cpu_request_millicores if w.proxy else 0) * w.replicas,
+            w.namespace,
+            w.workload,
+        )
+    )
+    rows = []
+    for w in sized[:TOP_WORKLOADS]:
+        proxy = w.proxy
+        assert proxy is not None
+        cpu = _ratio(proxy.cpu_request_millicores, proxy.current_cpu_request_millicores)
+        memory = _ratio(proxy.memory_request_mib, proxy.current_memory_request_mib)
+        far = any(
+            r is not None and (r > FAR_FROM_CURRENT_RATIO or r < 1 / FAR_FROM_CURRENT_RATIO)
+            for r in (cpu, memory)
+        )
+        rows.append(Heavy(w, proxy, cpu, memory, far))
+    return rows
+
+
+def _savings(plan: Plan) -> list[Saving]:
+    found = []
+    for w in plan.workloads:
+        s = w.scoping
+        if s is None:
+            continue
+        per_pod = s.estimated_memory_mib_before - s.estimated_memory_mib_after
+        if per_pod > 0:
+            found.append(Saving(w, per_pod, per_pod * w.replicas / 1024.0))
+    found.sort(key=lambda s: (-s.all_pods_gib, s.workload.namespace, s.workload.workload))
+    return found[:TOP_SAVINGS]
+
+
+def _groups(pairs: list[tuple[str, str]]) -> list[ReasonGroup]:
+    """(reason, name) pairs grouped by reason, largest group first, a few names each."""
+    counts = Counter(reason for reason, _ in pairs)
+    examples: dict[str, list[str]] = {}
+    for reason, name in pairs:
+        names = examples.setdefault(reason, [])
+        if len(names) < EXAMPLES:
+            names.append(name)
+    ordered = sorted(counts, key=lambda r: (-counts[r], r))
+    return [ReasonGroup(r, counts[r], tuple(examples[r])) for r in ordered]
+
+
+def _sidecars(plan: Plan) -> tuple[list[SidecarResource], int]:
+    """Recommended Sidecars for the page: fallbacks first (they need a look), then by name."""
+    if plan.scoping is None:
+        return [], 0
+    ordered = sorted(
+        plan.scoping.sidecars,
+        key=lambda s: (s.confidence is not Confidence.FALLBACK, s.namespace, s.name),
+    )
+    return ordered[:TOP_SIDECARS], max(0, len(ordered) - TOP_SIDECARS)
+
+
+def _proxy_weights(plan: Plan) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
+    """(value, pods) of every proxy's CPU and memory request: sidecars and gateway replicas."""
+    cpu: list[tuple[float, int]] = []
+    memory: list[tuple[float, int]] = []
+    for w in plan.workloads:
+        if w.proxy is not None:
+            cpu.append((float(w.proxy.cpu_request_millicores), w.replicas))
+            memory.append((float(w.proxy.memory_request_mib), w.replicas))
+    for g in plan.gateways:
+        cpu.append((float(g.per_replica.cpu_request_millicores), g.replicas))
+        memory.append((float(g.per_replica.memory_request_mib), g.replicas))
+    return cpu, memory
+
+
+def _distribution_chart(
+    chart_id: str, what: str, weighted: list[tuple[float, int]], unit: str
+) -> Markup:
+    groups, edges = buckets(weighted, HISTOGRAM_BUCKETS)
+    bars = [
+        Bar(f"{low:,.0f}\u2013{high:,.0f}{unit}", pods, f"{pods:,}") for low, high, pods in groups
+    ]
+    if len(groups) == 1 and len(edges) == 1:
+        bars = [Bar(f"{edges[0]:,.0f}{unit}", groups[0][2], f"{groups[0][2]:,}")]
+    desc = f"Number of proxies (sidecar pods and gateway replicas) by {what} request: " + (
+        "; ".join(f"{b.label}: {b.text}" for b in bars) or "no proxies"
+    )
+    return histogram(
+        chart_id,
+        f"Proxies by {what} request",
+        desc,
+        bars,
+        [f"{edge:,.0f}" for edge in edges],
+        f"{what} request per proxy ({unit.strip()}); bar height: number of proxies",
+        HALF,
+    )
+
+
+def _namespace_charts(totals: list[NamespaceTotals]) -> tuple[Markup, Markup]:
+    charts = []
+    for key, what, fmt in (
+        ("cpu_request_cores", "CPU requests", cores),
+        ("memory_request_gib", "memory requests", gib),
+    ):
+        ordered = sorted(totals, key=lambda n: (-float(getattr(n, key)), n.namespace))
+        shown = ordered[:CHART_NAMESPACES]
+        rest = ordered[CHART_NAMESPACES:]
+        bars = [Bar(n.namespace, float(getattr(n, key)), fmt(getattr(n, key))) for n in shown]
+        note = None
+        if rest:
+            other = sum(float(getattr(n, key)) for n in rest)
+            note = f"and {len(rest):,} other namespaces: {fmt(other)} in all"
+        desc = f"Sidecar and gateway {what} by namespace, largest first: " + "; ".join(
+            [*(f"{b.label} {b.text}" for b in bars), *([note] if note else [])]
+        )
+        chart_id = f"ns-{key.split('_')[0]}"
+        title = f"{what.capitalize()} by namespace"
+        charts.append(bar_chart(chart_id, title, desc, bars, HALF, note))
+    return charts[0], charts[1]
+
+
+def _overhead_chart(plan: Plan) -> Markup:
+    t = plan.totals
+    parts = (("sidecars", t.sidecars), ("gateways", t.gateways), ("control plane", t.control_plane))
+    rows = [
+        ("CPU", [Segment(n, p.cpu_request_cores) for n, p in parts], cores),
+        ("Memory", [Segment(n, p.memory_request_gib) for n, p in parts], gib),
+    ]
+    desc = "Mesh requests split into sidecars, gateways and the control plane. " + " ".join(
+        f"{label}: " + ", ".join(f"{s.label} {fmt(s.value)}" for s in segments) + "."
+        for label, segments, fmt in rows
+    )
+    return stacked_bars("overhead", "Where the mesh's requests go", desc, rows)
+
+
+def _scoping_chart(plan: Plan) -> Markup | None:
+    if plan.scoping is None:
+        return None
+    s = plan.scoping.totals
+    pairs = [
+        Pair(
+            "Expected proxy memory",
+            s.proxy_memory_mib_before,
+            s.proxy_memory_mib_after,
+            gib(s.proxy_memory_mib_before / 1024),
+            gib(s.proxy_memory_mib_after / 1024),
+        ),
+        Pair(
+            "Full push: clusters",
+            s.push_clusters_before,
+            s.push_clusters_after,
+            number(s.push_clusters_before),
+            number(s.push_clusters_after),
+        ),
+        Pair(
+            "Full push: endpoints",
+            s.push_endpoints_before,
+            s.push_endpoints_after,
+            number(s.push_endpoints_before),
+            number(s.push_endpoints_after),
+        ),
+        Pair(
+            "Full push: listeners",
+            s.push_listeners_before,
+            s.push_listeners_after,
+            number(s.push_listeners_before),
+            number(s.push_listeners_after),
+        ),
+        Pair(
+            "istiod memory (one replica)",
+            s.control_plane_memory_mib_before,
+            s.control_plane_memory_mib_after,
+            f"{s.control_plane_memory_mib_before:,.0f} MiB",
+            f"{s.control_plane_memory_mib_after:,.0f} MiB",
+        ),
+    ]
+    desc = "Before and after the recommended scoping: " + "; ".join(
+        f"{p.label} {p.before_text} to {p.after_text} ({change(p.before, p.after)})" for p in pairs
+    )
+    return before_after("scoping", "What the recommended scoping saves", desc, pairs)
+
+
+def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
+    titles = {
+        "version": "Figures for this mesh version",
+        "proxy": "Proxies (sidecars and gateways)",
+        "gateway": "Gateways",
+        "control_plane": "Control plane (istiod)",
+    }
+    groups: dict[str, list[Assumption]] = {}
+    for a in plan.assumptions:
+        groups.setdefault(a.name.split(".", 1)[0], []).append(a)
+    return [(titles.get(prefix, prefix), items) for prefix, items in groups.items()]
+
+
+def _parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
+    t = plan.totals
+    return [
+        ("Sidecars", t.sidecars),
+        ("Gateways", t.gateways),
+        ("Control plane", t.control_plane),
+        ("Whole mesh", t.mesh),
+    ]
+
+
+def context(plan: Plan) -> dict[str, Any]:
+    """Everything the template shows, from the plan alone."""
+    totals = namespace_totals(plan)
+    top_namespaces, more_namespaces = heaviest_namespaces(plan, TOP_NAMESPACES)
+    ns_cpu_chart, ns_memory_chart = _namespace_charts(totals)
+    cpu_weights, memory_weights = _proxy_weights(plan)
+    sidecars, more_sidecars = _sidecars(plan)
+    scoping = plan.scoping
+    not_sized = _groups(
+        [
+            (w.not_sized_reason, f"{w.namespace}/{w.workload}")
+            for w in plan.workloads
+            if w.not_sized_reason is not None and w.role is Role.WORKLOAD
+        ]
+    )
+    open_exports = _groups(
+        [(e.reason, f"{e.namespace}/{e.service}") for e in scoping.exports if e.export_to == ("*",)]
+        if scoping
+        else []
+    )
+    unscoped = _groups(
+        [
+            (w.scoping.reason, f"{w.namespace}/{w.workload}")
+            for w in plan.workloads
+            if w.scoping is not None and w.scoping.sidecar is None
+        ]
+    )
+    sized = sum(1 for w in plan.workloads if w.proxy is not None)
+    high = sum(1 for s in scoping.sidecars if s.confidence is Confidence.HIGH) if scoping else 0
+    exports_narrowed = sum(1 for e in scoping.exports if e.export_to != ("*",)) if scoping else 0
+    exports_high = (
+        sum(1 for e in scoping.exports if e.confidence is Confidence.HIGH) if scoping else 0
+    )
+    excluded = list(scoping.discovery.excluded) if scoping else []
+    return {
+        "plan": plan,
+        "parts": _parts(plan),
+        "namespaces": top_namespaces,
+        "namespace_count": len(totals),
+        "more_namespaces": more_namespaces,
+        "heavy": _heavy(plan),
+        "sized_workloads": sized,
+        "more_workloads": max(0, sized - TOP_WORKLOADS),
+        "savings": _savings(plan),
+        "sidecars": sidecars,
+        "more_sidecars": more_sidecars,
+        "sidecars_high": high,
+        "exports_narrowed": exports_narrowed,
+        "exports_high": exports_high,
+        "open_exports": open_exports[:TOP_LIST],
+        "excluded": excluded[:TOP_LIST],
+        "more_excluded": max(0, len(excluded) - TOP_LIST),
+        "findings": plan.findings[:TOP_LIST],
+        "more_findings": max(0, len(plan.findings) - TOP_LIST),
+        "not_sized": not_sized[:TOP_LIST],
+        "unscoped": unscoped[:TOP_LIST],
+        "gateways": plan.gateways[:TOP_GATEWAYS],
+        "more_gateways": max(0, len(plan.gateways) - TOP_GATEWAYS),
+        "assumption_groups": _assumption_groups(plan),
+        "tags": TAGS,
+        "far_ratio": FAR_FROM_CURRENT_RATIO,
+        "xlsx_file": XLSX_FILE,
+        "charts": {
+            "overhead": _overhead_chart(plan),
+            "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),
+            "memory_distribution": _distribution_chart(
+                "dist-memory", "memory", memory_weights, " MiB"
+            ),
+            "namespace_cpu": ns_cpu_chart,
+            "namespace_memory": ns_memory_chart,
+            "scoping": _scoping_chart(plan),
+        },
+    }
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        {
+            "cores": cores,
+            "gib": gib,
+            "percent": percent,
+            "number": number,
+            "plain": plain,
+            "change": change,
+        }
+    )
+    env.globals["change"] = change
+    return env
+
+
+def render_html_text(plan: Plan) -> str:
+    """The page as text."""
+    return environment().get_template("report.html.j2").render(**context(plan))
+
+
+def render_html(plan: Plan) -> dict[str, bytes]:
+    """report.html: one self-contained page for the capacity review."""
+    return {HTML_FILE: render_html_text(plan).encode("utf-8")}

@@ -1,0 +1,478 @@
+"""report.xlsx: its layout, names kept as text, byte-identical reruns, and live formulas that a
+real spreadsheet engine (LibreOffice) recalculates to the planner's own numbers."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from models.plan import Plan
+from reports.breakdown import namespace_totals
+from reports.excel import (
+    GATEWAY_COLS,
+    WORKLOAD_COLS,
+    XLSX_FILE,
+    render_xlsx,
+    rounding_steps,
+)
+from reports.spreadsheet import FIXED_ZIP_TIME, Kind
+from tests.conftest import REPO, require_tool, run_cli
+from tests.plans import (
+    HOSTILE_NAMES,
+    HYPERLINK,
+    SAMPLE_ARGS,
+    hostile_plan,
+    inventory_only_plan,
+    large_plan,
+    sample_plan,
+    write_hostile_inputs,
+)
+
+SHEETS = [
+    "Summary",
+    "Workloads",
+    "Namespaces",
+    "Gateways",
+    "Control plane",
+    "Scoping",
+    "Sidecars",
+    "Exports",
+    "Findings",
+    "Assumptions",
+]
+TEXT_COLUMNS = {
+    "Workloads": ("Namespace", "Workload"),
+    "Gateways": ("Namespace", "Gateway"),
+    "Namespaces": ("Namespace",),
+    "Scoping": ("Namespace", "Workload", "Sidecar resource"),
+    "Sidecars": ("Namespace", "Sidecar", "Workload selector", "Selects"),
+    "Exports": ("Namespace", "Service"),
+    "Findings": ("Subject", "What to know"),
+}
+
+
+def _open(data: bytes, *, values: bool = False) -> Any:
+    """A workbook from bytes; `values` reads the cached (recalculated) values."""
+    with warnings.catch_warnings():
+        # LibreOffice writes extensions (conditional formats, x14) openpyxl does not read back
+        warnings.filterwarnings("ignore", "(Unknown|Conditional Formatting) extension")
+        warnings.filterwarnings("ignore", "Data Validation extension")
+        return load_workbook(io.BytesIO(data), data_only=values)
+
+
+def _table(ws: Any) -> list[dict[str, Any]]:
+    """The rows of a table sheet as dicts keyed by the header row."""
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows)
+    return [dict(zip(header, row, strict=False)) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def sample_plan_module() -> Plan:
+    return sample_plan()
+
+
+def test_cli_writes_the_workbook(sample: Path) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--format", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "planner-out/report.xlsx\n"
+    book = _open((sample / "planner-out" / XLSX_FILE).read_bytes())
+    assert book.sheetnames == SHEETS
+
+
+def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    workloads = book["Workloads"]
+    assert [c.value for c in workloads[1]] == [col.header for col in WORKLOAD_COLS]
+    assert workloads.freeze_panes == "C2"
+    assert workloads.auto_filter.ref == f"A1:AP{len(sample_plan_module.workloads) + 1}"
+    assert workloads.column_dimensions["B"].width == 28
+    assert [c.value for c in book["Gateways"][1]] == [col.header for col in GATEWAY_COLS]
+    for title in SHEETS[1:]:
+        sheet = book[title]
+        assert sheet.freeze_panes in ("A2", "B2", "C2"), title
+        assert sheet["A1"].font.b, title
+    # the row of catalog/catalog-postgres: inputs as numbers, sizing as formulas, units in formats
+    row = next(r for r in workloads.iter_rows(min_row=2) if r[1].value == "catalog-postgres")
+    cells = {col.key: cell for col, cell in zip(WORKLOAD_COLS, row, strict=True)}
+    assert cells["replicas"].value == 3
+    assert cells["rps"].value == 430.667
+    assert cells["obs_cpu"].value == 127.0
+    r = cells["cpu_req"].row
+    assert cells["est_cpu"].value == (
+        f"=proxy_idle_cpu_millicores+I{r}/1000*version_cpu_per_1000_rps_millicores"
+    )
+    assert cells["cpu_req"].value == (
+        f"=CEILING(ROUND((MAX(MAX(P{r},N{r})*(1+headroom_ratio),"
+        "proxy_cpu_request_floor_millicores))/cpu_step_millicores,6),1)*cpu_step_millicores"
+    )
+    assert cells["cpu_req"].number_format == '#,##0"m"'
+    assert cells["mem_req"].number_format == '#,##0" MiB"'
+    assert cells["t_cpu_req"].number_format == '#,##0.00" cores"'
+    assert cells["t_mem_req"].number_format == '#,##0.00" GiB"'
+    assert cells["replicas"].fill.fgColor.rgb == "00EEF4FB"  # inputs are tinted
+    for col, cell in cells.items():
+        kind = next(c.kind for c in WORKLOAD_COLS if c.key == col)
+        if kind is Kind.FORMULA:
+            assert cell.data_type == "f", col
+        elif cell.value is not None:
+            assert cell.data_type in ("s", "n"), col
+    names = book.defined_names
+    for name in (
+        "headroom_ratio",
+        "cpu_step_millicores",
+        "memory_step_mib",
+        "min_gateway_replicas",
+        "version_cpu_per_1000_rps_millicores",
+        "proxy_memory_per_cluster_bytes",
+        "control_plane_memory_per_proxy_mib",
+        "cp_replicas",
+        "proxy_default_cpu_request_millicores",
+    ):
+        assert name in names, name
+    assert names["headroom_ratio"].attr_text == "Assumptions!$B$2"
+    assert book["Assumptions"]["B2"].value == 0.25
+    # every assumption of the plan is on the Assumptions sheet, with its source and tag
+    listed = {row["Name (in formulas)"]: row for row in _table(book["Assumptions"])}
+    for assumption in sample_plan_module.assumptions:
+        entry = listed[assumption.name.replace(".", "_")]
+        assert entry["Value"] == assumption.value
+        assert entry["Source"] == assumption.source
+        assert entry["Tag"] == assumption.tag
+    texts = [c.value for c in book["Assumptions"]["C"] if isinstance(c.value, str)]
+    for formula in sample_plan_module.formulas:
+        assert formula.expression in texts
+    rules = workloads.conditional_formatting
+    assert len(list(rules)) == 9
+
+
+def test_rounding_steps_come_from_the_plan(sample_plan_module: Plan) -> None:
+    assert rounding_steps(sample_plan_module) == (10, 8)
+    without = sample_plan_module.model_copy(update={"formulas": ()})
+    assert rounding_steps(without) is None
+
+
+def test_hostile_names_stay_text(tmp_path: Path) -> None:
+    data = render_xlsx(hostile_plan(tmp_path))[XLSX_FILE]
+    book = _open(data)
+    seen: set[str] = set()
+    for title, headers in TEXT_COLUMNS.items():
+        sheet = book[title]
+        header = [c.value for c in sheet[1]]
+        for header_name in headers:
+            index = header.index(header_name)
+            for row in sheet.iter_rows(min_row=2):
+                cell = row[index]
+                if cell.value is None:
+                    continue
+                assert cell.data_type == "s", (title, header_name, cell.value)
+                seen.add(str(cell.value))
+                if str(cell.value)[:1] in "=+-@":
+                    assert cell.quotePrefix, (title, cell.coordinate)
+    for name in HOSTILE_NAMES:
+        assert name in seen, name
+    sheets = zipfile.ZipFile(io.BytesIO(data))
+    for member in sheets.namelist():
+        if member.startswith("xl/worksheets/"):
+            xml = sheets.read(member).decode("utf-8")
+            for formula in (part.split("</f>")[0] for part in xml.split("<f>")[1:]):
+                assert "HYPERLINK" not in formula
+                assert "cmd|" not in formula
+                assert "SUM(1+1)" not in formula
+
+
+def _dates(archive: zipfile.ZipFile) -> list[str]:
+    """The created and modified dates in the workbook's document properties."""
+    core = archive.read("docProps/core.xml").decode("utf-8")
+    return re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core)
+
+
+def test_same_plan_gives_the_same_bytes(sample: Path) -> None:
+    first = run_cli([*SAMPLE_ARGS, "--format", "xlsx", "--out", "first"], cwd=sample)
+    second = run_cli([*SAMPLE_ARGS, "--format", "xlsx", "--out", "second"], cwd=sample)
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    data = (sample / "first" / XLSX_FILE).read_bytes()
+    assert (sample / "second" / XLSX_FILE).read_bytes() == data
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert {info.date_time for info in archive.infolist()} == {FIXED_ZIP_TIME}
+    assert _dates(archive) == ["1980-01-01T00:00:00Z", "1980-01-01T00:00:00Z"]
+    one, two = _open(data), _open((sample / "second" / XLSX_FILE).read_bytes())
+    for title in SHEETS:
+        assert list(one[title].values) == list(two[title].values), title
+
+
+def test_inputs_date_dates_the_workbook(sample: Path) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--format", "xlsx", "--inputs-date", "2026-11-02"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    archive = zipfile.ZipFile(sample / "planner-out" / XLSX_FILE)
+    assert _dates(archive) == ["2026-11-02T00:00:00Z", "2026-11-02T00:00:00Z"]
+
+
+def test_large_mesh_rows_refer_to_themselves() -> None:
+    plan = large_plan(3_000)
+    book = _open(render_xlsx(plan)[XLSX_FILE])
+    workloads = book["Workloads"]
+    assert workloads.max_row == 3_001
+    last = [c.value for c in workloads[3_001]]
+    by_key = dict(zip((c.key for c in WORKLOAD_COLS), last, strict=True))
+    assert by_key["workload"] == plan.workloads[-1].workload
+    assert by_key["t_cpu_req"] == "=F3001*T3001/1000"
+    assert by_key["ns_no"] == 61  # team-0059, after istio-system and 59 teams in name order
+    namespaces = book["Namespaces"]
+    assert namespaces.max_row == 62  # 60 teams and istio-system, under the header
+    assert namespaces["B62"].value == "team-0059"
+    assert namespaces["D62"].value == (
+        '=SUMIFS(Workloads!$F$2:$F$3001,Workloads!$AP$2:$AP$3001,$A62,Workloads!$E$2:$E$3001,"yes")'
+    )
+
+
+# --- recalculated by LibreOffice -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def soffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The LibreOffice binary and a profile folder shared by this module's conversions."""
+    binary = require_tool("soffice")
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+    yield binary, profile
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def recalculate(soffice: tuple[str, Path], workbook: Path) -> bytes:
+    """Open `workbook` in LibreOffice, which recalculates every formula, and save it as xlsx."""
+    binary, profile = soffice
+    out = workbook.parent / "recalculated"
+    done = subprocess.run(
+        [
+            binary,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    result = out / workbook.name
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert result.is_file(), done.stdout + done.stderr
+    return result.read_bytes()
+
+
+def _live_totals(book: Any) -> dict[str, tuple[Any, ...]]:
+    """The live totals table at the top of the Summary sheet: part -> its seven figures."""
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "Part")
+    return {row[0]: tuple(row[1:8]) for row in rows[start + 1 : start + 5]}
+
+
+def _assert_totals(book: Any, plan: Plan) -> None:
+    parts = _live_totals(book)
+    t = plan.totals
+    for name, total in (
+        ("Sidecars", t.sidecars),
+        ("Gateways", t.gateways),
+        ("Control plane", t.control_plane),
+        ("Whole mesh", t.mesh),
+    ):
+        expected = (
+            total.pods,
+            total.estimated_cpu_cores,
+            total.estimated_memory_gib,
+            total.cpu_request_cores,
+            total.memory_request_gib,
+            total.cpu_limit_cores,
+            total.memory_limit_gib,
+        )
+        assert parts[name][0] == expected[0], name
+        assert parts[name][1:] == pytest.approx(expected[1:], abs=0.002), name
+
+
+def _assert_no_errors(book: Any) -> None:
+    for title in SHEETS:
+        for row in book[title].iter_rows(values_only=True):
+            for value in row:
+                assert not (isinstance(value, str) and value.startswith("#")), (title, value)
+
+
+def _assert_workloads(book: Any, plan: Plan) -> None:
+    rows = {(r["Namespace"], r["Workload"]): r for r in _table(book["Workloads"])}
+    checked = 0
+    for w in plan.workloads:
+        row = rows[(w.namespace, w.workload)]
+        if w.proxy is None:
+            assert row["CPU request (m)"] is None
+            continue
+        p = w.proxy
+        assert row["Expected CPU (m per pod)"] == pytest.approx(
+            p.estimated_cpu_millicores, abs=1e-3
+        )
+        assert row["Expected memory (MiB per pod)"] == pytest.approx(
+            p.estimated_memory_mib, abs=1e-3
+        )
+        assert row["CPU basis"] == p.cpu_basis.value
+        assert row["Memory basis"] == p.memory_basis.value
+        figures = (
+            row["CPU request (m)"],
+            row["CPU limit (m)"],
+            row["Memory request (MiB)"],
+            row["Memory limit (MiB)"],
+        )
+        assert figures == (
+            p.cpu_request_millicores,
+            p.cpu_limit_millicores,
+            p.memory_request_mib,
+            p.memory_limit_mib,
+        ), w.workload
+        checked += 1
+    assert checked == sum(1 for w in plan.workloads if w.proxy is not None)
+
+
+def _assert_control_plane_and_gateways(book: Any, plan: Plan) -> None:
+    live = {row[0]: row[1] for row in book["Control plane"].iter_rows(min_row=2, values_only=True)}
+    cp = plan.control_plane
+    assert live["Recommended replicas"] == cp.replicas
+    assert live["Connected proxies"] == cp.connected_proxies
+    assert live["Endpoints in all proxies' configuration"] == cp.proxy_visible_endpoints
+    assert live["CPU request per replica"] == cp.per_replica.cpu_request_millicores
+    assert live["Memory request per replica"] == cp.per_replica.memory_request_mib
+    assert live["CPU limit per replica"] == cp.per_replica.cpu_limit_millicores
+    assert live["Memory limit per replica"] == cp.per_replica.memory_limit_mib
+    assert live["autoscaleMax"] == cp.autoscale_max
+    assert live["Expected memory per replica"] == pytest.approx(
+        cp.per_replica.estimated_memory_mib, abs=1e-3
+    )
+    gateways = {(r["Namespace"], r["Gateway"]): r for r in _table(book["Gateways"])}
+    assert len(gateways) == len(plan.gateways)
+    for g in plan.gateways:
+        row = gateways[(g.namespace, g.workload)]
+        assert row["Recommended replicas"] == g.replicas
+        assert row["Autoscale max"] == g.autoscale_max
+        assert row["CPU request (m)"] == g.per_replica.cpu_request_millicores
+        assert row["Memory request (MiB)"] == g.per_replica.memory_request_mib
+
+
+def test_libreoffice_recalculates_to_the_plan(
+    soffice: tuple[str, Path], sample_plan_module: Plan, tmp_path: Path
+) -> None:
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(sample_plan_module)[XLSX_FILE])
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, sample_plan_module)
+    _assert_workloads(book, sample_plan_module)
+    _assert_control_plane_and_gateways(book, sample_plan_module)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    share = next(row for row in rows if str(row[0]).startswith("Sidecar requests / app"))
+    totals = sample_plan_module.totals
+    assert share[1] == pytest.approx(totals.sidecar_share_of_app_cpu_ratio, abs=1e-4)
+    assert share[2] == pytest.approx(totals.sidecar_share_of_app_memory_ratio, abs=1e-4)
+    whole = next(row for row in rows if str(row[0]).startswith("Whole mesh / app"))
+    assert whole[1:3] == ("n/a", "n/a")  # not every meshed workload gives app requests
+    namespaces = {r["Namespace"]: r for r in _table(book["Namespaces"])}
+    for expected in namespace_totals(sample_plan_module):
+        row = namespaces[expected.namespace]
+        assert row["Sidecar pods"] == expected.sidecar_pods
+        assert row["CPU requests (cores)"] == pytest.approx(expected.cpu_request_cores, abs=1e-9)
+        assert row["Memory requests (GiB)"] == pytest.approx(expected.memory_request_gib, abs=1e-9)
+
+
+def test_changed_headroom_moves_every_figure_as_the_planner_does(
+    soffice: tuple[str, Path], sample: Path, sample_plan_module: Plan, tmp_path: Path
+) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--headroom-ratio", "0.6", "--format", "json"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    planned = Plan.model_validate(
+        json.loads((sample / "planner-out" / "plan.json").read_text("utf-8"))
+    )
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    cell = book.defined_names["headroom_ratio"].attr_text.split("!")[1].replace("$", "")
+    assert book["Assumptions"][cell].value == 0.25
+    book["Assumptions"][cell].value = 0.6
+    workbook = tmp_path / XLSX_FILE
+    book.save(workbook)
+    recalculated = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(recalculated)
+    assert planned.totals.mesh.cpu_request_cores != sample_plan_module.totals.mesh.cpu_request_cores
+    _assert_totals(recalculated, planned)
+    _assert_workloads(recalculated, planned)
+    _assert_control_plane_and_gateways(recalculated, planned)
+
+
+def test_libreoffice_recalculates_a_plan_without_scoping(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    plan = inventory_only_plan()
+    assert plan.scoping is None
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(plan)[XLSX_FILE])
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, plan)
+    _assert_workloads(book, plan)
+    _assert_control_plane_and_gateways(book, plan)
+    assert _table(book["Scoping"]) == []
+    summary = [row[0] for row in book["Summary"].iter_rows(values_only=True)]
+    assert "No traffic table was given: nothing to scope from." in summary
+
+
+def test_hostile_names_stay_text_after_libreoffice(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    plan = hostile_plan(tmp_path)
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(plan)[XLSX_FILE])
+    recalculated = recalculate(soffice, workbook)
+    values = _open(recalculated, values=True)
+    formulas = _open(recalculated)
+    _assert_no_errors(values)
+    _assert_totals(values, plan)
+    _assert_workloads(values, plan)
+    rows = _table(formulas["Workloads"])
+    names = {row["Namespace"] for row in rows} | {row["Workload"] for row in rows}
+    for name in HOSTILE_NAMES:
+        assert name in names, name
+    for title, headers in TEXT_COLUMNS.items():
+        sheet = formulas[title]
+        header = [c.value for c in sheet[1]]
+        for header_name in headers:
+            index = header.index(header_name)
+            for row in sheet.iter_rows(min_row=2):
+                assert row[index].data_type != "f", (title, row[index].coordinate)
+    assert HYPERLINK in {row["Workload"] for row in _table(values["Workloads"])}
+
+
+def test_hostile_inputs_through_the_cli(tmp_path: Path) -> None:
+    write_hostile_inputs(tmp_path)
+    args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]
+    run = run_cli([*args, "--traffic-window", "7d", "--format", "xlsx"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "planner-out/report.xlsx\n"
+    book = _open((tmp_path / "planner-out" / XLSX_FILE).read_bytes())
+    cell = next(r[1] for r in book["Workloads"].iter_rows(min_row=2) if r[1].value == HYPERLINK)
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
+
+
+def test_every_sheet_and_workloads_column_is_documented() -> None:
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    for title in SHEETS:
+        assert f"| {title} |" in doc, title
+    for col in WORKLOAD_COLS:
+        assert col.header in doc, col.header

@@ -1,0 +1,354 @@
+"""report.html: exact on the sample, self-contained, escaped, bounded, sound in a real browser."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+from playwright.sync_api import ConsoleMessage, Dialog, Error, Request, sync_playwright
+
+from models.plan import Plan
+from reports.charts import Bar, bar_chart, buckets, nice_step
+from reports.html import HTML_FILE, TOP_NAMESPACES, TOP_WORKLOADS, change, environment, render_html
+from tests.conftest import assert_golden, require_tool, run_cli
+from tests.plans import (
+    DDE,
+    HOSTILE_NAMES,
+    HYPERLINK,
+    SAMPLE_ARGS,
+    SCRIPT,
+    inventory_only_plan,
+    large_plan,
+    sample_plan,
+    write_hostile_inputs,
+)
+
+
+class _Tags(HTMLParser):
+    """Every start tag and its attributes, and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_sample_report_is_exactly_as_reviewed(sample: Path, update_golden: bool) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--format", "html"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "planner-out/report.html\n"
+    assert_golden(
+        "sample-report.html", (sample / "planner-out" / HTML_FILE).read_bytes(), update_golden
+    )
+
+
+def test_both_reports_are_written_next_to_the_plan(sample: Path) -> None:
+    run = run_cli(
+        [*SAMPLE_ARGS, "--format", "json", "--format", "html", "--format", "xlsx"], sample
+    )
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == (
+        "planner-out/plan.json\nplanner-out/report.html\nplanner-out/report.xlsx\n"
+    )
+
+
+def test_rerun_and_reordered_inputs_give_the_same_bytes(sample: Path) -> None:
+    first = run_cli([*SAMPLE_ARGS, "--format", "html", "--out", "first"], cwd=sample)
+    assert first.exit_code == 0, first.stderr
+    again = run_cli([*SAMPLE_ARGS, "--format", "html", "--out", "again"], cwd=sample)
+    assert again.exit_code == 0, again.stderr
+    rng = random.Random(11)
+    for name in ("cluster.csv", "services.csv", "traffic.csv"):
+        header, *rows = (sample / name).read_text("utf-8").splitlines()
+        rng.shuffle(rows)
+        (sample / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    shuffled = run_cli([*SAMPLE_ARGS, "--format", "html", "--out", "shuffled"], cwd=sample)
+    assert shuffled.exit_code == 0, shuffled.stderr
+    page = (sample / "first" / HTML_FILE).read_bytes()
+    assert (sample / "again" / HTML_FILE).read_bytes() == page
+    assert (sample / "shuffled" / HTML_FILE).read_bytes() == page
+
+
+def test_page_fetches_nothing_and_runs_nothing() -> None:
+    page = render_html(sample_plan())[HTML_FILE].decode("utf-8")
+    parsed = _parse(page)
+    names = {tag for tag, _ in parsed.tags}
+    assert not names & {"script", "link", "img", "iframe", "object", "embed", "audio", "video"}
+    for tag, attrs in parsed.tags:
+        assert "src" not in attrs, tag
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        href = attrs.get("href")
+        assert href is None or href.startswith("#"), href
+    assert "url(" not in page
+    assert "@import" not in page
+    assert "@font-face" not in page
+    csp = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv")]
+    assert csp == [
+        {
+            "http-equiv": "Content-Security-Policy",
+            "content": "default-src 'none'; style-src 'unsafe-inline'",
+        }
+    ]
+    # the only URL in the page is the SVG namespace, which names a vocabulary and is never fetched
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_page_shows_every_section_and_chart() -> None:
+    page = render_html(sample_plan())[HTML_FILE].decode("utf-8")
+    parsed = _parse(page)
+    sections = [a["id"] for t, a in parsed.tags if t == "section"]
+    assert sections == [
+        "summary",
+        "cost",
+        "namespaces",
+        "workloads",
+        "control-plane",
+        "scoping",
+        "warnings",
+        "assumptions",
+    ]
+    charts = [a["id"] for t, a in parsed.tags if t == "svg"]
+    assert charts == [
+        "overhead",
+        "dist-cpu",
+        "dist-memory",
+        "ns-cpu",
+        "ns-memory",
+        "scoping",
+    ]
+    for tag, attrs in parsed.tags:
+        if tag == "svg":
+            assert attrs["role"] == "img"
+            assert attrs["aria-labelledby"] == f"{attrs['id']}-t {attrs['id']}-d"
+    text = " ".join(" ".join(parsed.text).split())
+    for figure in (
+        "18.71 cores",
+        "20.50 GiB",
+        "istiod: 2 replicas",
+        "\u22127 % proxy memory",
+        "CPU 24.5 %",
+        "memory 8.2 %",
+        "120m / 128Mi",
+        "7 of 45 workloads differ by more than 20 %",
+        "46 Sidecars: 45 high confidence, 1 fallback",
+    ):
+        assert figure in text, figure
+    # every coefficient of the plan is shown with its source
+    plan = sample_plan()
+    for assumption in plan.assumptions:
+        assert assumption.name in text
+    for formula in plan.formulas:
+        assert formula.expression in text
+
+
+def test_page_without_traffic_says_why_there_is_no_scoping() -> None:
+    page = render_html(inventory_only_plan())[HTML_FILE].decode("utf-8")
+    text = " ".join(" ".join(_parse(page).text).split())
+    assert "Scoping saving not assessed No traffic table was given" in text
+    assert "No traffic table was given: there is nothing to scope from." in text
+    assert 'id="scoping"' in page  # the section stays, saying why it is empty
+    assert '<svg class="chart" id="scoping"' not in page
+
+
+def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
+    write_hostile_inputs(tmp_path)
+    args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]
+    run = run_cli([*args, "--traffic-window", "7d", "--format", "html"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "planner-out/report.html\n"
+    page = (tmp_path / "planner-out" / HTML_FILE).read_text("utf-8")
+    parsed = _parse(page)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert HYPERLINK not in page  # the quotes are escaped too
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in page
+    text = "".join(parsed.text)
+    for name in HOSTILE_NAMES:
+        assert name in text, name  # shown as text, once unescaped
+    # the namespace chart labels are escaped as well
+    chart = page[page.index('<svg class="chart" id="ns-cpu"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart
+    assert DDE.replace("'", "&#39;") in chart
+
+
+def test_chart_text_is_escaped() -> None:
+    svg = bar_chart("c", "t <b>", "d & e", [Bar('<img src=x onerror="x">', 1.0, "1 <m>")])
+    assert "<img" not in svg
+    assert "&lt;img src=x onerror=&#34;x&#34;&gt;" in svg
+    assert '<title id="c-t">t &lt;b&gt;</title>' in svg
+    assert '<desc id="c-d">d &amp; e</desc>' in svg
+    assert "1 &lt;m&gt;</text>" in svg
+
+
+def test_large_mesh_page_stays_small() -> None:
+    plan = large_plan(20_000)
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    assert len(page.encode("utf-8")) < 200_000
+    assert f"The {TOP_NAMESPACES} namespaces with the largest proxy memory" in page
+    # 400 namespaces of copies and the gateway's istio-system, 25 shown
+    assert "requests, of 401 (376 more in report.xlsx)" in page
+    assert f"The {TOP_WORKLOADS} workloads whose sidecars" in page
+    assert f"({20_000 - TOP_WORKLOADS:,} more sized workloads in report.xlsx)" in page
+    assert "and 391 other namespaces: " in page  # the charts show 10 and sum the rest
+    assert page.count("<tr") < 250
+
+
+def test_buckets_have_round_edges_and_keep_every_pod() -> None:
+    groups, edges = buckets([(100.0, 103), (160.0, 18), (270.0, 8), (550.0, 3)], 10)
+    assert edges == [100.0 + 50 * i for i in range(11)]
+    assert [pods for _, _, pods in groups] == [103, 18, 0, 8, 0, 0, 0, 0, 0, 3]
+    single, one_edge = buckets([(128.0, 130), (128.0, 2)], 10)
+    assert single == [(128.0, 128.0, 132)]
+    assert one_edge == [128.0]
+    assert buckets([], 10) == ([], [])
+    assert nice_step(450.0, 10) == 50.0
+    assert nice_step(7.0, 10) == 1.0
+    assert nice_step(130.0, 10) == 20.0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (100.0, 93.0, "\u22127 %"),
+        (10.0, 12.0, "+20 %"),
+        (5.0, 5.0, "no change"),
+        (0.0, 3.0, "no change"),
+        (1000.0, 4.0, "\u221299.6 %"),
+        (1000.0, 0.0, "\u2212100 %"),
+        (1000.0, 999.0, "\u22120.1 %"),
+    ],
+)
+def test_change_reads_as_a_signed_percentage(before: float, after: float, expected: str) -> None:
+    assert change(before, after) == expected
+
+
+@dataclass
+class BrowserRun:
+    """What loading a page in Chromium showed and did."""
+
+    text: str = ""
+    problems: list[str] = field(default_factory=list)  # console errors and warnings, page errors
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"{message.type}: {message.text}")
+
+    def page_error(self, error: Error) -> None:
+        self.problems.append(f"page error: {error}")
+
+    def request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def load_in_chromium(page_path: Path, tmp_path: Path, screenshot: str) -> BrowserRun:
+    """Load a page from its file:// URL in the system Chromium, screenshot it and print it.
+
+    Skips without Chromium (fails under PLANNER_REQUIRE_INTEGRATION=1); never downloads one.
+    """
+    chromium = require_tool("chromium")
+    seen = BrowserRun()
+    shot = tmp_path / screenshot
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", seen.request)
+            page.on("console", seen.console)
+            page.on("pageerror", seen.page_error)
+            page.on("dialog", seen.dialog)
+            page.goto(page_path.resolve().as_uri(), wait_until="load")
+            seen.text = page.inner_text("body")
+            for card in ("#card-overhead", "#card-control-plane", "#card-scoping", "#ns-cpu"):
+                assert page.locator(card).is_visible(), card
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot: {shot}")
+            page.emulate_media(media="print")
+            assert not page.locator("nav").is_visible()
+            pdf = page.pdf(format="A4", print_background=True)
+            assert pdf.startswith(b"%PDF")
+            (tmp_path / (screenshot + ".pdf")).write_bytes(pdf)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    return seen
+
+
+def test_page_in_headless_chromium(sample: Path, tmp_path: Path) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--format", "html"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    page_path = sample / "planner-out" / HTML_FILE
+    seen = load_in_chromium(page_path, tmp_path, "report.png")
+    assert seen.problems == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    assert seen.dialogs == []
+    flat = " ".join(seen.text.split())
+    for figure in (
+        "18.71 cores",
+        "20.50 GiB",
+        "istiod: 2 replicas",
+        "\u22127 % proxy memory",
+        "full push \u221282 %",
+    ):
+        assert figure in flat, figure
+
+
+def test_hostile_page_runs_nothing_in_chromium(tmp_path: Path) -> None:
+    write_hostile_inputs(tmp_path)
+    args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]
+    run = run_cli([*args, "--traffic-window", "7d", "--format", "html"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    page_path = tmp_path / "planner-out" / HTML_FILE
+    seen = load_in_chromium(page_path, tmp_path, "hostile.png")
+    assert seen.dialogs == []
+    assert seen.problems == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    for name in HOSTILE_NAMES:
+        assert name in seen.text, name
+
+
+def test_renderer_reads_only_the_plan() -> None:
+    plan = sample_plan()
+    copy = Plan.model_validate_json(plan.model_dump_json())
+    assert render_html(copy) == render_html(plan)
+
+
+def test_template_refuses_undefined_variables() -> None:
+    with pytest.raises(UndefinedError):
+        environment().get_template("report.html.j2").render()
+    assert environment().autoescape is True
