@@ -181,9 +181,9 @@ def size(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="Output to write, one of: "
+            help="Output to write besides plan.json, one of: "
             + ", ".join(f.value for f in OutputFormat)
-            + "; repeat for several (default: json).",
+            + "; repeat for several.",
         ),
     ] = None,
     out: Annotated[
@@ -315,7 +315,9 @@ def size(
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs)
         files: dict[str, bytes] = {}
-        for output in sorted(set(formats or [OutputFormat.JSON])):
+        # plan.json is always written: every other output renders from it, and it is what a
+        # reviewer reaches for when a report raises a question
+        for output in sorted({OutputFormat.JSON, *(formats or [])}):
             files.update(RENDERERS[output](plan))
         written = write_outputs(out, files, force=force)
         sys.stderr.write(render_summary(plan, top))

@@ -86,7 +86,7 @@ def sample_plan_module() -> Plan:
 def test_cli_writes_the_workbook(sample: Path) -> None:
     run = run_cli([*SAMPLE_ARGS, "--format", "xlsx"], cwd=sample)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout == "planner-out/report.xlsx\n"
+    assert run.stdout == "planner-out/plan.json\nplanner-out/report.xlsx\n"
     book = _open((sample / "planner-out" / XLSX_FILE).read_bytes())
     assert book.sheetnames == SHEETS
 
@@ -464,7 +464,7 @@ def test_hostile_inputs_through_the_cli(tmp_path: Path) -> None:
     args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]
     run = run_cli([*args, "--traffic-window", "7d", "--format", "xlsx"], cwd=tmp_path)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout == "planner-out/report.xlsx\n"
+    assert run.stdout == "planner-out/plan.json\nplanner-out/report.xlsx\n"
     book = _open((tmp_path / "planner-out" / XLSX_FILE).read_bytes())
     cell = next(r[1] for r in book["Workloads"].iter_rows(min_row=2) if r[1].value == HYPERLINK)
     assert (cell.data_type, cell.quotePrefix) == ("s", True)

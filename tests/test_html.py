@@ -54,7 +54,7 @@ def _parse(page: str) -> _Tags:
 def test_sample_report_is_exactly_as_reviewed(sample: Path, update_golden: bool) -> None:
     run = run_cli([*SAMPLE_ARGS, "--format", "html"], cwd=sample)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout == "planner-out/report.html\n"
+    assert run.stdout == "planner-out/plan.json\nplanner-out/report.html\n"
     assert_golden(
         "sample-report.html", (sample / "planner-out" / HTML_FILE).read_bytes(), update_golden
     )
@@ -173,7 +173,7 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
     args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]
     run = run_cli([*args, "--traffic-window", "7d", "--format", "html"], cwd=tmp_path)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout == "planner-out/report.html\n"
+    assert run.stdout == "planner-out/plan.json\nplanner-out/report.html\n"
     page = (tmp_path / "planner-out" / HTML_FILE).read_text("utf-8")
     parsed = _parse(page)
     assert "script" not in {tag for tag, _ in parsed.tags}
