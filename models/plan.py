@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from models.knobs import Knobs
-from models.profile import Coefficient
+from models.profile import Coefficient, Rounding
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -326,6 +326,7 @@ class Plan(_Frozen):
     inputs: tuple[InputFile, ...]
     formulas: tuple[Formula, ...]
     assumptions: tuple[Assumption, ...]
+    rounding: Rounding
     workloads: tuple[WorkloadPlan, ...]
     gateways: tuple[GatewayPlan, ...]
     control_plane: ControlPlanePlan

@@ -175,6 +175,7 @@ def build_plan(
         inputs=tuple(files),
         formulas=_formulas(resolved),
         assumptions=_assumptions(resolved),
+        rounding=profile.rounding,
         workloads=workload_plans,
         gateways=_gateway_plans(gateways),
         control_plane=control_plane,

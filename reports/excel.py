@@ -17,7 +17,6 @@ formulas, whatever they start with. The same plan gives the same bytes: the work
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -64,21 +63,6 @@ _FLAG_FONT = Font(bold=True, color="7F3F00")
 def defined_name(assumption: str) -> str:
     """The workbook name of a plan assumption: `proxy.concurrency` -> `proxy_concurrency`."""
     return assumption.replace(".", "_")
-
-
-_STEPS = re.compile(r"rounded up to ([\d,]+)m and ([\d,]+)Mi")
-
-
-def rounding_steps(plan: Plan) -> tuple[int, int] | None:
-    """The profile's rounding steps (CPU millicores, memory MiB), read from the request formula.
-
-    The plan carries them only in the text of its `request` formula.
-    """
-    for formula in plan.formulas:
-        found = _STEPS.search(formula.expression)
-        if formula.name == "request" and found:
-            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
-    return None
 
 
 # --- names on the Assumptions sheet --------------------------------------------------------------
@@ -1123,13 +1107,9 @@ ASSUMPTION_COLS = (
 
 def _assumption_rows(plan: Plan) -> list[list[CellValue]]:
     knobs = plan.knobs
-    steps = rounding_steps(plan)
-    cpu_step, memory_step = steps if steps is not None else (1, 1)
-    step_source = (
-        "the profile's rounding (the plan's request formula)"
-        if steps is not None
-        else "not found in the plan: no rounding (figures may differ from the plan)"
-    )
+    cpu_step = plan.rounding.cpu_step_millicores
+    memory_step = plan.rounding.memory_step_mib
+    step_source = "the profile's rounding"
     rows: list[list[CellValue]] = [
         [
             HEADROOM,

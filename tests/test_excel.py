@@ -24,7 +24,6 @@ from reports.excel import (
     WORKLOAD_COLS,
     XLSX_FILE,
     render_xlsx,
-    rounding_steps,
 )
 from reports.spreadsheet import FIXED_ZIP_TIME, Kind
 from tests.conftest import REPO, require_tool, run_cli
@@ -158,9 +157,18 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
 
 
 def test_rounding_steps_come_from_the_plan(sample_plan_module: Plan) -> None:
-    assert rounding_steps(sample_plan_module) == (10, 8)
-    without = sample_plan_module.model_copy(update={"formulas": ()})
-    assert rounding_steps(without) is None
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    names = {
+        name: book.defined_names[name].attr_text
+        for name in ("cpu_step_millicores", "memory_step_mib")
+    }
+    sheet = book["Assumptions"]
+    values = {}
+    for name, reference in names.items():
+        cell = reference.split("!")[1].replace("$", "")
+        values[name] = sheet[cell].value
+    assert values == {"cpu_step_millicores": 10, "memory_step_mib": 8}
+    assert sample_plan_module.rounding.cpu_step_millicores == 10
 
 
 def test_hostile_names_stay_text(tmp_path: Path) -> None:
