@@ -191,7 +191,7 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
         findings.append(
             Finding(
                 code="pods-rolled-up",
-                subject=raw.label,
+                subject=raw.name,
                 message=f"{plural(len(raw.rows), 'pod')} rolled up into "
                 f"{plural(len(workloads), 'workload')} "
                 "(replicas counted, proxy CPU at p95 over pods, proxy memory at the max)",
@@ -218,7 +218,7 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
         service_rows, backing = _services_from_table(raw_services, workloads, cells, raw.label)
     else:
         service_rows, backing = _services_from_cells(workloads, cells)
-    findings.extend(_role_findings(workloads, raw.label))
+    findings.extend(_role_findings(workloads, raw.name))
     return Inventory(
         workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
         services=service_rows.sort_values(["namespace", "service"], ignore_index=True),
@@ -240,7 +240,7 @@ def _ignored_findings(raw: RawTable) -> list[Finding]:
     return [
         Finding(
             code="columns-ignored",
-            subject=raw.label,
+            subject=raw.name,
             message=f"columns not used by mesh-planner were ignored: {names}",
         )
     ]

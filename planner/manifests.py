@@ -168,7 +168,11 @@ def read_manifests(path: Path) -> Inventory:
         by_category.get("service", []), by_category.get("entry", [])
     )
     backing = select_backing(pod_labels, selectors)
-    findings = [*_file_findings(by_category, label), *_workload_findings(workloads, label)]
+    # findings name the file, not its path: the plan must not depend on where the inputs lie
+    findings = [
+        *_file_findings(by_category, path.name),
+        *_workload_findings(workloads, path.name),
+    ]
     workloads = workloads.drop(columns=["note", "injection"])
     file = InputFile(
         role="manifests",

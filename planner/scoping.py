@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -43,7 +44,8 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
-from planner.inventory import Inventory
+from planner.inventory import LABEL_PAIR, Inventory
+from planner.tables import per_distinct
 from planner.traffic import UNREGISTERED_DESTINATIONS
 from planner.units import duration_text
 from planner.visibility import Scope
@@ -251,14 +253,33 @@ def _needs(
     return _Needs(members, _host_rows(members, outbound, knobs))
 
 
-def _valid_names(members: pd.DataFrame, outbound: pd.DataFrame) -> np.ndarray:
-    """Whether a Sidecar can be written for the workload: its namespace and every namespace it
-    calls are DNS labels (resource names and egress hosts must be)."""
-    namespace_ok = members["namespace"].str.fullmatch(_DNS_LABEL.pattern).to_numpy(dtype=bool)
-    bad_calls = ~outbound["destination_namespace"].str.fullmatch(_DNS_LABEL.pattern).astype(bool)
+def _valid_names(members: pd.DataFrame, outbound: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Whether a Sidecar can be written for the workload: its namespace is a DNS label, its
+    labels (the selector) are Kubernetes labels, and every destination it calls has a namespace
+    and a name that can be written as an egress host."""
+    namespace_ok = per_distinct(members["namespace"], _is_dns_label).to_numpy(dtype=bool)
+    labels_ok = per_distinct(members["labels"], _are_labels).to_numpy(dtype=bool)
+    bad_calls = ~(
+        per_distinct(outbound["destination_namespace"], _is_dns_label).to_numpy(dtype=bool)
+        & per_distinct(outbound["destination_service"], _is_host).to_numpy(dtype=bool)
+    )
     bad_callers = pd.MultiIndex.from_frame(outbound.loc[bad_calls, _KEYS])
     callers_ok = ~pd.MultiIndex.from_frame(members[_KEYS]).isin(bad_callers)
-    return np.asarray(namespace_ok & callers_ok, dtype=bool)
+    return np.asarray(namespace_ok & labels_ok & callers_ok, dtype=bool)
+
+
+def _is_dns_label(names: pd.Series) -> pd.Series:
+    return names.str.fullmatch(_DNS_LABEL.pattern).astype(bool)
+
+
+def _is_host(names: pd.Series) -> pd.Series:
+    return names.str.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?").astype(bool)
+
+
+def _are_labels(labels: pd.Series) -> pd.Series:
+    pairs = labels.str.split(";").explode()
+    ok = pairs.str.fullmatch(LABEL_PAIR).astype(bool)
+    return ok.groupby(level=0).all()
 
 
 def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> pd.DataFrame:

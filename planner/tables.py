@@ -59,9 +59,14 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A table as read: text cells, normalised headers, row numbers in `_row`."""
+    """A table as read: text cells, normalised headers, row numbers in `_row`.
+
+    `label` names it in errors (the path as given, and the sheet); `name` in the plan (the file
+    name only, so the plan does not depend on where the inputs lie).
+    """
 
     label: str
+    name: str
     rows: pd.DataFrame
     fingerprint: str
     ignored_columns: tuple[str, ...]
@@ -80,11 +85,13 @@ def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, T
     has to fix.
     """
     label = str(path)
+    name = path.name
     data = _read_bytes(path, label)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         frame, spec = _read_excel(data, label, specs)
         label = f"{label} sheet {spec.sheet}"
+        name = f"{name} sheet {spec.sheet}"
     elif suffix in CSV_SUFFIXES or suffix == "":
         frame = _read_csv(data, label)
         spec = _pick(frame.columns, specs)
@@ -94,7 +101,7 @@ def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, T
             f".xlsx workbook"
         )
     rows, ignored = _conform(frame, spec, label)
-    return RawTable(label, rows, fingerprint(rows), ignored), spec
+    return RawTable(label, name, rows, fingerprint(rows), ignored), spec
 
 
 def fingerprint(rows: pd.DataFrame) -> str:

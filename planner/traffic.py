@@ -106,7 +106,7 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
     if raw.ignored_columns:
         names = ", ".join(f'"{c}"' for c in raw.ignored_columns)
         findings.append(
-            Finding(code="columns-ignored", subject=label, message=f"columns ignored: {names}")
+            Finding(code="columns-ignored", subject=raw.name, message=f"columns ignored: {names}")
         )
     rps = parse_numbers(
         rows, "rps", label, unit="requests per second", maximum=MAX_RPS, required=True

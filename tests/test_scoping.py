@@ -383,3 +383,18 @@ def test_no_sidecar_in_the_root_namespace(tmp_path: Path, granularity: ScopeGran
         "in the mesh root namespace, where a Sidecar would become the mesh-wide default: no "
         "Sidecar, it keeps seeing the whole mesh"
     )
+
+
+def test_a_workload_whose_default_label_is_invalid_gets_no_sidecar(tmp_path: Path) -> None:
+    cluster = CLUSTER.replace("shop,db,1,app=db", "shop,-2+3,1,")
+    edges = EDGES.replace("shop,cart,shop,db,40", "shop,cart,shop,-2+3,40")
+    plan = plan_for(tmp_path, cluster=cluster, edges=edges)
+    assert plan.scoping is not None
+    odd = next(w for w in plan.workloads if w.workload == "-2+3")
+    assert odd.scoping is not None
+    assert odd.scoping.sidecar is None
+    assert odd.scoping.reason.startswith("names that are not Kubernetes names")
+    cart = next(w for w in plan.workloads if w.workload == "cart")
+    assert cart.scoping is not None
+    assert cart.scoping.sidecar is None  # it calls a Service no egress host can name
+    assert all(s.selector != {"app": "-2+3"} for s in plan.scoping.sidecars)
