@@ -424,19 +424,19 @@ def test_replicas_by_kind(tmp_path: Path) -> None:
     assert [(f.code, f.subject, f.message) for f in inventory.findings] == [
         (
             "namespace-defaulted",
-            str(path),
+            path.name,
             "11 objects without metadata.namespace placed in namespace default, as kubectl "
             "apply without -n does",
         ),
         (
             "objects-owned",
-            str(path),
+            path.name,
             "3 objects not sized themselves, as their owner is sized: 1 Job (batch), 1 Pod, "
             "1 ReplicaSet (apps)",
         ),
         (
             "objects-ignored",
-            str(path),
+            path.name,
             "1 object of kinds that are not sized were ignored: 1 Service (serving.knative.dev)",
         ),
         (
