@@ -88,32 +88,36 @@ def proxy_default_block(plan: Plan) -> Node:
 
 
 def discovery_block(plan: Plan) -> tuple[Node | None, list[str]]:
-    """`meshConfig.discoverySelectors` from the plan's discovery namespaces, and what the file
-    should say about it (no scoping, names left out)."""
+    """`meshConfig.discoverySelectors` leaving out the namespaces the plan excludes, and what the
+    file should say about it.
+
+    The selector names what istiod may ignore (`NotIn`), not what it watches: a namespace
+    created later is watched, as it is without selectors, so nothing new is hidden by surprise.
+    With nothing to leave out, no selector is written.
+    """
     if plan.scoping is None:
         return None, ["No traffic table was given: no discovery selectors are recommended."]
     discovery = plan.scoping.discovery
-    names = [n for n in discovery.namespaces if is_namespace_name(n)]
     notes = [f"Discovery selectors: {discovery.reason} (confidence {discovery.confidence.value})."]
-    left_out = [n for n in discovery.namespaces if not is_namespace_name(n)]
-    if left_out:
-        notes.append(
-            "Not listed (not Kubernetes namespace names): " + ", ".join(f'"{n}"' for n in left_out)
-        )
     excluded = {e.namespace: e.reason for e in discovery.excluded}
-    if excluded:
-        notes.append(
-            "Not watched: " + "; ".join(f"{ns} ({why})" for ns, why in sorted(excluded.items()))
-        )
+    names = sorted(n for n in excluded if is_namespace_name(n))
+    if not names:
+        notes.append("No namespace can be left out: no discovery selectors are set.")
+        return None, notes
+    notes.append("Not watched: " + "; ".join(f"{ns} ({excluded[ns]})" for ns in names))
     notes.append(
-        "istiod ignores every namespace not listed, including namespaces created later: add "
-        "them here, or regenerate."
+        "Namespaces created later are watched (the selector lists what to ignore, not what to "
+        "watch)."
     )
-    listed: list[Node] = [*names]
+    left_out: list[Node] = [*names]
     selector: Node = [
-        {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": listed}]}
+        {
+            "matchExpressions": [
+                {"key": NAMESPACE_NAME_LABEL, "operator": "NotIn", "values": left_out}
+            ]
+        }
     ]
-    return Commented(selector, f"istiod watches {len(names)} namespaces"), notes
+    return Commented(selector, f"istiod ignores {len(names)} namespaces"), notes
 
 
 def istiod_block(plan: Plan) -> dict[str, Node]:

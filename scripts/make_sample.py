@@ -3,8 +3,8 @@
 The sample is "shopfront", an online retailer on one Kubernetes cluster with Istio in sidecar
 mode: an ingress gateway in front of a web frontend and a mobile BFF, domain services in
 catalog, checkout, payments, orders and identity, Postgres, Redis, Elasticsearch and Kafka
-behind them, one external host (api.stripe.com, a ServiceEntry) and a monitoring namespace
-without sidecars. The topology below is written out by hand; the rates are not. Requests enter
+behind them, one external host (api.stripe.com, a ServiceEntry), a monitoring namespace without
+sidecars that meshed workloads call, and an analytics namespace without sidecars that none calls. The topology below is written out by hand; the rates are not. Requests enter
 at the ingress gateway and flow down the call graph: every call multiplies the load of its
 caller (requests served, or messages consumed by a worker) by a calls-per-request figure and a
 lognormal factor, so a few edges carry most of the requests and many carry little.
@@ -86,7 +86,7 @@ class Call:
     rps_per_pod: float = 0.0
 
 
-UNMESHED_NAMESPACES = ("monitoring",)
+UNMESHED_NAMESPACES = ("monitoring", "analytics")
 """Namespaces without sidecar injection: meshed workloads call into them, Istio sees no more."""
 UNMESHED_WORKLOADS = ("istio-system/istiod",)
 """Workloads that run no sidecar in an injected namespace (istiod is the control plane)."""
@@ -150,6 +150,10 @@ WORKLOADS = (
     Workload("monitoring/fluent-bit", "DaemonSet", 12, 100, 128),
     Workload("monitoring/otel-collector", "Deployment", 3, 500, 1024),
     Workload("monitoring/loki", "StatefulSet", 3, 500, 2048),
+    # batch analytics outside the mesh, which no meshed workload calls: istiod need not watch it
+    Workload("analytics/airflow-scheduler", "Deployment", 1, 500, 1024),
+    Workload("analytics/airflow-web", "Deployment", 1, 250, 512),
+    Workload("analytics/warehouse-db", "StatefulSet", 2, 2000, 8192),
 )
 
 # Stateful stores get a ClusterIP Service for clients and a Headless one for pod DNS, as the
@@ -218,6 +222,9 @@ SERVICES = (
     Service("monitoring/fluent-bit", 1, "ClusterIP", ("fluent-bit",)),
     Service("monitoring/otel-collector", 3, "ClusterIP", ("otel-collector",)),
     Service("monitoring/loki", 2, "ClusterIP", ("loki",)),
+    Service("analytics/airflow-web", 1, "ClusterIP", ("airflow-web",)),
+    Service("analytics/warehouse-db", 1, "ClusterIP", ("warehouse-db",)),
+    Service("analytics/warehouse-db-headless", 1, "Headless", ("warehouse-db",)),
 )
 
 WORK_RPS = (

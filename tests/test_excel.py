@@ -107,7 +107,7 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
     cells = {col.key: cell for col, cell in zip(WORKLOAD_COLS, row, strict=True)}
     assert cells["replicas"].value == 3
     assert cells["rps"].value == 430.667
-    assert cells["obs_cpu"].value == 127.0
+    assert cells["obs_cpu"].value == 117.0
     r = cells["cpu_req"].row
     assert cells["est_cpu"].value == (
         f"=proxy_idle_cpu_millicores+I{r}/1000*version_cpu_per_1000_rps_millicores"

@@ -140,11 +140,11 @@ def test_page_shows_every_section_and_chart() -> None:
             assert attrs["aria-labelledby"] == f"{attrs['id']}-t {attrs['id']}-d"
     text = " ".join(" ".join(parsed.text).split())
     for figure in (
-        "18.71 cores",
+        "18.01 cores",
         "20.50 GiB",
         "istiod: 2 replicas",
         "\u22127 % proxy memory",
-        "CPU 24.5 %",
+        "CPU 23.5 %",
         "memory 8.2 %",
         "120m / 128Mi",
         "7 of 45 workloads differ by more than 20 %",
@@ -319,7 +319,7 @@ def test_page_in_headless_chromium(sample: Path, tmp_path: Path) -> None:
     assert seen.dialogs == []
     flat = " ".join(seen.text.split())
     for figure in (
-        "18.71 cores",
+        "18.01 cores",
         "20.50 GiB",
         "istiod: 2 replicas",
         "\u22127 % proxy memory",
