@@ -4,8 +4,9 @@ The sample is "shopfront", an online retailer on one Kubernetes cluster with Ist
 mode: an ingress gateway in front of a web frontend and a mobile BFF, domain services in
 catalog, checkout, payments, orders and identity, Postgres, Redis, Elasticsearch and Kafka
 behind them, one external host (api.stripe.com, a ServiceEntry), a monitoring namespace without
-sidecars that meshed workloads call, and an analytics namespace without sidecars that none calls. The topology below is written out by hand; the rates are not. Requests enter
-at the ingress gateway and flow down the call graph: every call multiplies the load of its
+sidecars that meshed workloads call, and an analytics namespace without sidecars that none
+calls. The topology below is written out by hand; the rates are not. Requests enter at the
+ingress gateway and flow down the call graph: every call multiplies the load of its
 caller (requests served, or messages consumed by a worker) by a calls-per-request figure and a
 lognormal factor, so a few edges carry most of the requests and many carry little.
 

@@ -74,5 +74,5 @@ def test_pip_install_then_run_elsewhere(tmp_path: Path) -> None:
         check=False,
     )
     assert reports.returncode == 0, reports.stderr
-    assert reports.stdout == "reports/report.html\nreports/report.xlsx\n"
+    assert reports.stdout == "reports/plan.json\nreports/report.html\nreports/report.xlsx\n"
     assert "<h1>Mesh capacity plan</h1>" in (elsewhere / "reports" / "report.html").read_text()
