@@ -125,6 +125,7 @@ class GatewayPlan(_Frozen):
     replicas: int
     autoscale_min: int
     autoscale_max: int
+    autoscale_target_cpu_percent: int
     throughput_rps: float
     per_replica: ProxyPlan
     replicas_rule: str
@@ -137,6 +138,7 @@ class ControlPlanePlan(_Frozen):
     replicas: int
     autoscale_min: int
     autoscale_max: int
+    autoscale_target_cpu_percent: int
     connected_proxies: int
     services: int
     pods: int

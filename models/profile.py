@@ -62,6 +62,7 @@ class GatewayModel(_Frozen):
     min_replicas: Coefficient
     target_cpu_per_replica_millicores: Coefficient
     autoscale_max_ratio: Coefficient
+    autoscale_headroom_share: Coefficient
 
 
 class ControlPlaneModel(_Frozen):
@@ -81,6 +82,7 @@ class ControlPlaneModel(_Frozen):
     cpu_limit_ratio: Coefficient
     memory_limit_ratio: Coefficient
     autoscale_max_ratio: Coefficient
+    autoscale_headroom_share: Coefficient
 
 
 class Evidence(_Frozen):

@@ -71,6 +71,16 @@ def guideline_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
     )
 
 
+def autoscale_target_percent(headroom_ratio: float, share: float) -> int:
+    """The autoscaler's CPU target: utilisation once `share` of the headroom is used.
+
+    A pod at its sized load runs at 1 / (1 + headroom) of its request; the target sits at
+    (1 + share x headroom) / (1 + headroom), between 50 % and 95 %.
+    """
+    percent = 100.0 * (1.0 + share * headroom_ratio) / (1.0 + headroom_ratio)
+    return int(min(95, max(50, round(percent))))
+
+
 def size_control_plane(
     counts: MeshCounts,
     model: ControlPlaneModel,
@@ -125,6 +135,9 @@ def size_control_plane(
         replicas=replicas,
         autoscale_min=replicas,
         autoscale_max=max(replicas + 1, math.ceil(replicas * model.autoscale_max_ratio.value)),
+        autoscale_target_cpu_percent=autoscale_target_percent(
+            headroom_ratio, model.autoscale_headroom_share.value
+        ),
         connected_proxies=counts.connected_proxies,
         services=counts.services,
         pods=counts.pods,

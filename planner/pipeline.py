@@ -33,6 +33,7 @@ from models.plan import (
 from models.profile import Coefficient, MeshProfile, VersionFigures
 from planner.control_plane import (
     MeshCounts,
+    autoscale_target_percent,
     proxy_memory_mib,
     shared_memory_mib,
     size_control_plane,
@@ -338,6 +339,9 @@ def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
     gateways["autoscale_max"] = np.maximum(
         replicas + 1, np.ceil(replicas * gateway.autoscale_max_ratio.value)
     ).astype(np.int64)
+    gateways["autoscale_target_cpu_percent"] = autoscale_target_percent(
+        resolved.knobs.headroom_ratio, gateway.autoscale_headroom_share.value
+    )
     gateways["throughput_rps"] = throughput
     with np.errstate(divide="ignore", invalid="ignore"):
         observed_cpu = np.where(
@@ -461,6 +465,7 @@ def _gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
             "replicas",
             "autoscale_min",
             "autoscale_max",
+            "autoscale_target_cpu_percent",
             "replicas_rule",
         ]
     ].copy()

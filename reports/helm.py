@@ -157,10 +157,23 @@ def istiod_block(plan: Plan) -> dict[str, Node]:
             "room to grow: autoscaleMin x "
             + assumption(plan, "control_plane.autoscale_max_ratio").split(" ")[0],
         ),
+        "cpu": {
+            "targetAverageUtilization": Commented(
+                control.autoscale_target_cpu_percent, _target_note(plan)
+            )
+        },
         "resources": Commented(
             resources_block(per, notes, "control_plane.per_replica"), "each istiod replica"
         ),
     }
+
+
+def _target_note(plan: Plan) -> str:
+    headroom = ratio(plan.knobs.headroom_ratio)
+    return (
+        f"% of the CPU request: scale out once half the headroom ({headroom}) is used, i.e. "
+        "once load passes the sized figure"
+    )
 
 
 def gateway_block(plan: Plan, gateway: GatewayPlan) -> dict[str, Node]:
@@ -189,6 +202,9 @@ def gateway_block(plan: Plan, gateway: GatewayPlan) -> dict[str, Node]:
                 gateway.autoscale_max,
                 "room to grow: minReplicas x "
                 + assumption(plan, "gateway.autoscale_max_ratio").split(" ")[0],
+            ),
+            "targetCPUUtilizationPercentage": Commented(
+                gateway.autoscale_target_cpu_percent, _target_note(plan)
             ),
         },
         "resources": Commented(resources_block(proxy, notes, where), "each gateway replica"),

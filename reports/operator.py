@@ -39,6 +39,18 @@ def _gateway_component(plan: Plan, gateway: GatewayPlan) -> Node:
             "hpaSpec": {
                 "minReplicas": autoscaling["minReplicas"],
                 "maxReplicas": autoscaling["maxReplicas"],
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {
+                                "type": "Utilization",
+                                "averageUtilization": autoscaling["targetCPUUtilizationPercentage"],
+                            },
+                        },
+                    }
+                ],
             },
         },
     }

@@ -117,6 +117,7 @@ def expected_istiod(plan: Plan) -> dict[str, Any]:
         "autoscaleEnabled": True,
         "autoscaleMin": control.autoscale_min,
         "autoscaleMax": control.autoscale_max,
+        "cpu": {"targetAverageUtilization": control.autoscale_target_cpu_percent},
         "resources": {
             "requests": {
                 "cpu": f"{per.cpu_request_millicores}m",
@@ -185,6 +186,7 @@ def test_values_are_exactly_the_plans_numbers(sample: Path) -> None:
             "enabled": True,
             "minReplicas": gateway.autoscale_min,
             "maxReplicas": gateway.autoscale_max,
+            "targetCPUUtilizationPercentage": gateway.autoscale_target_cpu_percent,
         },
         "resources": {
             "requests": {

@@ -122,6 +122,18 @@ def test_the_operator_says_what_the_helm_values_say(sample: Path) -> None:
                     "hpaSpec": {
                         "minReplicas": values["autoscaling"]["minReplicas"],
                         "maxReplicas": values["autoscaling"]["maxReplicas"],
+                        "metrics": [
+                            {
+                                "type": "Resource",
+                                "resource": {
+                                    "name": "cpu",
+                                    "target": {
+                                        "type": "Utilization",
+                                        "averageUtilization": gateway.autoscale_target_cpu_percent,
+                                    },
+                                },
+                            }
+                        ],
                     },
                 },
             }

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from models.knobs import Knobs, MeshKind
-from planner.control_plane import MeshCounts, size_control_plane
+from planner.control_plane import MeshCounts, autoscale_target_percent, size_control_plane
 from planner.pipeline import resolve
 from planner.profiles import load_builtin_profile
 from planner.sizing import (
@@ -140,3 +140,10 @@ def test_state_too_large_for_any_replica_is_a_finding() -> None:
     plan, findings = size_control_plane(huge, PROFILE.control_plane, PROFILE.rounding, 0.25, 2)
     assert [f.code for f in findings] == ["control-plane-state-too-large"]
     assert plan.replicas == 2
+
+
+def test_autoscaler_target_uses_half_the_headroom() -> None:
+    assert autoscale_target_percent(0.25, 0.5) == 90
+    assert autoscale_target_percent(1.0, 0.5) == 75
+    assert autoscale_target_percent(0.0, 0.5) == 95  # capped: never at 100 %
+    assert autoscale_target_percent(5.0, 0.0) == 50  # floored
