@@ -37,6 +37,10 @@ class Role(StrEnum):
     EGRESS_GATEWAY = "egress-gateway"
 
 
+GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value)
+"""The roles sized as gateways rather than as sidecars."""
+
+
 class RpsBasis(StrEnum):
     """Where a workload's request rates came from."""
 

@@ -11,6 +11,7 @@ import pandas as pd
 from models.errors import PlannerError, ProfileError
 from models.knobs import Knobs, SizeFor
 from models.plan import (
+    GATEWAY_ROLES,
     SCHEMA_VERSION,
     AppTotals,
     Assumption,
@@ -22,7 +23,6 @@ from models.plan import (
     ProfileInfo,
     ProxyPlan,
     ResourceTotals,
-    Role,
     ScopingPlan,
     ScopingTotals,
     ToolInfo,
@@ -39,18 +39,21 @@ from planner.control_plane import (
     size_control_plane,
 )
 from planner.defaults import proxy_default
+from planner.findings import (
+    evidence_findings,
+    fallback_findings,
+    proxy_findings,
+    rate_findings,
+    version_findings,
+)
 from planner.inventory import Inventory
-from planner.profiles import figures_for, version_key
+from planner.profiles import figures_for
 from planner.scoping import Recommendation, recommend
 from planner.sizing import ProxySizing, bytes_per_object, size_proxies
 from planner.traffic import Traffic, workload_rates
 from planner.units import duration_text
 from planner.version import __version__
 from planner.visibility import Scope, proxy_config, service_config
-
-GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value)
-_EXAMPLES = 5
-"""How many workloads a finding names before it says "and N more"."""
 
 
 @dataclass(frozen=True)
@@ -146,15 +149,15 @@ def build_plan(
         knobs.min_control_plane_replicas,
     )
     findings.extend(cp_findings)
-    findings.extend(_rate_findings(workloads, traffic is not None))
-    findings.extend(_proxy_findings(sidecars, resolved))
-    findings.extend(_version_findings(resolved))
-    findings.extend(_evidence_findings(profile, counts, sidecars, gateways))
+    findings.extend(rate_findings(workloads, traffic is not None))
+    findings.extend(proxy_findings(sidecars, profile))
+    findings.extend(version_findings(resolved.figures, str(knobs.mesh_version)))
+    findings.extend(evidence_findings(profile, counts, sidecars, gateways))
     scoping_rows = (
         _scoping_rows(recommendation, before, after) if recommendation is not None else None
     )
     if recommendation is not None:
-        findings.extend(_fallback_findings(recommendation.workloads))
+        findings.extend(fallback_findings(recommendation.workloads))
     default, patch = proxy_default(
         sidecars, knobs.patch_threshold_ratio, profile.proxy, profile.rounding
     )
@@ -535,160 +538,6 @@ def _totals(
 
 def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole > 0 else None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _name_list(frame: pd.DataFrame) -> str:
-    names = (frame["namespace"] + "/" + frame["workload"]).tolist()
-    shown = ", ".join(names[:_EXAMPLES])
-    return shown + (f" and {len(names) - _EXAMPLES} more" if len(names) > _EXAMPLES else "")
-
-
-def _rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
-    findings = []
-    where = (
-        "no traffic rows and no rps figure in the inventory"
-        if has_traffic
-        else "no rps figure in the inventory"
-    )
-    proxied = workloads.loc[
-        (workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES))
-        & (workloads["replicas"] > 0)
-        & (workloads["rps_basis"] == "none")
-    ]
-    for is_gateway, sized_as in (
-        (False, "their sidecars are sized for idle traffic"),
-        (True, "sized at the minimum replicas for idle traffic"),
-    ):
-        silent = proxied.loc[proxied["role"].isin(GATEWAY_ROLES) == is_gateway]
-        if len(silent):
-            noun = "gateway" if is_gateway else "workload"
-            findings.append(
-                Finding(
-                    code="no-request-rate",
-                    subject=_count(len(silent), noun),
-                    message=f"{where}: {sized_as} ({_name_list(silent)})",
-                )
-            )
-    both = workloads.loc[
-        workloads["traffic_inbound_rps"].notna() & workloads["column_inbound_rps"].notna()
-    ]
-    ratio = (both["traffic_inbound_rps"] + 1.0) / (both["column_inbound_rps"] + 1.0)
-    apart = both.loc[(ratio > 2.0) | (ratio < 0.5)]
-    if len(apart):
-        findings.append(
-            Finding(
-                code="rps-disagree",
-                subject=_count(len(apart), "workload"),
-                message="the traffic table and the inventory's rps column differ by more than 2x; "
-                f"the traffic table is used ({_name_list(apart)})",
-            )
-        )
-    return findings
-
-
-def _proxy_findings(sidecars: pd.DataFrame, resolved: Resolved) -> list[Finding]:
-    findings = []
-    capacity = resolved.profile.proxy.concurrency.value * 1000.0
-    busy = sidecars.loc[sidecars["estimated_cpu_millicores"] > capacity]
-    if len(busy):
-        findings.append(
-            Finding(
-                code="proxy-cpu-above-workers",
-                subject=_count(len(busy), "workload"),
-                message=f"proxies need more CPU than their {capacity / 1000:g} worker threads "
-                "can give; add replicas or raise the proxy concurrency "
-                f"({_name_list(busy)})",
-            )
-        )
-    for resource, observed, model in (
-        ("CPU", "observed_cpu_millicores", "estimated_cpu_millicores"),
-        ("memory", "observed_memory_mib", "estimated_memory_mib"),
-    ):
-        far = sidecars.loc[sidecars[observed] > 2.0 * sidecars[model]]
-        if len(far):
-            findings.append(
-                Finding(
-                    code="observed-above-model",
-                    subject=_count(len(far), "workload"),
-                    message=f"observed proxy {resource} is more than twice the model's estimate; "
-                    "the observed figure is used, but something the model does not see "
-                    "(access logs, Wasm filters, large payloads) may be at work "
-                    f"({_name_list(far)})",
-                )
-            )
-    return findings
-
-
-def _evidence_findings(
-    profile: MeshProfile, counts: MeshCounts, sidecars: pd.DataFrame, gateways: pd.DataFrame
-) -> list[Finding]:
-    """Where the mesh is larger than any published test the model rests on."""
-    proxies = pd.concat([sidecars, gateways], ignore_index=True)
-    evidence = profile.evidence
-    measured = (
-        ("connected proxies", counts.connected_proxies, evidence.connected_proxies),
-        ("endpoints tracked by istiod", counts.endpoints, evidence.endpoints),
-        (
-            "endpoints in one proxy's configuration",
-            int(proxies["visible_endpoints"].max()) if len(proxies) else 0,
-            evidence.endpoints_per_proxy,
-        ),
-        (
-            "clusters in one proxy's configuration",
-            int(proxies["visible_clusters"].max()) if len(proxies) else 0,
-            evidence.clusters_per_proxy,
-        ),
-    )
-    beyond = [
-        f"{what} {value:,} (largest published: {bound.value:,.0f}, {bound.source})"
-        for what, value, bound in measured
-        if value > bound.value
-    ]
-    if not beyond:
-        return []
-    return [
-        Finding(
-            code="beyond-published-evidence",
-            subject="mesh size",
-            message="the mesh is larger than any published test the model rests on, so these "
-            "figures are extrapolations: " + "; ".join(beyond),
-        )
-    ]
-
-
-def _fallback_findings(scopes: pd.DataFrame) -> list[Finding]:
-    """Workloads whose scope is not an exact list, grouped by why."""
-    fallen = scopes.loc[scopes["confidence"] != "high"]
-    return [
-        Finding(
-            code="scoping-fallback",
-            subject=_count(len(group), "workload"),
-            message=f"namespace-level or no scoping: {reason} ({_name_list(group)})",
-        )
-        for reason, group in fallen.groupby("reason", sort=True)
-    ]
-
-
-def _version_findings(resolved: Resolved) -> list[Finding]:
-    figures = resolved.figures
-    version = str(resolved.knobs.mesh_version)
-    findings = []
-    if figures.last is None and version_key(version) > version_key(figures.first):
-        findings.append(
-            Finding(
-                code="figures-from-older-version",
-                subject=f"version {version}",
-                message=f"no per-proxy figures were published after {figures.first}; "
-                f"the {figures.first} figures are used ({figures.label})",
-            )
-        )
-    if figures.note:
-        findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
-    return findings
 
 
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:

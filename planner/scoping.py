@@ -38,6 +38,7 @@ from scipy.sparse.csgraph import connected_components
 
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import (
+    GATEWAY_ROLES,
     Confidence,
     DiscoverySelectors,
     NamespaceExclusion,
@@ -50,7 +51,6 @@ from planner.traffic import UNREGISTERED_DESTINATIONS
 from planner.units import duration_text
 from planner.visibility import Scope
 
-GATEWAY_ROLES = ("ingress-gateway", "egress-gateway")
 WHOLE_MESH = "(whole mesh)"
 """The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""
 

@@ -1,0 +1,172 @@
+"""Findings: what a reviewer should know about a plan that its figures do not say by themselves
+(missing rates, observed usage far from the model, a mesh beyond the published evidence, scopes
+that fell back, figures published for another version)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from models.plan import GATEWAY_ROLES, Finding
+from models.profile import MeshProfile, VersionFigures
+from planner.control_plane import MeshCounts
+from planner.profiles import version_key
+
+_EXAMPLES = 5
+"""How many workloads a finding names before it says "and N more"."""
+
+
+def count_of(n: int, noun: str) -> str:
+    """`1 workload`, `3 workloads`."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def name_list(frame: pd.DataFrame) -> str:
+    """The first few `namespace/workload` names of a frame, and how many more."""
+    names = (frame["namespace"] + "/" + frame["workload"]).tolist()
+    shown = ", ".join(names[:_EXAMPLES])
+    return shown + (f" and {len(names) - _EXAMPLES} more" if len(names) > _EXAMPLES else "")
+
+
+def rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
+    """Proxies sized without any request rate, and rates the two sources disagree on."""
+    findings = []
+    where = (
+        "no traffic rows and no rps figure in the inventory"
+        if has_traffic
+        else "no rps figure in the inventory"
+    )
+    proxied = workloads.loc[
+        (workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES))
+        & (workloads["replicas"] > 0)
+        & (workloads["rps_basis"] == "none")
+    ]
+    for is_gateway, sized_as in (
+        (False, "their sidecars are sized for idle traffic"),
+        (True, "sized at the minimum replicas for idle traffic"),
+    ):
+        silent = proxied.loc[proxied["role"].isin(GATEWAY_ROLES) == is_gateway]
+        if len(silent):
+            noun = "gateway" if is_gateway else "workload"
+            findings.append(
+                Finding(
+                    code="no-request-rate",
+                    subject=count_of(len(silent), noun),
+                    message=f"{where}: {sized_as} ({name_list(silent)})",
+                )
+            )
+    both = workloads.loc[
+        workloads["traffic_inbound_rps"].notna() & workloads["column_inbound_rps"].notna()
+    ]
+    ratio = (both["traffic_inbound_rps"] + 1.0) / (both["column_inbound_rps"] + 1.0)
+    apart = both.loc[(ratio > 2.0) | (ratio < 0.5)]
+    if len(apart):
+        findings.append(
+            Finding(
+                code="rps-disagree",
+                subject=count_of(len(apart), "workload"),
+                message="the traffic table and the inventory's rps column differ by more than 2x; "
+                f"the traffic table is used ({name_list(apart)})",
+            )
+        )
+    return findings
+
+
+def proxy_findings(sidecars: pd.DataFrame, profile: MeshProfile) -> list[Finding]:
+    """Proxies beyond their worker threads, and observed usage far above the model."""
+    findings = []
+    capacity = profile.proxy.concurrency.value * 1000.0
+    busy = sidecars.loc[sidecars["estimated_cpu_millicores"] > capacity]
+    if len(busy):
+        findings.append(
+            Finding(
+                code="proxy-cpu-above-workers",
+                subject=count_of(len(busy), "workload"),
+                message=f"proxies need more CPU than their {capacity / 1000:g} worker threads "
+                "can give; add replicas or raise the proxy concurrency "
+                f"({name_list(busy)})",
+            )
+        )
+    for resource, observed, model in (
+        ("CPU", "observed_cpu_millicores", "estimated_cpu_millicores"),
+        ("memory", "observed_memory_mib", "estimated_memory_mib"),
+    ):
+        far = sidecars.loc[sidecars[observed] > 2.0 * sidecars[model]]
+        if len(far):
+            findings.append(
+                Finding(
+                    code="observed-above-model",
+                    subject=count_of(len(far), "workload"),
+                    message=f"observed proxy {resource} is more than twice the model's estimate; "
+                    "the observed figure is used, but something the model does not see "
+                    "(access logs, Wasm filters, large payloads) may be at work "
+                    f"({name_list(far)})",
+                )
+            )
+    return findings
+
+
+def evidence_findings(
+    profile: MeshProfile, counts: MeshCounts, sidecars: pd.DataFrame, gateways: pd.DataFrame
+) -> list[Finding]:
+    """Where the mesh is larger than any published test the model rests on."""
+    proxies = pd.concat([sidecars, gateways], ignore_index=True)
+    evidence = profile.evidence
+    measured = (
+        ("connected proxies", counts.connected_proxies, evidence.connected_proxies),
+        ("endpoints tracked by istiod", counts.endpoints, evidence.endpoints),
+        (
+            "endpoints in one proxy's configuration",
+            int(proxies["visible_endpoints"].max()) if len(proxies) else 0,
+            evidence.endpoints_per_proxy,
+        ),
+        (
+            "clusters in one proxy's configuration",
+            int(proxies["visible_clusters"].max()) if len(proxies) else 0,
+            evidence.clusters_per_proxy,
+        ),
+    )
+    beyond = [
+        f"{what} {value:,} (largest published: {bound.value:,.0f}, {bound.source})"
+        for what, value, bound in measured
+        if value > bound.value
+    ]
+    if not beyond:
+        return []
+    return [
+        Finding(
+            code="beyond-published-evidence",
+            subject="mesh size",
+            message="the mesh is larger than any published test the model rests on, so these "
+            "figures are extrapolations: " + "; ".join(beyond),
+        )
+    ]
+
+
+def fallback_findings(scopes: pd.DataFrame) -> list[Finding]:
+    """Workloads whose scope is not an exact list, grouped by why."""
+    fallen = scopes.loc[scopes["confidence"] != "high"]
+    return [
+        Finding(
+            code="scoping-fallback",
+            subject=count_of(len(group), "workload"),
+            message=f"namespace-level or no scoping: {reason} ({name_list(group)})",
+        )
+        for reason, group in fallen.groupby("reason", sort=True)
+    ]
+
+
+def version_findings(figures: VersionFigures, version: str) -> list[Finding]:
+    """When the figures used were published for another version, or carry a note."""
+    findings = []
+    if figures.last is None and version_key(version) > version_key(figures.first):
+        findings.append(
+            Finding(
+                code="figures-from-older-version",
+                subject=f"version {version}",
+                message=f"no per-proxy figures were published after {figures.first}; "
+                f"the {figures.first} figures are used ({figures.label})",
+            )
+        )
+    if figures.note:
+        findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
+    return findings
