@@ -16,6 +16,18 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REQUIRE_INTEGRATION = os.environ.get("PLANNER_REQUIRE_INTEGRATION") == "1"
+SAMPLE_ARGS = [
+    "size",
+    "--inventory",
+    "cluster.csv",
+    "--services",
+    "services.csv",
+    "--traffic",
+    "traffic.csv",
+    "--traffic-window",
+    "7d",
+]
+"""`planner size` on the bundled sample, in a folder holding its copy (the `sample` fixture)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -18,18 +18,6 @@ AT_SUM = "@SUM(1+1)"
 MINUS = "-2+3"
 HOSTILE_NAMES = (SCRIPT, HYPERLINK, DDE, AT_SUM, MINUS)
 
-SAMPLE_ARGS = [
-    "size",
-    "--inventory",
-    "cluster.csv",
-    "--services",
-    "services.csv",
-    "--traffic",
-    "traffic.csv",
-    "--traffic-window",
-    "7d",
-]
-
 
 def sample_plan(headroom_ratio: float = 0.25) -> Plan:
     """The bundled sample with a week of traffic, as `planner size ... --traffic-window 7d`."""

@@ -7,19 +7,7 @@ import random
 from pathlib import Path
 
 from planner.version import __version__
-from tests.conftest import assert_golden, run_cli
-
-SAMPLE_ARGS = [
-    "size",
-    "--inventory",
-    "cluster.csv",
-    "--services",
-    "services.csv",
-    "--traffic",
-    "traffic.csv",
-    "--traffic-window",
-    "7d",
-]
+from tests.conftest import SAMPLE_ARGS, assert_golden, run_cli
 
 
 def test_sample_summary_and_outputs_are_exactly_as_reviewed(

@@ -26,11 +26,10 @@ from reports.excel import (
     render_xlsx,
 )
 from reports.spreadsheet import FIXED_ZIP_TIME, Kind
-from tests.conftest import REPO, require_tool, run_cli
+from tests.conftest import REPO, SAMPLE_ARGS, require_tool, run_cli
 from tests.plans import (
     HOSTILE_NAMES,
     HYPERLINK,
-    SAMPLE_ARGS,
     hostile_plan,
     inventory_only_plan,
     large_plan,

@@ -15,12 +15,11 @@ from playwright.sync_api import ConsoleMessage, Dialog, Error, Request, sync_pla
 from models.plan import Plan
 from reports.charts import Bar, bar_chart, buckets, nice_step
 from reports.html import HTML_FILE, TOP_NAMESPACES, TOP_WORKLOADS, change, environment, render_html
-from tests.conftest import assert_golden, require_tool, run_cli
+from tests.conftest import SAMPLE_ARGS, assert_golden, require_tool, run_cli
 from tests.plans import (
     DDE,
     HOSTILE_NAMES,
     HYPERLINK,
-    SAMPLE_ARGS,
     SCRIPT,
     inventory_only_plan,
     large_plan,

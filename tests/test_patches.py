@@ -40,22 +40,11 @@ from reports.patches import (
     workload_patch,
 )
 from tests.conftest import FIXTURES, assert_golden_tree, require_tool, run_cli, write
+from tests.conftest import SAMPLE_ARGS as CONFTEST_SAMPLE_ARGS
 from tests.crd import schema_for
 from tests.quantities import mebibytes, millicores
 
-SAMPLE_ARGS = [
-    "size",
-    "--inventory",
-    "cluster.csv",
-    "--services",
-    "services.csv",
-    "--traffic",
-    "traffic.csv",
-    "--traffic-window",
-    "7d",
-    "--inputs-date",
-    "2026-11-20",
-]
+SAMPLE_ARGS = [*CONFTEST_SAMPLE_ARGS, "--inputs-date", "2026-11-20"]
 REFERENCE = yaml.safe_load((FIXTURES / "istio" / "istio-annotations.yaml").read_text("utf-8"))
 ISTIO_ANNOTATIONS: dict[str, list[str]] = {
     a["name"]: list(a.get("resources", [])) for a in REFERENCE["annotations"]
