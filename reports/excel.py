@@ -234,17 +234,27 @@ def _workload_row(r: int, workload: WorkloadPlan, namespace_no: int) -> list[Cel
                 "mem_vs": f'=IF({c["cur_mem"]}>0,{c["mem_req"]}/{c["cur_mem"]},"")',
                 "patch": _yes(workload.needs_patch),
                 "app_given": f'=IF(COUNT({c["app_cpu"]}:{c["app_mem"]})=2,"yes","no")',
-                "t_est_cpu": f"={c['replicas']}*{c['est_cpu']}/1000",
-                "t_est_mem": f"={c['replicas']}*{c['est_mem']}/1024",
-                "t_cpu_req": f"={c['replicas']}*{c['cpu_req']}/1000",
-                "t_mem_req": f"={c['replicas']}*{c['mem_req']}/1024",
-                "t_cpu_lim": f"={c['replicas']}*{c['cpu_lim']}/1000",
-                "t_mem_lim": f"={c['replicas']}*{c['mem_lim']}/1024",
+                **_pod_totals(c),
                 "t_app_cpu": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_cpu"]}/1000,0)',
                 "t_app_mem": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_mem"]}/1024,0)',
             }
         )
     return [base.get(col.key) for col in WORKLOAD_COLS]
+
+
+def _pod_totals(c: dict[str, str]) -> dict[str, str]:
+    """Per-pod figures times replicas, in cores and GiB (the Workloads and Gateways sheets)."""
+    return {
+        f"t_{key}": f"={c['replicas']}*{c[key]}/{per}"
+        for key, per in (
+            ("est_cpu", 1000),
+            ("est_mem", 1024),
+            ("cpu_req", 1000),
+            ("mem_req", 1024),
+            ("cpu_lim", 1000),
+            ("mem_lim", 1024),
+        )
+    }
 
 
 # --- Gateways -----------------------------------------------------------------------------------
@@ -321,12 +331,7 @@ def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValu
             "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
             "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
             "mem_lim": "=" + _memory_limit(c["mem_req"]),
-            "t_est_cpu": f"={c['replicas']}*{c['est_cpu']}/1000",
-            "t_est_mem": f"={c['replicas']}*{c['est_mem']}/1024",
-            "t_cpu_req": f"={c['replicas']}*{c['cpu_req']}/1000",
-            "t_mem_req": f"={c['replicas']}*{c['mem_req']}/1024",
-            "t_cpu_lim": f"={c['replicas']}*{c['cpu_lim']}/1000",
-            "t_mem_lim": f"={c['replicas']}*{c['mem_lim']}/1024",
+            **_pod_totals(c),
             "rule": gateway.replicas_rule,
             "ns_no": numbers[gateway.namespace],
         }
