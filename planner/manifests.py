@@ -30,7 +30,7 @@ from planner.inventory import (
     with_default_labels,
     with_roles,
 )
-from planner.tables import ROW, fingerprint, per_distinct
+from planner.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
@@ -193,30 +193,14 @@ def read_manifests(path: Path) -> Inventory:
 
 
 def _read_text(path: Path, label: str) -> str:
-    try:
-        if path.is_dir():
-            raise InventoryError(f"{label}: is a folder; give the path of a file")
-        size = path.stat().st_size
-        limit = MAX_MANIFEST_MIB[path.suffix.lower()]
-        if size > limit * 1024 * 1024:
-            raise InventoryError(
-                f"{label}: the file is {size / 2**20:,.0f} MiB, more than the {limit} MiB "
-                "mesh-planner reads from this format; export only the kinds it sizes, as JSON "
-                "(kubectl get deploy,sts,ds,svc -A -o json)"
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InventoryError(f"{label}: file not found; check the path") from None
-    except OSError as exc:
-        raise InventoryError(f"{label}: cannot read the file ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InventoryError(
-            f"{label} line {line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
-            "save it as UTF-8"
-        ) from None
+    data = read_file_bytes(
+        path,
+        label,
+        limit_mib=MAX_MANIFEST_MIB[path.suffix.lower()],
+        too_large="export only the kinds it sizes, as JSON "
+        "(kubectl get deploy,sts,ds,svc -A -o json)",
+    )
+    text = decode_utf8(data, label, unit="line", advice="save it as UTF-8")
     if not text.strip():
         raise InventoryError(
             f"{label}: the file is empty; give Kubernetes manifests, such as the output of "

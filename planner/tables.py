@@ -118,15 +118,43 @@ def fingerprint(rows: pd.DataFrame) -> str:
     return f"{int(hashes.sum(dtype=np.uint64)):016x}"
 
 
-def _read_bytes(path: Path, label: str) -> bytes:
+def read_file_bytes(
+    path: Path, label: str, *, limit_mib: int | None = None, too_large: str = ""
+) -> bytes:
+    """The bytes of an input file, or an InputError saying why they cannot be read.
+
+    A file over `limit_mib` is refused before it is read; `too_large` says what to do instead.
+    """
     try:
-        data = path.read_bytes()
+        if path.is_dir():
+            raise InputError(f"{label}: is a folder; give the path of a file")
+        size = path.stat().st_size
+        if limit_mib is not None and size > limit_mib * 1024 * 1024:
+            raise InputError(
+                f"{label}: the file is {size / 2**20:,.0f} MiB, more than the {limit_mib} MiB "
+                f"mesh-planner reads from this format; {too_large}"
+            )
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{label}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{label}: is a folder; give the path of a file") from None
     except OSError as exc:
         raise InputError(f"{label}: cannot read the file ({exc.strerror})") from None
+
+
+def decode_utf8(data: bytes, label: str, *, unit: str, advice: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); an error names the `unit` (row, line) of the
+    first byte that is not UTF-8 and ends with `advice`."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{label} {unit} {line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); {advice}"
+        ) from None
+
+
+def _read_bytes(path: Path, label: str) -> bytes:
+    data = read_file_bytes(path, label)
     if not data.strip():
         raise InputError(
             f"{label}: the file is empty; it needs a header row and one row per record"
@@ -135,14 +163,7 @@ def _read_bytes(path: Path, label: str) -> bytes:
 
 
 def _read_csv(data: bytes, label: str) -> pd.DataFrame:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{label} row {line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
-            "save it as CSV UTF-8"
-        ) from None
+    text = decode_utf8(data, label, unit="row", advice="save it as CSV UTF-8")
     if "\x00" in text:
         raise InputError(f"{label}: the file holds NUL bytes; it is not a text CSV file")
     first_line = text.split("\n", 1)[0]
