@@ -19,7 +19,7 @@ class Coefficient(_Frozen):
     (a choice of mesh-planner, argued in `derivation`).
     """
 
-    value: float
+    value: float = Field(ge=0, le=1e9, allow_inf_nan=False)
     unit: str
     source: str = Field(min_length=1)
     holds_for: str = Field(min_length=1)

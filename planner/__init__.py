@@ -7,16 +7,40 @@ The public API, in the order a run uses it::
     plan = build_plan(inventory, traffic, load_builtin_profile(MeshKind.ISTIO_SIDECAR), Knobs())
 
 Every function raises `models.errors.PlannerError` (or a subclass) for problems a user can fix.
+Names are imported when first used (PEP 562), so that the command starts, and handles Ctrl-C,
+before pandas is loaded.
 """
 
-from models.errors import PlannerError
-from models.knobs import Knobs, MeshKind, OutputFormat
-from models.plan import Plan
-from planner.inventory import Inventory, read_inventory
-from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile, load_profile_file
-from planner.traffic import Traffic, read_traffic
-from planner.version import __version__
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.errors import PlannerError
+    from models.knobs import Knobs, MeshKind, OutputFormat
+    from models.plan import Plan
+    from planner.inventory import Inventory, read_inventory
+    from planner.pipeline import build_plan
+    from planner.profiles import load_builtin_profile, load_profile_file
+    from planner.traffic import Traffic, read_traffic
+    from planner.version import __version__
+
+_HOMES = {
+    "Inventory": "planner.inventory",
+    "Knobs": "models.knobs",
+    "MeshKind": "models.knobs",
+    "OutputFormat": "models.knobs",
+    "Plan": "models.plan",
+    "PlannerError": "models.errors",
+    "Traffic": "planner.traffic",
+    "__version__": "planner.version",
+    "build_plan": "planner.pipeline",
+    "load_builtin_profile": "planner.profiles",
+    "load_profile_file": "planner.profiles",
+    "read_inventory": "planner.inventory",
+    "read_traffic": "planner.traffic",
+}
 
 __all__ = [
     "Inventory",
@@ -33,3 +57,14 @@ __all__ = [
     "read_inventory",
     "read_traffic",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

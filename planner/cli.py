@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,8 +17,9 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from models.errors import PlannerError
+from models.errors import PlannerError, printable
 from models.knobs import Knobs, MeshKind, OutputFormat, ScopeGranularity, SizeFor
+from planner.interrupts import Interrupted
 from planner.inventory import read_inventory
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, resolve
@@ -25,7 +27,7 @@ from planner.profiles import load_builtin_profile, load_profile_file
 from planner.traffic import read_traffic
 from planner.units import parse_duration
 from planner.version import __version__
-from reports import RENDERERS
+from reports import ENTRIES, RENDERERS
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -40,17 +42,41 @@ app = typer.Typer(
 )
 
 
+@dataclass
+class _Run:
+    """What a command has done so far, for the message when it is interrupted."""
+
+    out: Path | None = None
+    written: bool = False
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn a PlannerError into `Error: <message>` on stderr and exit code 1, without traceback."""
+def user_errors(out: Path | None = None) -> Iterator[_Run]:
+    """Turn a PlannerError into `Error: <message>` on stderr and exit code 1, without traceback.
+
+    An `Interrupted` run (SIGINT, SIGTERM: the console script turns them into it) ends the same
+    way, with exit code 128 + the signal's number, once the output writer has removed its
+    staging folder: `out` holds what it held before or, when the command has set `written`, this
+    run's complete outputs.
+    """
+    run = _Run(out)
     try:
-        yield
+        yield run
     except PlannerError as exc:
         _fail(str(exc))
+    except Interrupted as exc:
+        if run.out is None:
+            state = ""
+        elif run.written:
+            state = f" after the outputs were written to {run.out}"
+        else:
+            state = f"; {run.out} is as it was"
+        typer.echo(f"Error: interrupted by {exc.name}{printable(state)}", err=True)
+        raise typer.Exit(code=exc.exit_code) from None
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {printable(message)}", err=True)
     raise typer.Exit(code=1)
 
 
@@ -75,6 +101,12 @@ def _check_date(value: str | None) -> str | None:
             date.fromisoformat(value)
         except ValueError:
             raise typer.BadParameter(f"{value!r} is not a date such as 2026-11-20") from None
+    return value
+
+
+def _check_out(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter("the folder name is empty; name the folder to write to")
     return value
 
 
@@ -187,10 +219,19 @@ def size(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder the outputs are written to.")
-    ] = Path("planner-out"),
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            callback=_check_out,
+            help="Folder the outputs are written to, which mesh-planner owns: replaced as a "
+            "whole, all at once (docs/outputs.md).",
+        ),
+    ] = "planner-out",
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite outputs that already exist.")
+        bool,
+        typer.Option("--force", help="Replace the outputs of an earlier run in --out."),
     ] = False,
     traffic_window: Annotated[
         str | None,
@@ -284,7 +325,8 @@ def size(
         planner size --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --out planner-out
     """
-    with user_errors():
+    out_dir = Path(out)
+    with user_errors(out_dir) as run:
         try:
             knobs = Knobs(
                 mesh=mesh,
@@ -319,12 +361,9 @@ def size(
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
             files.update(RENDERERS[output](plan))
-        written = write_outputs(out, files, force=force)
-        sys.stderr.write(render_summary(plan, top))
+        written = write_outputs(out_dir, files, force=force, owned=ENTRIES.values())
+        run.written = True
+        summary = render_summary(plan, top).split("\n")
+        sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:
-            typer.echo(str(path))
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
+            typer.echo(printable(str(path)))

@@ -7,12 +7,22 @@ order of the input rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from models.errors import InventoryError
+from models.errors import InventoryError, quoted
+from models.kube import (
+    LABEL_PAIR,
+    MAX_MIB,
+    MAX_MILLICORES,
+    MAX_PORTS,
+    MAX_REPLICAS,
+    MAX_RPS,
+    name_problem,
+)
 from models.plan import Finding, InputFile, Role
 from planner.frames import first_unknown, keys
 from planner.tables import (
@@ -25,12 +35,15 @@ from planner.tables import (
     TableSpec,
     exact_units,
     first_bad,
+    location,
     parse_bools,
     parse_choices,
     parse_names,
     parse_numbers,
+    per_distinct,
     read_table_file,
     suggest,
+    unusable_names,
 )
 
 WORKLOAD_KINDS = (
@@ -52,14 +65,6 @@ SERVICE_TYPES = (
     "ExternalName",
     "ServiceEntry",
 )
-# Bounds that catch typos and unit mix-ups (a value in bytes where MiB belong) before they
-# become absurd plans; well above anything a real cluster holds.
-MAX_REPLICAS = 100_000
-MAX_PORTS = 10_000
-MAX_RPS = 100_000_000
-MAX_MILLICORES = 1_000_000
-MAX_MIB = 10_000_000
-
 NO_SERVICES = "-"
 """A `services` cell holding only this says the workload backs no Service."""
 
@@ -217,7 +222,7 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
         )
         service_rows, backing = _services_from_table(raw_services, workloads, cells, raw.label)
     else:
-        service_rows, backing = _services_from_cells(workloads, cells)
+        service_rows, backing = _services_from_cells(workloads, cells, raw.label)
     findings.extend(_role_findings(workloads, raw.name))
     return Inventory(
         workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
@@ -236,7 +241,7 @@ def plural(count: int, noun: str) -> str:
 def _ignored_findings(raw: RawTable) -> list[Finding]:
     if not raw.ignored_columns:
         return []
-    names = ", ".join(f'"{c}"' for c in raw.ignored_columns)
+    names = ", ".join(quoted(c) for c in raw.ignored_columns)
     return [
         Finding(
             code="columns-ignored",
@@ -244,13 +249,6 @@ def _ignored_findings(raw: RawTable) -> list[Finding]:
             message=f"columns not used by mesh-planner were ignored: {names}",
         )
     ]
-
-
-_LABEL_KEY = (
-    r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-)
-_LABEL_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
-LABEL_PAIR = rf"{_LABEL_KEY}={_LABEL_VALUE}"
 
 
 def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
@@ -267,11 +265,11 @@ def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
     )
     pairs["pair"] = pairs["pair"].fillna("").astype(str).str.strip()
     pairs = pairs.loc[pairs["pair"] != ""]
-    bad = ~pairs["pair"].str.fullmatch(LABEL_PAIR).to_numpy(dtype=bool)
+    bad = ~pairs["pair"].str.fullmatch(LABEL_PAIR.pattern).to_numpy(dtype=bool)
     if bad.any():
         row, value = first_bad(pairs, bad, "pair")
         raise InventoryError(
-            f'{label} row {row} column labels: "{value}" is not a Kubernetes label; write '
+            f"{label} row {row} column labels: {quoted(value)} is not a Kubernetes label; write "
             'key=value pairs separated by ";", such as app=reviews;version=v1'
         )
     pairs["key"] = pairs["pair"].str.split("=", n=1).str[0]
@@ -279,7 +277,7 @@ def parse_labels(rows: pd.DataFrame, label: str) -> pd.Series:
     if twice.any():
         row, value = first_bad(pairs, twice, "key")
         raise InventoryError(
-            f'{label} row {row} column labels: label "{value}" is given twice; keep one value'
+            f"{label} row {row} column labels: label {quoted(value)} is given twice; keep one value"
         )
     canonical = pairs.sort_values([ROW, "key"]).groupby(ROW, sort=False)["pair"].agg(";".join)
     mapped = rows[ROW].map(canonical)
@@ -291,7 +289,7 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
     label = raw.label
     typed = pd.DataFrame(
         {
-            "namespace": parse_names(rows, "namespace", label, required=True),
+            "namespace": parse_names(rows, "namespace", label, required=True, kind="namespace"),
             "workload": parse_names(rows, "workload", label, required=True),
             "labels": parse_labels(rows, label),
             "kind": parse_choices(rows, "kind", label, WORKLOAD_KINDS, default="Deployment"),
@@ -403,8 +401,8 @@ def _reject_disagreement(frame: pd.DataFrame, keys: list[str], column: str, labe
     (row_a, value_a), (row_b, value_b) = _two_values(frame, mask, values)
     raise InventoryError(
         f'{label} rows {row_a} and {row_b} column {column}: pods of workload "{namespace}/'
-        f'{workload}" disagree ("{value_a}" against "{value_b}"); give every pod of a workload '
-        "the same value"
+        f'{workload}" disagree ({quoted(value_a)} against {quoted(value_b)}); give every pod of '
+        "a workload the same value"
     )
 
 
@@ -469,7 +467,7 @@ def _role_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:
     ]
 
 
-def _cell_pairs(workloads: pd.DataFrame, cells: pd.Series) -> pd.DataFrame:
+def _cell_pairs(workloads: pd.DataFrame, cells: pd.Series, label: str) -> pd.DataFrame:
     """(namespace, service, workload, row) for every Service named in a `services` cell."""
     frame = pd.DataFrame(
         {
@@ -483,14 +481,21 @@ def _cell_pairs(workloads: pd.DataFrame, cells: pd.Series) -> pd.DataFrame:
     frame = frame.assign(service=frame["service"].str.split(";")).explode("service")
     frame["service"] = frame["service"].astype(str).str.strip()
     frame = frame.loc[frame["service"] != ""]
+    bad = per_distinct(frame["service"], partial(unusable_names, kind="name")).to_numpy(dtype=bool)
+    if bad.any():
+        row, name = first_bad(frame, bad, "service")
+        raise InventoryError(
+            f"{location(label, row, 'services')}: Service {quoted(name)}: the name "
+            f"{name_problem(name, 'name')}; fix the name"
+        )
     return frame.drop_duplicates(["namespace", "service", "workload"]).reset_index(drop=True)
 
 
 def _services_from_cells(
-    workloads: pd.DataFrame, cells: pd.Series
+    workloads: pd.DataFrame, cells: pd.Series, label: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Without a services table: the named Services, or one named like each workload."""
-    explicit = _cell_pairs(workloads, cells)
+    explicit = _cell_pairs(workloads, cells, label)
     defaulted = cells.eq("").to_numpy()
     default = pd.DataFrame(
         {
@@ -516,7 +521,7 @@ def _services_from_table(
     label = raw.label
     table = pd.DataFrame(
         {
-            "namespace": parse_names(rows, "namespace", label, required=True),
+            "namespace": parse_names(rows, "namespace", label, required=True, kind="namespace"),
             "service": parse_names(rows, "service", label, required=True),
             "workload": parse_names(rows, "workload", label, required=False),
             "type": parse_choices(rows, "type", label, SERVICE_TYPES, default="ClusterIP"),
@@ -549,7 +554,7 @@ def _services_from_table(
     services = table.drop_duplicates(["namespace", "service"])[
         ["namespace", "service", "ports", "type"]
     ].reset_index(drop=True)
-    explicit = _cell_pairs(workloads, cells)
+    explicit = _cell_pairs(workloads, cells, inventory_label)
     service_keys = pd.Index(keys(services, "namespace", "service"))
     found = first_unknown(keys(explicit, "namespace", "service"), service_keys)
     if found is not None:

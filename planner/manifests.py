@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,13 +19,18 @@ import numpy.typing as npt
 import pandas as pd
 import yaml
 
-from models.errors import InventoryError
-from models.plan import Finding, InputFile, Role
-from planner.inventory import (
+from models.errors import InventoryError, quoted
+from models.kube import (
     LABEL_PAIR,
     MAX_MIB,
     MAX_MILLICORES,
+    MAX_PORT_NUMBER,
+    MAX_PORTS,
     MAX_REPLICAS,
+    name_problem,
+)
+from models.plan import Finding, InputFile, Role
+from planner.inventory import (
     Inventory,
     plural,
     with_default_labels,
@@ -77,6 +83,8 @@ _INJECT_ON = frozenset({"y", "yes", "true", "on"})
 _GATEWAY_MANAGED = "gateway.istio.io/managed"
 _WAYPOINT_CONTROLLER = "istio.io-mesh-controller"
 
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_API_VERSION = re.compile(r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[a-z0-9]{1,63}")
 _PROXY_CONTAINER = "istio-proxy"
 _RESOURCES = ("cpu", "memory")
 
@@ -152,8 +160,11 @@ def read_manifests(path: Path) -> Inventory:
     the field for anything a user has to fix.
     """
     label = str(path)
-    documents = _documents(_read_text(path, label), path.suffix.lower(), label)
-    objects = [_object(label, n, value) for n, value in enumerate(_flat(documents), 1)]
+    text = _read_text(path, label)
+    values = list(_flat(_documents(text, path.suffix.lower(), label)))
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(label, values)
+    objects = [_object(label, n, value) for n, value in enumerate(values, 1)]
     by_category: dict[str, list[_Object]] = {}
     for obj in objects:
         by_category.setdefault(_category(obj), []).append(obj)
@@ -219,6 +230,14 @@ def _documents(text: str, suffix: str, label: str) -> list[Any]:
         raise InventoryError(
             f"{label}: the file is nested too deeply to be Kubernetes manifests"
         ) from None
+    except ValueError as exc:  # a value the parser cannot build: a huge integer, a bad date
+        problem = str(exc).split("\n", 1)[0]
+        if "integer string conversion" in problem:
+            problem = f"a number has more than {sys.get_int_max_str_digits():,} digits"
+        raise InventoryError(
+            f"{label}: a value cannot be read ({problem}); fix the file or export it again with "
+            "kubectl get -o yaml|json"
+        ) from None
 
 
 def _json_documents(text: str, label: str) -> list[Any]:
@@ -249,8 +268,40 @@ def _yaml_documents(text: str, label: str) -> list[Any]:
             f"{where}: not valid YAML ({problem}); fix the file or export it again with "
             "kubectl get -o yaml"
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InventoryError(
+            f"{label} line {line}: not valid YAML (the character {quoted(character)} is not "
+            "allowed in YAML); remove it"
+        ) from None
     except yaml.YAMLError as exc:
-        raise InventoryError(f"{label}: not valid YAML ({exc})") from None
+        first = str(exc).split("\n", 1)[0]
+        raise InventoryError(f"{label}: not valid YAML ({first})") from None
+
+
+# JSON and YAML write a lone UTF-16 surrogate (which is not text, and no output can hold) only
+# as an escape; a file with such an escape has its strings checked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\\U0000[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_surrogates(label: str, values: list[Any]) -> None:
+    """An error naming the first object of `values` with a lone surrogate in a string."""
+    for number, value in enumerate(values, 1):
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, str) and _SURROGATE.search(item):
+                raise InventoryError(
+                    f"{label} object {number}: the text {quoted(item)} holds a lone UTF-16 "
+                    "surrogate, which is not a character; fix the file or export it again"
+                )
 
 
 def _flat(documents: Iterable[Any]) -> Iterator[Any]:
@@ -292,13 +343,31 @@ def _object(label: str, number: int, value: Any) -> _Object:
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise InventoryError(f"{where} ({kind}): metadata.name is missing; {advice}")
+    if not _KIND.fullmatch(kind):
+        raise InventoryError(
+            f"{where}: kind {quoted(kind)} is not a Kubernetes kind (letters and digits, such as "
+            "Deployment); fix the manifest"
+        )
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     if namespace is not None and not isinstance(namespace, str):
         raise InventoryError(
             f"{where} ({kind} {name}) field metadata.namespace: {_type_name(namespace)} is not a "
             "namespace name; write the name or leave the field out"
         )
+    for field, text, rule in (("name", name, "name"), ("namespace", namespace, "namespace")):
+        problem = name_problem(text, rule) if text else None
+        if problem:
+            raise InventoryError(
+                f"{where} ({kind}) field metadata.{field}: the name {problem}; fix the manifest"
+            )
     api_version = value.get("apiVersion")
+    if api_version is not None and not (
+        isinstance(api_version, str) and _API_VERSION.fullmatch(api_version)
+    ):
+        raise InventoryError(
+            f"{where} ({kind} {name}) field apiVersion: {_shown(api_version)} is not an API "
+            "version (such as apps/v1 or v1); fix the manifest"
+        )
     return _Object(
         label=label,
         number=number,
@@ -315,8 +384,7 @@ def _shown(value: Any) -> str:
     """A value for a message: a scalar quoted as written, anything else by its type (an alias
     bomb is never expanded into text)."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = str(value)
-        return f'"{text[:60]}..."' if len(text) > 60 else f'"{text}"'
+        return quoted(value)
     return _type_name(value)
 
 
@@ -518,14 +586,19 @@ def _proxy_annotation(obj: _Object, annotations: dict[str, Any], name: str, reso
     value = annotations.get(f"sidecar.istio.io/{name}")
     if value is None:
         return float("nan")
+    text = _quantity_text(obj, f'metadata.annotations["sidecar.istio.io/{name}"]', value)
     try:
-        return request_amount(str(value).strip(), resource)
+        amount = request_amount(text.strip(), resource)
+        maximum, unit = _MAXIMA[resource]
+        if not amount <= maximum:
+            raise ValueError(f"is more than {maximum:,} {unit}")
     except ValueError as exc:
         raise InventoryError(
             f'{obj.where} field metadata.annotations["sidecar.istio.io/{name}"] of the pod '
-            f'template: "{value}" {exc}; write a quantity such as '
+            f"template: {quoted(text)} {exc}; write a quantity such as "
             f"{'250m' if resource == 'cpu' else '256Mi'}"
         ) from None
+    return amount
 
 
 def _replicas(obj: _Object) -> tuple[int, str]:
@@ -571,7 +644,7 @@ def _checked_pairs(
         for key, value in _labels(obj, path)
     ]
     pairs = pd.DataFrame(rows, columns=[ROW, "field", "key", "pair"])
-    valid = per_distinct(pairs["pair"], lambda v: v.str.fullmatch(LABEL_PAIR)).astype(bool)
+    valid = per_distinct(pairs["pair"], lambda v: v.str.fullmatch(LABEL_PAIR.pattern)).astype(bool)
     bad = ~valid.to_numpy()
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
@@ -626,7 +699,7 @@ def _app_requests(objects: list[_Object]) -> dict[str, pd.Series]:
             obj = by_number[int(asked[ROW].iloc[index])]
             problem = _quantity_problem(text) or f"is more than {maximum:,} {unit}"
             raise InventoryError(
-                f'{obj.where} field {asked["field"].iloc[index]}: "{text}" {problem}; '
+                f"{obj.where} field {asked['field'].iloc[index]}: {quoted(text)} {problem}; "
                 f"{_QUANTITY_ADVICE[resource]}"
             )
         sums[resource] = pd.Series(amounts, index=asked[ROW].to_numpy()).groupby(level=0).sum()
@@ -815,7 +888,7 @@ def _service_record(obj: _Object) -> dict[str, object]:
     return {
         "namespace": obj.namespace,
         "service": obj.name,
-        "ports": len(_sequence(obj, ("spec", "ports"))),
+        "ports": _port_count(obj, "port", required=kind != "ExternalName"),
         "type": kind,
         ROW: obj.number,
     }
@@ -829,7 +902,13 @@ def _entry_records(obj: _Object) -> list[dict[str, object]]:
             f"{obj.where} field spec.hosts: a ServiceEntry needs a list of one or more host "
             "names; fix the manifest"
         )
-    ports = max(1, len(_sequence(obj, ("spec", "ports"))))
+    for index, host in enumerate(hosts):
+        problem = name_problem(host, "name")
+        if problem:
+            raise InventoryError(
+                f"{obj.where} field spec.hosts[{index}]: the host name {problem}; fix the manifest"
+            )
+    ports = max(1, _port_count(obj, "number", required=True))
     return [
         {
             "namespace": obj.namespace,
@@ -840,6 +919,44 @@ def _entry_records(obj: _Object) -> list[dict[str, object]]:
         }
         for host in hosts
     ]
+
+
+def _port_count(obj: _Object, number_field: str, *, required: bool) -> int:
+    """How many ports `spec.ports` lists, each checked: a mapping whose `number_field` (`port`
+    for a Service, `number` for a ServiceEntry) is a port number, with text names and protocols.
+    """
+    ports = _sequence(obj, ("spec", "ports"))
+    if len(ports) > MAX_PORTS:
+        raise InventoryError(
+            f"{obj.where} field spec.ports: {len(ports):,} ports, more than the {MAX_PORTS:,} "
+            "mesh-planner takes; fix the manifest"
+        )
+    for index, port in enumerate(ports):
+        path = ("spec", "ports", index)
+        if not isinstance(port, dict):
+            _not_a(obj, path, "mapping", port)
+        number = port.get(number_field)
+        if number is None and not required:
+            continue
+        if isinstance(number, bool) or not isinstance(number, int):
+            found = "is missing" if number is None else f"{_shown(number)} is not a port number"
+        elif not 1 <= number <= MAX_PORT_NUMBER:
+            found = f"{_shown(number)} is not a port number"
+        else:
+            found = ""
+        if found:
+            raise InventoryError(
+                f"{obj.where} field {_field((*path, number_field))}: {found}; write a whole "
+                f"number from 1 to {MAX_PORT_NUMBER:,}"
+            )
+        for key in ("name", "protocol", "appProtocol"):
+            value = port.get(key)
+            if value is not None and not isinstance(value, str):
+                raise InventoryError(
+                    f"{obj.where} field {_field((*path, key))}: {_type_name(value)} is not text; "
+                    "fix the manifest"
+                )
+    return len(ports)
 
 
 def select_backing(pod_labels: pd.DataFrame, selectors: pd.DataFrame) -> pd.DataFrame:

@@ -1,21 +1,41 @@
-"""Writing outputs all-or-nothing: nothing is overwritten without --force, nothing half-written.
+"""The output folder, written all-or-nothing: staged beside `--out`, switched in with one rename.
 
-Every file is first written into a staging folder inside the output folder, then moved into
-place with `os.replace` (atomic on one filesystem). Files about to be overwritten are moved aside
-first and moved back if any step fails, so a failed run leaves the folder as it found it.
+The contract (docs/outputs.md):
+
+- `--out` is a folder mesh-planner owns. It may be missing, empty, or hold an earlier run's
+  outputs: only entries some output format writes (`plan.json`, `kustomize/`...), as regular
+  files and real folders. Anything else in it, a symbolic link anywhere in it, or `--out` itself
+  being a symbolic link is refused, with or without `--force`: a run removes or replaces only
+  what a run wrote, and never writes through a link.
+- Without `--force` a folder holding anything is refused.
+- Every file of the run is written into a staging folder beside `--out`
+  (`.NAME.planner-staging-*`, on the same filesystem) and the staging folder then takes the place
+  of `--out` in one atomic exchange (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames
+  with signals held back). The previous folder is removed afterwards. So `--out` holds either
+  what it held before or the complete new set, whenever the run stops.
+- SIGINT and SIGTERM raise in Python and the staging folder is removed on the way out; a staging
+  folder left by a run that could not clean up (`kill -9`) is unlocked, and the next run writing
+  the same `--out` removes it. A live run holds a lock on its staging folder, so a concurrent run
+  never removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
+import signal
+import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from models.errors import OutputError
 
-_STAGING_PREFIX = ".planner-staging-"
+_STAGING = ".planner-staging-"
+_OLD = ".planner-old-"
+_HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def safe_relative(name: str) -> PurePosixPath:
@@ -36,81 +56,275 @@ def safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-def write_outputs(out_dir: Path, files: Mapping[str, bytes], *, force: bool) -> list[Path]:
-    """Write `files` (relative name -> bytes) under `out_dir`; return the paths written, sorted.
+def write_outputs(
+    out_dir: Path, files: Mapping[str, bytes], *, force: bool, owned: Collection[str]
+) -> list[Path]:
+    """Replace the folder `out_dir` by one holding exactly `files` (relative name -> bytes).
 
-    An output folder (the first part of a name such as `kustomize/...`) belongs to the run that
-    writes it: with `force`, files an earlier run left there are removed, so the folder holds
-    exactly this run's files. Raises OutputError when an output (file, or non-empty output
-    folder) exists and `force` is false, or when writing fails (after restoring whatever was there
-    before).
+    `owned` names the entries directly under `--out` that any run may write: `plan.json` for a
+    file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
+    `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
+    a run did not write, holds anything and `force` is false, or cannot be written.
     """
-    targets = {n: out_dir / safe_relative(n) for n in sorted(files)}
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir}: --out names a file, not a folder; pick another --out")
-    folders = sorted({out_dir / n.split("/", 1)[0] for n in targets if "/" in n})
-    stale = _stale_files(folders, set(targets.values()))
-    present = sorted(
-        {p for p in targets.values() if p.exists()}
-        | {f for f in folders if f.is_dir() and any(f.iterdir())}
-    )
-    if present and not force:
-        listed = ", ".join(str(p) for p in present[:3]) + (" ..." if len(present) > 3 else "")
-        raise OutputError(
-            f"{listed} already exists; pass --force to overwrite or choose another --out"
-        )
-    for path in targets.values():
-        if path.is_dir():
-            raise OutputError(f"{path} is a folder where a file would go; move it away")
+    names = {name: safe_relative(name) for name in sorted(files)}
+    for name in names:
+        top = name.split("/", 1)[0] + ("/" if "/" in name else "")
+        if top not in owned:
+            raise ValueError(f"output {name!r} is not under an owned entry {sorted(owned)}")
+    target = Path(os.path.abspath(out_dir))
+    if target.parent == target:
+        raise OutputError(f"{out_dir}: --out cannot be the root folder; choose another --out")
+    _remove_leftovers(target)
+    existing = _existing(out_dir, target, owned, force=force)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}", dir=target.parent))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
-    moved_aside: list[tuple[Path, Path]] = []
-    placed: list[Path] = []
+    lock = _lock(staging)
+    swapped = False
     try:
-        for name in targets:
-            staged = staging / "new" / safe_relative(name)
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            with open(staged, "wb") as handle:
-                handle.write(files[name])
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, target in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                backup = staging / "old" / safe_relative(name)
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(target, backup)
-                moved_aside.append((backup, target))
-            os.replace(staging / "new" / safe_relative(name), target)
-            placed.append(target)
-        for number, path in enumerate(stale):
-            backup = staging / "stale" / str(number)
-            backup.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, backup)
-            moved_aside.append((backup, path))
+        _stage(staging, names, files, mode=existing)
+        with _signals_held():
+            _switch(staging, target, replace=existing is not None)
+            swapped = True
+            # the previous folder is at the staging path now (or beside it, on the fallback)
+            _remove(staging)
+            _remove(_old_path(staging))
+            _sync_folder(target.parent)
     except OSError as exc:
-        for target in placed:
-            target.unlink(missing_ok=True)
-        for backup, target in moved_aside:
-            os.replace(backup, target)
         raise OutputError(
-            f"{out_dir}: writing the outputs failed ({exc}); nothing was changed"
+            f"{out_dir}: writing the outputs failed ({exc.strerror or exc}); nothing was changed"
         ) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return sorted(targets.values())
+        os.close(lock)
+        if not swapped:
+            with _signals_held():
+                _remove(staging)
+    return [out_dir / path for path in names.values()]
 
 
-def _stale_files(folders: list[Path], keep: set[Path]) -> list[Path]:
-    """Files an earlier run left in the folders this run writes (kustomize/, helm/) and this run
-    does not write again: with --force they go, so no stale patch stays in the overlay."""
-    return sorted(
-        path
-        for folder in folders
-        if folder.is_dir()
-        for path in folder.rglob("*")
-        if (path.is_file() or path.is_symlink()) and path not in keep
-    )
+def _existing(shown: Path, target: Path, owned: Collection[str], *, force: bool) -> int | None:
+    """The permission bits of the folder there is to replace, or None when there is none.
+
+    Raises OutputError when it may not be replaced: a link, a file, an entry no run writes, a
+    link or special file inside an output folder, or anything at all without `force`.
+    """
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot read the output folder ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(
+            f"{shown}: --out is a symbolic link (to {os.readlink(target)}); mesh-planner replaces "
+            "its output folder whole and never writes through a link: pass the folder itself"
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{shown}: --out names a file, not a folder; pick another --out")
+    entries = sorted(os.listdir(target))
+    for entry in entries:
+        _check_owned(shown, target, entry, owned)
+    if entries and not force:
+        listed = [str(shown / entry) for entry in entries]
+        more = " ..." if len(listed) > 3 else ""
+        raise OutputError(
+            f"{', '.join(listed[:3])}{more} already exists; pass --force to overwrite or choose "
+            "another --out"
+        )
+    return stat.S_IMODE(info.st_mode)
+
+
+def _check_owned(shown: Path, target: Path, entry: str, owned: Collection[str]) -> None:
+    """An entry of an existing --out must be one a run writes, as the kind a run writes."""
+    path = target / entry
+    mode = path.lstat().st_mode
+    folder = f"{entry}/" in owned
+    if entry not in owned and not folder:
+        raise OutputError(
+            f"{shown / entry}: not written by mesh-planner; --out is replaced as a whole, so move "
+            "it elsewhere or choose another --out"
+        )
+    _check_entry(shown / entry, path, mode, folder=folder)
+    if folder:
+        for parent, folders, leaves in os.walk(path):
+            for name in sorted([*folders, *leaves]):
+                inner = Path(parent) / name
+                relative = inner.relative_to(target)
+                _check_entry(shown / relative, inner, inner.lstat().st_mode, folder=None)
+
+
+def _check_entry(shown: Path, path: Path, mode: int, *, folder: bool | None) -> None:
+    """A regular file or a real folder (of the kind expected, unless `folder` is None)."""
+    if stat.S_ISLNK(mode):
+        raise OutputError(
+            f"{shown}: is a symbolic link (to {os.readlink(path)}); mesh-planner never writes "
+            "through links nor removes what it did not write: remove the link or choose another "
+            "--out"
+        )
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise OutputError(
+            f"{shown}: is not a regular file or folder; move it away or choose another --out"
+        )
+    if folder is not None and stat.S_ISDIR(mode) != folder:
+        found, expected = ("a file", "a folder") if folder else ("a folder", "a file")
+        raise OutputError(
+            f"{shown}: is {found} where mesh-planner writes {expected}; move it away or choose "
+            "another --out"
+        )
+
+
+def _stage(
+    staging: Path,
+    names: Mapping[str, PurePosixPath],
+    files: Mapping[str, bytes],
+    *,
+    mode: int | None,
+) -> None:
+    """Write every file under `staging`, durably, and give it the mode `--out` had (or the
+    umask's default for a new folder: mkdtemp makes it private)."""
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o777 & ~umask
+    os.chmod(staging, mode)
+    folders = {staging}
+    for name, relative in names.items():
+        path = staging / relative
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.update(path.parents)
+        with open(path, "wb") as handle:
+            handle.write(files[name])
+            handle.flush()
+            os.fsync(handle.fileno())
+    for folder in sorted(f for f in folders if f.is_relative_to(staging)):
+        _sync_folder(folder)
+
+
+def _switch(staging: Path, target: Path, *, replace: bool) -> None:
+    """Put `staging` in the place of `target`; what was at `target` ends up at `staging` (or at
+    its `_old_path` where the system has no atomic exchange)."""
+    if not replace:
+        os.rename(staging, target)  # onto nothing, or onto an empty folder: atomic
+        return
+    try:
+        _exchange(staging, target)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise
+        # no atomic exchange here: two renames, with the signals held back between them; a
+        # kill -9 in between leaves `--out` missing and the next run restores it from _old_path
+        os.rename(target, _old_path(staging))
+        os.rename(staging, target)
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE, glibc 2.28 and later)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    function = getattr(libc, "renameat2", None)
+    if function is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    at_fdcwd, rename_exchange = -100, 2
+    if function(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange):
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _old_path(staging: Path) -> Path:
+    return staging.with_name(staging.name.replace(_STAGING, _OLD, 1))
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove the staging folders of runs that were killed before they could (their lock is
+    gone); restore `--out` when a kill between the fallback's two renames took it away."""
+    try:
+        entries = sorted(os.listdir(target.parent))
+    except OSError:
+        return
+    prefix = f".{target.name}"
+    for entry in entries:
+        path = target.parent / entry
+        if not entry.startswith(prefix) or not _is_real_folder(path):
+            continue
+        rest = entry[len(prefix) :]
+        if rest.startswith(_OLD) and not os.path.lexists(target):
+            with contextlib.suppress(OSError):
+                os.rename(path, target)
+        elif rest.startswith((_STAGING, _OLD)) and _unlocked(path):
+            _remove(path)
+
+
+def _is_real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _lock(folder: Path) -> int:
+    """An open descriptor holding an exclusive lock on `folder` until it is closed."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no flock (Windows): concurrent runs are not told apart
+        pass
+    return descriptor
+
+
+def _unlocked(folder: Path) -> bool:
+    """Whether no live run holds `folder`'s lock (its run was killed)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder of ours; links inside it are removed, never followed."""
+    if _is_real_folder(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the entries of `folder` durable (where the system can sync a folder)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then their handlers run), so the switch
+    and the clean-up are never cut half-way."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

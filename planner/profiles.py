@@ -53,6 +53,11 @@ def parse_profile(text: str, where: str) -> MeshProfile:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise ProfileError(f"{where}{line}: not valid YAML; fix the syntax there") from None
+    except (ValueError, RecursionError):  # a huge integer, an impossible date, deep nesting
+        raise ProfileError(
+            f"{where}: a value cannot be read (a number too long, a date that does not exist, or "
+            "nesting too deep); start from the built-in profile"
+        ) from None
     if not isinstance(raw, dict):
         raise ProfileError(f"{where}: a profile is a YAML mapping; start from the built-in one")
     try:

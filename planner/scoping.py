@@ -37,6 +37,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from models.knobs import Knobs, ScopeGranularity
+from models.kube import DNS_LABEL, DNS_SUBDOMAIN, LABEL_PAIR
 from models.plan import (
     GATEWAY_ROLES,
     Confidence,
@@ -45,7 +46,7 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
-from planner.inventory import LABEL_PAIR, Inventory
+from planner.inventory import Inventory
 from planner.tables import per_distinct
 from planner.traffic import UNREGISTERED_DESTINATIONS
 from planner.units import duration_text
@@ -54,7 +55,6 @@ from planner.visibility import Scope
 WHOLE_MESH = "(whole mesh)"
 """The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _KEYS = ["namespace", "workload"]
 _HIGH_REASON = "every call observed often enough over a long enough window"
 
@@ -269,16 +269,16 @@ def _valid_names(members: pd.DataFrame, outbound: pd.DataFrame) -> npt.NDArray[n
 
 
 def _is_dns_label(names: pd.Series) -> pd.Series:
-    return names.str.fullmatch(_DNS_LABEL.pattern).astype(bool)
+    return names.str.fullmatch(DNS_LABEL.pattern).astype(bool)
 
 
 def _is_host(names: pd.Series) -> pd.Series:
-    return names.str.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?").astype(bool)
+    return names.str.fullmatch(DNS_SUBDOMAIN.pattern).astype(bool)
 
 
 def _are_labels(labels: pd.Series) -> pd.Series:
     pairs = labels.str.split(";").explode()
-    ok = pairs.str.fullmatch(LABEL_PAIR).astype(bool)
+    ok = pairs.str.fullmatch(LABEL_PAIR.pattern).astype(bool)
     return ok.groupby(level=0).all()
 
 

@@ -14,13 +14,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import UNPRINTABLE, InputError, quoted
+from models.kube import MAX_NAME_LENGTH, name_problem
 
 ROW = "_row"
 """Column holding the spreadsheet row number of each record."""
@@ -239,7 +241,7 @@ def _read_excel(
         spec = candidates[0] if candidates else None
         if spec is None:
             wanted = " or ".join(f'"{s.sheet}"' for s in specs)
-            found = ", ".join(f'"{s}"' for s in sheets)
+            found = ", ".join(quoted(s) for s in sheets)
             raise InputError(
                 f"{label}: no sheet named {wanted} (found {found}); rename the sheet that holds "
                 "the table"
@@ -313,7 +315,7 @@ def _conform(
             close = difflib.get_close_matches(header, sorted(known), n=1, cutoff=0.85)
             if close:
                 raise InputError(
-                    f'{where} row 1: unknown column "{original}"; did you mean "{close[0]}"?'
+                    f'{where} row 1: unknown column {quoted(original)}; did you mean "{close[0]}"?'
                 )
             ignored.append(str(original))
             continue
@@ -322,8 +324,8 @@ def _conform(
             continue
         if name in chosen:
             raise InputError(
-                f'{where} row 1: two columns give "{name}" ("{frame.columns[chosen[name]]}" and '
-                f'"{original}"); keep one of them'
+                f'{where} row 1: two columns give "{name}" ({quoted(frame.columns[chosen[name]])} '
+                f"and {quoted(original)}); keep one of them"
             )
         chosen[name] = position
     missing = [c.name for c in spec.columns if c.required and c.name not in chosen]
@@ -368,9 +370,10 @@ def _strip(values: pd.Series) -> pd.Series:
     return values.str.strip()
 
 
-def _has_control_character(values: pd.Series) -> pd.Series:
-    # C0 and C1 controls, and the Unicode line and paragraph separators YAML breaks lines at
-    return values.str.contains(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", regex=True)
+def unusable_names(values: pd.Series, kind: str) -> pd.Series:
+    """Names that hold an unprintable character or are longer than Kubernetes allows."""
+    unprintable = values.str.contains(UNPRINTABLE.pattern, regex=True)
+    return unprintable | (values.str.len() > MAX_NAME_LENGTH[kind])
 
 
 def location(label: str, row: int, column: str) -> str:
@@ -383,10 +386,13 @@ def first_bad(rows: pd.DataFrame, bad: npt.NDArray[np.bool_], column: str) -> tu
     return int(rows[ROW].to_numpy()[index]), str(rows[column].to_numpy()[index])
 
 
-def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) -> pd.Series:
-    """A name column (namespace, workload, service): text, no control characters.
+def parse_names(
+    rows: pd.DataFrame, column: str, label: str, *, required: bool, kind: str = "name"
+) -> pd.Series:
+    """A name column (namespace, workload, service): text, checked by Kubernetes' name rules
+    for a `kind` name (models.kube.name_problem: printable, not too long).
 
-    Names are kept as written, whatever characters they hold: reports escape them.
+    Names are kept as written otherwise, whatever characters they hold: reports escape them.
     """
     values = rows[column]
     if required:
@@ -394,12 +400,11 @@ def parse_names(rows: pd.DataFrame, column: str, label: str, *, required: bool) 
         if empty.any():
             row, _ = first_bad(rows, empty, column)
             raise InputError(f"{location(label, row, column)}: the cell is empty; give a name")
-    control = per_distinct(values, _has_control_character).to_numpy(dtype=bool)
-    if control.any():
-        row, _ = first_bad(rows, control, column)
+    bad = per_distinct(values, partial(unusable_names, kind=kind)).to_numpy(dtype=bool)
+    if bad.any():
+        row, name = first_bad(rows, bad, column)
         raise InputError(
-            f"{location(label, row, column)}: the name holds a control character (a line break "
-            "or tab); remove it"
+            f"{location(label, row, column)}: the name {name_problem(name, kind)}; fix the name"
         )
     return values
 
@@ -438,13 +443,13 @@ def parse_numbers(
     for bad, problem in checks:
         if bad.any():
             row, value = first_bad(rows, bad, column)
-            raise InputError(f'{location(label, row, column)}: "{value}" {problem}; {advice}')
+            raise InputError(f"{location(label, row, column)}: {quoted(value)} {problem}; {advice}")
     if whole:
         bad = ~np.isnan(numbers) & (np.floor(numbers) != numbers)
         if bad.any():
             row, value = first_bad(rows, bad, column)
             raise InputError(
-                f'{location(label, row, column)}: "{value}" is not a whole number; {advice}'
+                f"{location(label, row, column)}: {quoted(value)} is not a whole number; {advice}"
             )
     return numbers
 
@@ -470,7 +475,8 @@ def parse_bools(
     if bad.any():
         row, value = first_bad(rows, bad, column)
         raise InputError(
-            f'{location(label, row, column)}: "{value}" is not true or false; write true or false'
+            f"{location(label, row, column)}: {quoted(value)} is not true or false; write true or "
+            "false"
         )
     return np.where(empty, default, truthy)
 
@@ -488,7 +494,8 @@ def parse_choices(
         close = _unique_close_match(value.lower(), list(canonical))
         hint = f' (did you mean "{canonical[close]}"?)' if close else ""
         raise InputError(
-            f'{location(label, row, column)}: "{value}" is not one of {", ".join(choices)}{hint}'
+            f"{location(label, row, column)}: {quoted(value)} is not one of "
+            f"{', '.join(choices)}{hint}"
         )
     return lowered.map(canonical).fillna(default).astype(str)
 

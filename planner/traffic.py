@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import TrafficError
+from models.errors import TrafficError, quoted
+from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
 from planner.frames import first_unknown, keys, require
-from planner.inventory import MAX_RPS, Inventory
+from planner.inventory import Inventory
 from planner.tables import (
     MICRO,
     ROW,
@@ -104,7 +105,7 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
     label = raw.label
     findings: list[Finding] = []
     if raw.ignored_columns:
-        names = ", ".join(f'"{c}"' for c in raw.ignored_columns)
+        names = ", ".join(quoted(c) for c in raw.ignored_columns)
         findings.append(
             Finding(code="columns-ignored", subject=raw.name, message=f"columns ignored: {names}")
         )
@@ -113,17 +114,19 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
     )
     edges = pd.DataFrame(
         {
-            "source_namespace": parse_names(rows, "source_namespace", label, required=True),
+            "source_namespace": parse_names(
+                rows, "source_namespace", label, required=True, kind="namespace"
+            ),
             "source_workload": parse_names(rows, "source_workload", label, required=True),
             "destination_namespace": parse_names(
-                rows, "destination_namespace", label, required=False
+                rows, "destination_namespace", label, required=False, kind="namespace"
             ),
             "destination_service": parse_names(rows, "destination_service", label, required=True),
             "destination_workload": parse_names(
                 rows, "destination_workload", label, required=False
             ),
             "destination_workload_namespace": parse_names(
-                rows, "destination_workload_namespace", label, required=False
+                rows, "destination_workload_namespace", label, required=False, kind="namespace"
             ),
             "reporter": rows["reporter"].str.lower(),
             "rps": rps,
@@ -169,8 +172,8 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
             row, namespace = first_bad(subset, clash, "destination_namespace")
             _, name = first_bad(subset, clash, "fqdn")
             raise TrafficError(
-                f'{label} row {row} column destination_namespace: "{namespace}" disagrees with '
-                f'the namespace in "{name}"; fix one of them'
+                f"{label} row {row} column destination_namespace: {quoted(namespace)} disagrees "
+                f"with the namespace in {quoted(name)}; fix one of them"
             )
         out.loc[fqdn, "destination_namespace"] = parts[1]
     empty = (out["destination_namespace"] == "").to_numpy()

@@ -1,7 +1,9 @@
 """Renderers: each turns a Plan into the bytes of one or more output files.
 
-`RENDERERS` maps every `OutputFormat` to a function returning {relative path: bytes}. Renderers
-never compute sizing figures: everything they show comes from the Plan.
+`RENDERERS` maps every `OutputFormat` to a function returning {relative path: bytes}, and
+`ENTRIES` to the entries directly under `--out` that its files lie in (`name` for a file,
+`name/` for a folder): what a run owns there (planner.outputs). Renderers never compute sizing
+figures: everything they show comes from the Plan.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from collections.abc import Callable
 
 from models.knobs import OutputFormat
 from models.plan import Plan
-from reports.excel import render_xlsx
-from reports.helm import render_helm
-from reports.html import render_html
-from reports.operator import render_operator
-from reports.patches import render_kustomize
-from reports.plan_json import render_json
-from reports.sidecars import render_sidecars
+from reports.excel import XLSX_FILE, render_xlsx
+from reports.helm import HELM_DIR, render_helm
+from reports.html import HTML_FILE, render_html
+from reports.operator import OPERATOR_FILE, render_operator
+from reports.patches import KUSTOMIZE_DIR, render_kustomize
+from reports.plan_json import PLAN_FILE, render_json
+from reports.sidecars import SIDECARS_FILE, render_sidecars
 
 Renderer = Callable[[Plan], dict[str, bytes]]
 
@@ -28,4 +30,14 @@ RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.OPERATOR: render_operator,
     OutputFormat.HTML: render_html,
     OutputFormat.XLSX: render_xlsx,
+}
+
+ENTRIES: dict[OutputFormat, str] = {
+    OutputFormat.JSON: PLAN_FILE,
+    OutputFormat.SIDECARS: SIDECARS_FILE,
+    OutputFormat.KUSTOMIZE: f"{KUSTOMIZE_DIR}/",
+    OutputFormat.HELM: f"{HELM_DIR}/",
+    OutputFormat.OPERATOR: OPERATOR_FILE,
+    OutputFormat.HTML: HTML_FILE,
+    OutputFormat.XLSX: XLSX_FILE,
 }

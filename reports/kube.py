@@ -10,26 +10,22 @@ from __future__ import annotations
 import hashlib
 import re
 
-# Kubernetes name rules (k8s.io/apimachinery/pkg/util/validation): object names of workloads
-# are DNS-1123 subdomains, namespaces DNS-1123 labels, Services DNS-1035 labels.
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+from models.kube import DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN
 
 
 def is_namespace_name(name: str) -> bool:
     """Whether `name` can name a namespace (a DNS-1123 label)."""
-    return _DNS1123_LABEL.fullmatch(name) is not None
+    return DNS_LABEL.fullmatch(name) is not None
 
 
 def is_object_name(name: str) -> bool:
     """Whether `name` can name a Deployment, StatefulSet... (a DNS-1123 subdomain)."""
-    return len(name) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(name) is not None
+    return DNS_SUBDOMAIN.fullmatch(name) is not None
 
 
 def is_service_name(name: str) -> bool:
     """Whether `name` can name a Service (a DNS-1035 label)."""
-    return _DNS1035_LABEL.fullmatch(name) is not None
+    return DNS_1035_LABEL.fullmatch(name) is not None
 
 
 def file_stem(name: str, *, namespace: bool = False) -> str:

@@ -719,14 +719,24 @@ def test_istio_version_without_published_figures(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["line\u2028break", "next\x85line", "tab\there"])
-def test_names_with_line_breaks_yaml_sees_are_refused(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("line\u2028break", "\\u2028"),
+        ("next\x85line", "\\x85"),
+        ("tab\there", "\\t"),
+        ("esc\x1b[31mred", "\\x1b"),
+        ("bell\x07", "\\x07"),
+        ("rtl\u202eoverride", "\\u202e"),
+    ],
+)
+def test_names_with_control_characters_are_refused(tmp_path: Path, name: str, shown: str) -> None:
     (tmp_path / "cluster.csv").write_text(
         f'namespace,workload,replicas\nshop,"{name}",1\n', encoding="utf-8"
     )
     assert_user_error(
         size(tmp_path, "cluster.csv"),
         tmp_path,
-        "cluster.csv row 2 column workload: the name holds a control character (a line break or "
-        "tab); remove it",
+        f'cluster.csv row 2 column workload: the name holds a control character ("{shown}"); fix '
+        "the name",
     )
