@@ -58,6 +58,13 @@ class Knobs(BaseModel):
         description="Added on top of the expected usage (model or observed) to give the request.",
     )
     min_control_plane_replicas: int = Field(default=2, ge=1, le=100)
+    pod_churn_ratio: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="Share of the mesh's pods replaced at once during rollouts (Kubernetes' "
+        "default maxSurge and maxUnavailable are 25%); istiod holds more memory while they churn.",
+    )
     min_gateway_replicas: int | None = Field(
         default=None, ge=1, le=1000, description="None takes the profile's gateway minimum."
     )

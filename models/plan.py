@@ -147,7 +147,9 @@ class ControlPlanePlan(_Frozen):
     services: int
     pods: int
     endpoints: int
+    proxy_visible_clusters: int
     proxy_visible_endpoints: int
+    pod_churn_ratio: float
     per_replica: Resources
     shared_memory_mib: float
     proxy_memory_mib: float

@@ -39,13 +39,26 @@ class VersionFigures(_Frozen):
     note: str | None = None
 
 
+class ObjectFigures(_Frozen):
+    """What one configuration object costs the Envoy a mesh version ships, and how the mesh lays
+    a Service out in it, for one range of mesh versions."""
+
+    first: str = Field(pattern=r"^\d+\.\d+$")
+    last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
+    label: str
+    memory_per_cluster_bytes: Coefficient
+    memory_per_endpoint_bytes: Coefficient
+    inbound_listeners_per_port: Coefficient
+    note: str | None = None
+
+
 class ProxyModel(_Frozen):
-    """Envoy proxy (sidecar or gateway): CPU from traffic, memory from the configuration held."""
+    """Envoy proxy (sidecar or gateway): CPU from traffic, memory from the configuration held.
+
+    The per-cluster and per-endpoint costs depend on the mesh version (`ObjectFigures`)."""
 
     concurrency: Coefficient
     idle_cpu_millicores: Coefficient
-    memory_per_cluster_bytes: Coefficient
-    memory_per_endpoint_bytes: Coefficient
     memory_per_listener_bytes: Coefficient
     memory_per_worker_per_cluster_bytes: Coefficient
     memory_per_worker_per_listener_bytes: Coefficient
@@ -70,10 +83,13 @@ class ControlPlaneModel(_Frozen):
 
     guideline_memory_per_service_mib: Coefficient
     guideline_memory_per_pod_mib: Coefficient
+    baseline_memory_mib: Coefficient
     memory_per_endpoint_bytes: Coefficient
     memory_per_service_mib: Coefficient
     memory_per_proxy_mib: Coefficient
+    memory_per_proxy_visible_cluster_bytes: Coefficient
     memory_per_proxy_visible_endpoint_bytes: Coefficient
+    memory_churn_factor: Coefficient
     cpu_per_1000_proxies_millicores: Coefficient
     cpu_request_floor_millicores: Coefficient
     memory_request_floor_mib: Coefficient
@@ -111,6 +127,7 @@ class MeshProfile(_Frozen):
     default_mesh_version: str = Field(pattern=r"^\d+\.\d+$")
     description: str
     versions: tuple[VersionFigures, ...] = Field(min_length=1)
+    objects: tuple[ObjectFigures, ...] = Field(min_length=1)
     proxy: ProxyModel
     gateway: GatewayModel
     control_plane: ControlPlaneModel
@@ -119,9 +136,10 @@ class MeshProfile(_Frozen):
 
     @model_validator(mode="after")
     def _versions_ordered(self) -> MeshProfile:
-        firsts = [_version_key(v.first) for v in self.versions]
-        if firsts != sorted(firsts) or len(set(firsts)) != len(firsts):
-            raise ValueError("versions must be listed oldest first, each range starting once")
+        for field, ranges in (("versions", self.versions), ("objects", self.objects)):
+            firsts = [_version_key(v.first) for v in ranges]
+            if firsts != sorted(firsts) or len(set(firsts)) != len(firsts):
+                raise ValueError(f"{field} must be listed oldest first, each range starting once")
         return self
 
 

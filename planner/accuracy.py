@@ -36,6 +36,8 @@ _TO_MODEL_UNITS: dict[str, tuple[str, float]] = {
     "vCPU": ("millicores", 1000.0),
     "cores": ("millicores", 1000.0),
     "millicores": ("millicores", 1.0),
+    "bytes": ("bytes", 1.0),
+    "KB": ("bytes", 1000.0),
 }
 
 
@@ -83,11 +85,13 @@ def load_figures(path: Path) -> dict[str, Figure]:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A published test rebuilt as an inventory, with the version and scoping it ran with."""
+    """A published test rebuilt as an inventory, with the version, scoping and pod churn it ran
+    with (a steady mesh unless the test churned pods)."""
 
     inventory: Inventory
     version: str
     scope: Scope | None = None
+    churn: float = 0.0
 
 
 Measure = Callable[[Plan], float]
@@ -245,37 +249,39 @@ def perf_mesh(version: str) -> Scenario:
     return Scenario(inventory, version, _namespace_isolation(inventory))
 
 
-def aks_mesh(sidecars: int) -> Scenario:
-    """Azure's istiod scale test: one Service behind every sidecar, no scoping (Istio 1.19)."""
-    workloads_count = sidecars // 100
+def aks_mesh(
+    sidecars: int, services: int = 1, churn: float = 0.0, version: str = "1.19"
+) -> Scenario:
+    """Azure's istiod scale test (ClusterLoader2): `services` one-port Services sharing the
+    sidecars equally, no scoping, istio-system beside them; `churn` of the sidecars replaced
+    during the run."""
+    per_service = sidecars // services
     inventory = _mesh(1, 1, 1, 0.0, gateway_replicas=0)
     frame = inventory.workloads
+    names = [f"app{i:04d}" for i in range(services)]
     app = pd.DataFrame(
-        {
-            "namespace": "scale",
-            "workload": [f"client{i:04d}" for i in range(workloads_count)],
-            "replicas": 100,
-        }
+        {"namespace": "scale", "workload": names, "replicas": per_service, "service": names}
     )
-    workloads = pd.concat([frame.loc[frame["namespace"] == "istio-system"], app], ignore_index=True)
-    services = pd.concat(
+    workloads = pd.concat(
+        [frame.loc[frame["namespace"] == "istio-system"], app.drop(columns="service")],
+        ignore_index=True,
+    )
+    service_rows = pd.concat(
         [
             inventory.services.loc[inventory.services["namespace"] == "istio-system"],
-            pd.DataFrame(
-                [{"namespace": "scale", "service": "app", "ports": 1, "type": "ClusterIP"}]
-            ),
+            pd.DataFrame({"namespace": "scale", "service": names, "ports": 1, "type": "ClusterIP"}),
         ],
         ignore_index=True,
     )
     backing = pd.concat(
         [
             inventory.backing.loc[inventory.backing["namespace"] == "istio-system"],
-            app[["namespace", "workload"]].assign(service="app"),
+            app[["namespace", "service", "workload"]],
         ],
         ignore_index=True,
     )[["namespace", "service", "workload"]]
     workloads = workloads.drop(columns=["_row"]).reset_index(drop=True)
-    return Scenario(_inventory(workloads, services, backing), "1.19")
+    return Scenario(_inventory(workloads, service_rows, backing), version, churn=churn)
 
 
 def endpoint_store(services: int, pods_per_service: int) -> Scenario:
@@ -319,7 +325,11 @@ def istiod_cpu(plan: Plan) -> float:
 
 def run(scenario: Scenario, profile: MeshProfile) -> Plan:
     """The plan the real pipeline makes for a scenario (one istiod replica, as in the tests)."""
-    knobs = Knobs(mesh_version=scenario.version, min_control_plane_replicas=1)
+    knobs = Knobs(
+        mesh_version=scenario.version,
+        min_control_plane_replicas=1,
+        pod_churn_ratio=scenario.churn,
+    )
     return build_plan(scenario.inventory, None, profile, knobs, scenario.scope)
 
 
@@ -359,9 +369,21 @@ def scenarios() -> dict[str, Callable[[], Scenario]]:
         "small-1.19-1000rps": lambda: small_mesh("1.19", 1000.0),
         "small-1.1-250rps": lambda: small_mesh("1.1", 250.0),
         "small-1.10-1000rps": lambda: small_mesh("1.10", 1000.0),
-        "aks-15k": lambda: aks_mesh(15_000),
         "aks-25k": lambda: aks_mesh(25_000),
         "aks-30k": lambda: aks_mesh(30_000),
+        "aks-1000-services-20k": lambda: aks_mesh(20_000, services=1000),
+        "aks-15k-churn-25": lambda: aks_mesh(15_000, churn=0.25),
+        "aks-15k-churn-50": lambda: aks_mesh(15_000, churn=0.5),
+        "aks-25k-churn-25": lambda: aks_mesh(25_000, churn=0.25),
+        "aks-25k-churn-50": lambda: aks_mesh(25_000, churn=0.5),
+        "aks-1.18-15k": lambda: aks_mesh(15_000, version="1.18"),
+        "aks-1.18-35k": lambda: aks_mesh(35_000, version="1.18"),
+        "aks-1.18-1000-services-15k": lambda: aks_mesh(15_000, services=1000, version="1.18"),
+        "aks-1.18-1000-services-20k": lambda: aks_mesh(20_000, services=1000, version="1.18"),
+        "aks-1.18-15k-churn-25": lambda: aks_mesh(15_000, churn=0.25, version="1.18"),
+        "aks-1.18-15k-churn-50": lambda: aks_mesh(15_000, churn=0.5, version="1.18"),
+        "aks-1.18-30k-churn-25": lambda: aks_mesh(30_000, churn=0.25, version="1.18"),
+        "aks-1.18-30k-churn-50": lambda: aks_mesh(30_000, churn=0.5, version="1.18"),
         "endpoints-300": lambda: endpoint_store(300, 2200),
         "endpoints-8000": lambda: endpoint_store(8000, 400),
         "endpoints-20000": lambda: endpoint_store(20_000, 1500),
@@ -395,7 +417,164 @@ def _perf_cases() -> list[Case]:
     return cases
 
 
-CHURN = "the model has no churn term"
+PROXY_TERMS = "one of the five points istiod's per-proxy terms are fitted to together"
+CHURN_TERM = "one of the four points the churn factor is fitted to"
+DRAFT = "a draft of Azure's page (asm-1-18, in its git history), never part of a fit"
+
+ISTIOD_PROXY_CASES = (
+    "istiod-memory-perf",
+    "istiod-memory-aks-25k",
+    "istiod-memory-aks-30k",
+    "istiod-memory-aks-1000-services",
+    "istiod-memory-aks-1000-services-cilium",
+)
+"""The at-rest istiod memory figures the per-proxy terms (per proxy, per cluster and per endpoint
+in its configuration) are fitted to together."""
+ISTIOD_CHURN_CASES = (
+    "istiod-memory-aks-15k-churn-25",
+    "istiod-memory-aks-15k-churn-50",
+    "istiod-memory-aks-25k-churn-25",
+    "istiod-memory-aks-25k-churn-50",
+)
+"""The istiod memory figures of runs with pod churn the churn factor is fitted to."""
+
+
+def _istiod_memory_cases() -> list[Case]:
+    """istiod memory: the published AKS and perf-page points (sources of the per-proxy and churn
+    terms), the asm-1-18 drafts (held out) and the endpoint-store readings."""
+    source = [
+        (
+            "istiod-memory-perf",
+            "perf-009",
+            "perf-test mesh (1000 services, 2000 sidecars, 20 Services visible to each)",
+            "perf-1.19",
+        ),
+        ("istiod-memory-aks-25k", "istiod-002", "AKS, 1 service, 25,000 sidecars", "aks-25k"),
+        (
+            "istiod-memory-aks-30k",
+            "istiod-011",
+            "AKS with Cilium, 1 service, 30,000 sidecars",
+            "aks-30k",
+        ),
+        (
+            "istiod-memory-aks-1000-services",
+            "mp-istiod-001",
+            "AKS, 1000 services, 20,000 sidecars",
+            "aks-1000-services-20k",
+        ),
+        (
+            "istiod-memory-aks-1000-services-cilium",
+            "mp-istiod-002",
+            "AKS with Cilium, 1000 services, 20,000 sidecars",
+            "aks-1000-services-20k",
+        ),
+    ]
+    churn = [
+        (
+            "istiod-memory-aks-15k-churn-25",
+            "istiod-005",
+            "AKS, 15,000 sidecars, 25% churn",
+            "aks-15k-churn-25",
+        ),
+        (
+            "istiod-memory-aks-15k-churn-50",
+            "istiod-008",
+            "AKS, 15,000 sidecars, 50% churn",
+            "aks-15k-churn-50",
+        ),
+        (
+            "istiod-memory-aks-25k-churn-25",
+            "istiod-014",
+            "AKS with Cilium, 25,000 sidecars, 25% churn",
+            "aks-25k-churn-25",
+        ),
+        (
+            "istiod-memory-aks-25k-churn-50",
+            "istiod-017",
+            "AKS with Cilium, 25,000 sidecars, 50% churn",
+            "aks-25k-churn-50",
+        ),
+    ]
+    drafts = [
+        (
+            "istiod-memory-aks-1.18-15k",
+            "mp-istiod-004",
+            "AKS draft 1.18, 1 service, 15,000 sidecars",
+            "aks-1.18-15k",
+        ),
+        (
+            "istiod-memory-aks-1.18-1000-services-15k",
+            "mp-istiod-005",
+            "AKS draft 1.18, 1000 services, 15,000 sidecars",
+            "aks-1.18-1000-services-15k",
+        ),
+        (
+            "istiod-memory-aks-1.18-35k",
+            "mp-istiod-006",
+            "AKS draft 1.18, Overlay, 1 service, 35,000 sidecars",
+            "aks-1.18-35k",
+        ),
+        (
+            "istiod-memory-aks-1.18-1000-services-20k",
+            "mp-istiod-007",
+            "AKS draft 1.18, Overlay, 1000 services, 20,000 sidecars",
+            "aks-1.18-1000-services-20k",
+        ),
+        (
+            "istiod-memory-aks-1.18-1000-services-20k-kubenet",
+            "mp-istiod-008",
+            "AKS draft 1.18, Kubenet, 1000 services, 20,000 sidecars",
+            "aks-1.18-1000-services-20k",
+        ),
+        (
+            "istiod-memory-aks-1.18-30k-churn-25",
+            "mp-istiod-009",
+            "AKS draft 1.18, 30,000 sidecars, 25% churn",
+            "aks-1.18-30k-churn-25",
+        ),
+        (
+            "istiod-memory-aks-1.18-30k-churn-50",
+            "mp-istiod-010",
+            "AKS draft 1.18, 30,000 sidecars, 50% churn",
+            "aks-1.18-30k-churn-50",
+        ),
+        (
+            "istiod-memory-aks-1.18-15k-churn-25",
+            "mp-istiod-011",
+            "AKS draft 1.18, 15,000 sidecars, 25% churn",
+            "aks-1.18-15k-churn-25",
+        ),
+        (
+            "istiod-memory-aks-1.18-15k-churn-50",
+            "mp-istiod-012",
+            "AKS draft 1.18, 15,000 sidecars, 50% churn",
+            "aks-1.18-15k-churn-50",
+        ),
+    ]
+    return [
+        *[
+            Case(
+                key,
+                fid,
+                f"istiod memory, {what}",
+                Role.SOURCE,
+                scenario,
+                istiod_memory,
+                PROXY_TERMS,
+            )
+            for key, fid, what, scenario in source
+        ],
+        *[
+            Case(
+                key, fid, f"istiod memory, {what}", Role.SOURCE, scenario, istiod_memory, CHURN_TERM
+            )
+            for key, fid, what, scenario in churn
+        ],
+        *[
+            Case(key, fid, f"istiod memory, {what}", Role.HELD_OUT, scenario, istiod_memory, DRAFT)
+            for key, fid, what, scenario in drafts
+        ],
+    ]
 
 
 def cases() -> tuple[Case, ...]:
@@ -409,7 +588,7 @@ def cases() -> tuple[Case, ...]:
             Role.HELD_OUT,
             "small-1.19-1000rps",
             sidecar_cpu,
-            "Azure's wording leaves open whether 0.4 vCPU is per proxy or for the pair",
+            "per proxy (the page's 1.17 draft gives client and server apart: 0.27-0.48 vCPU)",
         ),
         Case(
             "sidecar-memory-aks",
@@ -418,7 +597,7 @@ def cases() -> tuple[Case, ...]:
             Role.HELD_OUT,
             "small-1.19-1000rps",
             sidecar_memory,
-            "as above; the mesh behind the figure is not described",
+            "per proxy, as above; the mesh behind the figure is not described",
         ),
         Case(
             "sidecar-memory-kinvolk",
@@ -438,15 +617,7 @@ def cases() -> tuple[Case, ...]:
             sidecar_memory,
             "maximum per proxy under load: far above what configuration explains",
         ),
-        Case(
-            "istiod-memory-perf",
-            "perf-009",
-            "istiod memory, perf-test mesh (1000 services, 2000 sidecars)",
-            Role.SOURCE,
-            "perf-1.19",
-            istiod_memory,
-            "one of the two points the per-proxy coefficients are solved from",
-        ),
+        *_istiod_memory_cases(),
         Case(
             "istiod-cpu-perf",
             "perf-008",
@@ -455,59 +626,6 @@ def cases() -> tuple[Case, ...]:
             "perf-1.19",
             istiod_cpu,
             "CPU per 1000 proxies is taken from this figure",
-        ),
-        Case(
-            "istiod-memory-aks-25k",
-            "istiod-002",
-            "istiod memory, AKS, 1 service, 25,000 sidecars",
-            Role.SOURCE,
-            "aks-25k",
-            istiod_memory,
-            "the other point the per-proxy coefficients are solved from",
-        ),
-        Case(
-            "istiod-memory-aks-30k",
-            "istiod-011",
-            "istiod memory, AKS with Cilium, 1 service, 30,000 sidecars",
-            Role.HELD_OUT,
-            "aks-30k",
-            istiod_memory,
-        ),
-        Case(
-            "istiod-memory-aks-15k-churn25",
-            "istiod-005",
-            "istiod memory, AKS, 15,000 sidecars, 25% churn",
-            Role.HELD_OUT,
-            "aks-15k",
-            istiod_memory,
-            CHURN,
-        ),
-        Case(
-            "istiod-memory-aks-15k-churn50",
-            "istiod-008",
-            "istiod memory, AKS, 15,000 sidecars, 50% churn",
-            Role.HELD_OUT,
-            "aks-15k",
-            istiod_memory,
-            CHURN,
-        ),
-        Case(
-            "istiod-memory-aks-25k-churn25",
-            "istiod-014",
-            "istiod memory, AKS with Cilium, 25,000 sidecars, 25% churn",
-            Role.HELD_OUT,
-            "aks-25k",
-            istiod_memory,
-            CHURN,
-        ),
-        Case(
-            "istiod-memory-aks-25k-churn50",
-            "istiod-017",
-            "istiod memory, AKS with Cilium, 25,000 sidecars, 50% churn",
-            Role.HELD_OUT,
-            "aks-25k",
-            istiod_memory,
-            CHURN,
         ),
         Case(
             "istiod-cpu-aks-25k",
@@ -534,7 +652,7 @@ def cases() -> tuple[Case, ...]:
             Role.SOURCE,
             "endpoints-8000",
             istiod_memory,
-            "the per-endpoint coefficient is taken from this figure",
+            "the per-endpoint coefficient is taken from this figure (less the baseline)",
         ),
         Case(
             "istiod-memory-300-services",

@@ -198,6 +198,16 @@ def size(
             help="Fewest control-plane replicas to recommend (2 keeps it available in production).",
         ),
     ] = 2,
+    pod_churn_ratio: Annotated[
+        float,
+        typer.Option(
+            "--pod-churn-ratio",
+            min=0.0,
+            max=1.0,
+            help="Share of the mesh's pods replaced at once during rollouts (0.25: Kubernetes' "
+            "default surge); istiod is sized for that churn in flight.",
+        ),
+    ] = 0.25,
     min_gateway_replicas: Annotated[
         int | None,
         typer.Option(
@@ -333,6 +343,7 @@ def size(
                 mesh_version=mesh_version,
                 headroom_ratio=headroom_ratio,
                 min_control_plane_replicas=min_control_plane_replicas,
+                pod_churn_ratio=pod_churn_ratio,
                 min_gateway_replicas=min_gateway_replicas,
                 scope_granularity=scope_granularity,
                 mesh_root_namespace=mesh_root_namespace,

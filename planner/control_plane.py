@@ -1,8 +1,10 @@
 """Sizing the control plane (istiod): memory from what it tracks and serves, CPU from proxies.
 
-    shared memory (each replica) = endpoints x per endpoint + services x per service
-    proxy memory (all replicas)  = connected proxies x per proxy
-                                   + endpoints in all proxies' configuration x per proxy-endpoint
+    shared memory (each replica) = baseline + endpoints x per endpoint + services x per service
+    proxy memory (all replicas)  = (connected proxies x per proxy
+                                    + clusters in all proxies' configuration x per proxy-cluster
+                                    + endpoints in all proxies' configuration x per proxy-endpoint)
+                                   x (1 + churn factor x pod churn ratio)
     memory per replica           = shared + proxy memory / replicas
     CPU (all replicas)           = connected proxies / 1000 x CPU per 1000 proxies
     replicas                     = the fewest, at least the minimum, that keep each replica's
@@ -11,6 +13,9 @@
     guideline (shown beside it)  = 1 MB x services + 0.5 MB x pods
 
 Every replica holds the whole mesh state; the connected proxies are shared out among replicas.
+istiod keeps, per connection, what it last generated for that proxy, so a proxy costs it more the
+more configuration it holds: scoping (fewer clusters and endpoints per proxy) shrinks the same
+term that sizes it.
 """
 
 from __future__ import annotations
@@ -31,30 +36,43 @@ class MeshCounts:
     pods: int
     endpoints: int
     connected_proxies: int
+    proxy_visible_clusters: int
     proxy_visible_endpoints: int
 
 
 GUIDELINE_FORMULA = "1 MB x services + 0.5 MB x pods (rule of thumb, no primary source)"
 MODEL_FORMULA = (
-    "endpoints x {endpoint_bytes:g} B + services x {service_mib:g} MiB (each replica) + "
-    "connected proxies x {proxy_mib:g} MiB + endpoints in all proxies' configuration x "
-    "{proxy_endpoint_bytes:g} B (shared out among replicas)"
+    "{baseline_mib:g} MiB + endpoints x {endpoint_bytes:g} B + services x {service_mib:g} MiB "
+    "(each replica) + (connected proxies x {proxy_mib:g} MiB + clusters in all proxies' "
+    "configuration x {proxy_cluster_bytes:g} B + endpoints in all proxies' configuration x "
+    "{proxy_endpoint_bytes:g} B) x (1 + {churn_factor:g} x pod churn {churn_ratio:g}) (shared out "
+    "among replicas)"
 )
 
 
 def shared_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
-    """Memory every replica needs for the mesh state it watches."""
+    """Memory every replica needs: the process itself and the mesh state it watches."""
     return (
-        counts.endpoints * model.memory_per_endpoint_bytes.value / MIB
+        model.baseline_memory_mib.value
+        + counts.endpoints * model.memory_per_endpoint_bytes.value / MIB
         + counts.services * model.memory_per_service_mib.value
     )
 
 
-def proxy_memory_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
-    """Memory for serving all connected proxies, shared out among replicas."""
+def proxy_memory_at_rest_mib(counts: MeshCounts, model: ControlPlaneModel) -> float:
+    """Memory for serving all connected proxies while no pods churn."""
     return (
         counts.connected_proxies * model.memory_per_proxy_mib.value
+        + counts.proxy_visible_clusters * model.memory_per_proxy_visible_cluster_bytes.value / MIB
         + counts.proxy_visible_endpoints * model.memory_per_proxy_visible_endpoint_bytes.value / MIB
+    )
+
+
+def proxy_memory_mib(counts: MeshCounts, model: ControlPlaneModel, churn_ratio: float) -> float:
+    """Memory for serving all connected proxies, shared out among replicas, with `churn_ratio`
+    of the pods being replaced (pushes in flight and the garbage they leave)."""
+    return proxy_memory_at_rest_mib(counts, model) * (
+        1.0 + model.memory_churn_factor.value * churn_ratio
     )
 
 
@@ -87,10 +105,11 @@ def size_control_plane(
     rounding: Rounding,
     headroom_ratio: float,
     min_replicas: int,
+    churn_ratio: float,
 ) -> tuple[ControlPlanePlan, list[Finding]]:
     """Replicas and per-replica resources of istiod, with the guideline figure beside them."""
     shared = shared_memory_mib(counts, model)
-    serving = proxy_memory_mib(counts, model)
+    serving = proxy_memory_mib(counts, model, churn_ratio)
     cpu_total = cpu_millicores(counts, model)
     grow = 1.0 + headroom_ratio
     max_cpu = model.max_cpu_per_replica_millicores.value
@@ -142,7 +161,9 @@ def size_control_plane(
         services=counts.services,
         pods=counts.pods,
         endpoints=counts.endpoints,
+        proxy_visible_clusters=counts.proxy_visible_clusters,
         proxy_visible_endpoints=counts.proxy_visible_endpoints,
+        pod_churn_ratio=churn_ratio,
         per_replica=Resources(
             estimated_cpu_millicores=round(estimated_cpu, 3),
             estimated_memory_mib=round(estimated_memory, 3),
@@ -158,10 +179,14 @@ def size_control_plane(
         guideline_memory_mib=round(guideline_memory_mib(counts, model), 3),
         guideline_formula=GUIDELINE_FORMULA,
         model_formula=MODEL_FORMULA.format(
+            baseline_mib=model.baseline_memory_mib.value,
             endpoint_bytes=model.memory_per_endpoint_bytes.value,
             service_mib=model.memory_per_service_mib.value,
             proxy_mib=model.memory_per_proxy_mib.value,
+            proxy_cluster_bytes=model.memory_per_proxy_visible_cluster_bytes.value,
             proxy_endpoint_bytes=model.memory_per_proxy_visible_endpoint_bytes.value,
+            churn_factor=model.memory_churn_factor.value,
+            churn_ratio=churn_ratio,
         ),
         replicas_rule=rule,
     )

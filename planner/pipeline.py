@@ -30,7 +30,7 @@ from models.plan import (
     WorkloadPlan,
     WorkloadScoping,
 )
-from models.profile import Coefficient, MeshProfile, VersionFigures
+from models.profile import Coefficient, MeshProfile, ObjectFigures, VersionFigures
 from planner.control_plane import (
     MeshCounts,
     autoscale_target_percent,
@@ -47,7 +47,7 @@ from planner.findings import (
     version_findings,
 )
 from planner.inventory import Inventory
-from planner.profiles import figures_for
+from planner.profiles import figures_for, objects_for
 from planner.scoping import Recommendation, recommend
 from planner.sizing import ProxySizing, bytes_per_object, size_proxies
 from planner.traffic import Traffic, workload_rates
@@ -62,6 +62,7 @@ class Resolved:
 
     profile: MeshProfile
     figures: VersionFigures
+    objects: ObjectFigures
     knobs: Knobs
     sizing: ProxySizing
 
@@ -75,6 +76,7 @@ def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
         )
     version = knobs.mesh_version or profile.default_mesh_version
     figures = figures_for(profile, version)
+    objects = objects_for(profile, version)
     filled = knobs.model_copy(
         update={
             "mesh_version": version,
@@ -82,8 +84,8 @@ def resolve(profile: MeshProfile, knobs: Knobs) -> Resolved:
             or int(profile.gateway.min_replicas.value),
         }
     )
-    sizing = ProxySizing(profile.proxy, figures, profile.rounding, knobs.headroom_ratio)
-    return Resolved(profile, figures, filled, sizing)
+    sizing = ProxySizing(profile.proxy, figures, objects, profile.rounding, knobs.headroom_ratio)
+    return Resolved(profile, figures, objects, filled, sizing)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def build_plan(
         profile.rounding,
         knobs.headroom_ratio,
         knobs.min_control_plane_replicas,
+        knobs.pod_churn_ratio,
     )
     findings.extend(cp_findings)
     findings.extend(rate_findings(workloads, traffic is not None))
@@ -202,8 +205,14 @@ def _mesh_state(
     scope: Scope | None,
 ) -> MeshState:
     """Sidecars, gateways and istiod's load when proxies see what `scope` lets them see."""
-    fixed = int(resolved.profile.proxy.fixed_clusters.value)
-    configured = proxy_config(workloads, services, inventory.backing, fixed, scope)
+    configured = proxy_config(
+        workloads,
+        services,
+        inventory.backing,
+        fixed_clusters=int(resolved.profile.proxy.fixed_clusters.value),
+        inbound_listeners_per_port=resolved.objects.inbound_listeners_per_port.value,
+        scope=scope,
+    )
     sidecars = _size_sidecars(configured, resolved)
     gateways = _size_gateways(configured, resolved)
     watched = services
@@ -217,6 +226,10 @@ def _mesh_state(
         pods=int(pods["replicas"].sum()),
         endpoints=int((watched["ports"] * np.maximum(watched["pods"], 1)).sum()),
         connected_proxies=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
+        proxy_visible_clusters=int(
+            (sidecars["visible_clusters"] * sidecars["replicas"]).sum()
+            + (gateways["visible_clusters"] * gateways["replicas"]).sum()
+        ),
         proxy_visible_endpoints=int(
             (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
             + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
@@ -250,7 +263,9 @@ def _scoping_plan(
         )
 
     def istiod(state: MeshState) -> float:
-        return shared_memory_mib(state.counts, model) + proxy_memory_mib(state.counts, model)
+        return shared_memory_mib(state.counts, model) + proxy_memory_mib(
+            state.counts, model, knobs.pod_churn_ratio
+        )
 
     return ScopingPlan(
         granularity=knobs.scope_granularity.value,
@@ -543,7 +558,7 @@ def _ratio(part: float, whole: float) -> float | None:
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     proxy = resolved.profile.proxy
     figures = resolved.figures
-    per_cluster, per_endpoint, per_listener = bytes_per_object(proxy)
+    per_cluster, per_endpoint, per_listener = bytes_per_object(proxy, resolved.objects)
     headroom = resolved.knobs.headroom_ratio
     target = resolved.profile.gateway.target_cpu_per_replica_millicores.value
     return (
@@ -583,6 +598,7 @@ def _assumptions(resolved: Resolved) -> tuple[Assumption, ...]:
     profile = resolved.profile
     groups: list[tuple[str, object]] = [
         ("version", resolved.figures),
+        ("objects", resolved.objects),
         ("proxy", profile.proxy),
         ("gateway", profile.gateway),
         ("control_plane", profile.control_plane),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import ValidationError
 
 from models.errors import ProfileError
 from models.knobs import MeshKind
-from models.profile import MeshProfile, VersionFigures
+from models.profile import MeshProfile, ObjectFigures, VersionFigures
 from planner.meshes import MESHES
 
 _BUILTIN_PACKAGE = "planner.builtin_profiles"
@@ -76,22 +77,35 @@ def version_key(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+_Range = TypeVar("_Range", VersionFigures, ObjectFigures)
+
+
 def figures_for(profile: MeshProfile, version: str) -> VersionFigures:
     """The version figures whose range holds `version`.
 
-    Raises ProfileError for a version older than the first range.
+    Raises ProfileError for a version outside every range.
     """
+    return _in_range(profile, profile.versions, version, "published figures")
+
+
+def objects_for(profile: MeshProfile, version: str) -> ObjectFigures:
+    """The configuration-object costs whose range holds `version`.
+
+    Raises ProfileError for a version outside every range.
+    """
+    return _in_range(profile, profile.objects, version, "object costs")
+
+
+def _in_range(profile: MeshProfile, ranges: tuple[_Range, ...], version: str, what: str) -> _Range:
     key = version_key(version)
-    for figures in reversed(profile.versions):
+    for figures in reversed(ranges):
         if version_key(figures.first) <= key:
             if figures.last is not None and key > version_key(figures.last):
                 break
             return figures
-    ranges = ", ".join(
-        f"{f.first}-{f.last}" if f.last else f"{f.first} and later" for f in profile.versions
-    )
+    listed = ", ".join(f"{f.first}-{f.last}" if f.last else f"{f.first} and later" for f in ranges)
     flag = MESHES[profile.mesh].version_flag
     raise ProfileError(
-        f"{flag} {version}: profile {profile.name} has published figures for {ranges}; "
+        f"{flag} {version}: profile {profile.name} has {what} for {listed}; "
         f"pass {flag} with a version in those ranges"
     )

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.plan import Basis
-from models.profile import ProxyModel, Rounding, VersionFigures
+from models.profile import ObjectFigures, ProxyModel, Rounding, VersionFigures
 from planner.frames import require
 
 MIB = 1024.0 * 1024.0
@@ -53,6 +53,7 @@ class ProxySizing:
 
     proxy: ProxyModel
     figures: VersionFigures
+    objects: ObjectFigures
     rounding: Rounding
     headroom_ratio: float
 
@@ -63,23 +64,24 @@ def estimated_cpu_millicores(rps_per_pod: Floats, sizing: ProxySizing) -> Floats
     return sizing.proxy.idle_cpu_millicores.value + rps_per_pod / 1000.0 * per_1000
 
 
-def bytes_per_object(proxy: ProxyModel) -> tuple[float, float, float]:
-    """Bytes one cluster, one endpoint and one listener cost a proxy, at its worker count."""
+def bytes_per_object(proxy: ProxyModel, objects: ObjectFigures) -> tuple[float, float, float]:
+    """Bytes one cluster, one endpoint and one listener cost a proxy, at its worker count, with
+    the Envoy of the mesh version `objects` holds for."""
     workers = proxy.concurrency.value
-    per_cluster = proxy.memory_per_cluster_bytes.value + workers * (
+    per_cluster = objects.memory_per_cluster_bytes.value + workers * (
         proxy.memory_per_worker_per_cluster_bytes.value
     )
     per_listener = proxy.memory_per_listener_bytes.value + workers * (
         proxy.memory_per_worker_per_listener_bytes.value
     )
-    return per_cluster, proxy.memory_per_endpoint_bytes.value, per_listener
+    return per_cluster, objects.memory_per_endpoint_bytes.value, per_listener
 
 
 def estimated_memory_mib(
     clusters: Floats, endpoints: Floats, listeners: Floats, sizing: ProxySizing
 ) -> Floats:
     """Expected proxy memory per pod from the configuration it holds."""
-    per_cluster, per_endpoint, per_listener = bytes_per_object(sizing.proxy)
+    per_cluster, per_endpoint, per_listener = bytes_per_object(sizing.proxy, sizing.objects)
     config_bytes = clusters * per_cluster + endpoints * per_endpoint + listeners * per_listener
     return sizing.figures.base_memory_mib.value + config_bytes / MIB
 

@@ -80,15 +80,18 @@ def proxy_config(
     proxies: pd.DataFrame,
     services: pd.DataFrame,
     backing: pd.DataFrame,
+    *,
     fixed_clusters: int,
+    inbound_listeners_per_port: float = 0.0,
     scope: Scope | None = None,
 ) -> pd.DataFrame:
     """Add the configuration each proxy holds to `proxies` (one row per workload).
 
     `services` is `service_config`'s frame. Without `scope` every proxy sees every Service, as
     Istio does before scoping. A proxy also holds one inbound cluster per port of the Services it
-    backs, and the fixed clusters of the profile. Work is linear in grants and Services: namespace
-    grants are priced from per-namespace sums, never by listing each Service they open.
+    backs (and, in mesh versions that had them, `inbound_listeners_per_port` listeners per such
+    port), and the fixed clusters of the profile. Work is linear in grants and Services:
+    namespace grants are priced from per-namespace sums, never by listing each Service they open.
     """
     require(proxies, ("namespace", "workload"), "proxy_config")
     out = proxies.copy()
@@ -118,7 +121,9 @@ def proxy_config(
         + fixed_clusters
     )
     out["visible_endpoints"] = seen["endpoints"].to_numpy(dtype=np.int64)
-    out["visible_listeners"] = seen["listeners"].to_numpy(dtype=np.int64)
+    out["visible_listeners"] = seen["listeners"].to_numpy(dtype=np.int64) + np.round(
+        inbound.to_numpy(dtype=np.float64) * inbound_listeners_per_port
+    ).astype(np.int64)
     return out
 
 

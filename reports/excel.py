@@ -69,6 +69,7 @@ def defined_name(assumption: str) -> str:
 
 HEADROOM = "headroom_ratio"
 MIN_CP_REPLICAS = "min_control_plane_replicas"
+POD_CHURN = "pod_churn_ratio"
 MIN_GW_REPLICAS = "min_gateway_replicas"
 CPU_STEP = "cpu_step_millicores"
 MEMORY_STEP = "memory_step_mib"
@@ -79,8 +80,8 @@ V_CPU_PER_1000 = defined_name("version.cpu_per_1000_rps_millicores")
 V_BASE_MEMORY = defined_name("version.base_memory_mib")
 P_WORKERS = defined_name("proxy.concurrency")
 P_IDLE = defined_name("proxy.idle_cpu_millicores")
-P_CLUSTER = defined_name("proxy.memory_per_cluster_bytes")
-P_ENDPOINT = defined_name("proxy.memory_per_endpoint_bytes")
+P_CLUSTER = defined_name("objects.memory_per_cluster_bytes")
+P_ENDPOINT = defined_name("objects.memory_per_endpoint_bytes")
 P_LISTENER = defined_name("proxy.memory_per_listener_bytes")
 P_CLUSTER_WORKER = defined_name("proxy.memory_per_worker_per_cluster_bytes")
 P_LISTENER_WORKER = defined_name("proxy.memory_per_worker_per_listener_bytes")
@@ -393,18 +394,21 @@ def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
     proxies_from_sidecars = f'SUMIFS({replicas},{sized},"yes")' if replicas and sized else "0"
     gateway_replicas = ranges.g("replicas")
     connected = proxies_from_sidecars + (f"+SUM({gateway_replicas})" if gateway_replicas else "")
-    visible = "+".join(
-        [
-            f"SUMPRODUCT({ranges.w('replicas')},{ranges.w('endpoints')})"
-            if ranges.workloads
-            else "0",
-            *(
-                [f"SUMPRODUCT({ranges.g('replicas')},{ranges.g('endpoints')})"]
-                if ranges.gateways
-                else []
-            ),
-        ]
-    )
+
+    def visible(column: str) -> str:
+        return "+".join(
+            [
+                f"SUMPRODUCT({ranges.w('replicas')},{ranges.w(column)})"
+                if ranges.workloads
+                else "0",
+                *(
+                    [f"SUMPRODUCT({ranges.g('replicas')},{ranges.g(column)})"]
+                    if ranges.gateways
+                    else []
+                ),
+            ]
+        )
+
     shared_grown = f"cp_shared_memory_mib*{GROW}"
     return [
         _CpRow(
@@ -444,11 +448,20 @@ def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
             "sidecar pods (Workloads) + gateway replicas (Gateways)",
         ),
         _CpRow(
+            "cp_proxy_visible_clusters",
+            "Clusters in all proxies' configuration",
+            "clusters",
+            F_INT,
+            "=" + visible("clusters"),
+            cp.proxy_visible_clusters,
+            "sum over proxies of replicas x visible clusters",
+        ),
+        _CpRow(
             "cp_proxy_visible_endpoints",
             "Endpoints in all proxies' configuration",
             "endpoints",
             F_INT,
-            "=" + visible,
+            "=" + visible("endpoints"),
             cp.proxy_visible_endpoints,
             "sum over proxies of replicas x visible endpoints",
         ),
@@ -457,21 +470,25 @@ def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
             "Mesh state (each replica)",
             "MiB",
             F_MIB1,
-            f"=cp_endpoints*{CP}memory_per_endpoint_bytes/{MIB_BYTES}"
+            f"={CP}baseline_memory_mib"
+            f"+cp_endpoints*{CP}memory_per_endpoint_bytes/{MIB_BYTES}"
             f"+cp_services*{CP}memory_per_service_mib",
             cp.shared_memory_mib,
-            "endpoints x per endpoint + services x per service",
+            "baseline + endpoints x per endpoint + services x per service",
         ),
         _CpRow(
             "cp_proxy_memory_mib",
             "Serving proxies (all replicas)",
             "MiB",
             F_MIB1,
-            f"=cp_connected_proxies*{CP}memory_per_proxy_mib"
+            f"=(cp_connected_proxies*{CP}memory_per_proxy_mib"
+            f"+cp_proxy_visible_clusters*{CP}memory_per_proxy_visible_cluster_bytes"
+            f"/{MIB_BYTES}"
             f"+cp_proxy_visible_endpoints*{CP}memory_per_proxy_visible_endpoint_bytes"
-            f"/{MIB_BYTES}",
+            f"/{MIB_BYTES})*(1+{CP}memory_churn_factor*{POD_CHURN})",
             cp.proxy_memory_mib,
-            "connected proxies x per proxy + endpoints in their configuration x per endpoint",
+            "(connected proxies x per proxy + clusters and endpoints in their configuration x "
+            "per cluster and per endpoint) x (1 + churn factor x pod churn ratio)",
         ),
         _CpRow(
             "cp_cpu_total_millicores",
@@ -1125,6 +1142,17 @@ def _assumption_rows(plan: Plan) -> list[list[CellValue]]:
             "this run",
             None,
             "Added on top of expected usage (model or observed) for requests.",
+        ],
+        [
+            POD_CHURN,
+            knobs.pod_churn_ratio,
+            "ratio (0.25 = a quarter of the pods)",
+            "knob",
+            "--pod-churn-ratio",
+            "this run",
+            None,
+            "Share of the mesh's pods replaced at once during rollouts; istiod holds more memory "
+            "while they churn.",
         ],
         [
             MIN_CP_REPLICAS,

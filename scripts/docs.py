@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models.knobs import MeshKind
-from planner.accuracy import evaluate, load_figures
+from planner.accuracy import Role, evaluate, load_figures
 from planner.accuracy_page import render_page
+from planner.derivations import leave_one_out
 from planner.inventory import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
 from planner.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
 from planner.profiles import load_builtin_profile
@@ -181,8 +182,14 @@ def _table_section(spec: TableSpec) -> list[str]:
 def accuracy_page() -> str:
     """docs/accuracy.md, from the model as it is now."""
     profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
-    results = evaluate(load_figures(REPO / "data" / "published-figures.csv"), profile)
-    return render_page(results, profile, COMMAND)
+    figures = load_figures(REPO / "data" / "published-figures.csv")
+    results = evaluate(figures, profile)
+    left_out = {
+        r.case.key: leave_one_out(profile, figures, r.case.key)
+        for r in results
+        if r.case.role is Role.SOURCE
+    }
+    return render_page(results, profile, COMMAND, left_out)
 
 
 PAGES: dict[str, Callable[[], str]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 
@@ -44,11 +45,33 @@ def test_istiod_1000_services_2000_sidecars_within_35_percent(results: dict[str,
     assert abs(result.error_ratio) <= 0.35, result
 
 
-def test_held_out_istiod_without_churn_within_25_percent(results: dict[str, Result]) -> None:
-    # The AKS 30,000-sidecar run played no part in deriving any coefficient.
-    result = results["istiod-memory-aks-30k"]
-    assert result.case.role is Role.HELD_OUT
-    assert abs(result.error_ratio) <= 0.25, result
+def test_no_held_out_istiod_memory_case_is_under_estimated_by_more_than_25_percent(
+    results: dict[str, Result],
+) -> None:
+    held_out = [
+        r
+        for r in results.values()
+        if r.case.role is Role.HELD_OUT and r.case.key.startswith("istiod-memory")
+    ]
+    assert len(held_out) >= 8
+    assert [r.case.key for r in held_out if r.error_ratio < -0.25] == []
+
+
+def test_held_out_median_error_is_no_worse_than_before_round_two(
+    results: dict[str, Result],
+) -> None:
+    # docs/accuracy.md before the per-cluster istiod term: 14 held-out cases, median 16.1 %
+    errors = [abs(r.error_ratio) for r in results.values() if r.case.role is Role.HELD_OUT]
+    assert statistics.median(errors) <= 0.161
+
+
+def test_istiod_memory_per_proxy_grows_with_the_services_it_sees(
+    results: dict[str, Result],
+) -> None:
+    # the same number of proxies seeing 1000 Services instead of 1 costs istiod more per proxy
+    one = results["istiod-memory-aks-1.18-15k"].model
+    many = results["istiod-memory-aks-1.18-1000-services-15k"].model
+    assert many > 1.7 * one
 
 
 def test_every_case_names_a_published_figure() -> None:

@@ -133,7 +133,7 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
         "memory_step_mib",
         "min_gateway_replicas",
         "version_cpu_per_1000_rps_millicores",
-        "proxy_memory_per_cluster_bytes",
+        "objects_memory_per_cluster_bytes",
         "control_plane_memory_per_proxy_mib",
         "cp_replicas",
         "proxy_default_cpu_request_millicores",

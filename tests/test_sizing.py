@@ -95,13 +95,14 @@ def counts(proxies: int, services: int = 10, endpoints: int = 100) -> MeshCounts
         pods=proxies,
         endpoints=endpoints,
         connected_proxies=proxies,
+        proxy_visible_clusters=proxies * services,
         proxy_visible_endpoints=proxies * endpoints,
     )
 
 
 def test_small_mesh_control_plane_is_two_replicas_at_chart_defaults() -> None:
     plan, findings = size_control_plane(
-        counts(50), PROFILE.control_plane, PROFILE.rounding, 0.25, 2
+        counts(50), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
     )
     assert plan.replicas == 2
     assert (plan.per_replica.cpu_request_millicores, plan.per_replica.memory_request_mib) == (
@@ -116,7 +117,9 @@ def test_small_mesh_control_plane_is_two_replicas_at_chart_defaults() -> None:
 
 
 def test_control_plane_replicas_grow_with_proxies() -> None:
-    plan, _ = size_control_plane(counts(40_000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2)
+    plan, _ = size_control_plane(
+        counts(40_000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
+    )
     # CPU: 40,000 / 1000 x 500m x 1.25 = 25,000m over 4000m per replica -> 7 replicas;
     # memory: 40,000 x (0.713 MiB + 100 x 21.4 B) x 1.25 = 35.7 GiB over 8 GiB -> 5
     assert plan.replicas == 7
@@ -127,7 +130,7 @@ def test_control_plane_replicas_grow_with_proxies() -> None:
 
 def test_guideline_is_shown_beside_the_model() -> None:
     plan, _ = size_control_plane(
-        counts(2000, services=1000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2
+        counts(2000, services=1000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
     )
     assert plan.guideline_memory_mib == pytest.approx(1000 * 0.954 + 2000 * 0.477)
     assert "1 MB x services + 0.5 MB x pods" in plan.guideline_formula
@@ -135,9 +138,14 @@ def test_guideline_is_shown_beside_the_model() -> None:
 
 def test_state_too_large_for_any_replica_is_a_finding() -> None:
     huge = MeshCounts(
-        services=1, pods=1, endpoints=20_000_000, connected_proxies=10, proxy_visible_endpoints=10
+        services=1,
+        pods=1,
+        endpoints=20_000_000,
+        connected_proxies=10,
+        proxy_visible_clusters=10,
+        proxy_visible_endpoints=10,
     )
-    plan, findings = size_control_plane(huge, PROFILE.control_plane, PROFILE.rounding, 0.25, 2)
+    plan, findings = size_control_plane(huge, PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0)
     assert [f.code for f in findings] == ["control-plane-state-too-large"]
     assert plan.replicas == 2
 
