@@ -60,17 +60,39 @@ class Resources(_Frozen):
     memory_limit_mib: int
 
 
+class LimitBasis(StrEnum):
+    """Which rule set a proxy's memory limit."""
+
+    REQUEST_RATIO = "request ratio"
+    CHART_DEFAULT = "chart default"
+    WHOLE_MESH = "whole mesh"
+
+
+class OomRisk(StrEnum):
+    """What could push a proxy past its memory limit, beyond growth the plan cannot see."""
+
+    NONE = "none"
+    IF_SCOPE_LOST = "if scope lost"
+
+
 class ProxyPlan(Resources):
     """One Envoy proxy (per pod): the model, what was observed, and what was chosen."""
 
+    memory_limit_basis: LimitBasis
+    whole_mesh_memory_request_mib: int
+    scope_trusted: bool
+    oom_risk: OomRisk
     observed_cpu_millicores: float | None
     observed_memory_mib: float | None
     cpu_basis: Basis
     memory_basis: Basis
     current_cpu_request_millicores: float
     current_memory_request_mib: float
+    current_cpu_limit_millicores: float
+    current_memory_limit_mib: float
     current_source: str
     rps_per_pod: float
+    l4_rps_per_pod: float
     visible_services: int
     visible_clusters: int
     visible_endpoints: int

@@ -11,6 +11,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _positive(model: BaseModel, names: tuple[str, ...]) -> None:
+    """Coefficients the model divides by, or counts replicas with, must be above zero."""
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, Coefficient) and value.value <= 0:
+            raise ValueError(f"{name} must be greater than 0")
+
+
 class Coefficient(_Frozen):
     """One number of the model, with where it comes from.
 
@@ -63,9 +71,11 @@ class ProxyModel(_Frozen):
     memory_per_worker_per_cluster_bytes: Coefficient
     memory_per_worker_per_listener_bytes: Coefficient
     fixed_clusters: Coefficient
+    tcp_cpu_ratio: Coefficient
     cpu_request_floor_millicores: Coefficient
     memory_request_floor_mib: Coefficient
     cpu_limit_floor_millicores: Coefficient
+    memory_limit_floor_mib: Coefficient
     memory_limit_ratio: Coefficient
 
 
@@ -76,6 +86,11 @@ class GatewayModel(_Frozen):
     target_cpu_per_replica_millicores: Coefficient
     autoscale_max_ratio: Coefficient
     autoscale_headroom_share: Coefficient
+
+    @model_validator(mode="after")
+    def _divisors(self) -> GatewayModel:
+        _positive(self, ("min_replicas", "target_cpu_per_replica_millicores"))
+        return self
 
 
 class ControlPlaneModel(_Frozen):
@@ -99,6 +114,11 @@ class ControlPlaneModel(_Frozen):
     memory_limit_ratio: Coefficient
     autoscale_max_ratio: Coefficient
     autoscale_headroom_share: Coefficient
+
+    @model_validator(mode="after")
+    def _divisors(self) -> ControlPlaneModel:
+        _positive(self, ("max_cpu_per_replica_millicores", "max_memory_per_replica_mib"))
+        return self
 
 
 class Evidence(_Frozen):

@@ -25,6 +25,7 @@ from models.plan import Plan
 from models.profile import MeshProfile
 from planner.inventory import Inventory
 from planner.pipeline import build_plan, resolve
+from planner.protocols import PORT_COUNTS
 from planner.sizing import estimated_memory_mib
 from planner.visibility import Scope
 
@@ -148,6 +149,10 @@ def _inventory(workloads: pd.DataFrame, services: pd.DataFrame, backing: pd.Data
     frame["_row"] = np.arange(2, len(frame) + 2)
     services = services.copy()
     services["ports"] = services["ports"].astype(np.int64)
+    for column in PORT_COUNTS:
+        services[column] = (
+            services[column].fillna(0).astype(np.int64) if column in services.columns else 0
+        )
     return Inventory(
         workloads=frame.sort_values(["namespace", "workload"], ignore_index=True),
         services=services.sort_values(["namespace", "service"], ignore_index=True),

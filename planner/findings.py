@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.plan import GATEWAY_ROLES, Finding
+from models.plan import GATEWAY_ROLES, Finding, OomRisk
 from models.profile import MeshProfile, VersionFigures
 from planner.control_plane import MeshCounts
 from planner.profiles import version_key
@@ -102,6 +102,49 @@ def proxy_findings(sidecars: pd.DataFrame, profile: MeshProfile) -> list[Finding
                     f"({name_list(far)})",
                 )
             )
+    return findings
+
+
+def limit_findings(sidecars: pd.DataFrame) -> list[Finding]:
+    """Proxies TCP traffic is priced for without a figure, memory limits the plan lowers, and
+    limits a lost scope would break."""
+    findings = []
+    l4 = sidecars.loc[sidecars["l4_rps_per_pod"] > 0]
+    if len(l4):
+        findings.append(
+            Finding(
+                code="tcp-priced-as-http",
+                subject=count_of(len(l4), "workload"),
+                message="requests to TCP ports (databases, caches, brokers, TLS passed through) "
+                "are priced as HTTP/1.1 requests: no CPU figure for Envoy's TCP proxying has been "
+                "published, and HTTP is the upper bound; observed usage, where given, corrects "
+                f"it ({name_list(l4)})",
+            )
+        )
+    lowered = sidecars.loc[sidecars["memory_limit_mib"] < sidecars["current_memory_limit_mib"]]
+    if len(lowered):
+        findings.append(
+            Finding(
+                code="memory-limit-lowered",
+                subject=count_of(len(lowered), "workload"),
+                message="the recommended proxy memory limit is below the one set today; the "
+                "request covers the model's estimate with headroom, but check the proxies' "
+                f"peak memory before lowering ({name_list(lowered)})",
+            )
+        )
+    at_risk = sidecars.loc[sidecars["oom_risk"] == OomRisk.IF_SCOPE_LOST.value]
+    if len(at_risk):
+        pods = int(at_risk["replicas"].sum())
+        findings.append(
+            Finding(
+                code="oom-if-scope-lost",
+                subject=count_of(len(at_risk), "workload"),
+                message=f"{count_of(pods, 'proxy')} are sized for their Sidecar and would exceed "
+                "their memory limit if they saw the whole mesh: apply the Sidecars with (or "
+                "before) the resource patches, and remove a Sidecar only after raising its "
+                f"workloads' limits ({name_list(at_risk)})",
+            )
+        )
     return findings
 
 

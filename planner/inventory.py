@@ -25,6 +25,7 @@ from models.kube import (
 )
 from models.plan import Finding, InputFile, Role
 from planner.frames import first_unknown, keys
+from planner.protocols import PORT_COUNTS, PROTOCOLS, port_counts
 from planner.tables import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
@@ -89,6 +90,20 @@ _OBSERVED = (
         "MiB",
         default="the chart default, 128Mi",
     ),
+    Column(
+        "current_proxy_cpu_limit_millicores",
+        False,
+        "proxy CPU limit set today per pod (sidecar.istio.io/proxyCPULimit)",
+        "millicores",
+        default="the chart default, 2000m",
+    ),
+    Column(
+        "current_proxy_memory_limit_mib",
+        False,
+        "proxy memory limit set today per pod (sidecar.istio.io/proxyMemoryLimit)",
+        "MiB",
+        default="the chart default, 1024Mi",
+    ),
 )
 _COMMON = (
     Column("kind", False, "workload kind: " + ", ".join(WORKLOAD_KINDS), default="Deployment"),
@@ -145,6 +160,14 @@ SERVICES_TABLE = TableSpec(
         Column("service", True, "Service name, or the host of a ServiceEntry"),
         Column("ports", False, "number of ports", "ports", default="1"),
         Column("type", False, "one of " + ", ".join(SERVICE_TYPES), default="ClusterIP"),
+        Column(
+            "protocol",
+            False,
+            "the ports' protocol as Istio selects it (port name or appProtocol): "
+            + ", ".join(PROTOCOLS)
+            + '; one for every port, or one per port separated by ";"',
+            default="not declared: Istio detects it; counted as HTTP",
+        ),
         Column("workload", False, "a workload the Service selects (one row per workload)"),
     ),
 )
@@ -306,6 +329,8 @@ def _typed_columns(raw: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
         ("app_memory_mib", "MiB", MAX_MIB),
         ("current_proxy_cpu_millicores", "millicores", MAX_MILLICORES),
         ("current_proxy_memory_mib", "MiB", MAX_MIB),
+        ("current_proxy_cpu_limit_millicores", "millicores", MAX_MILLICORES),
+        ("current_proxy_memory_limit_mib", "MiB", MAX_MIB),
     ):
         typed[column] = parse_numbers(rows, column, label, unit=unit, maximum=maximum)
     typed[ROW] = rows[ROW].to_numpy()
@@ -339,6 +364,8 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         "app_memory_mib",
         "current_proxy_cpu_millicores",
         "current_proxy_memory_mib",
+        "current_proxy_cpu_limit_millicores",
+        "current_proxy_memory_limit_mib",
     ):
         _reject_disagreement(typed, keys, column, raw.label)
     for column in ("rps", "outbound_rps"):
@@ -360,6 +387,8 @@ def _roll_up_pods(raw: RawTable) -> tuple[pd.DataFrame, pd.Series]:
         app_memory_mib=("app_memory_mib", "first"),
         current_proxy_cpu_millicores=("current_proxy_cpu_millicores", "first"),
         current_proxy_memory_mib=("current_proxy_memory_mib", "first"),
+        current_proxy_cpu_limit_millicores=("current_proxy_cpu_limit_millicores", "first"),
+        current_proxy_memory_limit_mib=("current_proxy_memory_limit_mib", "first"),
         services=("services", "first"),
         **{ROW: (ROW, "min")},
     )
@@ -510,7 +539,48 @@ def _services_from_cells(
     services = backing[["namespace", "service"]].drop_duplicates().reset_index(drop=True)
     services["ports"] = np.int64(1)
     services["type"] = "ClusterIP"
+    for column in PORT_COUNTS:
+        services[column] = np.int64(0)
     return services, backing.reset_index(drop=True)
+
+
+def _port_counts(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """HTTP, TCP and UDP port counts from each row's `protocol` cell: one protocol for every
+    port, or one per port. Raises InventoryError for an unknown protocol or a list of the wrong
+    length."""
+    cells = table["protocol"]
+    lists = cells.str.split(";")
+    counts = np.where(cells != "", cells.str.count(";") + 1, 0).astype(np.int64)
+    exploded = lists.explode()
+    bad = ~(exploded.isin(PROTOCOLS) | (exploded == "")).to_numpy()
+    if bad.any():
+        index = exploded.index[int(np.flatnonzero(bad)[0])]
+        raise InventoryError(
+            f"{location(label, int(table[ROW].loc[index]), 'protocol')}: "
+            f"{quoted(exploded.iloc[int(np.flatnonzero(bad)[0])])} is not one of "
+            f"{', '.join(PROTOCOLS)}; write Istio's protocol name, or leave the cell empty"
+        )
+    ports = table["ports"].to_numpy(dtype=np.int64)
+    wrong = (counts > 1) & (counts != ports)
+    if wrong.any():
+        index = int(np.flatnonzero(wrong)[0])
+        raise InventoryError(
+            f"{location(label, int(table[ROW].iloc[index]), 'protocol')}: "
+            f"{counts[index]} protocols for {ports[index]} ports; give one for every port or "
+            "one per port"
+        )
+    # counted once per distinct cell (a handful), then spread over the rows; a single protocol
+    # stands for every port of its row
+    codes, distinct = pd.factorize(cells)
+    per_cell = np.array(
+        [[port_counts(c.split(";") if c else [])[k] for k in PORT_COUNTS] for c in distinct],
+        dtype=np.int64,
+    ).reshape(len(distinct), len(PORT_COUNTS))
+    found = per_cell[codes]
+    single = (counts == 1)[:, None]
+    return pd.DataFrame(
+        np.where(single, found * ports[:, None], found), index=table.index, columns=PORT_COUNTS
+    )
 
 
 def _services_from_table(
@@ -530,7 +600,9 @@ def _services_from_table(
     )
     ports = parse_numbers(rows, "ports", label, unit="ports", maximum=MAX_PORTS, whole=True)
     table["ports"] = np.where(np.isnan(ports), 1, ports).astype(np.int64)
-    for column in ("ports", "type"):
+    table["protocol"] = rows["protocol"].str.lower().str.replace(" ", "", regex=False)
+    table = table.join(_port_counts(table, label))
+    for column in ("ports", "type", "protocol"):
         values = table.groupby(["namespace", "service"])[column].nunique()
         if (values > 1).any():
             namespace, service = values[values > 1].index[0]
@@ -552,7 +624,7 @@ def _services_from_table(
             "the name"
         )
     services = table.drop_duplicates(["namespace", "service"])[
-        ["namespace", "service", "ports", "type"]
+        ["namespace", "service", "ports", "type", *PORT_COUNTS]
     ].reset_index(drop=True)
     explicit = _cell_pairs(workloads, cells, inventory_label)
     service_keys = pd.Index(keys(services, "namespace", "service"))

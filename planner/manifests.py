@@ -36,6 +36,7 @@ from planner.inventory import (
     with_default_labels,
     with_roles,
 )
+from planner.protocols import PORT_COUNTS, port_counts, port_protocol
 from planner.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -546,6 +547,12 @@ def _workload_frame(
             "app_memory_mib": records[ROW].map(app["memory"]).to_numpy(dtype=np.float64),
             "current_proxy_cpu_millicores": records["current_cpu"].to_numpy(dtype=np.float64),
             "current_proxy_memory_mib": records["current_memory"].to_numpy(dtype=np.float64),
+            "current_proxy_cpu_limit_millicores": records["current_cpu_limit"].to_numpy(
+                dtype=np.float64
+            ),
+            "current_proxy_memory_limit_mib": records["current_memory_limit"].to_numpy(
+                dtype=np.float64
+            ),
             ROW: records[ROW].astype(np.int64),
             "note": records["note"],
             "injection": injection,
@@ -577,6 +584,8 @@ def _workload_record(obj: _Object) -> dict[str, object]:
         "managed": labels.get(_GATEWAY_MANAGED),
         "current_cpu": _proxy_annotation(obj, annotations, "proxyCPU", "cpu"),
         "current_memory": _proxy_annotation(obj, annotations, "proxyMemory", "memory"),
+        "current_cpu_limit": _proxy_annotation(obj, annotations, "proxyCPULimit", "cpu"),
+        "current_memory_limit": _proxy_annotation(obj, annotations, "proxyMemoryLimit", "memory"),
         ROW: obj.number,
     }
 
@@ -841,7 +850,7 @@ def _service_frame(
     """Services and ServiceEntry hosts (namespace, service, ports, type), and the selectors
     that pick their workloads as (namespace, service, pair) rows."""
     by_number = {o.number: o for o in [*services, *entries]}
-    columns = ["namespace", "service", "ports", "type", ROW]
+    columns = ["namespace", "service", "ports", "type", *PORT_COUNTS, ROW]
     listed = pd.DataFrame([_service_record(o) for o in services], columns=columns)
     twice = listed.duplicated(["namespace", "service"], keep=False).to_numpy()
     if twice.any():
@@ -854,7 +863,12 @@ def _service_frame(
     hosts = (
         entry_hosts.sort_values(ROW)
         .groupby(["namespace", "service"], as_index=False, sort=False)
-        .agg(ports=("ports", "max"), type=("type", "first"), **{ROW: (ROW, "min")})
+        .agg(
+            ports=("ports", "max"),
+            type=("type", "first"),
+            **{c: (c, "max") for c in PORT_COUNTS},
+            **{ROW: (ROW, "min")},
+        )
     )
     # a host named like a Service of its namespace is that Service
     hosts = hosts.loc[~_keys(hosts).isin(_keys(listed))]
@@ -867,7 +881,13 @@ def _service_frame(
     names = pd.concat([listed, entry_hosts], ignore_index=True)[[ROW, "namespace", "service"]]
     selectors = pairs[[ROW, "pair"]].merge(names, on=ROW)[["namespace", "service", "pair"]]
     services_frame = rows[columns[:-1]].astype(
-        {"namespace": str, "service": str, "ports": np.int64, "type": str}
+        {
+            "namespace": str,
+            "service": str,
+            "ports": np.int64,
+            "type": str,
+            **dict.fromkeys(PORT_COUNTS, np.int64),
+        }
     )
     return services_frame, selectors
 
@@ -885,11 +905,13 @@ def _service_record(obj: _Object) -> dict[str, object]:
         )
     if kind == "ClusterIP" and _get(obj, ("spec", "clusterIP")) == "None":
         kind = "Headless"
+    protocols = _port_protocols(obj, "port", required=kind != "ExternalName")
     return {
         "namespace": obj.namespace,
         "service": obj.name,
-        "ports": _port_count(obj, "port", required=kind != "ExternalName"),
+        "ports": len(protocols),
         "type": kind,
+        **port_counts(protocols),
         ROW: obj.number,
     }
 
@@ -908,22 +930,27 @@ def _entry_records(obj: _Object) -> list[dict[str, object]]:
             raise InventoryError(
                 f"{obj.where} field spec.hosts[{index}]: the host name {problem}; fix the manifest"
             )
-    ports = max(1, _port_count(obj, "number", required=True))
+    protocols = _port_protocols(obj, "number", required=True)
     return [
         {
             "namespace": obj.namespace,
             "service": host,
-            "ports": ports,
+            "ports": max(1, len(protocols)),
             "type": "ServiceEntry",
+            **port_counts(protocols),
             ROW: obj.number,
         }
         for host in hosts
     ]
 
 
-def _port_count(obj: _Object, number_field: str, *, required: bool) -> int:
-    """How many ports `spec.ports` lists, each checked: a mapping whose `number_field` (`port`
-    for a Service, `number` for a ServiceEntry) is a port number, with text names and protocols.
+def _port_protocols(obj: _Object, number_field: str, *, required: bool) -> list[str]:
+    """The protocol Istio selects for each port of `spec.ports` ("" where it detects it), each
+    port checked: a mapping whose `number_field` (`port` for a Service, `number` for a
+    ServiceEntry) is a port number, with text names and protocols.
+
+    A Service port's protocol comes from its appProtocol or name (UDP from `protocol: UDP`); a
+    ServiceEntry port's from its `protocol` field, else its name.
     """
     ports = _sequence(obj, ("spec", "ports"))
     if len(ports) > MAX_PORTS:
@@ -956,7 +983,16 @@ def _port_count(obj: _Object, number_field: str, *, required: bool) -> int:
                     f"{obj.where} field {_field((*path, key))}: {_type_name(value)} is not text; "
                     "fix the manifest"
                 )
-    return len(ports)
+    return [_protocol_of(port, number_field) for port in ports]
+
+
+def _protocol_of(port: dict[str, Any], number_field: str) -> str:
+    transport = str(port.get("protocol") or "").lower()
+    if number_field == "number":  # a ServiceEntry names Istio's protocol in `protocol`
+        return port_protocol(port.get("name"), transport)
+    if transport == "udp":
+        return "udp"
+    return port_protocol(port.get("name"), port.get("appProtocol"))
 
 
 def select_backing(pod_labels: pd.DataFrame, selectors: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from models.plan import (
     SCHEMA_VERSION,
     AppTotals,
     Assumption,
+    Confidence,
     ControlPlanePlan,
     Finding,
     Formula,
@@ -42,6 +43,7 @@ from planner.defaults import proxy_default
 from planner.findings import (
     evidence_findings,
     fallback_findings,
+    limit_findings,
     proxy_findings,
     rate_findings,
     version_findings,
@@ -49,7 +51,7 @@ from planner.findings import (
 from planner.inventory import Inventory
 from planner.profiles import figures_for, objects_for
 from planner.scoping import Recommendation, recommend
-from planner.sizing import ProxySizing, bytes_per_object, size_proxies
+from planner.sizing import ProxySizing, bytes_per_object, protect_limits, size_proxies
 from planner.traffic import Traffic, workload_rates
 from planner.units import duration_text
 from planner.version import __version__
@@ -142,7 +144,14 @@ def build_plan(
     before = _mesh_state(workloads, services, inventory, resolved, None)
     after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
     chosen = after if sized_for is SizeFor.SCOPED else before
-    sidecars, gateways, counts = chosen.sidecars, chosen.gateways, chosen.counts
+    trusted = (
+        _trusted_scopes(chosen.sidecars, recommendation)
+        if sized_for is SizeFor.SCOPED and scope is not None
+        else None
+    )
+    sidecars = _protected(chosen.sidecars, before.sidecars, trusted)
+    gateways = _protected(chosen.gateways, before.gateways, None)
+    counts = chosen.counts
     control_plane, cp_findings = size_control_plane(
         counts,
         profile.control_plane,
@@ -154,6 +163,7 @@ def build_plan(
     findings.extend(cp_findings)
     findings.extend(rate_findings(workloads, traffic is not None))
     findings.extend(proxy_findings(sidecars, profile))
+    findings.extend(limit_findings(sidecars))
     findings.extend(version_findings(resolved.figures, str(knobs.mesh_version)))
     findings.extend(evidence_findings(profile, counts, sidecars, gateways))
     scoping_rows = (
@@ -238,6 +248,38 @@ def _mesh_state(
     return MeshState(sidecars, gateways, counts)
 
 
+def _trusted_scopes(sidecars: pd.DataFrame, recommendation: Recommendation | None) -> pd.Series:
+    """Whether each sidecar's scope is trusted: a recommended Sidecar of high confidence (a
+    scope given by the caller, as the accuracy cases do, is trusted as it is)."""
+    if recommendation is None:
+        return pd.Series(True, index=sidecars.index)
+    keys = ["namespace", "workload"]
+    high = recommendation.workloads.loc[
+        recommendation.workloads["confidence"] == Confidence.HIGH.value, keys
+    ]
+    return pd.Series(
+        pd.MultiIndex.from_frame(sidecars[keys]).isin(pd.MultiIndex.from_frame(high)),
+        index=sidecars.index,
+    )
+
+
+def _protected(
+    sized: pd.DataFrame, unscoped: pd.DataFrame, trusted: pd.Series | None
+) -> pd.DataFrame:
+    """`protect_limits` with each proxy's whole-mesh request read off the unscoped sizing
+    (None: nobody is scoped, so the proxies already see the whole mesh)."""
+    keys = ["namespace", "workload"]
+    whole = (
+        sized[keys]
+        .merge(unscoped[[*keys, "memory_request_mib"]], on=keys, how="left")["memory_request_mib"]
+        .fillna(sized["memory_request_mib"].reset_index(drop=True))
+    )
+    whole.index = sized.index
+    return protect_limits(
+        sized, whole, trusted if trusted is not None else pd.Series(False, index=sized.index)
+    )
+
+
 def _scoping_rows(
     recommendation: Recommendation, before: MeshState, after: MeshState
 ) -> pd.DataFrame:
@@ -295,28 +337,45 @@ def _scoping_plan(
     )
 
 
-_CURRENT_FIELDS = ("current_cpu_request_millicores", "current_memory_request_mib", "current_source")
+_CURRENT_FIELDS = (
+    "current_cpu_request_millicores",
+    "current_memory_request_mib",
+    "current_cpu_limit_millicores",
+    "current_memory_limit_mib",
+    "current_source",
+)
+_CURRENT_COLUMNS = (
+    # (inventory column, plan field, the chart default Istio applies without it)
+    ("current_proxy_cpu_millicores", "current_cpu_request_millicores", "cpu_request_floor"),
+    ("current_proxy_memory_mib", "current_memory_request_mib", "memory_request_floor"),
+    ("current_proxy_cpu_limit_millicores", "current_cpu_limit_millicores", "cpu_limit_floor"),
+    ("current_proxy_memory_limit_mib", "current_memory_limit_mib", "memory_limit_floor"),
+)
 
 
 def _with_current(frame: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
-    """The proxy requests set today: the inventory's, or else the chart default Istio applies."""
+    """The proxy requests and limits set today: the inventory's, or else the chart defaults
+    Istio applies."""
     proxy = resolved.profile.proxy
     out = frame.copy()
-    given_cpu = out.get("current_proxy_cpu_millicores", pd.Series(np.nan, index=out.index))
-    given_memory = out.get("current_proxy_memory_mib", pd.Series(np.nan, index=out.index))
-    out["current_cpu_request_millicores"] = given_cpu.fillna(
-        proxy.cpu_request_floor_millicores.value
-    )
-    out["current_memory_request_mib"] = given_memory.fillna(proxy.memory_request_floor_mib.value)
-    out["current_source"] = np.where(
-        given_cpu.notna() | given_memory.notna(), "inventory", "chart default"
-    )
+    given = pd.Series(False, index=out.index)
+    for column, field, floor in _CURRENT_COLUMNS:
+        values = out.get(column, pd.Series(np.nan, index=out.index))
+        default = getattr(proxy, f"{floor}_millicores" if "cpu" in floor else f"{floor}_mib")
+        out[field] = values.fillna(default.value)
+        given |= values.notna()
+    out["current_source"] = np.where(given, "inventory", "chart default")
     return out
 
 
-def _proxy_inputs(frame: pd.DataFrame, rps_per_pod: pd.Series) -> pd.DataFrame:
+def _proxy_inputs(
+    frame: pd.DataFrame, rps_per_pod: pd.Series, l4_rps_per_pod: pd.Series | None = None
+) -> pd.DataFrame:
     return frame.assign(
         rps_per_pod=rps_per_pod.to_numpy(dtype=np.float64),
+        l4_rps_per_pod=(
+            0.0 if l4_rps_per_pod is None else l4_rps_per_pod.to_numpy(dtype=np.float64)
+        ),
         observed_cpu_millicores=frame["proxy_cpu_millicores"],
         observed_memory_mib=frame["proxy_memory_mib"],
     )
@@ -330,7 +389,9 @@ def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
         & ~configured["role"].isin(GATEWAY_ROLES)
     ]
     per_pod = (meshed["inbound_rps"] + meshed["outbound_rps"]) / meshed["replicas"]
-    return _with_current(size_proxies(_proxy_inputs(meshed, per_pod), resolved.sizing), resolved)
+    l4_per_pod = (meshed["inbound_l4_rps"] + meshed["outbound_l4_rps"]) / meshed["replicas"]
+    inputs = _proxy_inputs(meshed, per_pod, l4_per_pod)
+    return _with_current(size_proxies(inputs, resolved.sizing), resolved)
 
 
 def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
@@ -389,9 +450,14 @@ _PROXY_FIELDS = (
     "cpu_limit_millicores",
     "memory_request_mib",
     "memory_limit_mib",
+    "memory_limit_basis",
+    "whole_mesh_memory_request_mib",
+    "scope_trusted",
+    "oom_risk",
     "cpu_basis",
     "memory_basis",
     "rps_per_pod",
+    "l4_rps_per_pod",
     "visible_services",
     "visible_clusters",
     "visible_endpoints",
@@ -402,7 +468,12 @@ _PROXY_FIELDS = (
 def _proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
     """One ProxyPlan per row of a sized frame (the renderer boundary for proxies)."""
     frame = sized[[*_PROXY_FIELDS, *_CURRENT_FIELDS]].copy()
-    for column in ("estimated_cpu_millicores", "estimated_memory_mib", "rps_per_pod"):
+    for column in (
+        "estimated_cpu_millicores",
+        "estimated_memory_mib",
+        "rps_per_pod",
+        "l4_rps_per_pod",
+    ):
         frame[column] = frame[column].round(3)
     frame["observed_cpu_millicores"] = _none_if_nan(sized["observed_cpu_millicores"])
     frame["observed_memory_mib"] = _none_if_nan(sized["observed_memory_mib"])

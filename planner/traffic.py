@@ -21,6 +21,7 @@ from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
 from planner.frames import first_unknown, keys, require
 from planner.inventory import Inventory
+from planner.protocols import is_l4
 from planner.tables import (
     MICRO,
     ROW,
@@ -250,20 +251,29 @@ def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataF
     Traffic rows win where the traffic table has any for a workload and direction; the inventory's
     `rps` and `outbound_rps` columns fill the rest. Requests into a Service are split over the
     workloads behind it in proportion to their replicas, unless a row names the destination
-    workload. Returns one row per workload with inbound_rps, outbound_rps, rps_basis.
+    workload. Returns one row per workload with inbound_rps, outbound_rps, rps_basis, and the
+    parts of both that go to Services proxied at L4 (inbound_l4_rps, outbound_l4_rps; known
+    from traffic rows only, else 0).
     """
     workloads = inventory.workloads
     require(workloads, ("namespace", "workload", "replicas", "rps", "outbound_rps"), "rates")
     index = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]])
     traffic_in = pd.Series(np.nan, index=index)
     traffic_out = pd.Series(np.nan, index=index)
+    l4_in = pd.Series(0.0, index=index)
+    l4_out = pd.Series(0.0, index=index)
     if edges is not None and not edges.empty:
         require(edges, EDGE_COLUMNS, "rates")
-        inside = edges.loc[edges["source_workload"] != OUTSIDE]
-        out = inside.groupby(["source_namespace", "source_workload"])["rps"].sum()
-        out.index.names = ["namespace", "workload"]
-        traffic_out = out.reindex(index)
+        inside = (edges["source_workload"] != OUTSIDE).to_numpy()
+        traffic_out = _outbound(edges.loc[inside]).reindex(index)
         traffic_in = _inbound(edges, inventory).reindex(index)
+        services = inventory.services
+        l4_keys = pd.MultiIndex.from_frame(services.loc[is_l4(services), ["namespace", "service"]])
+        to_l4 = pd.MultiIndex.from_frame(
+            edges[["destination_namespace", "destination_service"]]
+        ).isin(l4_keys)
+        l4_out = _outbound(edges.loc[inside & to_l4]).reindex(index, fill_value=0.0)
+        l4_in = _inbound(edges.loc[to_l4], inventory).reindex(index, fill_value=0.0)
     column_in = workloads["rps"].to_numpy()
     column_out = workloads["outbound_rps"].to_numpy()
     has_in = ~np.isnan(traffic_in.to_numpy())
@@ -281,8 +291,17 @@ def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataF
             "rps_basis": basis,
             "traffic_inbound_rps": traffic_in.to_numpy(),
             "column_inbound_rps": column_in,
+            "inbound_l4_rps": l4_in.to_numpy(dtype=np.float64),
+            "outbound_l4_rps": l4_out.to_numpy(dtype=np.float64),
         }
     )
+
+
+def _outbound(edges: pd.DataFrame) -> pd.Series:
+    """Requests per second each source workload sends over `edges`."""
+    out = edges.groupby(["source_namespace", "source_workload"])["rps"].sum()
+    out.index.names = ["namespace", "workload"]
+    return out
 
 
 def _inbound(edges: pd.DataFrame, inventory: Inventory) -> pd.Series:

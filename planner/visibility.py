@@ -1,9 +1,11 @@
 """The mesh configuration each proxy holds: which Services it sees and what they put into Envoy.
 
-A Service puts into every proxy that sees it one outbound cluster per port and, per port, one
-endpoint per pod behind it. Headless Services have no endpoints but one listener per pod and port
-(Istio's own scoping guide: headless changes "scale with the number of instances"). ExternalName
-Services and ServiceEntries resolve by DNS: one cluster and one endpoint per port.
+A Service puts into every proxy that sees it one outbound cluster per proxied port and, per port,
+one endpoint per pod behind it; each TCP port (planner.protocols) also gets a listener on the
+Service's address, while HTTP ports share one listener per port number. Headless Services have
+no endpoints but one listener per pod and non-HTTP port (Istio's own scoping guide: headless
+changes "scale with the number of instances"). ExternalName Services and ServiceEntries resolve
+by DNS: one cluster and one endpoint per port. UDP ports are not proxied.
 
 Without scoping every sidecar sees every Service of the cluster. Scoping (Istio's `Sidecar`
 resources, `exportTo` and discovery selectors) narrows that, given here as a `Scope`, so the same
@@ -19,6 +21,7 @@ import pandas as pd
 
 from planner.frames import require
 from planner.inventory import Inventory
+from planner.protocols import PORT_COUNTS
 
 CONFIG_COLUMNS = ("visible_services", "visible_clusters", "visible_endpoints", "visible_listeners")
 
@@ -28,24 +31,27 @@ _DNS_TYPES = ("ExternalName", "ServiceEntry")
 def service_config(inventory: Inventory) -> pd.DataFrame:
     """Per Service: the pods behind it and the clusters, endpoints, listeners it costs a proxy."""
     services = inventory.services
-    require(services, ("namespace", "service", "ports", "type"), "service_config")
+    require(services, ("namespace", "service", "ports", "type", *PORT_COUNTS), "service_config")
     replicas = inventory.workloads[["namespace", "workload", "replicas"]]
     backed = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
     pods = backed.groupby(["namespace", "service"])["replicas"].sum()
     pods.index.names = ["namespace", "service"]
-    out = services[["namespace", "service", "ports", "type"]].copy()
+    out = services[["namespace", "service", "ports", "type", *PORT_COUNTS]].copy()
     out["pods"] = (
         pods.reindex(pd.MultiIndex.from_frame(out[["namespace", "service"]]))
         .fillna(0)
         .to_numpy(dtype=np.int64)
     )
-    ports = out["ports"].to_numpy(dtype=np.int64)
+    ports = (out["ports"] - out["udp_ports"]).to_numpy(dtype=np.int64)
+    own_listener = (out["ports"] - out["udp_ports"] - out["http_ports"]).to_numpy(dtype=np.int64)
     pod_count = out["pods"].to_numpy(dtype=np.int64)
     headless = out["type"].eq("Headless").to_numpy()
     dns = out["type"].isin(_DNS_TYPES).to_numpy()
     out["clusters"] = np.where(dns, np.maximum(ports, 1), ports)
     out["endpoints"] = np.where(headless, 0, np.where(dns, np.maximum(ports, 1), ports * pod_count))
-    out["listeners"] = np.where(headless, ports * pod_count, 0)
+    out["listeners"] = np.where(
+        headless, own_listener * pod_count, out["tcp_ports"].to_numpy(dtype=np.int64)
+    )
     return out
 
 

@@ -26,7 +26,16 @@ from openpyxl.formatting.rule import CellIsRule, DataBarRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from models.plan import Basis, Plan, ProxyPlan, Role, RpsBasis, WorkloadPlan
+from models.plan import (
+    Basis,
+    LimitBasis,
+    OomRisk,
+    Plan,
+    ProxyPlan,
+    Role,
+    RpsBasis,
+    WorkloadPlan,
+)
 from reports.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -88,6 +97,8 @@ P_LISTENER_WORKER = defined_name("proxy.memory_per_worker_per_listener_bytes")
 P_CPU_FLOOR = defined_name("proxy.cpu_request_floor_millicores")
 P_MEMORY_FLOOR = defined_name("proxy.memory_request_floor_mib")
 P_CPU_LIMIT_FLOOR = defined_name("proxy.cpu_limit_floor_millicores")
+P_MEMORY_LIMIT_FLOOR = defined_name("proxy.memory_limit_floor_mib")
+P_TCP_RATIO = defined_name("proxy.tcp_cpu_ratio")
 P_MEMORY_LIMIT_RATIO = defined_name("proxy.memory_limit_ratio")
 G_TARGET = defined_name("gateway.target_cpu_per_replica_millicores")
 G_AUTOSCALE = defined_name("gateway.autoscale_max_ratio")
@@ -95,6 +106,7 @@ CP = "control_plane_"
 BYTES_PER_CLUSTER = "proxy_bytes_per_cluster"
 BYTES_PER_LISTENER = "proxy_bytes_per_listener"
 CPU_LIMIT_FLOOR = "proxy_cpu_limit_rounded_millicores"
+MEMORY_LIMIT_FLOOR = "proxy_memory_limit_rounded_mib"
 
 DEFAULT_CPU = "proxy_default_cpu_request_millicores"
 DEFAULT_MEMORY = "proxy_default_memory_request_mib"
@@ -107,8 +119,9 @@ def _round_up(expression: str, step: str, digits: int = 6) -> str:
     return f"CEILING(ROUND(({expression})/{step},{digits}),1)*{step}"
 
 
-def _proxy_cpu(rps_per_pod: str) -> str:
-    return f"{P_IDLE}+{rps_per_pod}/1000*{V_CPU_PER_1000}"
+def _proxy_cpu(rps_per_pod: str, l4_rps_per_pod: str) -> str:
+    weighted = f"({rps_per_pod}-{l4_rps_per_pod}+{l4_rps_per_pod}*{P_TCP_RATIO})"
+    return f"{P_IDLE}+{weighted}/1000*{V_CPU_PER_1000}"
 
 
 def _proxy_memory(clusters: str, endpoints: str, listeners: str) -> str:
@@ -130,8 +143,12 @@ def _cpu_limit(request: str) -> str:
     return f"MAX({request},{CPU_LIMIT_FLOOR})"
 
 
-def _memory_limit(request: str) -> str:
-    return f"MAX({request},{_round_up(f'{request}*{P_MEMORY_LIMIT_RATIO}', MEMORY_STEP)})"
+def _memory_limit(request: str, trusted: str, whole_mesh: str) -> str:
+    """planner.sizing: max(request x ratio, the chart's limit), and for a proxy without a
+    trusted scope at least its whole-mesh request."""
+    by_ratio = _round_up(f"{request}*{P_MEMORY_LIMIT_RATIO}", MEMORY_STEP)
+    guard = f'IF({trusted}="yes",0,N({whole_mesh}))'
+    return f"MAX({request},{by_ratio},{MEMORY_LIMIT_FLOOR},{guard})"
 
 
 # --- Workloads ----------------------------------------------------------------------------------
@@ -146,6 +163,7 @@ WORKLOAD_COLS = (
     Col("inbound", "Inbound, all pods (rps)", Kind.INFO, F_RPS, 12),
     Col("outbound", "Outbound, all pods (rps)", Kind.INFO, F_RPS, 12),
     Col("rps", "Through each proxy (rps per pod)", Kind.INPUT, F_RPS, 12),
+    Col("l4", "Of which to TCP ports (rps per pod)", Kind.INPUT, F_RPS, 12),
     Col("services", "Visible services", Kind.INFO, F_INT, 9),
     Col("clusters", "Visible clusters", Kind.INPUT, F_INT, 9),
     Col("endpoints", "Visible endpoints", Kind.INPUT, F_INT, 9),
@@ -160,6 +178,9 @@ WORKLOAD_COLS = (
     Col("cpu_lim", "CPU limit (m)", Kind.FORMULA, F_M, 9),
     Col("mem_req", "Memory request (MiB)", Kind.FORMULA, F_MIB, 10),
     Col("mem_lim", "Memory limit (MiB)", Kind.FORMULA, F_MIB, 10),
+    Col("trusted", "Scope trusted", Kind.TEXT, width=8),
+    Col("whole_req", "Memory request seeing the whole mesh (MiB)", Kind.INPUT, F_MIB, 11),
+    Col("oom", "Out-of-memory risk", Kind.FORMULA, F_GENERAL, 12),
     Col("cur_cpu", "Current CPU request (m)", Kind.INPUT, F_M, 9),
     Col("cur_mem", "Current memory request (MiB)", Kind.INPUT, F_MIB, 10),
     Col("cur_src", "Current from", Kind.TEXT, width=12),
@@ -214,20 +235,25 @@ def _workload_row(r: int, workload: WorkloadPlan, namespace_no: int) -> list[Cel
         base.update(
             {
                 "rps": proxy.rps_per_pod,
+                "l4": proxy.l4_rps_per_pod,
                 "services": proxy.visible_services,
                 "clusters": proxy.visible_clusters,
                 "endpoints": proxy.visible_endpoints,
                 "listeners": proxy.visible_listeners,
                 "obs_cpu": proxy.observed_cpu_millicores,
                 "obs_mem": proxy.observed_memory_mib,
-                "est_cpu": "=" + _proxy_cpu(c["rps"]),
+                "est_cpu": "=" + _proxy_cpu(c["rps"], c["l4"]),
                 "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
                 "cpu_basis": f'=IF(N({c["obs_cpu"]})>{c["est_cpu"]},"observed","model")',
                 "mem_basis": f'=IF(N({c["obs_mem"]})>{c["est_mem"]},"observed","model")',
                 "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},{c['obs_cpu']})"),
                 "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
                 "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
-                "mem_lim": "=" + _memory_limit(c["mem_req"]),
+                "mem_lim": "=" + _memory_limit(c["mem_req"], c["trusted"], c["whole_req"]),
+                "trusted": _yes(proxy.scope_trusted),
+                "whole_req": proxy.whole_mesh_memory_request_mib,
+                "oom": f'=IF({c["mem_lim"]}<{c["whole_req"]},"{OomRisk.IF_SCOPE_LOST.value}",'
+                f'"{OomRisk.NONE.value}")',
                 "cur_cpu": proxy.current_cpu_request_millicores,
                 "cur_mem": proxy.current_memory_request_mib,
                 "cur_src": proxy.current_source,
@@ -326,12 +352,13 @@ def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValu
                 f'{c["obs_total"]}/{c["replicas"]},"")'
             ),
             "obs_mem": proxy.observed_memory_mib,
-            "est_cpu": "=" + _proxy_cpu(c["rps"]),
+            "est_cpu": "=" + _proxy_cpu(c["rps"], "0"),
             "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
             "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},N({c['obs_cpu']}))"),
             "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
             "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
-            "mem_lim": "=" + _memory_limit(c["mem_req"]),
+            # a gateway sees the whole mesh: its own request is its whole-mesh request
+            "mem_lim": "=" + _memory_limit(c["mem_req"], '"yes"', "0"),
             **_pod_totals(c),
             "rule": gateway.replicas_rule,
             "ns_no": numbers[gateway.namespace],
@@ -1253,6 +1280,12 @@ def _derived_rows() -> list[tuple[str, str, str, str]]:
             "millicores",
             "the chart's proxy CPU limit, rounded up to the CPU step",
         ),
+        (
+            MEMORY_LIMIT_FLOOR,
+            "=" + _round_up(P_MEMORY_LIMIT_FLOOR, MEMORY_STEP),
+            "MiB",
+            "the chart's proxy memory limit, rounded up to the memory step",
+        ),
     ]
 
 
@@ -1336,6 +1369,13 @@ _SAMPLE_WORKLOAD = WorkloadPlan(
         current_memory_request_mib=0.0,
         current_source="",
         rps_per_pod=0.0,
+        l4_rps_per_pod=0.0,
+        memory_limit_basis=LimitBasis.REQUEST_RATIO,
+        whole_mesh_memory_request_mib=0,
+        scope_trusted=False,
+        oom_risk=OomRisk.NONE,
+        current_cpu_limit_millicores=0.0,
+        current_memory_limit_mib=0.0,
         visible_services=0,
         visible_clusters=0,
         visible_endpoints=0,

@@ -21,6 +21,8 @@ from markupsafe import Markup
 from models.plan import (
     Assumption,
     Confidence,
+    LimitBasis,
+    OomRisk,
     Plan,
     ProxyPlan,
     ResourceTotals,
@@ -384,6 +386,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "namespace_count": len(totals),
         "more_namespaces": more_namespaces,
         "heavy": _heavy(plan),
+        "limits": _limits(plan),
         "sized_workloads": sized,
         "more_workloads": max(0, sized - TOP_WORKLOADS),
         "savings": _savings(plan),
@@ -416,6 +419,48 @@ def context(plan: Plan) -> dict[str, Any]:
             "scoping": _scoping_chart(plan),
         },
     }
+
+
+@dataclass(frozen=True)
+class _LimitRow:
+    """Sidecars whose memory limit one rule set, and how many could run out of memory."""
+
+    rule: str
+    meaning: str
+    workloads: int
+    pods: int
+    at_risk_workloads: int
+    at_risk_pods: int
+
+
+_LIMIT_MEANINGS = {
+    LimitBasis.REQUEST_RATIO: "twice the request: room for a second copy of the configuration "
+    "while an update drains",
+    LimitBasis.CHART_DEFAULT: "the chart's default limit: a limit reserves nothing, so it is "
+    "never lowered below it",
+    LimitBasis.WHOLE_MESH: "what the proxy would request seeing the whole mesh: its scope is "
+    "not trusted (no Sidecar, or a namespace-level fall-back)",
+}
+
+
+def _limits(plan: Plan) -> list[_LimitRow]:
+    """Sidecars by the rule that set their memory limit, with those a lost scope would break."""
+    rows = []
+    proxies = [(w.proxy, w.replicas) for w in plan.workloads if w.proxy is not None]
+    for basis, meaning in _LIMIT_MEANINGS.items():
+        chosen = [(p, n) for p, n in proxies if p.memory_limit_basis is basis]
+        risky = [(p, n) for p, n in chosen if p.oom_risk is OomRisk.IF_SCOPE_LOST]
+        rows.append(
+            _LimitRow(
+                basis.value,
+                meaning,
+                len(chosen),
+                sum(n for _, n in chosen),
+                len(risky),
+                sum(n for _, n in risky),
+            )
+        )
+    return rows
 
 
 @functools.cache

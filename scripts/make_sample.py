@@ -558,6 +558,34 @@ def workload_rows(flows: Flows, observed: Mapping[Key, Observed]) -> list[dict[s
     return sorted(rows, key=lambda r: (r["namespace"], r["workload"]))
 
 
+PROTOCOLS = {
+    # the Helm charts' port names: status-port (undeclared), http2, https
+    "istio-system/istio-ingressgateway": ";http2;https",
+    # grpc-xds, https-dns, https-webhook, http-monitoring
+    "istio-system/istiod": "grpc;https;https;http",
+    "catalog/elasticsearch": "http;tcp",
+    "catalog/elasticsearch-headless": "http;tcp",
+    "messaging/kafka": "tcp",
+    "messaging/kafka-headless": "tcp",
+    "payments/api.stripe.com": "https",
+    "monitoring/otel-collector": "grpc;http;http",
+    "monitoring/alertmanager-operated": "http;tcp;tcp",
+}
+"""Port protocols as the charts name the ports; stores by suffix below, other Services serve
+HTTP (and gRPC on a second port)."""
+
+
+def protocol_of(service: Service) -> str:
+    """The `protocol` cell of a Service: Istio's protocol per port."""
+    if service.key in PROTOCOLS:
+        return PROTOCOLS[service.key]
+    name = name_of(service.key)
+    for marker, protocol in (("postgres", "tcp"), ("-db", "tcp"), ("redis", "redis")):
+        if marker in name:
+            return protocol if service.ports == 1 else f"{protocol};tcp"
+    return "http" if service.ports == 1 else ";".join(["http", "grpc", "http"][: service.ports])
+
+
 def service_rows() -> list[dict[str, str]]:
     """services.csv: one row per (Service, backing workload); one row for a ServiceEntry."""
     rows = [
@@ -566,6 +594,7 @@ def service_rows() -> list[dict[str, str]]:
             "service": name_of(service.key),
             "ports": str(service.ports),
             "type": service.type,
+            "protocol": protocol_of(service),
             "workload": workload,
         }
         for service in SERVICES

@@ -49,6 +49,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "mesh_version": "1.22",
         "headroom_ratio": 0.4,
         "min_control_plane_replicas": 2,
+        "pod_churn_ratio": 0.25,
         "min_gateway_replicas": 2,
         "scope_granularity": "workload",
         "mesh_root_namespace": "istio-system",

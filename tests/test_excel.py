@@ -94,7 +94,7 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
     workloads = book["Workloads"]
     assert [c.value for c in workloads[1]] == [col.header for col in WORKLOAD_COLS]
     assert workloads.freeze_panes == "C2"
-    assert workloads.auto_filter.ref == f"A1:AP{len(sample_plan_module.workloads) + 1}"
+    assert workloads.auto_filter.ref == f"A1:AT{len(sample_plan_module.workloads) + 1}"
     assert workloads.column_dimensions["B"].width == 28
     assert [c.value for c in book["Gateways"][1]] == [col.header for col in GATEWAY_COLS]
     for title in SHEETS[1:]:
@@ -109,10 +109,11 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
     assert cells["obs_cpu"].value == 117.0
     r = cells["cpu_req"].row
     assert cells["est_cpu"].value == (
-        f"=proxy_idle_cpu_millicores+I{r}/1000*version_cpu_per_1000_rps_millicores"
+        f"=proxy_idle_cpu_millicores+(I{r}-J{r}+J{r}*proxy_tcp_cpu_ratio)/1000"
+        "*version_cpu_per_1000_rps_millicores"
     )
     assert cells["cpu_req"].value == (
-        f"=CEILING(ROUND((MAX(MAX(P{r},N{r})*(1+headroom_ratio),"
+        f"=CEILING(ROUND((MAX(MAX(Q{r},O{r})*(1+headroom_ratio),"
         "proxy_cpu_request_floor_millicores))/cpu_step_millicores,6),1)*cpu_step_millicores"
     )
     assert cells["cpu_req"].number_format == '#,##0"m"'
@@ -234,13 +235,13 @@ def test_large_mesh_rows_refer_to_themselves() -> None:
     last = [c.value for c in workloads[3_001]]
     by_key = dict(zip((c.key for c in WORKLOAD_COLS), last, strict=True))
     assert by_key["workload"] == plan.workloads[-1].workload
-    assert by_key["t_cpu_req"] == "=F3001*T3001/1000"
+    assert by_key["t_cpu_req"] == "=F3001*U3001/1000"
     assert by_key["ns_no"] == 61  # team-0059, after istio-system and 59 teams in name order
     namespaces = book["Namespaces"]
     assert namespaces.max_row == 62  # 60 teams and istio-system, under the header
     assert namespaces["B62"].value == "team-0059"
     assert namespaces["D62"].value == (
-        '=SUMIFS(Workloads!$F$2:$F$3001,Workloads!$AP$2:$AP$3001,$A62,Workloads!$E$2:$E$3001,"yes")'
+        '=SUMIFS(Workloads!$F$2:$F$3001,Workloads!$AT$2:$AT$3001,$A62,Workloads!$E$2:$E$3001,"yes")'
     )
 
 

@@ -14,6 +14,7 @@ from planner.sizing import (
     ProxySizing,
     estimated_cpu_millicores,
     estimated_memory_mib,
+    protect_limits,
     round_up,
     size_proxies,
 )
@@ -48,6 +49,7 @@ def test_round_up_ignores_float_noise() -> None:
 def proxies(**columns: list[float]) -> pd.DataFrame:
     base = {
         "rps_per_pod": [0.0],
+        "l4_rps_per_pod": [0.0],
         "visible_clusters": [10.0],
         "visible_endpoints": [10.0],
         "visible_listeners": [0.0],
@@ -60,8 +62,40 @@ def proxies(**columns: list[float]) -> pd.DataFrame:
 def test_idle_proxy_gets_the_chart_floors_and_limits() -> None:
     row = size_proxies(proxies(), sizing()).iloc[0]
     assert (row["cpu_request_millicores"], row["cpu_limit_millicores"]) == (100, 2000)
-    assert (row["memory_request_mib"], row["memory_limit_mib"]) == (128, 256)
+    # twice the request would be 256Mi: the limit never goes below the chart's 1024Mi
+    assert (row["memory_request_mib"], row["memory_limit_mib"]) == (128, 1024)
+    assert row["memory_limit_basis"] == "chart default"
     assert (row["cpu_basis"], row["memory_basis"]) == ("model", "model")
+
+
+def test_a_large_proxy_limit_is_twice_its_request() -> None:
+    row = size_proxies(proxies(visible_clusters=[20_000.0]), sizing()).iloc[0]
+    assert row["memory_limit_mib"] == 2 * row["memory_request_mib"] > 1024
+    assert row["memory_limit_basis"] == "request ratio"
+
+
+def test_tcp_requests_are_priced_at_the_tcp_ratio() -> None:
+    base = sizing()
+    half = base.proxy.model_copy(
+        update={"tcp_cpu_ratio": base.proxy.tcp_cpu_ratio.model_copy(update={"value": 0.5})}
+    )
+    cheap = ProxySizing(half, base.figures, base.objects, base.rounding, base.headroom_ratio)
+    rps, l4 = np.array([1000.0]), np.array([400.0])
+    # the built-in ratio is 1.0 (no published TCP figure): TCP costs what HTTP does
+    assert estimated_cpu_millicores(rps, base, l4)[0] == estimated_cpu_millicores(rps, base)[0]
+    # 5 + (600 + 400 x 0.5) / 1000 x 200 = 165m
+    assert estimated_cpu_millicores(rps, cheap, l4)[0] == pytest.approx(165.0)
+
+
+def test_limits_of_proxies_without_a_trusted_scope_cover_the_whole_mesh() -> None:
+    sized = size_proxies(pd.concat([proxies(), proxies()], ignore_index=True), sizing())
+    whole = pd.Series([4000, 4000])
+    trusted = pd.Series([True, False])
+    protected = protect_limits(sized, whole, trusted)
+    assert protected["memory_limit_mib"].tolist() == [1024, 4000]
+    assert protected["memory_limit_basis"].tolist() == ["chart default", "whole mesh"]
+    assert protected["oom_risk"].tolist() == ["if scope lost", "none"]
+    assert protected["whole_mesh_memory_request_mib"].tolist() == [4000, 4000]
 
 
 def test_busy_proxy_gets_headroom_and_rounding() -> None:
@@ -78,7 +112,7 @@ def test_observed_usage_wins_when_higher_and_is_recorded() -> None:
     assert (row["cpu_basis"], row["memory_basis"]) == ("observed", "observed")
     assert row["cpu_request_millicores"] == 500  # 400 x 1.25
     assert row["memory_request_mib"] == 376  # 300 x 1.25 = 375 -> 376 (8 MiB steps)
-    assert row["memory_limit_mib"] == 752
+    assert row["memory_limit_mib"] == 1024  # 2 x 376 = 752, below the chart default
 
 
 def test_observed_below_the_model_does_not_lower_it() -> None:
