@@ -445,22 +445,20 @@ _LIMIT_MEANINGS = {
 
 def _limits(plan: Plan) -> list[_LimitRow]:
     """Sidecars by the rule that set their memory limit, with those a lost scope would break."""
-    rows = []
-    proxies = [(w.proxy, w.replicas) for w in plan.workloads if w.proxy is not None]
-    for basis, meaning in _LIMIT_MEANINGS.items():
-        chosen = [(p, n) for p, n in proxies if p.memory_limit_basis is basis]
-        risky = [(p, n) for p, n in chosen if p.oom_risk is OomRisk.IF_SCOPE_LOST]
-        rows.append(
-            _LimitRow(
-                basis.value,
-                meaning,
-                len(chosen),
-                sum(n for _, n in chosen),
-                len(risky),
-                sum(n for _, n in risky),
-            )
-        )
-    return rows
+    counts = {basis: [0, 0, 0, 0] for basis in _LIMIT_MEANINGS}
+    for w in plan.workloads:
+        if w.proxy is None:
+            continue
+        tally = counts[w.proxy.memory_limit_basis]
+        risky = w.proxy.oom_risk is OomRisk.IF_SCOPE_LOST
+        tally[0] += 1
+        tally[1] += w.replicas
+        tally[2] += risky
+        tally[3] += w.replicas if risky else 0
+    return [
+        _LimitRow(basis.value, meaning, *counts[basis])
+        for basis, meaning in _LIMIT_MEANINGS.items()
+    ]
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from models.knobs import Knobs, MeshKind
+from models.knobs import Knobs, MeshKind, SizeFor
 from planner.inventory import read_inventory
 from planner.pipeline import build_plan
 from planner.profiles import load_builtin_profile
@@ -187,7 +187,7 @@ def test_requests_to_tcp_services_are_counted_apart(tmp_path: Path) -> None:
     )
     inventory = read_inventory(cluster, services)
     traffic = read_traffic(tmp_path / "traffic.csv", inventory)
-    plan = build_plan(inventory, traffic, PROFILE, Knobs(size_for="unscoped"))
+    plan = build_plan(inventory, traffic, PROFILE, Knobs(size_for=SizeFor.UNSCOPED))
     proxies = {w.workload: w.proxy for w in plan.workloads if w.proxy is not None}
     assert proxies["web"].l4_rps_per_pod == pytest.approx(150.0)  # 300 out over 2 pods
     assert proxies["web"].rps_per_pod == pytest.approx(200.0)  # and 100 in
