@@ -443,3 +443,15 @@ def test_an_empty_out_is_refused(out: str, tmp_path: Path) -> None:
         "to\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster.csv"]
+
+
+def test_a_file_name_with_controls_is_escaped_in_the_summary(tmp_path: Path) -> None:
+    # a manifest without namespaces makes a finding whose subject is the file's name
+    name = "apps\x1b[2J.json"
+    obj = deployment()
+    del obj["metadata"]["namespace"]
+    (tmp_path / name).write_text(json.dumps(obj), encoding="utf-8")
+    run = size(tmp_path, name)
+    assert run.exit_code == 0
+    assert "\x1b" not in run.stderr
+    assert "apps\\x1b[2J.json" in run.stderr
