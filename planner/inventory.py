@@ -549,15 +549,13 @@ def _port_counts(table: pd.DataFrame, label: str) -> pd.DataFrame:
     port, or one per port. Raises InventoryError for an unknown protocol or a list of the wrong
     length."""
     cells = table["protocol"]
-    lists = cells.str.split(";")
     counts = np.where(cells != "", cells.str.count(";") + 1, 0).astype(np.int64)
-    exploded = lists.explode()
-    bad = ~(exploded.isin(PROTOCOLS) | (exploded == "")).to_numpy()
+    each = table[[ROW]].assign(protocol=cells.str.split(";")).explode("protocol")
+    bad = ~(each["protocol"].isin(PROTOCOLS) | (each["protocol"] == "")).to_numpy()
     if bad.any():
-        index = exploded.index[int(np.flatnonzero(bad)[0])]
+        row, value = first_bad(each, bad, "protocol")
         raise InventoryError(
-            f"{location(label, int(table[ROW].loc[index]), 'protocol')}: "
-            f"{quoted(exploded.iloc[int(np.flatnonzero(bad)[0])])} is not one of "
+            f"{location(label, row, 'protocol')}: {quoted(value)} is not one of "
             f"{', '.join(PROTOCOLS)}; write Istio's protocol name, or leave the cell empty"
         )
     ports = table["ports"].to_numpy(dtype=np.int64)
