@@ -323,7 +323,7 @@ class Finding(_Frozen):
 class InputFile(_Frozen):
     """An input the plan was computed from, identified by content rather than path.
 
-    `fingerprint` digests the table's cells ignoring row and column order (planner.tables).
+    `fingerprint` digests the table's cells ignoring row and column order (planner.inputs.tables).
     """
 
     role: str

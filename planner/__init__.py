@@ -20,26 +20,27 @@ if TYPE_CHECKING:
     from models.errors import PlannerError
     from models.knobs import Knobs, MeshKind, OutputFormat
     from models.plan import Plan
-    from planner.inventory import Inventory, read_inventory
+    from planner.inputs.inventory import Inventory
+    from planner.inputs.load import read_inventory
+    from planner.inputs.traffic import Traffic, read_traffic
+    from planner.meshes.profiles import load_builtin_profile, load_profile_file
     from planner.pipeline import build_plan
-    from planner.profiles import load_builtin_profile, load_profile_file
-    from planner.traffic import Traffic, read_traffic
     from planner.version import __version__
 
 _HOMES = {
-    "Inventory": "planner.inventory",
+    "Inventory": "planner.inputs.inventory",
     "Knobs": "models.knobs",
     "MeshKind": "models.knobs",
     "OutputFormat": "models.knobs",
     "Plan": "models.plan",
     "PlannerError": "models.errors",
-    "Traffic": "planner.traffic",
+    "Traffic": "planner.inputs.traffic",
     "__version__": "planner.version",
     "build_plan": "planner.pipeline",
-    "load_builtin_profile": "planner.profiles",
-    "load_profile_file": "planner.profiles",
-    "read_inventory": "planner.inventory",
-    "read_traffic": "planner.traffic",
+    "load_builtin_profile": "planner.meshes.profiles",
+    "load_profile_file": "planner.meshes.profiles",
+    "read_inventory": "planner.inputs.load",
+    "read_traffic": "planner.inputs.traffic",
 }
 
 __all__ = [

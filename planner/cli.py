@@ -19,13 +19,13 @@ from pydantic import ValidationError
 
 from models.errors import PlannerError, printable
 from models.knobs import Knobs, MeshKind, OutputFormat, ScopeGranularity, SizeFor
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.inputs.units import parse_duration
 from planner.interrupts import Interrupted
-from planner.inventory import read_inventory
+from planner.meshes.profiles import load_builtin_profile, load_profile_file
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, resolve
-from planner.profiles import load_builtin_profile, load_profile_file
-from planner.traffic import read_traffic
-from planner.units import parse_duration
 from planner.version import __version__
 from reports import ENTRIES, RENDERERS
 from reports.summary import render_summary
@@ -177,7 +177,7 @@ def size(
         typer.Option(
             "--profile",
             help="A sizing profile YAML of your own, in place of the built-in one "
-            "(start from planner/builtin_profiles/istio-sidecar.yaml).",
+            "(start from planner/meshes/istio_sidecar/profile.yaml).",
         ),
     ] = None,
     headroom_ratio: Annotated[

@@ -32,15 +32,21 @@ from models.plan import (
     WorkloadScoping,
 )
 from models.profile import Coefficient, MeshProfile, ObjectFigures, VersionFigures
-from planner.control_plane import (
+from planner.inputs.inventory import Inventory
+from planner.inputs.traffic import Traffic
+from planner.inputs.units import duration_text
+from planner.meshes.istio_sidecar.istiod import (
     MeshCounts,
     autoscale_target_percent,
     proxy_memory_mib,
     shared_memory_mib,
     size_control_plane,
 )
-from planner.defaults import proxy_default
-from planner.findings import (
+from planner.meshes.istio_sidecar.scoping import Recommendation, recommend
+from planner.meshes.profiles import figures_for, objects_for
+from planner.model.defaults import proxy_default
+from planner.model.envoy import Scope, proxy_config, service_config
+from planner.model.findings import (
     evidence_findings,
     fallback_findings,
     limit_findings,
@@ -48,14 +54,9 @@ from planner.findings import (
     rate_findings,
     version_findings,
 )
-from planner.inventory import Inventory
-from planner.profiles import figures_for, objects_for
-from planner.scoping import Recommendation, recommend
-from planner.sizing import ProxySizing, bytes_per_object, protect_limits, size_proxies
-from planner.traffic import Traffic, workload_rates
-from planner.units import duration_text
+from planner.model.rates import workload_rates
+from planner.model.sizing import ProxySizing, bytes_per_object, protect_limits, size_proxies
 from planner.version import __version__
-from planner.visibility import Scope, proxy_config, service_config
 
 
 @dataclass(frozen=True)

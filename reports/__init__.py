@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 from models.knobs import OutputFormat
 from models.plan import Plan
-from reports.excel import XLSX_FILE, render_xlsx
-from reports.helm import HELM_DIR, render_helm
-from reports.html import HTML_FILE, render_html
-from reports.operator import OPERATOR_FILE, render_operator
-from reports.patches import KUSTOMIZE_DIR, render_kustomize
+from reports.conventions import HTML_FILE, XLSX_FILE
+from reports.gitops.helm import HELM_DIR, render_helm
+from reports.gitops.kustomize import KUSTOMIZE_DIR, render_kustomize
+from reports.gitops.operator import OPERATOR_FILE, render_operator
+from reports.gitops.sidecars import SIDECARS_FILE, render_sidecars
+from reports.html.page import render_html
 from reports.plan_json import PLAN_FILE, render_json
-from reports.sidecars import SIDECARS_FILE, render_sidecars
+from reports.xlsx.workbook import render_xlsx
 
 Renderer = Callable[[Plan], dict[str, bytes]]
 

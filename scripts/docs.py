@@ -12,14 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models.knobs import MeshKind
-from planner.accuracy import Role, evaluate, load_figures
-from planner.accuracy_page import render_page
-from planner.derivations import leave_one_out
-from planner.inventory import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
-from planner.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
-from planner.profiles import load_builtin_profile
-from planner.tables import TableSpec
-from planner.traffic import TRAFFIC_TABLE
+from planner.inputs.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
+from planner.inputs.tables import TableSpec
+from planner.inputs.traffic import TRAFFIC_TABLE
+from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
+from planner.meshes.profiles import load_builtin_profile
+from tools.accuracy.cases import Role, evaluate, load_figures
+from tools.accuracy.derivations import leave_one_out
+from tools.accuracy.page import render_page
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND = "python scripts/docs.py"

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.inventory import NO_SERVICES, SERVICES_TABLE, WORKLOADS_TABLE
-from planner.traffic import OUTSIDE, TRAFFIC_TABLE
+from planner.inputs.traffic import OUTSIDE, TRAFFIC_TABLE
+from planner.inputs.workloads import NO_SERVICES, SERVICES_TABLE, WORKLOADS_TABLE
 
 SEED = 20261125
 DATA = Path(__file__).resolve().parent.parent / "data"

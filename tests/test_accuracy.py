@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from models.knobs import MeshKind
-from planner.accuracy import PERF_VERSIONS, Result, Role, cases, evaluate, load_figures
-from planner.profiles import load_builtin_profile
+from planner.meshes.profiles import load_builtin_profile
 from tests.conftest import DATA, REPO
+from tools.accuracy.cases import PERF_VERSIONS, Result, Role, cases, evaluate, load_figures
 
 
 @pytest.fixture(scope="module")

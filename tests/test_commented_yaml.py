@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.commented_yaml import Commented, Node, dump, header, plain, scalar
+from reports.gitops.commented_yaml import Commented, Node, dump, header, plain, scalar
 
 # Any text a name could hold: every code point but surrogates, which no UTF-8 file can carry
 # (the escaping writes them as \ud800, which reads back, but they cannot reach a renderer from

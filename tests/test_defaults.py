@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from models.knobs import MeshKind
-from planner.defaults import most_covering, proxy_default
-from planner.profiles import load_builtin_profile
+from planner.meshes.profiles import load_builtin_profile
+from planner.model.defaults import most_covering, proxy_default
 
 PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
 

@@ -7,8 +7,11 @@ import pytest
 
 from models.knobs import Knobs, MeshKind
 from models.profile import MeshProfile
-from planner.accuracy import ISTIOD_PROXY_CASES, Figure, load_figures, small_mesh
-from planner.derivations import (
+from planner.meshes.profiles import load_builtin_profile
+from planner.pipeline import build_plan
+from tests.conftest import DATA
+from tools.accuracy.cases import ISTIOD_PROXY_CASES, Figure, load_figures, small_mesh
+from tools.accuracy.derivations import (
     Context,
     coefficient,
     derivations,
@@ -17,9 +20,6 @@ from planner.derivations import (
     leave_one_out,
     with_values,
 )
-from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from tests.conftest import DATA
 
 PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
 

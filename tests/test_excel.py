@@ -19,13 +19,9 @@ from openpyxl import load_workbook
 
 from models.plan import Plan
 from reports.breakdown import namespace_totals
-from reports.excel import (
-    GATEWAY_COLS,
-    WORKLOAD_COLS,
-    XLSX_FILE,
-    render_xlsx,
-)
-from reports.spreadsheet import FIXED_ZIP_TIME, Kind
+from reports.conventions import XLSX_FILE
+from reports.xlsx.spreadsheet import FIXED_ZIP_TIME, Kind
+from reports.xlsx.workbook import GATEWAY_COLS, WORKLOAD_COLS, render_xlsx
 from tests.conftest import REPO, SAMPLE_ARGS, require_tool, run_cli
 from tests.plans import (
     HOSTILE_NAMES,

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from models.errors import PlannerError, printable
 from models.knobs import Knobs, MeshKind
-from planner.inventory import Inventory, read_inventory
+from planner.inputs.inventory import Inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.meshes.profiles import load_builtin_profile, parse_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile, parse_profile
-from planner.traffic import read_traffic
 from reports.plan_json import render_json
 from reports.summary import render_summary
 from tests.conftest import REPO
@@ -329,7 +330,7 @@ def test_tables_never_crash(table: str, row: int, column: int, cell: str) -> Non
         _outcome(base / "cluster.csv", base / "services.csv", base / "traffic.csv")
 
 
-PROFILE_TEXT = (REPO / "planner" / "builtin_profiles" / "istio-sidecar.yaml").read_text("utf-8")
+PROFILE_TEXT = (REPO / "planner" / "meshes" / "istio_sidecar" / "profile.yaml").read_text("utf-8")
 PROFILE_DOCUMENT = yaml.safe_load(PROFILE_TEXT)
 
 

@@ -15,11 +15,11 @@ import yaml
 
 from models.knobs import Knobs, MeshKind
 from models.plan import Plan
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from reports.commented_yaml import plain
-from reports.helm import gateway_values_file, istiod_block, render_helm
+from reports.gitops.commented_yaml import plain
+from reports.gitops.helm import gateway_values_file, istiod_block, render_helm
 from tests.conftest import FIXTURES, assert_golden_tree, write
 from tests.quantities import mebibytes, millicores
 from tests.test_patches import CLUSTER, documents, plan_from, run_sample

@@ -13,8 +13,15 @@ from jinja2 import UndefinedError
 from playwright.sync_api import ConsoleMessage, Dialog, Error, Request, sync_playwright
 
 from models.plan import Plan
-from reports.charts import Bar, bar_chart, buckets, nice_step
-from reports.html import HTML_FILE, TOP_NAMESPACES, TOP_WORKLOADS, change, environment, render_html
+from reports.conventions import HTML_FILE
+from reports.html.charts import Bar, bar_chart, buckets, nice_step
+from reports.html.page import (
+    TOP_NAMESPACES,
+    TOP_WORKLOADS,
+    change,
+    environment,
+    render_html,
+)
 from tests.conftest import SAMPLE_ARGS, assert_golden, require_tool, run_cli
 from tests.plans import (
     DDE,

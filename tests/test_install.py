@@ -27,7 +27,7 @@ def test_pip_install_then_run_elsewhere(tmp_path: Path) -> None:
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import planner.builtin_profiles as p; print(p.__file__)",
+            "import planner.meshes.istio_sidecar as p; print(p.__file__)",
         ],
         cwd=elsewhere,
         capture_output=True,

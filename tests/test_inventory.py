@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
 from tests.conftest import run_cli, write
 
 

@@ -9,12 +9,12 @@ import pytest
 
 from models.knobs import Knobs, MeshKind
 from models.plan import LimitBasis, OomRisk, Plan, WorkloadPlan
-from planner.derivations import with_values
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from planner.traffic import read_traffic
 from tests.conftest import write
+from tools.accuracy.derivations import with_values
 
 # a low chart limit, so that a mesh of a few thousand Services shows what a large one would
 PROFILE = with_values(

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from planner.inventory import Inventory, read_inventory
-from planner.manifests import parse_quantity, request_amount, select_backing
-from planner.tables import ROW
+from planner.inputs.inventory import Inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.manifests import parse_quantity, request_amount, select_backing
+from planner.inputs.tables import ROW
 from tests.conftest import FIXTURES, Run, run_cli, write
 
 APPS = FIXTURES / "apps"

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from models.knobs import Knobs, MeshKind
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from reports.operator import OPERATOR_FILE, render_operator
+from reports.gitops.operator import OPERATOR_FILE, render_operator
 from tests.conftest import FIXTURES, assert_golden, write
 from tests.test_helm import (
     DISCOVERY_DEFAULTS,

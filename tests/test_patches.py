@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from models.knobs import Knobs, MeshKind
 from models.plan import Confidence, Plan, ServiceExport, WorkloadPlan
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from planner.traffic import read_traffic
-from reports.commented_yaml import plain
-from reports.kube import is_object_name
-from reports.patches import (
+from reports.gitops.commented_yaml import plain
+from reports.gitops.kube import is_object_name
+from reports.gitops.kustomize import (
     EXPORT_TO,
     OWNED_ANNOTATIONS,
     PROXY_CPU,
@@ -53,7 +53,7 @@ OUR_OWN_PREFIX = "mesh-planner/"
 """The scoping issue's Sidecars carry `mesh-planner/confidence`: mesh-planner's own annotation,
 under its own prefix, the one annotation written that is not Istio's."""
 # Where each kind keeps its pod template, and its apiVersion, written out here independently of
-# reports.kube.POD_TEMPLATES (Kubernetes API reference; Argo Rollouts; OpenShift).
+# reports.gitops.kube.POD_TEMPLATES (Kubernetes API reference; Argo Rollouts; OpenShift).
 TEMPLATE_PATHS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Deployment": ("apps/v1", ("spec", "template", "metadata", "annotations")),
     "StatefulSet": ("apps/v1", ("spec", "template", "metadata", "annotations")),

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from models.knobs import Knobs, MeshKind, SizeFor
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.protocols import port_protocol
+from planner.inputs.traffic import read_traffic
+from planner.meshes.profiles import load_builtin_profile
+from planner.model.envoy import service_config
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from planner.protocols import port_protocol
-from planner.traffic import read_traffic
-from planner.visibility import service_config
 from tests.conftest import write
 from tests.test_bad_input import assert_user_error, size
 

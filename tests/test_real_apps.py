@@ -15,10 +15,10 @@ import yaml
 
 from models.knobs import Knobs, MeshKind, ScopeGranularity
 from models.plan import Plan
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from planner.traffic import read_traffic
 from tests.conftest import FIXTURES
 
 APPS = FIXTURES / "apps"

@@ -12,12 +12,12 @@ import yaml
 
 from models.knobs import Knobs, MeshKind, ScopeGranularity, SizeFor
 from models.plan import Confidence, Plan, SidecarResource
-from planner.inventory import read_inventory
+from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
+from planner.meshes.istio_sidecar.scoping import resource_name
+from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
-from planner.profiles import load_builtin_profile
-from planner.scoping import resource_name
-from planner.traffic import read_traffic
-from reports.sidecars import render_sidecars, sidecar_manifest
+from reports.gitops.sidecars import render_sidecars, sidecar_manifest
 from tests.conftest import run_cli, write
 from tests.crd import HOST, schema_for
 

@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from models.knobs import Knobs, MeshKind
-from planner.control_plane import MeshCounts, autoscale_target_percent, size_control_plane
-from planner.pipeline import resolve
-from planner.profiles import load_builtin_profile
-from planner.sizing import (
+from planner.meshes.istio_sidecar.istiod import (
+    MeshCounts,
+    autoscale_target_percent,
+    size_control_plane,
+)
+from planner.meshes.profiles import load_builtin_profile
+from planner.model.sizing import (
     ProxySizing,
     estimated_cpu_millicores,
     estimated_memory_mib,
@@ -18,6 +21,7 @@ from planner.sizing import (
     round_up,
     size_proxies,
 )
+from planner.pipeline import resolve
 
 PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from models.plan import ProxyDefault
 from models.profile import ProxyModel, Rounding
 from planner.frames import require
-from planner.sizing import ceil_step
+from planner.model.sizing import ceil_step
 
 QUANTITIES = (
     "cpu_request_millicores",

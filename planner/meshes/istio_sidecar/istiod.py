@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from models.plan import ControlPlanePlan, Finding, Resources
 from models.profile import ControlPlaneModel, Rounding
-from planner.sizing import MIB, ceil_step
+from planner.model.sizing import MIB, ceil_step
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """report.html: the plan as one self-contained page for the capacity review.
 
-Inline CSS and inline SVG charts (reports/charts.py), no script, no font or image fetched, a
+Inline CSS and inline SVG charts (reports/html/charts.py), no script, no font or image fetched, a
 Content-Security-Policy that forbids any request, and print styles, so the page can be mailed,
 archived or printed to PDF. Rendered by jinja2 (reports/templates/report.html.j2) with
 autoescaping and strict undefined variables. Tables are bounded (the heaviest entries, then a
@@ -31,7 +31,8 @@ from models.plan import (
     WorkloadPlan,
 )
 from reports.breakdown import NamespaceTotals, heaviest_namespaces, namespace_totals
-from reports.charts import (
+from reports.conventions import FAR_FROM_CURRENT_RATIO, HTML_FILE, XLSX_FILE
+from reports.html.charts import (
     HALF,
     Bar,
     Pair,
@@ -42,9 +43,7 @@ from reports.charts import (
     histogram,
     stacked_bars,
 )
-from reports.excel import FAR_FROM_CURRENT_RATIO, XLSX_FILE
 
-HTML_FILE = "report.html"
 TOP_NAMESPACES = 25
 TOP_WORKLOADS = 25
 TOP_SIDECARS = 25
@@ -464,7 +463,7 @@ def _limits(plan: Plan) -> list[_LimitRow]:
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("reports.html", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

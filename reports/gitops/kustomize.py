@@ -28,8 +28,8 @@ import json
 from dataclasses import dataclass, field
 
 from models.plan import Plan, ServiceExport, SidecarResource, WorkloadPlan
-from reports.commented_yaml import Commented, Node, dump, header
-from reports.kube import (
+from reports.gitops.commented_yaml import Commented, Node, dump, header
+from reports.gitops.kube import (
     POD_TEMPLATES,
     cpu_quantity,
     file_stem,
@@ -38,7 +38,7 @@ from reports.kube import (
     is_service_name,
     memory_quantity,
 )
-from reports.provenance import (
+from reports.gitops.provenance import (
     check_requests_within_limits,
     cpu_request_note,
     formula,
@@ -46,8 +46,8 @@ from reports.provenance import (
     memory_request_note,
     ratio,
 )
-from reports.provenance import header as provenance
-from reports.sidecars import sidecar_manifest
+from reports.gitops.provenance import header as provenance
+from reports.gitops.sidecars import sidecar_manifest
 
 KUSTOMIZE_DIR = "kustomize"
 COMPONENT_API_VERSION = "kustomize.config.k8s.io/v1alpha1"

@@ -30,14 +30,14 @@ from models.kube import (
     name_problem,
 )
 from models.plan import Finding, InputFile, Role
-from planner.inventory import (
+from planner.inputs.inventory import (
     Inventory,
     plural,
     with_default_labels,
     with_roles,
 )
-from planner.protocols import PORT_COUNTS, port_counts, port_protocol
-from planner.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
+from planner.inputs.protocols import PORT_COUNTS, port_counts, port_protocol
+from planner.inputs.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}

@@ -12,6 +12,7 @@ class MeshSpec:
     """A mesh flavour: its built-in profile, control-plane name and version flag."""
 
     title: str
+    package: str
     builtin_profile: str
     control_plane_component: str
     version_flag: str
@@ -20,6 +21,7 @@ class MeshSpec:
 MESHES: dict[MeshKind, MeshSpec] = {
     MeshKind.ISTIO_SIDECAR: MeshSpec(
         title="Istio, sidecar mode",
+        package="planner.meshes.istio_sidecar",
         builtin_profile="istio-sidecar",
         control_plane_component="istiod",
         version_flag="--istio-version",

@@ -23,11 +23,11 @@ import pandas as pd
 from models.knobs import Knobs
 from models.plan import Plan
 from models.profile import MeshProfile
-from planner.inventory import Inventory
+from planner.inputs.inventory import Inventory
+from planner.inputs.protocols import PORT_COUNTS
+from planner.model.envoy import Scope
+from planner.model.sizing import estimated_memory_mib
 from planner.pipeline import build_plan, resolve
-from planner.protocols import PORT_COUNTS
-from planner.sizing import estimated_memory_mib
-from planner.visibility import Scope
 
 _TO_MODEL_UNITS: dict[str, tuple[str, float]] = {
     # published unit -> (model unit, factor)

@@ -8,8 +8,8 @@ import pandas as pd
 
 from models.plan import GATEWAY_ROLES, Finding, OomRisk
 from models.profile import MeshProfile, VersionFigures
-from planner.control_plane import MeshCounts
-from planner.profiles import version_key
+from planner.meshes.istio_sidecar.istiod import MeshCounts
+from planner.meshes.profiles import version_key
 
 _EXAMPLES = 5
 """How many workloads a finding names before it says "and N more"."""

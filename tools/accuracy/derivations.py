@@ -23,7 +23,9 @@ from scipy.optimize import nnls
 
 from models.plan import Plan
 from models.profile import Coefficient, MeshProfile
-from planner.accuracy import (
+from planner.meshes.profiles import version_key
+from planner.model.sizing import MIB
+from tools.accuracy.cases import (
     ISTIOD_CHURN_CASES,
     ISTIOD_PROXY_CASES,
     PERF_VERSIONS,
@@ -34,8 +36,6 @@ from planner.accuracy import (
     run,
     scenarios,
 )
-from planner.profiles import version_key
-from planner.sizing import MIB
 
 Values = dict[str, float]
 

@@ -1,12 +1,11 @@
-"""The inventory: workloads (or pods rolled up to workloads), the Services they back, and checks.
+"""The inventory from tables: a workloads (or pods) table and a services table, CSV or Excel.
 
-`read_inventory` returns frames sorted by their keys, so that nothing downstream depends on the
+`read_tables` returns frames sorted by their keys, so that nothing downstream depends on the
 order of the input rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -25,10 +24,16 @@ from models.kube import (
 )
 from models.plan import Finding, InputFile, Role
 from planner.frames import first_unknown, keys
-from planner.protocols import PORT_COUNTS, PROTOCOLS, port_counts
-from planner.tables import (
-    CSV_SUFFIXES,
-    EXCEL_SUFFIXES,
+from planner.inputs.inventory import (
+    SERVICE_TYPES,
+    WORKLOAD_KINDS,
+    Inventory,
+    plural,
+    with_default_labels,
+    with_roles,
+)
+from planner.inputs.protocols import PORT_COUNTS, PROTOCOLS, port_counts
+from planner.inputs.tables import (
     MICRO,
     ROW,
     Column,
@@ -47,25 +52,6 @@ from planner.tables import (
     unusable_names,
 )
 
-WORKLOAD_KINDS = (
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Rollout",
-    "DeploymentConfig",
-    "Job",
-    "CronJob",
-    "Pod",
-)
-SERVICE_TYPES = (
-    "ClusterIP",
-    "Headless",
-    "NodePort",
-    "LoadBalancer",
-    "ExternalName",
-    "ServiceEntry",
-)
 NO_SERVICES = "-"
 """A `services` cell holding only this says the workload backs no Service."""
 
@@ -172,46 +158,9 @@ SERVICES_TABLE = TableSpec(
     ),
 )
 
-_INGRESS_NAME = r"(?:^|[-_.])(?:ingress-?gateway|istio-ingress)(?:$|[-_.])"
-_EGRESS_NAME = r"(?:^|[-_.])(?:egress-?gateway|istio-egress)(?:$|[-_.])"
 
-
-@dataclass(frozen=True)
-class Inventory:
-    """Workloads, Services and which workloads back which Service.
-
-    workloads: one row per (namespace, workload); replicas, rates, observed usage, app requests.
-    services: one row per (namespace, service): ports, type.
-    backing: one row per (namespace, service, workload).
-    """
-
-    workloads: pd.DataFrame
-    services: pd.DataFrame
-    backing: pd.DataFrame
-    files: tuple[InputFile, ...]
-    findings: tuple[Finding, ...]
-
-
-def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
-    """Read and check the workloads (or pods) table and the optional services table.
-
-    A `.yaml`, `.yml` or `.json` inventory is read as Kubernetes manifests (planner.manifests);
-    those hold their Services, so `services` must then be None.
-    """
-    from planner import manifests  # imported here: planner.manifests builds on this module
-
-    if inventory.suffix.lower() in manifests.MANIFEST_SUFFIXES:
-        if services is not None:
-            raise InventoryError(
-                f"{services}: --services cannot be combined with a manifest inventory "
-                f"({inventory} holds the Services already); leave --services out"
-            )
-        return manifests.read_manifests(inventory)
-    if inventory.suffix.lower() not in (*CSV_SUFFIXES, *EXCEL_SUFFIXES, ""):
-        raise InventoryError(
-            f"{inventory}: unsupported file type {inventory.suffix!r}; give a .csv file, an "
-            "Excel .xlsx workbook, or Kubernetes manifests (.yaml, .yml, .json)"
-        )
+def read_tables(inventory: Path, services: Path | None = None) -> Inventory:
+    """Read and check the workloads (or pods) table and the optional services table."""
     raw, spec = read_table_file(inventory, (PODS_TABLE, WORKLOADS_TABLE))
     findings = list(_ignored_findings(raw))
     if spec is PODS_TABLE:
@@ -254,11 +203,6 @@ def read_inventory(inventory: Path, services: Path | None = None) -> Inventory:
         files=tuple(files),
         findings=tuple(findings),
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 pod`, `3 pods`."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _ignored_findings(raw: RawTable) -> list[Finding]:
@@ -446,15 +390,6 @@ def _two_values(
     return (int(rows[0]), texts[0]), (int(rows[1]), texts[1])
 
 
-def with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
-    """Workloads without labels get `app=<workload>`, the convention Istio's samples follow."""
-    out = workloads.copy()
-    missing = out["labels"].eq("")
-    out["labels_given"] = ~missing
-    out.loc[missing, "labels"] = "app=" + out.loc[missing, "workload"]
-    return out
-
-
 def _common_labels(typed: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Per workload, the labels every one of its pods carries (per-pod hashes drop out)."""
     pods = typed.groupby(keys).size()
@@ -465,23 +400,6 @@ def _common_labels(typed: pd.DataFrame, keys: list[str]) -> pd.Series:
     common = counted.loc[counted["pods"] == counted["all"]].sort_values([*keys, "pair"])
     joined = common.groupby(keys)["pair"].agg(";".join)
     return joined.reindex(pods.index, fill_value="")
-
-
-def with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
-    """Fill empty `role` cells from the workload's name (else `workload`); mark those inferred."""
-    named = workloads["workload"].str.lower()
-    inferred = np.where(
-        named.str.contains(_INGRESS_NAME, regex=True),
-        Role.INGRESS_GATEWAY.value,
-        np.where(named.str.contains(_EGRESS_NAME, regex=True), Role.EGRESS_GATEWAY.value, ""),
-    )
-    given = workloads["role"].to_numpy(dtype=object)
-    out = workloads.copy()
-    out["role_inferred"] = (given == "") & (inferred != "")
-    out["role"] = np.where(
-        given != "", given, np.where(inferred != "", inferred, Role.WORKLOAD.value)
-    )
-    return out
 
 
 def _role_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:

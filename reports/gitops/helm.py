@@ -7,15 +7,15 @@ istio-discovery): istiod's own `resources`, `replicaCount`, `autoscaleEnabled`, 
 `helm/gateway-values.<namespace>.<gateway>.yaml`, one per gateway of the plan, overrides the
 `istio/gateway` chart: `replicaCount`, `autoscaling` and `resources`. Every key exists in the
 chart's default values (tests/test_helm.py checks it against a copy of them). The blocks are
-built here once and reused by reports/operator.py for the IstioOperator form.
+built here once and reused by reports/gitops/operator.py for the IstioOperator form.
 """
 
 from __future__ import annotations
 
 from models.plan import GatewayPlan, Plan, Resources
-from reports.commented_yaml import Commented, Node, dump, header
-from reports.kube import cpu_quantity, file_stem, is_namespace_name, memory_quantity
-from reports.provenance import (
+from reports.gitops.commented_yaml import Commented, Node, dump, header
+from reports.gitops.kube import cpu_quantity, file_stem, is_namespace_name, memory_quantity
+from reports.gitops.provenance import (
     assumption,
     check_requests_within_limits,
     cpu_request_note,
@@ -25,7 +25,7 @@ from reports.provenance import (
     number,
     ratio,
 )
-from reports.provenance import header as provenance
+from reports.gitops.provenance import header as provenance
 
 HELM_DIR = "helm"
 ISTIOD_VALUES = f"{HELM_DIR}/istiod-values.yaml"

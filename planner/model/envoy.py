@@ -1,7 +1,7 @@
 """The mesh configuration each proxy holds: which Services it sees and what they put into Envoy.
 
 A Service puts into every proxy that sees it one outbound cluster per proxied port and, per port,
-one endpoint per pod behind it; each TCP port (planner.protocols) also gets a listener on the
+one endpoint per pod behind it; each TCP port (planner.inputs.protocols) also gets a listener on the
 Service's address, while HTTP ports share one listener per port number. Headless Services have
 no endpoints but one listener per pod and non-HTTP port (Istio's own scoping guide: headless
 changes "scale with the number of instances"). ExternalName Services and ServiceEntries resolve
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from planner.frames import require
-from planner.inventory import Inventory
-from planner.protocols import PORT_COUNTS
+from planner.inputs.inventory import Inventory
+from planner.inputs.protocols import PORT_COUNTS
 
 CONFIG_COLUMNS = ("visible_services", "visible_clusters", "visible_endpoints", "visible_listeners")
 

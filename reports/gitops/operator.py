@@ -17,11 +17,11 @@ set with autoscaling on (operator/pkg/apis/validation/validation.go).
 from __future__ import annotations
 
 from models.plan import GatewayPlan, Plan, Role
-from reports.commented_yaml import Node, dump, header
-from reports.helm import discovery_block, gateway_block, istiod_block, proxy_default_block
-from reports.kube import is_namespace_name, is_object_name
-from reports.provenance import formula
-from reports.provenance import header as provenance
+from reports.gitops.commented_yaml import Node, dump, header
+from reports.gitops.helm import discovery_block, gateway_block, istiod_block, proxy_default_block
+from reports.gitops.kube import is_namespace_name, is_object_name
+from reports.gitops.provenance import formula
+from reports.gitops.provenance import header as provenance
 
 OPERATOR_FILE = "istio-operator.yaml"
 

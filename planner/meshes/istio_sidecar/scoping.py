@@ -46,11 +46,11 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
-from planner.inventory import Inventory
-from planner.tables import per_distinct
-from planner.traffic import UNREGISTERED_DESTINATIONS
-from planner.units import duration_text
-from planner.visibility import Scope
+from planner.inputs.inventory import Inventory
+from planner.inputs.tables import per_distinct
+from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
+from planner.inputs.units import duration_text
+from planner.model.envoy import Scope
 
 WHOLE_MESH = "(whole mesh)"
 """The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""

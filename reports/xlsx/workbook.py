@@ -3,13 +3,13 @@
 Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars, Exports,
 Findings, Assumptions. The Workloads, Gateways and Control plane sheets hold each proxy's inputs
 (rates, visible configuration, observed usage, replicas) as values and recompute expected usage,
-requests, limits and replicas with the planner's own formulas (planner/sizing.py,
+requests, limits and replicas with the planner's own formulas (planner/model/sizing.py,
 planner/control_plane.py, planner/pipeline.py), reading every coefficient and knob from a named
 cell on the Assumptions sheet; the Summary and Namespaces sheets total them with formulas. A
 reviewer who changes a coefficient or the headroom there sees every figure move. Figures the
 workbook cannot recompute (the mesh-wide default, scoping) are the plan's values, labelled so.
 
-Written by reports/spreadsheet.py (openpyxl's write-only mode, table rows streamed), so a
+Written by reports/xlsx/spreadsheet.py (openpyxl's write-only mode, table rows streamed), so a
 100,000-pod mesh fits. Names from the inventory are always written as text cells, never as
 formulas, whatever they start with. The same plan gives the same bytes: the workbook is dated
 `--inputs-date` when given, else the ZIP epoch, never the clock.
@@ -36,7 +36,8 @@ from models.plan import (
     RpsBasis,
     WorkloadPlan,
 )
-from reports.spreadsheet import (
+from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO, XLSX_FILE
+from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
     F_GIB,
@@ -57,12 +58,7 @@ from reports.spreadsheet import (
     Kind,
 )
 
-XLSX_FILE = "report.xlsx"
 MIB_BYTES = 1048576
-FAR_FROM_CURRENT_RATIO = 2.0
-"""A recommendation this many times the current request (or less than its inverse) is flagged."""
-OUTLIER_OF_DEFAULT_RATIO = 2.0
-"""A proxy request this many times the mesh-wide default is flagged as an outlier."""
 
 _FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")
 _OUTLIER_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -115,7 +111,7 @@ GROW = f"(1+{HEADROOM})"
 
 
 def _round_up(expression: str, step: str, digits: int = 6) -> str:
-    """planner.sizing.round_up: up to a multiple of `step`, ignoring float noise."""
+    """planner.model.sizing.round_up: up to a multiple of `step`, ignoring float noise."""
     return f"CEILING(ROUND(({expression})/{step},{digits}),1)*{step}"
 
 
@@ -144,7 +140,7 @@ def _cpu_limit(request: str) -> str:
 
 
 def _memory_limit(request: str, trusted: str, whole_mesh: str) -> str:
-    """planner.sizing: max(request x ratio, the chart's limit), and for a proxy without a
+    """planner.model.sizing: max(request x ratio, the chart's limit), and for a proxy without a
     trusted scope at least its whole-mesh request."""
     by_ratio = _round_up(f"{request}*{P_MEMORY_LIMIT_RATIO}", MEMORY_STEP)
     guard = f'IF({trusted}="yes",0,N({whole_mesh}))'
@@ -1266,13 +1262,13 @@ def _derived_rows() -> list[tuple[str, str, str, str]]:
             BYTES_PER_CLUSTER,
             f"={P_CLUSTER}+{P_WORKERS}*{P_CLUSTER_WORKER}",
             "bytes per cluster",
-            "per cluster + worker threads x per cluster per worker (planner.sizing)",
+            "per cluster + worker threads x per cluster per worker (planner.model.sizing)",
         ),
         (
             BYTES_PER_LISTENER,
             f"={P_LISTENER}+{P_WORKERS}*{P_LISTENER_WORKER}",
             "bytes per listener",
-            "per listener + worker threads x per listener per worker (planner.sizing)",
+            "per listener + worker threads x per listener per worker (planner.model.sizing)",
         ),
         (
             CPU_LIMIT_FLOOR,

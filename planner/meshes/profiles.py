@@ -14,22 +14,15 @@ from models.knobs import MeshKind
 from models.profile import MeshProfile, ObjectFigures, VersionFigures
 from planner.meshes import MESHES
 
-_BUILTIN_PACKAGE = "planner.builtin_profiles"
-
-
-def builtin_profile_names() -> tuple[str, ...]:
-    """Names of the profiles shipped inside the package."""
-    folder = resources.files(_BUILTIN_PACKAGE)
-    return tuple(
-        sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
-    )
+PROFILE_FILE = "profile.yaml"
+"""The built-in profile's file in each mesh's package."""
 
 
 def load_builtin_profile(mesh: MeshKind) -> MeshProfile:
-    """The built-in profile of a mesh flavour."""
-    name = MESHES[mesh].builtin_profile
-    text = resources.files(_BUILTIN_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")
-    return parse_profile(text, f"built-in profile {name}")
+    """The built-in profile of a mesh flavour, shipped in its package."""
+    spec = MESHES[mesh]
+    text = resources.files(spec.package).joinpath(PROFILE_FILE).read_text("utf-8")
+    return parse_profile(text, f"built-in profile {spec.builtin_profile}")
 
 
 def load_profile_file(path: Path) -> MeshProfile:

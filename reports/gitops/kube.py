@@ -57,7 +57,7 @@ def memory_quantity(mib: int) -> str:
 
 
 # apiVersion and the path from the object to its pod template, by the workload kinds the
-# inventory takes (planner.inventory.WORKLOAD_KINDS). A strategic-merge patch names the
+# inventory takes (planner.inputs.workloads.WORKLOAD_KINDS). A strategic-merge patch names the
 # apiVersion, and kustomize matches it exactly, so these are each kind's current version.
 POD_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Deployment": ("apps/v1", ("spec", "template")),

@@ -1,1 +1,0 @@
-"""Mesh profiles shipped with mesh-planner (YAML data, read with importlib.resources)."""

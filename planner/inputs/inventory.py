@@ -1,0 +1,80 @@
+"""The inventory every input is read into: workloads, the Services they back, and which back
+which, with the rules every input path shares (workload kinds, Service types, roles, labels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.plan import Finding, InputFile, Role
+
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Rollout",
+    "DeploymentConfig",
+    "Job",
+    "CronJob",
+    "Pod",
+)
+SERVICE_TYPES = (
+    "ClusterIP",
+    "Headless",
+    "NodePort",
+    "LoadBalancer",
+    "ExternalName",
+    "ServiceEntry",
+)
+_INGRESS_NAME = r"(?:^|[-_.])(?:ingress-?gateway|istio-ingress)(?:$|[-_.])"
+_EGRESS_NAME = r"(?:^|[-_.])(?:egress-?gateway|istio-egress)(?:$|[-_.])"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Workloads, Services and which workloads back which Service.
+
+    workloads: one row per (namespace, workload); replicas, rates, observed usage, app requests.
+    services: one row per (namespace, service): ports, type.
+    backing: one row per (namespace, service, workload).
+    """
+
+    workloads: pd.DataFrame
+    services: pd.DataFrame
+    backing: pd.DataFrame
+    files: tuple[InputFile, ...]
+    findings: tuple[Finding, ...]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 pod`, `3 pods`."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
+    """Workloads without labels get `app=<workload>`, the convention Istio's samples follow."""
+    out = workloads.copy()
+    missing = out["labels"].eq("")
+    out["labels_given"] = ~missing
+    out.loc[missing, "labels"] = "app=" + out.loc[missing, "workload"]
+    return out
+
+
+def with_roles(workloads: pd.DataFrame) -> pd.DataFrame:
+    """Fill empty `role` cells from the workload's name (else `workload`); mark those inferred."""
+    named = workloads["workload"].str.lower()
+    inferred = np.where(
+        named.str.contains(_INGRESS_NAME, regex=True),
+        Role.INGRESS_GATEWAY.value,
+        np.where(named.str.contains(_EGRESS_NAME, regex=True), Role.EGRESS_GATEWAY.value, ""),
+    )
+    given = workloads["role"].to_numpy(dtype=object)
+    out = workloads.copy()
+    out["role_inferred"] = (given == "") & (inferred != "")
+    out["role"] = np.where(
+        given != "", given, np.where(inferred != "", inferred, Role.WORKLOAD.value)
+    )
+    return out

@@ -1,0 +1,1 @@
+"""planner/meshes/istio_sidecar"""
