@@ -15,7 +15,8 @@ class MeshKind(StrEnum):
 
 
 class OutputFormat(StrEnum):
-    """Output formats; each has an entry in `reports.RENDERERS`."""
+    """Output formats; each mesh lists the ones it has (planner.meshes.registry), and
+    `reports.renderers` renders them."""
 
     JSON = "json"
     SIDECARS = "sidecars"
@@ -48,8 +49,9 @@ class Knobs(BaseModel):
     mesh: MeshKind = MeshKind.ISTIO_SIDECAR
     mesh_version: str | None = Field(
         default=None,
-        pattern=r"^\d+\.\d+(\.\d+)?$",
-        description="Mesh version whose published figures apply; None takes the profile default.",
+        pattern=r"^(\d+\.\d+(\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}|stable-\d+\.\d+(\.\d+)?)$",
+        description="Mesh version whose published figures apply (1.24, 2.18.1, edge-25.4.4); "
+        "None takes the profile default.",
     )
     headroom_ratio: float = Field(
         default=0.25,
@@ -57,13 +59,20 @@ class Knobs(BaseModel):
         le=5.0,
         description="Added on top of the expected usage (model or observed) to give the request.",
     )
-    min_control_plane_replicas: int = Field(default=2, ge=1, le=100)
+    min_control_plane_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Fewest replicas of each control-plane component; None takes the mesh's "
+        "(2 for istiod, 3 for Linkerd's controllers, as their HA values run).",
+    )
     pod_churn_ratio: float = Field(
         default=0.25,
         ge=0.0,
         le=1.0,
         description="Share of the mesh's pods replaced at once during rollouts (Kubernetes' "
-        "default maxSurge and maxUnavailable are 25%); istiod holds more memory while they churn.",
+        "default maxSurge and maxUnavailable are 25%); a control plane holds more memory while "
+        "they churn.",
     )
     min_gateway_replicas: int | None = Field(
         default=None, ge=1, le=1000, description="None takes the profile's gateway minimum."

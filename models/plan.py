@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["1.0"] = "1.0"
+SCHEMA_VERSION: Literal["2.0"] = "2.0"
 
 
 class _Frozen(BaseModel):
@@ -76,7 +76,13 @@ class OomRisk(StrEnum):
 
 
 class ProxyPlan(Resources):
-    """One Envoy proxy (per pod): the model, what was observed, and what was chosen."""
+    """One proxy (per pod): the model, what was observed, and what was chosen.
+
+    What the proxy holds is counted the way its mesh's model needs: an Envoy proxy holds
+    clusters, endpoints and listeners (`connections` is None); a Linkerd proxy holds the
+    destinations it resolved and its connections (`visible_clusters` and `visible_listeners`
+    are None).
+    """
 
     memory_limit_basis: LimitBasis
     whole_mesh_memory_request_mib: int
@@ -94,9 +100,10 @@ class ProxyPlan(Resources):
     rps_per_pod: float
     l4_rps_per_pod: float
     visible_services: int
-    visible_clusters: int
+    visible_clusters: int | None
     visible_endpoints: int
-    visible_listeners: int
+    visible_listeners: int | None
+    connections: int | None
 
 
 class Confidence(StrEnum):
@@ -157,30 +164,109 @@ class GatewayPlan(_Frozen):
     replicas_rule: str
 
 
-class ControlPlanePlan(_Frozen):
-    """The control plane: replicas, resources per replica, and the guideline beside the model."""
+class Driver(_Frozen):
+    """A quantity a control-plane component is sized from (connected proxies, endpoints...)."""
+
+    name: str
+    label: str
+    unit: str
+    value: float
+
+
+class Term(_Frozen):
+    """One term of a model: driver x coefficient (x factor) / divisor (a constant without a
+    driver). `coefficient` and `factor` name assumptions of the plan, so every term can be
+    recomputed from the plan alone."""
+
+    driver: str | None
+    coefficient: str
+    factor: str | None = None
+    divisor: float
+
+
+class ProxyModel(_Frozen):
+    """How each proxy's expected usage is computed, by assumption name:
+
+    CPU    = idle + (rps - L4 rps + L4 rps x TCP ratio) / 1000 x CPU per 1000 rps
+    memory = base + the memory terms, whose drivers are the proxy's counts
+             (visible_clusters, visible_endpoints, visible_listeners, connections)
+    """
+
+    idle_cpu: str
+    cpu_per_1000_rps: str
+    tcp_cpu_ratio: str
+    base_memory: str
+    memory_terms: tuple[Term, ...]
+
+
+class ComponentPolicy(_Frozen):
+    """The assumptions (by name) a component's requests, limits and replicas follow.
+
+    `memory_limit_floor`: a limit the chart sets, kept when the ratio gives less (None: none).
+    `autoscale_max_ratio`: None when the mesh's chart runs the component without an autoscaler.
+    """
+
+    cpu_request_floor: str
+    memory_request_floor: str
+    cpu_limit_ratio: str
+    memory_limit_ratio: str
+    memory_limit_floor: str | None
+    max_cpu_per_replica: str
+    max_memory_per_replica: str
+    autoscale_max_ratio: str | None
+    autoscale_headroom_share: str | None
+
+
+class ComponentPlan(_Frozen):
+    """One control-plane component (istiod, destination, identity...): its replicas, resources
+    per replica, what it is sized from and the model's terms.
+
+    memory per replica = shared (each replica holds it) + serving x (1 + multiplier terms) /
+    replicas; CPU per replica = CPU terms / replicas.
+    """
 
     component: str
+    title: str
     replicas: int
-    autoscale_min: int
-    autoscale_max: int
-    autoscale_target_cpu_percent: int
-    connected_proxies: int
-    services: int
-    pods: int
-    endpoints: int
-    proxy_visible_clusters: int
-    proxy_visible_endpoints: int
-    pod_churn_ratio: float
+    autoscale_min: int | None
+    autoscale_max: int | None
+    autoscale_target_cpu_percent: int | None
+    drivers: tuple[Driver, ...]
+    shared_memory_terms: tuple[Term, ...]
+    serving_memory_terms: tuple[Term, ...]
+    serving_memory_multiplier_terms: tuple[Term, ...]
+    cpu_terms: tuple[Term, ...]
+    guideline_memory_terms: tuple[Term, ...]
     per_replica: Resources
     shared_memory_mib: float
-    proxy_memory_mib: float
+    serving_memory_mib: float
     single_replica_estimated_memory_mib: float
     single_replica_estimated_cpu_millicores: float
-    guideline_memory_mib: float
-    guideline_formula: str
+    guideline_memory_mib: float | None
+    guideline_formula: str | None
     model_formula: str
     replicas_rule: str
+    policy: ComponentPolicy
+
+    def driver(self, name: str) -> float:
+        """The value of the driver called `name` (KeyError when the component has none)."""
+        for driver in self.drivers:
+            if driver.name == name:
+                return driver.value
+        raise KeyError(name)
+
+
+class ControlPlanePlan(_Frozen):
+    """The mesh's control plane: one entry per component, the same shape for every mesh."""
+
+    components: tuple[ComponentPlan, ...]
+
+    def component(self, name: str) -> ComponentPlan:
+        """The component called `name` (KeyError when the mesh has none)."""
+        for component in self.components:
+            if component.component == name:
+                return component
+        raise KeyError(name)
 
 
 class SidecarResource(_Frozen):
@@ -251,13 +337,15 @@ class ScopingPlan(_Frozen):
 
 
 class ProxyDefault(_Frozen):
-    """The mesh-wide sidecar default (the chart's global.proxy.resources) that the per-workload
-    recommendations are closest to, so that few workloads need a patch of their own."""
+    """The mesh-wide proxy default (the mesh chart's proxy resources) that the per-workload
+    recommendations are closest to, so that few workloads need a patch of their own.
+    `applies_today` says what the chart gives a proxy without it."""
 
     cpu_request_millicores: int
     cpu_limit_millicores: int
     memory_request_mib: int
     memory_limit_mib: int
+    applies_today: str
     threshold_ratio: float
     workloads_within: int
     workloads_patched: int
@@ -338,10 +426,14 @@ class ToolInfo(_Frozen):
 
 
 class ProfileInfo(_Frozen):
+    """The mesh and profile a plan was made for, and how the mesh was chosen."""
+
     name: str
     title: str
     profile_version: str
     mesh: str
+    mesh_title: str
+    mesh_chosen_by: str
     mesh_version: str
     figures: str
 
@@ -349,13 +441,14 @@ class ProfileInfo(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["1.0"]
+    schema_version: Literal["2.0"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs
     inputs: tuple[InputFile, ...]
     formulas: tuple[Formula, ...]
     assumptions: tuple[Assumption, ...]
+    proxy_model: ProxyModel
     rounding: Rounding
     workloads: tuple[WorkloadPlan, ...]
     gateways: tuple[GatewayPlan, ...]
@@ -363,4 +456,5 @@ class Plan(_Frozen):
     proxy_default: ProxyDefault
     totals: Totals
     scoping: ScopingPlan | None
+    scoping_note: str
     findings: tuple[Finding, ...]

@@ -1,8 +1,10 @@
-"""The schema of a mesh profile: every sizing coefficient with its unit, source and validity."""
+"""What every mesh profile is made of: coefficients with their unit, source and validity, the
+rounding of requests, and the fields every profile has. Each mesh adds its own models in its
+package (planner.meshes.<mesh>.profile)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.knobs import MeshKind
 
@@ -11,7 +13,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _positive(model: BaseModel, names: tuple[str, ...]) -> None:
+def positive(model: BaseModel, names: tuple[str, ...]) -> None:
     """Coefficients the model divides by, or counts replicas with, must be above zero."""
     for name in names:
         value = getattr(model, name)
@@ -36,100 +38,6 @@ class Coefficient(_Frozen):
     derivation: str | None = None
 
 
-class VersionFigures(_Frozen):
-    """The figures that change with the mesh version, for one range of versions."""
-
-    first: str = Field(pattern=r"^\d+\.\d+$")
-    last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
-    label: str
-    cpu_per_1000_rps_millicores: Coefficient
-    base_memory_mib: Coefficient
-    note: str | None = None
-
-
-class ObjectFigures(_Frozen):
-    """What one configuration object costs the Envoy a mesh version ships, and how the mesh lays
-    a Service out in it, for one range of mesh versions."""
-
-    first: str = Field(pattern=r"^\d+\.\d+$")
-    last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
-    label: str
-    memory_per_cluster_bytes: Coefficient
-    memory_per_endpoint_bytes: Coefficient
-    inbound_listeners_per_port: Coefficient
-    note: str | None = None
-
-
-class ProxyModel(_Frozen):
-    """Envoy proxy (sidecar or gateway): CPU from traffic, memory from the configuration held.
-
-    The per-cluster and per-endpoint costs depend on the mesh version (`ObjectFigures`)."""
-
-    concurrency: Coefficient
-    idle_cpu_millicores: Coefficient
-    memory_per_listener_bytes: Coefficient
-    memory_per_worker_per_cluster_bytes: Coefficient
-    memory_per_worker_per_listener_bytes: Coefficient
-    fixed_clusters: Coefficient
-    tcp_cpu_ratio: Coefficient
-    cpu_request_floor_millicores: Coefficient
-    memory_request_floor_mib: Coefficient
-    cpu_limit_floor_millicores: Coefficient
-    memory_limit_floor_mib: Coefficient
-    memory_limit_ratio: Coefficient
-
-
-class GatewayModel(_Frozen):
-    """Ingress and egress gateways: the proxy model plus a replica rule."""
-
-    min_replicas: Coefficient
-    target_cpu_per_replica_millicores: Coefficient
-    autoscale_max_ratio: Coefficient
-    autoscale_headroom_share: Coefficient
-
-    @model_validator(mode="after")
-    def _divisors(self) -> GatewayModel:
-        _positive(self, ("min_replicas", "target_cpu_per_replica_millicores"))
-        return self
-
-
-class ControlPlaneModel(_Frozen):
-    """The control plane (istiod): a guideline and a fuller model, side by side."""
-
-    guideline_memory_per_service_mib: Coefficient
-    guideline_memory_per_pod_mib: Coefficient
-    baseline_memory_mib: Coefficient
-    memory_per_endpoint_bytes: Coefficient
-    memory_per_service_mib: Coefficient
-    memory_per_proxy_mib: Coefficient
-    memory_per_proxy_visible_cluster_bytes: Coefficient
-    memory_per_proxy_visible_endpoint_bytes: Coefficient
-    memory_churn_factor: Coefficient
-    cpu_per_1000_proxies_millicores: Coefficient
-    cpu_request_floor_millicores: Coefficient
-    memory_request_floor_mib: Coefficient
-    max_cpu_per_replica_millicores: Coefficient
-    max_memory_per_replica_mib: Coefficient
-    cpu_limit_ratio: Coefficient
-    memory_limit_ratio: Coefficient
-    autoscale_max_ratio: Coefficient
-    autoscale_headroom_share: Coefficient
-
-    @model_validator(mode="after")
-    def _divisors(self) -> ControlPlaneModel:
-        _positive(self, ("max_cpu_per_replica_millicores", "max_memory_per_replica_mib"))
-        return self
-
-
-class Evidence(_Frozen):
-    """The largest published tests behind the model: beyond them a figure is an extrapolation."""
-
-    connected_proxies: Coefficient
-    endpoints: Coefficient
-    endpoints_per_proxy: Coefficient
-    clusters_per_proxy: Coefficient
-
-
 class Rounding(_Frozen):
     """Steps that requests and limits are rounded up to."""
 
@@ -137,32 +45,35 @@ class Rounding(_Frozen):
     memory_step_mib: int = Field(ge=1)
 
 
-class MeshProfile(_Frozen):
-    """A sizing model for one mesh flavour, loaded from YAML."""
+class ProfileBase(_Frozen):
+    """What every mesh's profile holds besides its own models (planner.meshes.<mesh>.profile)."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     mesh: MeshKind
     profile_version: str
-    default_mesh_version: str = Field(pattern=r"^\d+\.\d+$")
+    default_mesh_version: str
     description: str
-    versions: tuple[VersionFigures, ...] = Field(min_length=1)
-    objects: tuple[ObjectFigures, ...] = Field(min_length=1)
-    proxy: ProxyModel
-    gateway: GatewayModel
-    control_plane: ControlPlaneModel
-    evidence: Evidence
     rounding: Rounding
 
-    @model_validator(mode="after")
-    def _versions_ordered(self) -> MeshProfile:
-        for field, ranges in (("versions", self.versions), ("objects", self.objects)):
-            firsts = [_version_key(v.first) for v in ranges]
-            if firsts != sorted(firsts) or len(set(firsts)) != len(firsts):
-                raise ValueError(f"{field} must be listed oldest first, each range starting once")
-        return self
+
+class VersionRange(_Frozen):
+    """Figures that hold for mesh versions `first` to `last` (None: and every later one)."""
+
+    first: str = Field(pattern=r"^\d+\.\d+$")
+    last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
+    label: str
+    note: str | None = None
 
 
-def _version_key(version: str) -> tuple[int, int]:
+def ordered_ranges(field: str, ranges: tuple[VersionRange, ...]) -> None:
+    """Version ranges are listed oldest first, each starting once."""
+    firsts = [version_key(v.first) for v in ranges]
+    if firsts != sorted(firsts) or len(set(firsts)) != len(firsts):
+        raise ValueError(f"{field} must be listed oldest first, each range starting once")
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """(major, minor) of a version such as 1.22 or 1.22.3."""
     major, minor = version.split(".")[:2]
     return int(major), int(minor)

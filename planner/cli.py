@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 a problem with the inputs or outputs the user can fix (pri
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,15 +20,18 @@ from pydantic import ValidationError
 
 from models.errors import PlannerError, printable
 from models.knobs import Knobs, MeshKind, OutputFormat, ScopeGranularity, SizeFor
+from models.profile import ProfileBase
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.inputs.units import parse_duration
 from planner.interrupts import Interrupted
+from planner.meshes.entry import MeshEntry
 from planner.meshes.profiles import load_builtin_profile, load_profile_file
+from planner.meshes.registry import MESHES
 from planner.outputs import write_outputs
-from planner.pipeline import build_plan, resolve
+from planner.pipeline import build_plan, entry_for
 from planner.version import __version__
-from reports import ENTRIES, RENDERERS
+from reports import ENTRIES, renderers
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -80,6 +84,48 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def _usage(message: str) -> NoReturn:
+    """A flag that cannot be used as given: `Error: ...` and exit code 2, as typer's own."""
+    typer.echo(f"Error: {printable(message)}", err=True)
+    raise typer.Exit(code=2)
+
+
+DEFAULT_MESH = MeshKind.ISTIO_SIDECAR
+"""The mesh sized when neither the flags nor the inventory name one."""
+
+
+def _named_mesh(
+    mesh: MeshKind | None, profile: ProfileBase | None, versions: dict[str, str]
+) -> tuple[MeshKind, str] | None:
+    """The mesh the flags name, and which flag: --mesh, the --profile file's, or a mesh's own
+    version flag. None when only the inventory can tell."""
+    if mesh is not None:
+        return mesh, f"--mesh {mesh.value}"
+    if profile is not None:
+        return profile.mesh, f"--profile (a {profile.mesh.value} profile)"
+    for kind, entry in MESHES.items():
+        if entry.version_flag in versions:
+            return kind, entry.version_flag
+    return None
+
+
+def _check_flags(entry: MeshEntry, versions: dict[str, str], formats: list[OutputFormat]) -> None:
+    """Usage errors for a version flag or an output format the mesh has not."""
+    for flag in versions:
+        if flag not in (entry.version_flag, "--mesh-version"):
+            _usage(
+                f"{flag} does not apply to {entry.title}; give its version with "
+                f"{entry.version_flag}"
+            )
+    missing = [f.value for f in formats if f not in entry.formats]
+    if missing:
+        have = ", ".join(f.value for f in entry.formats)
+        _usage(
+            f"--format {', '.join(missing)}: {entry.title} has no such output; its formats are "
+            f"{have}"
+        )
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"mesh-planner {__version__}")
@@ -116,6 +162,24 @@ def _check_version(value: str | None) -> str | None:
         if not (2 <= len(parts) <= 3 and all(p.isdigit() for p in parts)):
             raise typer.BadParameter(f"{value!r} is not a version such as 1.24 or 1.24.3")
     return value
+
+
+def _check_linkerd_version(value: str | None) -> str | None:
+    if value is not None and not LINKERD_VERSION.fullmatch(value):
+        raise typer.BadParameter(
+            f"{value!r} is not a Linkerd version such as 2.18, 2.18.1 or edge-25.4.4"
+        )
+    return value
+
+
+def _check_any_version(value: str | None) -> str | None:
+    if value is not None and not ANY_VERSION.fullmatch(value):
+        raise typer.BadParameter(f"{value!r} is not a version such as 1.24, 2.18 or edge-25.4.4")
+    return value
+
+
+LINKERD_VERSION = re.compile(r"(?:stable-)?\d+\.\d+(?:\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}")
+ANY_VERSION = LINKERD_VERSION
 
 
 @app.callback()
@@ -160,16 +224,38 @@ def size(
         ),
     ] = None,
     mesh: Annotated[
-        MeshKind, typer.Option("--mesh", help="Mesh flavour to size.")
-    ] = MeshKind.ISTIO_SIDECAR,
-    mesh_version: Annotated[
+        MeshKind | None,
+        typer.Option(
+            "--mesh",
+            help="Mesh flavour to size (default: the one a manifest inventory is meshed by, "
+            "else istio-sidecar).",
+        ),
+    ] = None,
+    istio_version: Annotated[
         str | None,
         typer.Option(
             "--istio-version",
-            "--mesh-version",
             callback=_check_version,
-            help="Mesh version whose published figures apply (default: the newest with "
-            "published figures, 1.24 for Istio).",
+            help="Istio version whose published figures apply (default: 1.24, the newest with "
+            "published figures).",
+        ),
+    ] = None,
+    linkerd_version: Annotated[
+        str | None,
+        typer.Option(
+            "--linkerd-version",
+            callback=_check_linkerd_version,
+            help="Linkerd version whose published figures apply: 2.x or an edge release "
+            "(edge-25.4.4); default: the profile's.",
+        ),
+    ] = None,
+    mesh_version: Annotated[
+        str | None,
+        typer.Option(
+            "--mesh-version",
+            callback=_check_any_version,
+            help="The version of whichever mesh is sized (an alias of --istio-version and "
+            "--linkerd-version).",
         ),
     ] = None,
     profile: Annotated[
@@ -177,7 +263,7 @@ def size(
         typer.Option(
             "--profile",
             help="A sizing profile YAML of your own, in place of the built-in one "
-            "(start from planner/meshes/istio_sidecar/profile.yaml).",
+            "(start from planner/meshes/<mesh>/profile.yaml).",
         ),
     ] = None,
     headroom_ratio: Annotated[
@@ -190,14 +276,15 @@ def size(
         ),
     ] = 0.25,
     min_control_plane_replicas: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--min-control-plane-replicas",
             min=1,
             max=100,
-            help="Fewest control-plane replicas to recommend (2 keeps it available in production).",
+            help="Fewest replicas of each control-plane component (default: 2 for istiod, 3 for "
+            "Linkerd's controllers, as their HA values run).",
         ),
-    ] = 2,
+    ] = None,
     pod_churn_ratio: Annotated[
         float,
         typer.Option(
@@ -205,7 +292,7 @@ def size(
             min=0.0,
             max=1.0,
             help="Share of the mesh's pods replaced at once during rollouts (0.25: Kubernetes' "
-            "default surge); istiod is sized for that churn in flight.",
+            "default surge); the control plane is sized for that churn in flight.",
         ),
     ] = 0.25,
     min_gateway_replicas: Annotated[
@@ -225,7 +312,7 @@ def size(
             metavar="FORMAT",
             help="Output to write besides plan.json, one of: "
             + ", ".join(f.value for f in OutputFormat)
-            + "; repeat for several.",
+            + " (each mesh has its own: docs/outputs.md); repeat for several.",
         ),
     ] = None,
     out: Annotated[
@@ -296,8 +383,9 @@ def size(
         SizeFor | None,
         typer.Option(
             "--size-for",
-            help="Size proxies and istiod for the scoped or the unscoped mesh (default: scoped "
-            "when --traffic is given, so the recommendations match the Sidecars).",
+            help="Size proxies and the control plane for the scoped or the unscoped mesh "
+            "(default: scoped when --traffic is given and the mesh has scoping, so the "
+            "recommendations match it).",
         ),
     ] = None,
     patch_threshold_ratio: Annotated[
@@ -327,7 +415,7 @@ def size(
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
     Reads the inventory (and, when given, Services and traffic), sizes each proxy from the
-    requests through it and the configuration it holds, sizes istiod and the gateways, prints a
+    requests through it and what it holds, sizes the control plane and the gateways, prints a
     summary to stderr and the paths written to stdout.
 
     Example:
@@ -337,10 +425,20 @@ def size(
     """
     out_dir = Path(out)
     with user_errors(out_dir) as run:
+        versions = {
+            flag: value
+            for flag, value in (
+                ("--istio-version", istio_version),
+                ("--linkerd-version", linkerd_version),
+                ("--mesh-version", mesh_version),
+            )
+            if value is not None
+        }
+        if len(versions) > 1:
+            _usage(f"{' and '.join(versions)}: give the version once, with the flag of the mesh")
         try:
             knobs = Knobs(
-                mesh=mesh,
-                mesh_version=mesh_version,
+                mesh_version=next(iter(versions.values()), None),
                 headroom_ratio=headroom_ratio,
                 min_control_plane_replicas=min_control_plane_replicas,
                 pod_churn_ratio=pod_churn_ratio,
@@ -362,16 +460,35 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
-        mesh_profile = load_profile_file(profile) if profile else load_builtin_profile(mesh)
-        resolve(mesh_profile, knobs)  # a version without figures fails before any file is read
-        checked = read_inventory(inventory, services)
+        user_profile = load_profile_file(profile) if profile else None
+        chosen = _named_mesh(mesh, user_profile, versions)
+        if chosen is not None:
+            # a version without figures, or a format the mesh lacks, fails before any file is read
+            mesh_profile = user_profile or load_builtin_profile(chosen[0])
+            knobs = knobs.model_copy(update={"mesh": chosen[0]})
+            entry = entry_for(mesh_profile, knobs)
+            _check_flags(entry, versions, formats or [])
+        checked = read_inventory(inventory, services, chosen[0] if chosen else None)
+        if chosen is None:
+            found = checked.mesh_found
+            kind = MeshKind(found.mesh) if found else DEFAULT_MESH
+            chosen = (
+                kind,
+                found.evidence
+                if found
+                else f"the default ({kind.value}): no --mesh, and the inventory names no mesh",
+            )
+            mesh_profile = load_builtin_profile(kind)
+            knobs = knobs.model_copy(update={"mesh": kind})
+            entry = entry_for(mesh_profile, knobs)
+            _check_flags(entry, versions, formats or [])
         edges = read_traffic(traffic, checked) if traffic is not None else None
-        plan = build_plan(checked, edges, mesh_profile, knobs)
+        plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
         files: dict[str, bytes] = {}
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
-            files.update(RENDERERS[output](plan))
+            files.update(renderers(entry.kind)[output](plan))
         written = write_outputs(out_dir, files, force=force, owned=ENTRIES.values())
         run.written = True
         summary = render_summary(plan, top).split("\n")

@@ -1,7 +1,8 @@
 """Renderers: each turns a Plan into the bytes of one or more output files.
 
-`RENDERERS` maps every `OutputFormat` to a function returning {relative path: bytes}, and
-`ENTRIES` to the entries directly under `--out` that its files lie in (`name` for a file,
+`renderers(mesh)` maps every `OutputFormat` a mesh has to a function returning {relative path:
+bytes}: the neutral plan.json, HTML and Excel, and the mesh's own hand-over files. `ENTRIES`
+maps each format to the entries directly under `--out` that its files lie in (`name` for a file,
 `name/` for a folder): what a run owns there (planner.outputs). Renderers never compute sizing
 figures: everything they show comes from the Plan.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.knobs import OutputFormat
+from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
 from reports.conventions import HTML_FILE, XLSX_FILE
 from reports.gitops.helm import HELM_DIR, render_helm
@@ -23,15 +24,30 @@ from reports.xlsx.workbook import render_xlsx
 
 Renderer = Callable[[Plan], dict[str, bytes]]
 
-RENDERERS: dict[OutputFormat, Renderer] = {
+NEUTRAL: dict[OutputFormat, Renderer] = {
     OutputFormat.JSON: render_json,
-    OutputFormat.SIDECARS: render_sidecars,
-    OutputFormat.KUSTOMIZE: render_kustomize,
-    OutputFormat.HELM: render_helm,
-    OutputFormat.OPERATOR: render_operator,
     OutputFormat.HTML: render_html,
     OutputFormat.XLSX: render_xlsx,
 }
+"""Renderers of the mesh-neutral plan, the same for every mesh."""
+
+HANDOVERS: dict[MeshKind, dict[OutputFormat, Renderer]] = {
+    MeshKind.ISTIO_SIDECAR: {
+        OutputFormat.SIDECARS: render_sidecars,
+        OutputFormat.KUSTOMIZE: render_kustomize,
+        OutputFormat.HELM: render_helm,
+        OutputFormat.OPERATOR: render_operator,
+    },
+}
+"""Each mesh's hand-over files (reports/gitops): the mesh's own resources, annotations and
+chart values. A mesh's entry in planner.meshes.registry lists the formats it has; a test checks
+that each has its renderer here."""
+
+
+def renderers(mesh: MeshKind) -> dict[OutputFormat, Renderer]:
+    """Every renderer a mesh has, by format."""
+    return {**NEUTRAL, **HANDOVERS[mesh]}
+
 
 ENTRIES: dict[OutputFormat, str] = {
     OutputFormat.JSON: PLAN_FILE,

@@ -45,7 +45,7 @@ def _change(before: float, after: float) -> str:
 def _scoping_lines(plan: Plan) -> list[str]:
     scoping = plan.scoping
     if scoping is None:
-        return ["", "Scoping: give --traffic (and --traffic-window) for Sidecar recommendations."]
+        return ["", f"Scoping: {plan.scoping_note}"]
     totals = scoping.totals
     high = sum(1 for s in scoping.sidecars if s.confidence.value == "high")
     changed = sum(1 for e in scoping.exports if e.export_to != ("*",))
@@ -60,7 +60,7 @@ def _scoping_lines(plan: Plan) -> list[str]:
         f"{totals.proxy_memory_mib_after / 1024:,.2f} GiB expected "
         f"({_change(totals.proxy_memory_mib_before, totals.proxy_memory_mib_after)}); "
         f"full push {push_before:,} -> {push_after:,} clusters and endpoints "
-        f"({_change(push_before, push_after)}); istiod "
+        f"({_change(push_before, push_after)}); control plane "
         f"{totals.control_plane_memory_mib_before:,.0f} -> "
         f"{totals.control_plane_memory_mib_after:,.0f} MiB",
         f"  exportTo narrowed on {changed} of {len(scoping.exports)} Services; "
@@ -72,11 +72,11 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     """A few lines a reader takes in at a glance; names are shown as they are, in plain text."""
     totals = plan.totals
     mesh = totals.mesh
-    cp = plan.control_plane
     knobs = plan.knobs
     lines = [
         f"mesh-planner {plan.tool.version}: {plan.profile.title} {plan.profile.mesh_version}, "
         f"headroom {knobs.headroom_ratio:g} (figures: {plan.profile.figures})",
+        f"Mesh chosen by {plan.profile.mesh_chosen_by}",
         "",
         f"Mesh overhead (requests): {mesh.cpu_request_cores:,.2f} cores, "
         f"{mesh.memory_request_gib:,.2f} GiB over {mesh.pods:,} proxy and control-plane pods "
@@ -116,24 +116,31 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         ],
         right={1, 2, 3, 4, 5},
     )
-    per = cp.per_replica
-    lines += [
-        "",
-        f"Control plane ({cp.component}): {cp.replicas} replicas x {per.cpu_request_millicores}m "
-        f"CPU / {per.memory_request_mib}Mi memory (limits {per.cpu_limit_millicores}m / "
-        f"{per.memory_limit_mib}Mi)",
-        f"  model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica against the "
-        f"guideline's {cp.guideline_memory_mib:,.0f} MiB; {cp.connected_proxies:,} proxies, "
-        f"{cp.services:,} services, {cp.endpoints:,} endpoints",
-    ]
+    lines.append("")
+    for cp in plan.control_plane.components:
+        per = cp.per_replica
+        against = (
+            f" against the guideline's {cp.guideline_memory_mib:,.0f} MiB"
+            if cp.guideline_memory_mib is not None
+            else ""
+        )
+        drivers = ", ".join(f"{d.value:,.0f} {d.unit}" for d in cp.drivers[:3])
+        lines += [
+            f"Control plane ({cp.title}): {cp.replicas} replicas x "
+            f"{per.cpu_request_millicores}m CPU / {per.memory_request_mib}Mi memory (limits "
+            f"{per.cpu_limit_millicores}m / {per.memory_limit_mib}Mi)",
+            f"  model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica{against}; "
+            f"{drivers}",
+        ]
     default = plan.proxy_default
-    lines.append(
-        f"Sidecar default (global.proxy.resources): {default.cpu_request_millicores}m / "
+    lines += [
+        f"Proxy default: {default.cpu_request_millicores}m / "
         f"{default.cpu_limit_millicores}m CPU, {default.memory_request_mib}Mi / "
         f"{default.memory_limit_mib}Mi memory; {default.workloads_patched} of "
         f"{default.workloads_within + default.workloads_patched} workloads differ by more than "
-        f"{default.threshold_ratio:.0%} and get their own patch"
-    )
+        f"{default.threshold_ratio:.0%} and get their own patch",
+        f"  without it, proxies get {default.applies_today}",
+    ]
     for gateway in plan.gateways:
         g = gateway.per_replica
         lines.append(

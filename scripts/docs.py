@@ -16,6 +16,7 @@ from planner.inputs.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_M
 from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
 from planner.meshes.profiles import load_builtin_profile
 from tools.accuracy.cases import Role, evaluate, load_figures
 from tools.accuracy.derivations import leave_one_out
@@ -182,6 +183,7 @@ def _table_section(spec: TableSpec) -> list[str]:
 def accuracy_page() -> str:
     """docs/accuracy.md, from the model as it is now."""
     profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    assert isinstance(profile, IstioSidecarProfile)
     figures = load_figures(REPO / "data" / "published-figures.csv")
     results = evaluate(figures, profile)
     left_out = {

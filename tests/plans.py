@@ -7,6 +7,7 @@ from pathlib import Path
 from models.knobs import Knobs, MeshKind
 from models.plan import Plan, WorkloadPlan
 from planner import build_plan, load_builtin_profile, read_inventory, read_traffic
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
 from tests.conftest import DATA, write
 
 WEEK_SECONDS = 7 * 24 * 3600.0
@@ -17,6 +18,13 @@ DDE = "+cmd|' /C calc'!A0"
 AT_SUM = "@SUM(1+1)"
 MINUS = "-2+3"
 HOSTILE_NAMES = (SCRIPT, HYPERLINK, DDE, AT_SUM, MINUS)
+
+
+def istio_profile() -> IstioSidecarProfile:
+    """The built-in Istio sidecar profile, typed as such."""
+    profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    assert isinstance(profile, IstioSidecarProfile)
+    return profile
 
 
 def sample_plan(headroom_ratio: float = 0.25) -> Plan:

@@ -8,15 +8,14 @@ import sys
 
 import pytest
 
-from models.knobs import MeshKind
-from planner.meshes.profiles import load_builtin_profile
 from tests.conftest import DATA, REPO
+from tests.plans import istio_profile
 from tools.accuracy.cases import PERF_VERSIONS, Result, Role, cases, evaluate, load_figures
 
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, Result]:
-    profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    profile = istio_profile()
     return {r.case.key: r for r in evaluate(load_figures(DATA / "published-figures.csv"), profile)}
 
 
@@ -92,7 +91,7 @@ def test_generated_docs_are_current() -> None:
 
 
 def test_profile_figure_ids_exist_in_data() -> None:
-    profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    profile = istio_profile()
     text = (DATA / "published-figures.csv").read_text("utf-8")
     known = {line.split(",", 1)[0] for line in text.splitlines()[1:]}
     cited: set[str] = set()

@@ -695,8 +695,7 @@ USAGE = "Usage: planner size [OPTIONS]\nTry 'planner size --help' for help.\n\n"
         ),
         (
             ["--istio-version", "abc"],
-            "Invalid value for '--istio-version' / '--mesh-version': 'abc' is not a version such "
-            "as 1.24 or 1.24.3",
+            "Invalid value for '--istio-version': 'abc' is not a version such as 1.24 or 1.24.3",
         ),
     ],
     ids=["headroom-ratio", "format", "istio-version"],

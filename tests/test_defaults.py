@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.knobs import MeshKind
-from planner.meshes.profiles import load_builtin_profile
+from models.knobs import Knobs
+from planner.meshes.istio_sidecar.sizing import resolve
 from planner.model.defaults import most_covering, proxy_default
+from tests.plans import istio_profile
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+POLICY = resolve(istio_profile(), Knobs()).policy
 
 
 def test_most_covering_value_wins_and_ties_go_to_the_larger() -> None:
@@ -27,7 +28,7 @@ def test_outliers_get_patches() -> None:
             "memory_limit_mib": [256, 256, 272, 256],
         }
     )
-    default, patch = proxy_default(sidecars, 0.2, PROFILE.proxy, PROFILE.rounding)
+    default, patch = proxy_default(sidecars, 0.2, POLICY, "the chart's defaults")
     assert (default.cpu_request_millicores, default.memory_request_mib) == (110, 136)
     assert (default.cpu_limit_millicores, default.memory_limit_mib) == (2000, 272)
     assert patch.tolist() == [False, False, False, True]
@@ -43,7 +44,7 @@ def test_no_sidecars_gives_the_chart_defaults() -> None:
             "memory_limit_mib",
         ]
     )
-    default, patch = proxy_default(empty, 0.2, PROFILE.proxy, PROFILE.rounding)
+    default, patch = proxy_default(empty, 0.2, POLICY, "the chart's defaults")
     assert (default.cpu_request_millicores, default.cpu_limit_millicores) == (100, 2000)
     assert (default.memory_request_mib, default.memory_limit_mib) == (128, 256)
     assert len(patch) == 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from models.knobs import Knobs, MeshKind
-from models.profile import MeshProfile
-from planner.meshes.profiles import load_builtin_profile
+from models.knobs import Knobs
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile as MeshProfile
 from planner.pipeline import build_plan
 from tests.conftest import DATA
+from tests.plans import istio_profile
 from tools.accuracy.cases import ISTIOD_PROXY_CASES, Figure, load_figures, small_mesh
 from tools.accuracy.derivations import (
     Context,
@@ -21,7 +21,7 @@ from tools.accuracy.derivations import (
     with_values,
 )
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 
 
 @pytest.fixture(scope="module")

@@ -22,17 +22,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.errors import PlannerError, printable
-from models.knobs import Knobs, MeshKind
+from models.knobs import Knobs
 from planner.inputs.inventory import Inventory
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
-from planner.meshes.profiles import load_builtin_profile, parse_profile
+from planner.meshes.profiles import parse_profile
 from planner.pipeline import build_plan
 from reports.plan_json import render_json
 from reports.summary import render_summary
 from tests.conftest import REPO
+from tests.plans import istio_profile
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 HUGE = "\ue001HUGE\ue001"
 """Stands for an integer literal longer than Python's int-string limit, put into the text."""
 HUGE_LITERAL = "9" * 5000

@@ -110,7 +110,7 @@ def resources_of(block: Any) -> tuple[float, float, float, float]:
 
 def expected_istiod(plan: Plan) -> dict[str, Any]:
     """istiod-values.yaml as the plan says it should read, written out independently."""
-    control, default = plan.control_plane, plan.proxy_default
+    control, default = plan.control_plane.component("istiod"), plan.proxy_default
     per = control.per_replica
     values: dict[str, Any] = {
         "replicaCount": control.replicas,

@@ -168,8 +168,8 @@ def test_page_shows_every_section_and_chart() -> None:
 def test_page_without_traffic_says_why_there_is_no_scoping() -> None:
     page = render_html(inventory_only_plan())[HTML_FILE].decode("utf-8")
     text = " ".join(" ".join(_parse(page).text).split())
-    assert "Scoping saving not assessed No traffic table was given" in text
-    assert "No traffic table was given: there is nothing to scope from." in text
+    assert "Scoping saving none not assessed: scoping is recommended from a traffic table" in text
+    assert "Scoping: not assessed: scoping is recommended from a traffic table (--traffic)." in text
     assert 'id="scoping"' in page  # the section stays, saying why it is empty
     assert '<svg class="chart" id="scoping"' not in page
 

@@ -7,19 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from models.knobs import Knobs, MeshKind
+from models.knobs import Knobs
 from models.plan import LimitBasis, OomRisk, Plan, WorkloadPlan
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
-from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from tests.conftest import write
+from tests.plans import istio_profile
 from tools.accuracy.derivations import with_values
 
 # a low chart limit, so that a mesh of a few thousand Services shows what a large one would
-PROFILE = with_values(
-    load_builtin_profile(MeshKind.ISTIO_SIDECAR), {"proxy.memory_limit_floor_mib": 128.0}
-)
+PROFILE = with_values(istio_profile(), {"proxy.memory_limit_floor_mib": 128.0})
 SERVICES = 5000
 
 

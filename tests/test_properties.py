@@ -16,15 +16,15 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.knobs import Knobs, MeshKind, ScopeGranularity
+from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
-from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from reports.plan_json import render_json
+from tests.plans import istio_profile
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 NAMESPACES = ("shop", "pay", "edge")
 
 
@@ -188,12 +188,14 @@ def test_more_traffic_never_lowers_a_recommendation(mesh: Mesh, data: st.DataObj
     for old_gateway, new_gateway in zip(before.gateways, after.gateways, strict=True):
         assert new_gateway.replicas >= old_gateway.replicas
     assert after.totals.gateways.estimated_cpu_cores >= before.totals.gateways.estimated_cpu_cores
-    assert after.control_plane.replicas >= before.control_plane.replicas
-    assert (
-        after.control_plane.per_replica.cpu_request_millicores
-        >= before.control_plane.per_replica.cpu_request_millicores
-        or after.control_plane.replicas > before.control_plane.replicas
-    )
+    for old_cp, new_cp in zip(
+        before.control_plane.components, after.control_plane.components, strict=True
+    ):
+        assert new_cp.replicas >= old_cp.replicas
+        assert (
+            new_cp.per_replica.cpu_request_millicores >= old_cp.per_replica.cpu_request_millicores
+            or new_cp.replicas > old_cp.replicas
+        )
     assert after.totals.mesh.estimated_cpu_cores >= before.totals.mesh.estimated_cpu_cores
 
 
@@ -203,7 +205,7 @@ def test_requests_never_exceed_limits(mesh: Mesh) -> None:
     plan = plan_for(mesh)
     resources = [w.proxy for w in plan.workloads if w.proxy is not None]
     resources += [g.per_replica for g in plan.gateways]
-    for r in [*resources, plan.control_plane.per_replica]:
+    for r in [*resources, *(c.per_replica for c in plan.control_plane.components)]:
         assert 0 < r.cpu_request_millicores <= r.cpu_limit_millicores
         assert 0 < r.memory_request_mib <= r.memory_limit_mib
 

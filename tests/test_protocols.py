@@ -9,17 +9,17 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from models.knobs import Knobs, MeshKind, SizeFor
+from models.knobs import Knobs, SizeFor
 from planner.inputs.load import read_inventory
 from planner.inputs.protocols import port_protocol
 from planner.inputs.traffic import read_traffic
-from planner.meshes.profiles import load_builtin_profile
 from planner.model.envoy import service_config
 from planner.pipeline import build_plan
 from tests.conftest import write
+from tests.plans import istio_profile
 from tests.test_bad_input import assert_user_error, size
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 
 
 @pytest.mark.parametrize(

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 import yaml
 
-from models.knobs import Knobs, MeshKind, ScopeGranularity
+from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
-from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from tests.conftest import FIXTURES
+from tests.plans import istio_profile
 
 APPS = FIXTURES / "apps"
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 ROOT = "istio-system/*"
 NAMESPACE = "default"  # neither manifest sets one: kubectl apply puts them in default
 

@@ -5,17 +5,27 @@ from __future__ import annotations
 import pytest
 
 from models.knobs import MeshKind, OutputFormat
-from planner.meshes import MESHES
+from models.profile import Coefficient
 from planner.meshes.profiles import load_builtin_profile
-from reports import RENDERERS
+from planner.meshes.registry import MESHES
+from reports import ENTRIES, renderers
 
 
 def test_every_mesh_has_an_entry() -> None:
     assert set(MESHES) == set(MeshKind)
+    assert all(kind is entry.kind for kind, entry in MESHES.items())
 
 
-def test_every_format_has_a_renderer() -> None:
-    assert set(RENDERERS) == set(OutputFormat)
+def test_every_format_some_mesh_has_is_rendered_and_owns_its_place() -> None:
+    offered = {f for entry in MESHES.values() for f in entry.formats}
+    assert offered == set(OutputFormat)
+    assert set(ENTRIES) == set(OutputFormat)
+
+
+@pytest.mark.parametrize("mesh", list(MeshKind))
+def test_a_mesh_has_a_renderer_for_exactly_the_formats_it_lists(mesh: MeshKind) -> None:
+    assert set(renderers(mesh)) == set(MESHES[mesh].formats)
+    assert OutputFormat.JSON in MESHES[mesh].formats
 
 
 @pytest.mark.parametrize("mesh", list(MeshKind))
@@ -23,16 +33,26 @@ def test_every_mesh_loads_its_builtin_profile(mesh: MeshKind) -> None:
     profile = load_builtin_profile(mesh)
     assert profile.mesh == mesh.value
     assert profile.name == MESHES[mesh].builtin_profile
+    MESHES[mesh].check_version(profile, profile.default_mesh_version)
+
+
+def _coefficients(value: object, path: str) -> list[tuple[str, Coefficient]]:
+    if isinstance(value, Coefficient):
+        return [(path, value)]
+    if isinstance(value, tuple):
+        return [c for i, item in enumerate(value) for c in _coefficients(item, f"{path}[{i}]")]
+    fields = getattr(type(value), "model_fields", None)
+    if fields is None:
+        return []
+    return [c for name in fields for c in _coefficients(getattr(value, name), f"{path}.{name}")]
 
 
 @pytest.mark.parametrize("mesh", list(MeshKind))
 def test_every_coefficient_cites_a_source_and_validity(mesh: MeshKind) -> None:
-    profile = load_builtin_profile(mesh)
-    groups = [profile.proxy, profile.gateway, profile.control_plane, *profile.versions]
-    for group in groups:
-        for name, value in group:
-            if hasattr(value, "source"):
-                assert value.source.strip(), name
-                assert value.holds_for.strip(), name
-                if value.tag == "derived":
-                    assert value.derivation, f"{name} is derived but shows no arithmetic"
+    found = _coefficients(load_builtin_profile(mesh), "")
+    assert len(found) > 10
+    for path, value in found:
+        assert value.source.strip(), path
+        assert value.holds_for.strip(), path
+        if value.tag == "derived":
+            assert value.derivation, f"{path} is derived but shows no arithmetic"

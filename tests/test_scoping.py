@@ -10,18 +10,18 @@ import jsonschema
 import pytest
 import yaml
 
-from models.knobs import Knobs, MeshKind, ScopeGranularity, SizeFor
+from models.knobs import Knobs, ScopeGranularity, SizeFor
 from models.plan import Confidence, Plan, SidecarResource
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.meshes.istio_sidecar.scoping import resource_name
-from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from reports.gitops.sidecars import render_sidecars, sidecar_manifest
 from tests.conftest import run_cli, write
 from tests.crd import HOST, schema_for
+from tests.plans import istio_profile
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 WEEK = 7 * 24 * 3600.0
 TRAFFIC = "source_namespace,source_workload,destination_namespace,destination_service,rps\n"
 CLUSTER = """namespace,workload,replicas,labels

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from models.knobs import Knobs, MeshKind
-from planner.meshes.istio_sidecar.istiod import (
-    MeshCounts,
-    autoscale_target_percent,
-    size_control_plane,
-)
-from planner.meshes.profiles import load_builtin_profile
-from planner.model.sizing import (
-    ProxySizing,
-    estimated_cpu_millicores,
-    estimated_memory_mib,
-    protect_limits,
-    round_up,
-    size_proxies,
-)
-from planner.pipeline import resolve
+from models.knobs import Knobs
+from models.plan import ComponentPlan, Finding
+from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
+from planner.meshes.istio_sidecar.sizing import Resolved, assumptions_of, resolve
+from planner.model.control_plane import autoscale_target_percent, size_component
+from planner.model.envoy import EnvoyCosts, estimate, estimated_cpu_millicores, estimated_memory_mib
+from planner.model.sizing import protect_limits, round_up, size_requests
+from tests.plans import istio_profile
 
-PROFILE = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+PROFILE = istio_profile()
 
 
-def sizing(version: str = "1.24", headroom: float = 0.25) -> ProxySizing:
-    return resolve(PROFILE, Knobs(mesh_version=version, headroom_ratio=headroom)).sizing
+def resolved(version: str = "1.24", headroom: float = 0.25) -> Resolved:
+    return resolve(PROFILE, Knobs(mesh_version=version, headroom_ratio=headroom))
+
+
+def sizing(version: str = "1.24", headroom: float = 0.25) -> EnvoyCosts:
+    return resolved(version, headroom).costs
+
+
+def size_proxies(frame: pd.DataFrame, costs: EnvoyCosts) -> pd.DataFrame:
+    return size_requests(estimate(frame, costs), resolved().policy)
+
+
+def size_control_plane(
+    counts: MeshCounts, headroom: float = 0.25, minimum: int = 2, churn: float = 0.0
+) -> tuple[ComponentPlan, list[Finding]]:
+    values = {a.name: a.value for a in assumptions_of(resolved())}
+    model = istiod_model(counts, PROFILE.control_plane, churn)
+    return size_component(model, values, PROFILE.rounding, headroom, minimum)
 
 
 @pytest.mark.parametrize(
@@ -80,10 +90,7 @@ def test_a_large_proxy_limit_is_twice_its_request() -> None:
 
 def test_tcp_requests_are_priced_at_the_tcp_ratio() -> None:
     base = sizing()
-    half = base.proxy.model_copy(
-        update={"tcp_cpu_ratio": base.proxy.tcp_cpu_ratio.model_copy(update={"value": 0.5})}
-    )
-    cheap = ProxySizing(half, base.figures, base.objects, base.rounding, base.headroom_ratio)
+    cheap = replace(base, tcp_cpu_ratio=0.5)
     rps, l4 = np.array([1000.0]), np.array([400.0])
     # the built-in ratio is 1.0 (no published TCP figure): TCP costs what HTTP does
     assert estimated_cpu_millicores(rps, base, l4)[0] == estimated_cpu_millicores(rps, base)[0]
@@ -139,9 +146,7 @@ def counts(proxies: int, services: int = 10, endpoints: int = 100) -> MeshCounts
 
 
 def test_small_mesh_control_plane_is_two_replicas_at_chart_defaults() -> None:
-    plan, findings = size_control_plane(
-        counts(50), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
-    )
+    plan, findings = size_control_plane(counts(50))
     assert plan.replicas == 2
     assert (plan.per_replica.cpu_request_millicores, plan.per_replica.memory_request_mib) == (
         500,
@@ -155,9 +160,7 @@ def test_small_mesh_control_plane_is_two_replicas_at_chart_defaults() -> None:
 
 
 def test_control_plane_replicas_grow_with_proxies() -> None:
-    plan, _ = size_control_plane(
-        counts(40_000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
-    )
+    plan, _ = size_control_plane(counts(40_000))
     # CPU: 40,000 / 1000 x 500m x 1.25 = 25,000m over 4000m per replica -> 7 replicas;
     # memory: 40,000 x (0.713 MiB + 100 x 21.4 B) x 1.25 = 35.7 GiB over 8 GiB -> 5
     assert plan.replicas == 7
@@ -167,11 +170,9 @@ def test_control_plane_replicas_grow_with_proxies() -> None:
 
 
 def test_guideline_is_shown_beside_the_model() -> None:
-    plan, _ = size_control_plane(
-        counts(2000, services=1000), PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0
-    )
+    plan, _ = size_control_plane(counts(2000, services=1000))
     assert plan.guideline_memory_mib == pytest.approx(1000 * 0.954 + 2000 * 0.477)
-    assert "1 MB x services + 0.5 MB x pods" in plan.guideline_formula
+    assert "1 MB x services + 0.5 MB x pods" in str(plan.guideline_formula)
 
 
 def test_state_too_large_for_any_replica_is_a_finding() -> None:
@@ -183,7 +184,7 @@ def test_state_too_large_for_any_replica_is_a_finding() -> None:
         proxy_visible_clusters=10,
         proxy_visible_endpoints=10,
     )
-    plan, findings = size_control_plane(huge, PROFILE.control_plane, PROFILE.rounding, 0.25, 2, 0.0)
+    plan, findings = size_control_plane(huge)
     assert [f.code for f in findings] == ["control-plane-state-too-large"]
     assert plan.replicas == 2
 

@@ -34,12 +34,21 @@ _EGRESS_NAME = r"(?:^|[-_.])(?:egress-?gateway|istio-egress)(?:$|[-_.])"
 
 
 @dataclass(frozen=True)
+class MeshFound:
+    """The mesh an inventory's manifests are meshed by, and what showed it."""
+
+    mesh: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class Inventory:
     """Workloads, Services and which workloads back which Service.
 
     workloads: one row per (namespace, workload); replicas, rates, observed usage, app requests.
     services: one row per (namespace, service): ports, type.
     backing: one row per (namespace, service, workload).
+    mesh_found: the mesh the manifests showed when none was named (tables never show one).
     """
 
     workloads: pd.DataFrame
@@ -47,6 +56,7 @@ class Inventory:
     backing: pd.DataFrame
     files: tuple[InputFile, ...]
     findings: tuple[Finding, ...]
+    mesh_found: MeshFound | None = None
 
 
 def plural(count: int, noun: str) -> str:

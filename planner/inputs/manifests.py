@@ -7,7 +7,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -32,6 +32,7 @@ from models.kube import (
 from models.plan import Finding, InputFile, Role
 from planner.inputs.inventory import (
     Inventory,
+    MeshFound,
     plural,
     with_default_labels,
     with_roles,
@@ -40,6 +41,40 @@ from planner.inputs.protocols import PORT_COUNTS, port_counts, port_protocol
 from planner.inputs.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class ProxyAnnotations:
+    """The pod-template annotations that set a mesh's proxy requests and limits."""
+
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+
+@dataclass(frozen=True)
+class MeshManifests:
+    """How one mesh shows in manifests: what the reader needs from a mesh entry.
+
+    `markers`: label or annotation keys whose presence on a pod template or Namespace says the
+    manifests are meshed by it. `injection(records, namespaces)`: per workload record, why it gets
+    no proxy ("" when it gets one); records hold `namespace`, `labels` and `annotations` (the pod
+    template's, as dicts) and `host_network`; namespaces (indexed by name) hold `labels` and
+    `annotations`. `roles(records)`: the gateway role the pod labels give ("" for none), and
+    `role_labels` says which labels those are, for findings.
+    """
+
+    mesh: str
+    title: str
+    markers: tuple[str, ...]
+    injection: Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
+    roles: Callable[[pd.DataFrame], npt.NDArray[np.object_]]
+    role_labels: str
+    proxy_annotations: ProxyAnnotations
+    proxy_container: str
+
+
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
 """Largest file read, by suffix. `kubectl get deploy,sts,ds,svc -A -o json` of 20,000 workloads
 and 20,000 Services is some 200 MiB and reads in seconds; PyYAML needs about 60 bytes of memory
@@ -71,22 +106,8 @@ _OTHER_GROUPS: dict[str, frozenset[str]] = {
 _COUNTED_BY_OWNER = frozenset({"ReplicaSet", "Job", "Pod"})
 _SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 
-# Istio's injection labels and annotation (istio.io/latest/docs/setup/additional-setup/
-# sidecar-injection/#controlling-the-injection-policy).
-_INJECT = "sidecar.istio.io/inject"
-_NAMESPACE_INJECTION = "istio-injection"
-_REVISION = "istio.io/rev"
-# pkg/kube/inject/webhook.go injectRequired: these values of the pod's inject label (or,
-# without the label, annotation) turn injection on; any other non-empty value turns it off.
-_INJECT_ON = frozenset({"y", "yes", "true", "on"})
-# Deployments Istio creates for Gateway API Gateways carry gateway.istio.io/managed; waypoint
-# proxies (ambient mode) carry it with this value and are not ingress gateways.
-_GATEWAY_MANAGED = "gateway.istio.io/managed"
-_WAYPOINT_CONTROLLER = "istio.io-mesh-controller"
-
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 _API_VERSION = re.compile(r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[a-z0-9]{1,63}")
-_PROXY_CONTAINER = "istio-proxy"
 _RESOURCES = ("cpu", "memory")
 
 _QUANTITY = re.compile(
@@ -153,12 +174,17 @@ class _Object:
         return f"{self.label} object {self.number} ({self.kind} {self.namespace}/{self.name})"
 
 
-def read_manifests(path: Path) -> Inventory:
+def read_manifests(
+    path: Path, meshes: tuple[MeshManifests, ...], mesh: str | None = None
+) -> Inventory:
     """Read Kubernetes manifests into the frames `read_inventory` gives for a workloads table.
 
     `path` is multi-document YAML (`.yaml`, `.yml`) or JSON (`.json`): objects, or Lists of them
-    as `kubectl get -o yaml|json` prints. Raises InventoryError naming the file, the object and
-    the field for anything a user has to fix.
+    as `kubectl get -o yaml|json` prints. Injection, gateway roles and the proxy requests set
+    today follow the rules of `mesh` (one of `meshes`); without it, of the mesh whose markers the
+    manifests carry (the inventory's `mesh_found` says which and why; None when none does: the
+    first of `meshes` is used). Raises InventoryError naming the file, the object and the field
+    for anything a user has to fix, and when the manifests carry the markers of several meshes.
     """
     label = str(path)
     text = _read_text(path, label)
@@ -175,7 +201,10 @@ def read_manifests(path: Path) -> Inventory:
             f"{label}: no workloads in the file (it holds {_kind_counts(objects) or 'no objects'})"
             f"; give manifests holding workloads ({', '.join(_WORKLOAD_GROUPS)})"
         )
-    workloads, pod_labels = _workload_frame(workload_objects, by_category.get("ns", []))
+    records = pd.DataFrame([_workload_record(o) for o in workload_objects])
+    namespaces = _namespace_frame(by_category.get("ns", []))
+    rules, found = _choose_mesh(meshes, mesh, records, namespaces, label)
+    workloads, pod_labels = _workload_frame(workload_objects, records, namespaces, rules)
     services, selectors = _service_frame(
         by_category.get("service", []), by_category.get("entry", [])
     )
@@ -183,7 +212,7 @@ def read_manifests(path: Path) -> Inventory:
     # findings name the file, not its path: the plan must not depend on where the inputs lie
     findings = [
         *_file_findings(by_category, path.name),
-        *_workload_findings(workloads, path.name),
+        *_workload_findings(workloads, path.name, rules),
     ]
     workloads = workloads.drop(columns=["note", "injection"])
     file = InputFile(
@@ -192,13 +221,62 @@ def read_manifests(path: Path) -> Inventory:
         fingerprint=_fingerprint(workloads, services, backing),
         rows=len(objects),
     )
-    return Inventory(
+    inventory = Inventory(
         workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
         services=services.sort_values(["namespace", "service"], ignore_index=True),
         backing=backing.sort_values(["namespace", "service", "workload"], ignore_index=True),
         files=(file,),
         findings=tuple(findings),
+        mesh_found=found,
     )
+    return inventory
+
+
+def _choose_mesh(
+    meshes: tuple[MeshManifests, ...],
+    mesh: str | None,
+    records: pd.DataFrame,
+    namespaces: pd.DataFrame,
+    label: str,
+) -> tuple[MeshManifests, MeshFound | None]:
+    """The rules of `mesh`, or of the one mesh whose markers the manifests carry."""
+    if mesh is not None:
+        return next(m for m in meshes if m.mesh == mesh), None
+    seen = [(m, _marked(m, records, namespaces)) for m in meshes]
+    marked = [(m, where) for m, where in seen if where]
+    if len(marked) > 1:
+        shown = "; ".join(f"{m.title}: {where[0]}" for m, where in marked)
+        raise InventoryError(
+            f"{label}: the manifests carry the markers of more than one mesh ({shown}); pass "
+            "--mesh to say which mesh to size"
+        )
+    if not marked:
+        return meshes[0], None
+    rules, where = marked[0]
+    more = f" and {len(where) - 1} more" if len(where) > 1 else ""
+    return rules, MeshFound(rules.mesh, f"detected from the manifests: {where[0]}{more}")
+
+
+def _marked(rules: MeshManifests, records: pd.DataFrame, namespaces: pd.DataFrame) -> list[str]:
+    """Where the manifests carry `rules`' markers: `Namespace shop (linkerd.io/inject)`..."""
+    where = []
+    for name, labels, notes in zip(
+        namespaces.index, namespaces["labels"], namespaces["annotations"], strict=True
+    ):
+        keys = [k for k in rules.markers if k in labels or k in notes]
+        if keys:
+            where.append(f"Namespace {name} ({keys[0]})")
+    for namespace, workload, labels, notes in zip(
+        records["namespace"],
+        records["workload"],
+        records["labels"],
+        records["annotations"],
+        strict=True,
+    ):
+        keys = [k for k in rules.markers if k in labels or k in notes]
+        if keys:
+            where.append(f"workload {namespace}/{workload} ({keys[0]})")
+    return where
 
 
 # ---- reading the file ---------------------------------------------------------------------
@@ -512,11 +590,10 @@ def _template(obj: _Object) -> tuple[str, ...]:
 
 
 def _workload_frame(
-    objects: list[_Object], namespaces: list[_Object]
+    objects: list[_Object], records: pd.DataFrame, namespaces: pd.DataFrame, rules: MeshManifests
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The workloads (as `read_inventory` has them, plus `note` and `injection`) and their pod
     labels as (namespace, workload, pair) rows."""
-    records = pd.DataFrame([_workload_record(o) for o in objects])
     _reject_duplicate_workloads(records, {o.number: o for o in objects})
     pairs = _checked_pairs(
         [(o, (*_template(o), "metadata", "labels")) for o in objects],
@@ -527,9 +604,10 @@ def _workload_frame(
         if not pairs.empty
         else pd.Series(dtype=str)
     )
-    app = _app_requests(objects)
+    app = _app_requests(objects, rules.proxy_container)
     mapped = records[ROW].map(labels)
-    injection = _injection(records, _namespace_frame(namespaces))
+    injection = rules.injection(records, namespaces)
+    current = _current_requests(objects, records, rules.proxy_annotations)
     workloads = pd.DataFrame(
         {
             "namespace": records["namespace"],
@@ -537,7 +615,7 @@ def _workload_frame(
             "replicas": records["replicas"].astype(np.int64),
             "labels": np.where(mapped.isna(), "", mapped.astype(str)),
             "kind": records["kind"],
-            "role": _label_roles(records),
+            "role": rules.roles(records),
             "mesh_injected": injection.eq("").to_numpy(),
             "rps": np.nan,
             "outbound_rps": np.nan,
@@ -545,14 +623,7 @@ def _workload_frame(
             "proxy_memory_mib": np.nan,
             "app_cpu_millicores": records[ROW].map(app["cpu"]).to_numpy(dtype=np.float64),
             "app_memory_mib": records[ROW].map(app["memory"]).to_numpy(dtype=np.float64),
-            "current_proxy_cpu_millicores": records["current_cpu"].to_numpy(dtype=np.float64),
-            "current_proxy_memory_mib": records["current_memory"].to_numpy(dtype=np.float64),
-            "current_proxy_cpu_limit_millicores": records["current_cpu_limit"].to_numpy(
-                dtype=np.float64
-            ),
-            "current_proxy_memory_limit_mib": records["current_memory_limit"].to_numpy(
-                dtype=np.float64
-            ),
+            **current,
             ROW: records[ROW].astype(np.int64),
             "note": records["note"],
             "injection": injection,
@@ -564,12 +635,11 @@ def _workload_frame(
 
 
 def _workload_record(obj: _Object) -> dict[str, object]:
+    """What any mesh's rules read of a workload: its pod template's labels and annotations."""
     template = _template(obj)
     labels = dict(_labels(obj, (*template, "metadata", "labels")))
     annotations = _mapping(obj, (*template, "metadata", "annotations"))
     replicas, note = _replicas(obj)
-    # the label wins over the annotation, as in Istio's injectRequired
-    inject = labels.get(_INJECT, _text(annotations.get(_INJECT))).strip().lower()
     return {
         "namespace": obj.namespace,
         "workload": obj.name,
@@ -577,25 +647,41 @@ def _workload_record(obj: _Object) -> dict[str, object]:
         "replicas": replicas,
         "note": note,
         "host_network": _text(_get(obj, (*template, "spec", "hostNetwork"))).lower() == "true",
-        "inject": "" if not inject else "on" if inject in _INJECT_ON else "off",
-        "inject_by_label": labels.get(_INJECT, "").strip().lower() in _INJECT_ON
-        or _REVISION in labels,
-        "istio": labels.get("istio", ""),
-        "managed": labels.get(_GATEWAY_MANAGED),
-        "current_cpu": _proxy_annotation(obj, annotations, "proxyCPU", "cpu"),
-        "current_memory": _proxy_annotation(obj, annotations, "proxyMemory", "memory"),
-        "current_cpu_limit": _proxy_annotation(obj, annotations, "proxyCPULimit", "cpu"),
-        "current_memory_limit": _proxy_annotation(obj, annotations, "proxyMemoryLimit", "memory"),
+        "labels": labels,
+        "annotations": {str(k): _text(v) for k, v in annotations.items()},
         ROW: obj.number,
     }
 
 
-def _proxy_annotation(obj: _Object, annotations: dict[str, Any], name: str, resource: str) -> float:
-    """The proxy request the pod template sets today (`sidecar.istio.io/proxyCPU`...), or NaN."""
-    value = annotations.get(f"sidecar.istio.io/{name}")
+def _current_requests(
+    objects: list[_Object], records: pd.DataFrame, names: ProxyAnnotations
+) -> dict[str, npt.NDArray[np.float64]]:
+    """The proxy requests and limits each pod template sets today through the mesh's
+    annotations, NaN where it sets none."""
+    by_number = {o.number: o for o in objects}
+    columns = {
+        "current_proxy_cpu_millicores": (names.cpu_request, "cpu"),
+        "current_proxy_memory_mib": (names.memory_request, "memory"),
+        "current_proxy_cpu_limit_millicores": (names.cpu_limit, "cpu"),
+        "current_proxy_memory_limit_mib": (names.memory_limit, "memory"),
+    }
+    return {
+        column: np.array(
+            [_proxy_annotation(by_number[int(n)], name, resource) for n in records[ROW]],
+            dtype=np.float64,
+        )
+        for column, (name, resource) in columns.items()
+    }
+
+
+def _proxy_annotation(obj: _Object, name: str, resource: str) -> float:
+    """The proxy request or limit the pod template sets today through annotation `name`, or
+    NaN."""
+    annotations = _mapping(obj, (*_template(obj), "metadata", "annotations"))
+    value = annotations.get(name)
     if value is None:
         return float("nan")
-    text = _quantity_text(obj, f'metadata.annotations["sidecar.istio.io/{name}"]', value)
+    text = _quantity_text(obj, f'metadata.annotations["{name}"]', value)
     try:
         amount = request_amount(text.strip(), resource)
         maximum, unit = _MAXIMA[resource]
@@ -603,7 +689,7 @@ def _proxy_annotation(obj: _Object, annotations: dict[str, Any], name: str, reso
             raise ValueError(f"is more than {maximum:,} {unit}")
     except ValueError as exc:
         raise InventoryError(
-            f'{obj.where} field metadata.annotations["sidecar.istio.io/{name}"] of the pod '
+            f'{obj.where} field metadata.annotations["{name}"] of the pod '
             f"template: {quoted(text)} {exc}; write a quantity such as "
             f"{'250m' if resource == 'cpu' else '256Mi'}"
         ) from None
@@ -666,32 +752,14 @@ def _checked_pairs(
     return pairs
 
 
-def _label_roles(records: pd.DataFrame) -> npt.NDArray[np.object_]:
-    """Gateway roles the pod labels give (`istio: ingressgateway`...); "" where they give none."""
-    istio = records["istio"].to_numpy(dtype=object)
-    managed = records["managed"]
-    # `istio: ingressgateway` (istioctl profiles), `istio: ingress` (the gateway Helm chart)
-    ingress = (
-        (istio == "ingressgateway")
-        | (istio == "ingress")
-        | (managed.notna() & (managed != _WAYPOINT_CONTROLLER))
-    )
-    egress = istio == "egressgateway"
-    return np.select(
-        [ingress.to_numpy(dtype=bool), egress],
-        [Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value],
-        default="",
-    ).astype(object)
-
-
-def _app_requests(objects: list[_Object]) -> dict[str, pd.Series]:
+def _app_requests(objects: list[_Object], proxy_container: str) -> dict[str, pd.Series]:
     """Per resource, the requests of each workload's app containers, summed, by `_row`.
 
     CPU in millicores, memory in MiB. A workload whose containers request nothing is absent.
     """
     by_number = {o.number: o for o in objects}
     requests = pd.DataFrame(
-        [r for o in objects for r in _container_requests(o)],
+        [r for o in objects for r in _container_requests(o, proxy_container)],
         columns=[ROW, "resource", "field", "text"],
     )
     sums = {}
@@ -734,11 +802,11 @@ def _quantity_problem(text: str) -> str:
     return ""
 
 
-def _container_requests(obj: _Object) -> list[tuple[int, str, str, str]]:
+def _container_requests(obj: _Object, proxy_container: str) -> list[tuple[int, str, str, str]]:
     """(_row, resource, field, quantity) for the requests of the pod's app containers.
 
-    Containers named istio-proxy are the mesh's, not the app's; init containers run before the
-    app, except native sidecars (restartPolicy: Always), which run beside it. A container that
+    The container named `proxy_container` is the mesh's, not the app's; init containers run before
+    the app, except native sidecars (restartPolicy: Always), which run beside it. A container that
     sets a limit and no request requests its limit, as Kubernetes defaults it.
     """
     spec = (*_template(obj), "spec")
@@ -754,7 +822,7 @@ def _container_requests(obj: _Object) -> list[tuple[int, str, str, str]]:
     for path, container in containers:
         if not isinstance(container, dict):
             _not_a(obj, path, "mapping", container)
-        if container.get("name") == _PROXY_CONTAINER:
+        if container.get("name") == proxy_container:
             continue
         resources = _nested(obj, container, path, "resources")
         for resource in _RESOURCES:
@@ -788,57 +856,23 @@ def _quantity_text(obj: _Object, field: str, value: Any) -> str:
     )
 
 
-# ---- injection ----------------------------------------------------------------------------
+# ---- namespaces ---------------------------------------------------------------------------
 
 
 def _namespace_frame(namespaces: list[_Object]) -> pd.DataFrame:
-    """Per Namespace object: its istio-injection label and whether it has istio.io/rev."""
-    rows = []
-    for obj in namespaces:
-        labels = dict(_labels(obj, ("metadata", "labels")))
-        rows.append(
-            {
-                "namespace": obj.name,
-                "setting": labels.get(_NAMESPACE_INJECTION, ""),
-                "revision": _REVISION in labels,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=["namespace", "setting", "revision"])
+    """Per Namespace object (indexed by name): its labels and annotations, as dicts."""
+    rows = [
+        {
+            "namespace": obj.name,
+            "labels": dict(_labels(obj, ("metadata", "labels"))),
+            "annotations": {
+                str(k): _text(v) for k, v in _mapping(obj, ("metadata", "annotations")).items()
+            },
+        }
+        for obj in namespaces
+    ]
+    frame = pd.DataFrame(rows, columns=["namespace", "labels", "annotations"])
     return frame.drop_duplicates("namespace").set_index("namespace")
-
-
-def _injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
-    """Why each workload gets no sidecar, `` for those that get one.
-
-    As Istio decides (its injection policy): never with hostNetwork; not when the pod's
-    sidecar.istio.io/inject is off, or its namespace has istio-injection=disabled; yes when the
-    pod's label asks for it or its namespace is labelled istio-injection=enabled or istio.io/rev.
-    Namespace labels are known only from Namespace objects in the file: when some of them carry
-    an injection label, a Namespace without one gets no sidecars; a namespace without a Namespace
-    object, or a file where no Namespace says anything, is taken as injected.
-    """
-    names = records["namespace"]
-    present = names.isin(namespaces.index).to_numpy()
-    setting = names.map(dict(namespaces["setting"])).to_numpy(dtype=object)
-    revised = namespaces.index[namespaces["revision"].to_numpy(dtype=bool)]
-    enabled = (setting == "enabled") | names.isin(revised).to_numpy()
-    labelled = bool(((namespaces["setting"] == "enabled") | namespaces["revision"]).any())
-    reason = np.select(
-        [
-            records["host_network"].to_numpy(dtype=bool),
-            records["inject"].eq("off").to_numpy(),
-            setting == "disabled",
-            records["inject_by_label"].to_numpy(dtype=bool) | enabled | ~present | (not labelled),
-        ],
-        [
-            "hostNetwork: true",
-            f"{_INJECT} off",
-            f"namespace {_NAMESPACE_INJECTION}=disabled",
-            "",
-        ],
-        default=f"namespace without {_NAMESPACE_INJECTION}=enabled or {_REVISION}",
-    )
-    return pd.Series(reason, index=records.index, dtype=str)
 
 
 # ---- Services -----------------------------------------------------------------------------
@@ -1059,7 +1093,7 @@ def _file_findings(by_category: dict[str, list[_Object]], label: str) -> list[Fi
     return findings
 
 
-def _workload_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:
+def _workload_findings(workloads: pd.DataFrame, label: str, rules: MeshManifests) -> list[Finding]:
     ordered = workloads.sort_values(["namespace", "workload"])
     findings = [
         Finding(code="replicas-assumed", subject=f"{ns}/{wl}", message=_NOTES[note])
@@ -1083,9 +1117,8 @@ def _workload_findings(workloads: pd.DataFrame, label: str) -> list[Finding]:
         Finding(
             code="role-inferred",
             subject=f"{ns}/{wl}",
-            message=f"treated as {role} from its name, as its pod labels do not say (istio: "
-            "ingressgateway or egressgateway); give a workloads table with a role column to "
-            "change it",
+            message=f"treated as {role} from its name, as its pod labels do not say "
+            f"({rules.role_labels}); give a workloads table with a role column to change it",
         )
         for ns, wl, role in inferred[["namespace", "workload", "role"]].itertuples(index=False)
     ]

@@ -1,4 +1,4 @@
-"""The mesh-wide sidecar default (Helm `global.proxy.resources`) chosen from the per-workload
+"""The mesh-wide proxy default (the mesh chart's proxy resources) chosen from the per-workload
 recommendations, and which workloads still need a patch of their own.
 
 Rule: for each of CPU request, CPU limit, memory request and memory limit, the default is the
@@ -14,9 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.plan import ProxyDefault
-from models.profile import ProxyModel, Rounding
 from planner.frames import require
-from planner.model.sizing import ceil_step
+from planner.model.sizing import ProxyPolicy, ceil_step
 
 QUANTITIES = (
     "cpu_request_millicores",
@@ -50,18 +49,20 @@ def within(
 
 
 def proxy_default(
-    sidecars: pd.DataFrame, threshold: float, proxy: ProxyModel, rounding: Rounding
+    sidecars: pd.DataFrame, threshold: float, policy: ProxyPolicy, applies_today: str
 ) -> tuple[ProxyDefault, npt.NDArray[np.bool_]]:
-    """The mesh-wide default and, per row of `sidecars`, whether it needs a patch."""
+    """The mesh-wide default and, per row of `sidecars`, whether it needs a patch.
+
+    `applies_today` says what the mesh's chart gives a proxy without a default."""
     require(sidecars, QUANTITIES, "proxy_default")
     if sidecars.empty:
-        request_memory = proxy.memory_request_floor_mib.value
+        request_memory = policy.memory_request_floor_mib
         chosen = {
-            "cpu_request_millicores": proxy.cpu_request_floor_millicores.value,
-            "cpu_limit_millicores": proxy.cpu_limit_floor_millicores.value,
+            "cpu_request_millicores": policy.cpu_request_floor_millicores,
+            "cpu_limit_millicores": policy.cpu_limit_floor_millicores,
             "memory_request_mib": request_memory,
             "memory_limit_mib": ceil_step(
-                request_memory * proxy.memory_limit_ratio.value, rounding.memory_step_mib
+                request_memory * policy.memory_limit_ratio, policy.rounding.memory_step_mib
             ),
         }
         inside = np.zeros(0, dtype=bool)
@@ -77,6 +78,7 @@ def proxy_default(
         cpu_limit_millicores=int(chosen["cpu_limit_millicores"]),
         memory_request_mib=int(chosen["memory_request_mib"]),
         memory_limit_mib=int(chosen["memory_limit_mib"]),
+        applies_today=applies_today,
         threshold_ratio=threshold,
         workloads_within=int(inside.sum()),
         workloads_patched=int((~inside).sum()),

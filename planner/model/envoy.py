@@ -1,4 +1,11 @@
-"""The mesh configuration each proxy holds: which Services it sees and what they put into Envoy.
+"""Envoy's cost, shared by every Envoy-based mesh: the configuration each proxy holds (which
+Services it sees and what they put into Envoy), and the CPU and memory that costs.
+
+    estimated CPU    = idle + (HTTP rps + L4 rps x TCP ratio) through the proxy per pod / 1000
+                       x CPU per 1000 rps
+    estimated memory = base + (clusters x (per cluster + workers x per cluster-worker)
+                       + endpoints x per endpoint
+                       + listeners x (per listener + workers x per listener-worker)) / 2^20
 
 A Service puts into every proxy that sees it one outbound cluster per proxied port and, per port,
 one endpoint per pod behind it; each TCP port (planner.inputs.protocols) also gets a listener on the
@@ -22,10 +29,84 @@ import pandas as pd
 from planner.frames import require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
+from planner.model.sizing import MIB, Floats
 
 CONFIG_COLUMNS = ("visible_services", "visible_clusters", "visible_endpoints", "visible_listeners")
 
 _DNS_TYPES = ("ExternalName", "ServiceEntry")
+
+
+@dataclass(frozen=True)
+class EnvoyCosts:
+    """The coefficients of Envoy's cost for one mesh version (a mesh's profile gives them)."""
+
+    idle_cpu_millicores: float
+    cpu_per_1000_rps_millicores: float
+    tcp_cpu_ratio: float
+    base_memory_mib: float
+    memory_per_cluster_bytes: float
+    memory_per_endpoint_bytes: float
+    memory_per_listener_bytes: float
+    memory_per_worker_per_cluster_bytes: float
+    memory_per_worker_per_listener_bytes: float
+    workers: float
+
+    def bytes_per_object(self) -> tuple[float, float, float]:
+        """Bytes one cluster, one endpoint and one listener cost a proxy, at its worker count."""
+        per_cluster = (
+            self.memory_per_cluster_bytes + self.workers * self.memory_per_worker_per_cluster_bytes
+        )
+        per_listener = (
+            self.memory_per_listener_bytes
+            + self.workers * self.memory_per_worker_per_listener_bytes
+        )
+        return per_cluster, self.memory_per_endpoint_bytes, per_listener
+
+
+def estimated_cpu_millicores(
+    rps_per_pod: Floats, costs: EnvoyCosts, l4_rps_per_pod: Floats | None = None
+) -> Floats:
+    """Expected proxy CPU per pod from the requests per second through it, of which
+    `l4_rps_per_pod` go to Services it proxies at L4 (priced at the TCP ratio)."""
+    l4 = np.zeros_like(rps_per_pod) if l4_rps_per_pod is None else l4_rps_per_pod
+    weighted = rps_per_pod - l4 + l4 * costs.tcp_cpu_ratio
+    return costs.idle_cpu_millicores + weighted / 1000.0 * costs.cpu_per_1000_rps_millicores
+
+
+def estimated_memory_mib(
+    clusters: Floats, endpoints: Floats, listeners: Floats, costs: EnvoyCosts
+) -> Floats:
+    """Expected proxy memory per pod from the configuration it holds."""
+    per_cluster, per_endpoint, per_listener = costs.bytes_per_object()
+    config_bytes = clusters * per_cluster + endpoints * per_endpoint + listeners * per_listener
+    return costs.base_memory_mib + config_bytes / MIB
+
+
+ESTIMATE_NEEDS = (
+    "rps_per_pod",
+    "l4_rps_per_pod",
+    "visible_clusters",
+    "visible_endpoints",
+    "visible_listeners",
+)
+
+
+def estimate(proxies: pd.DataFrame, costs: EnvoyCosts) -> pd.DataFrame:
+    """Add Envoy's expected CPU and memory per pod to a frame of proxies."""
+    require(proxies, ESTIMATE_NEEDS, "estimate")
+    out = proxies.copy()
+    out["estimated_cpu_millicores"] = estimated_cpu_millicores(
+        out["rps_per_pod"].to_numpy(dtype=np.float64),
+        costs,
+        out["l4_rps_per_pod"].to_numpy(dtype=np.float64),
+    )
+    out["estimated_memory_mib"] = estimated_memory_mib(
+        out["visible_clusters"].to_numpy(dtype=np.float64),
+        out["visible_endpoints"].to_numpy(dtype=np.float64),
+        out["visible_listeners"].to_numpy(dtype=np.float64),
+        costs,
+    )
+    return out
 
 
 def service_config(inventory: Inventory) -> pd.DataFrame:

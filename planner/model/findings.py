@@ -7,9 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models.plan import GATEWAY_ROLES, Finding, OomRisk
-from models.profile import MeshProfile, VersionFigures
-from planner.meshes.istio_sidecar.istiod import MeshCounts
-from planner.meshes.profiles import version_key
+from models.profile import Coefficient, version_key
 
 _EXAMPLES = 5
 """How many workloads a finding names before it says "and N more"."""
@@ -27,24 +25,30 @@ def name_list(frame: pd.DataFrame) -> str:
     return shown + (f" and {len(names) - _EXAMPLES} more" if len(names) > _EXAMPLES else "")
 
 
-def rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
-    """Proxies sized without any request rate, and rates the two sources disagree on."""
+def rate_findings(
+    workloads: pd.DataFrame, has_traffic: bool, gateways_apart: bool = True
+) -> list[Finding]:
+    """Proxies sized without any request rate, and rates the two sources disagree on.
+
+    `gateways_apart`: the mesh sizes gateways apart from workloads (else they are workloads)."""
     findings = []
     where = (
         "no traffic rows and no rps figure in the inventory"
         if has_traffic
         else "no rps figure in the inventory"
     )
+    gateway = workloads["role"].isin(GATEWAY_ROLES) & gateways_apart
     proxied = workloads.loc[
-        (workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES))
+        (workloads["mesh_injected"] | gateway)
         & (workloads["replicas"] > 0)
         & (workloads["rps_basis"] == "none")
     ]
+    proxied_gateway = gateway.loc[proxied.index]
     for is_gateway, sized_as in (
         (False, "their sidecars are sized for idle traffic"),
         (True, "sized at the minimum replicas for idle traffic"),
     ):
-        silent = proxied.loc[proxied["role"].isin(GATEWAY_ROLES) == is_gateway]
+        silent = proxied.loc[proxied_gateway == is_gateway]
         if len(silent):
             noun = "gateway" if is_gateway else "workload"
             findings.append(
@@ -71,19 +75,21 @@ def rate_findings(workloads: pd.DataFrame, has_traffic: bool) -> list[Finding]:
     return findings
 
 
-def proxy_findings(sidecars: pd.DataFrame, profile: MeshProfile) -> list[Finding]:
-    """Proxies beyond their worker threads, and observed usage far above the model."""
+def proxy_findings(sidecars: pd.DataFrame, workers: float, more_workers: str) -> list[Finding]:
+    """Proxies beyond their worker threads, and observed usage far above the model.
+
+    `more_workers` says how the mesh gives a proxy more worker threads."""
     findings = []
-    capacity = profile.proxy.concurrency.value * 1000.0
+    capacity = workers * 1000.0
     busy = sidecars.loc[sidecars["estimated_cpu_millicores"] > capacity]
     if len(busy):
+        threads = count_of(int(workers), "worker thread")
         findings.append(
             Finding(
                 code="proxy-cpu-above-workers",
                 subject=count_of(len(busy), "workload"),
-                message=f"proxies need more CPU than their {capacity / 1000:g} worker threads "
-                "can give; add replicas or raise the proxy concurrency "
-                f"({name_list(busy)})",
+                message=f"proxies need more CPU than their {threads} can give; add replicas or "
+                f"{more_workers} ({name_list(busy)})",
             )
         )
     for resource, observed, model in (
@@ -148,26 +154,9 @@ def limit_findings(sidecars: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def evidence_findings(
-    profile: MeshProfile, counts: MeshCounts, sidecars: pd.DataFrame, gateways: pd.DataFrame
-) -> list[Finding]:
-    """Where the mesh is larger than any published test the model rests on."""
-    proxies = pd.concat([sidecars, gateways], ignore_index=True)
-    evidence = profile.evidence
-    measured = (
-        ("connected proxies", counts.connected_proxies, evidence.connected_proxies),
-        ("endpoints tracked by istiod", counts.endpoints, evidence.endpoints),
-        (
-            "endpoints in one proxy's configuration",
-            int(proxies["visible_endpoints"].max()) if len(proxies) else 0,
-            evidence.endpoints_per_proxy,
-        ),
-        (
-            "clusters in one proxy's configuration",
-            int(proxies["visible_clusters"].max()) if len(proxies) else 0,
-            evidence.clusters_per_proxy,
-        ),
-    )
+def evidence_findings(measured: list[tuple[str, int, Coefficient]]) -> list[Finding]:
+    """Where the mesh is larger than any published test the model rests on: each entry is what
+    was measured, its value in this mesh, and the largest published figure."""
     beyond = [
         f"{what} {value:,} (largest published: {bound.value:,.0f}, {bound.source})"
         for what, value, bound in measured
@@ -198,18 +187,21 @@ def fallback_findings(scopes: pd.DataFrame) -> list[Finding]:
     ]
 
 
-def version_findings(figures: VersionFigures, version: str) -> list[Finding]:
-    """When the figures used were published for another version, or carry a note."""
+def version_findings(
+    first: str, last: str | None, label: str, note: str | None, version: str
+) -> list[Finding]:
+    """When the figures used (for versions `first` to `last`) were published for another
+    version, or carry a note."""
     findings = []
-    if figures.last is None and version_key(version) > version_key(figures.first):
+    if last is None and version_key(version) > version_key(first):
         findings.append(
             Finding(
                 code="figures-from-older-version",
                 subject=f"version {version}",
-                message=f"no per-proxy figures were published after {figures.first}; "
-                f"the {figures.first} figures are used ({figures.label})",
+                message=f"no per-proxy figures were published after {first}; "
+                f"the {first} figures are used ({label})",
             )
         )
-    if figures.note:
-        findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
+    if note:
+        findings.append(Finding(code="figures-note", subject=label, message=note))
     return findings

@@ -29,6 +29,8 @@ from reports.gitops.provenance import header as provenance
 
 HELM_DIR = "helm"
 ISTIOD_VALUES = f"{HELM_DIR}/istiod-values.yaml"
+ISTIOD = "istiod"
+"""The control-plane component these values size."""
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 """The label Kubernetes (1.21+) puts on every namespace with its own name."""
 
@@ -122,12 +124,12 @@ def discovery_block(plan: Plan) -> tuple[Node | None, list[str]]:
 
 def istiod_block(plan: Plan) -> dict[str, Node]:
     """istiod's replicas, autoscaling and resources, as the istiod chart names them."""
-    control = plan.control_plane
+    control = plan.control_plane.component(ISTIOD)
     per = control.per_replica
     headroom = ratio(plan.knobs.headroom_ratio)
     shared = (
-        f"{control.connected_proxies:,} proxies shared among {control.replicas} replicas, "
-        f"{control.endpoints:,} endpoints"
+        f"{control.driver('connected_proxies'):,.0f} proxies shared among {control.replicas} "
+        f"replicas, {control.driver('endpoints'):,.0f} endpoints"
     )
     notes = {
         "cpu": (
@@ -139,7 +141,8 @@ def istiod_block(plan: Plan) -> dict[str, Node]:
             f"per replica: model estimate {number(per.estimated_memory_mib)}Mi ({shared}), "
             f"headroom {headroom}, at least "
             f"{assumption(plan, 'control_plane.memory_request_floor_mib')} (chart default); "
-            f"the rule of thumb gives {number(control.guideline_memory_mib)}Mi for one replica"
+            "the rule of thumb gives "
+            f"{number(control.guideline_memory_mib or 0.0)}Mi for one replica"
         ),
         "cpu_limit": "request x " + assumption(plan, "control_plane.cpu_limit_ratio").split(" ")[0],
         "memory_limit": "request x "
@@ -229,7 +232,7 @@ def render_helm(plan: Plan) -> dict[str, bytes]:
         "there.",
         f"Mesh-wide sidecar default: {plan.proxy_default.rule}.",
         f"Request formula: {formula(plan, 'request')}. Limits: {formula(plan, 'limits')}.",
-        f"istiod memory: {plan.control_plane.model_formula}.",
+        f"istiod memory: {plan.control_plane.component(ISTIOD).model_formula}.",
         *discovery_notes,
     ]
     files = {ISTIOD_VALUES: (header(lines) + dump(values)).encode("utf-8")}

@@ -251,7 +251,7 @@ def _namespace_charts(totals: list[NamespaceTotals]) -> tuple[Markup, Markup]:
         if rest:
             other = sum(float(getattr(n, key)) for n in rest)
             note = f"and {len(rest):,} other namespaces: {fmt(other)} in all"
-        desc = f"Sidecar and gateway {what} by namespace, largest first: " + "; ".join(
+        desc = f"Proxy and gateway {what} by namespace, largest first: " + "; ".join(
             [*(f"{b.label} {b.text}" for b in bars), *([note] if note else [])]
         )
         chart_id = f"ns-{key.split('_')[0]}"
@@ -308,7 +308,7 @@ def _scoping_chart(plan: Plan) -> Markup | None:
             number(s.push_listeners_after),
         ),
         Pair(
-            "istiod memory (one replica)",
+            "Control-plane memory (one replica)",
             s.control_plane_memory_mib_before,
             s.control_plane_memory_mib_after,
             f"{s.control_plane_memory_mib_before:,.0f} MiB",
@@ -326,7 +326,7 @@ def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
         "version": "Figures for this mesh version",
         "proxy": "Proxies (sidecars and gateways)",
         "gateway": "Gateways",
-        "control_plane": "Control plane (istiod)",
+        "control_plane": "Control plane",
     }
     groups: dict[str, list[Assumption]] = {}
     for a in plan.assumptions:
@@ -334,10 +334,18 @@ def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
     return [(titles.get(prefix, prefix), items) for prefix, items in groups.items()]
 
 
+def _memory_driver(plan: Plan) -> str:
+    """What the proxies' memory follows, as the plan counts it."""
+    proxies = [w.proxy for w in plan.workloads if w.proxy is not None]
+    if proxies and all(p.connections is not None for p in proxies):
+        return "the destinations a proxy talks to and its connections, not the size of the mesh"
+    return "the mesh configuration a proxy holds, not its traffic"
+
+
 def _parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
     t = plan.totals
     return [
-        ("Sidecars", t.sidecars),
+        ("Workload proxies", t.sidecars),
         ("Gateways", t.gateways),
         ("Control plane", t.control_plane),
         ("Whole mesh", t.mesh),
@@ -407,6 +415,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "tags": TAGS,
         "far_ratio": FAR_FROM_CURRENT_RATIO,
         "xlsx_file": XLSX_FILE,
+        "memory_driver": _memory_driver(plan),
         "charts": {
             "overhead": _overhead_chart(plan),
             "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),
@@ -438,7 +447,7 @@ _LIMIT_MEANINGS = {
     LimitBasis.CHART_DEFAULT: "the chart's default limit: a limit reserves nothing, so it is "
     "never lowered below it",
     LimitBasis.WHOLE_MESH: "what the proxy would request seeing the whole mesh: its scope is "
-    "not trusted (no Sidecar, or a namespace-level fall-back)",
+    "not trusted (no scope, or a namespace-level fall-back)",
 }
 
 

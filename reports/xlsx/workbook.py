@@ -1,11 +1,11 @@
 """report.xlsx: the plan as a workbook for reviewers, its sizing columns live formulas.
 
-Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars, Exports,
-Findings, Assumptions. The Workloads, Gateways and Control plane sheets hold each proxy's inputs
-(rates, visible configuration, observed usage, replicas) as values and recompute expected usage,
-requests, limits and replicas with the planner's own formulas (planner/model/sizing.py,
-planner/control_plane.py, planner/pipeline.py), reading every coefficient and knob from a named
-cell on the Assumptions sheet; the Summary and Namespaces sheets total them with formulas. A
+Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars and Exports
+(for a mesh with scoping), Findings, Assumptions. The Workloads, Gateways and Control plane sheets
+hold each proxy's inputs (rates, what it holds, observed usage, replicas) as values and recompute
+expected usage, requests, limits and replicas with the plan's own models (its proxy model and
+each control-plane component's terms, models/plan.py), reading every coefficient and knob from a
+named cell on the Assumptions sheet; the Summary and Namespaces sheets total them with formulas. A
 reviewer who changes a coefficient or the headroom there sees every figure move. Figures the
 workbook cannot recompute (the mesh-wide default, scoping) are the plan's values, labelled so.
 
@@ -17,6 +17,7 @@ formulas, whatever they start with. The same plan gives the same bytes: the work
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -28,12 +29,15 @@ from openpyxl.utils import get_column_letter
 
 from models.plan import (
     Basis,
+    ComponentPlan,
     LimitBasis,
     OomRisk,
     Plan,
+    ProxyModel,
     ProxyPlan,
     Role,
     RpsBasis,
+    Term,
     WorkloadPlan,
 )
 from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO, XLSX_FILE
@@ -81,26 +85,14 @@ MEMORY_STEP = "memory_step_mib"
 FAR_RATIO = "far_from_current_ratio"
 OUTLIER_RATIO = "outlier_of_default_ratio"
 
-V_CPU_PER_1000 = defined_name("version.cpu_per_1000_rps_millicores")
-V_BASE_MEMORY = defined_name("version.base_memory_mib")
-P_WORKERS = defined_name("proxy.concurrency")
-P_IDLE = defined_name("proxy.idle_cpu_millicores")
-P_CLUSTER = defined_name("objects.memory_per_cluster_bytes")
-P_ENDPOINT = defined_name("objects.memory_per_endpoint_bytes")
-P_LISTENER = defined_name("proxy.memory_per_listener_bytes")
-P_CLUSTER_WORKER = defined_name("proxy.memory_per_worker_per_cluster_bytes")
-P_LISTENER_WORKER = defined_name("proxy.memory_per_worker_per_listener_bytes")
 P_CPU_FLOOR = defined_name("proxy.cpu_request_floor_millicores")
 P_MEMORY_FLOOR = defined_name("proxy.memory_request_floor_mib")
 P_CPU_LIMIT_FLOOR = defined_name("proxy.cpu_limit_floor_millicores")
 P_MEMORY_LIMIT_FLOOR = defined_name("proxy.memory_limit_floor_mib")
-P_TCP_RATIO = defined_name("proxy.tcp_cpu_ratio")
 P_MEMORY_LIMIT_RATIO = defined_name("proxy.memory_limit_ratio")
 G_TARGET = defined_name("gateway.target_cpu_per_replica_millicores")
 G_AUTOSCALE = defined_name("gateway.autoscale_max_ratio")
 CP = "control_plane_"
-BYTES_PER_CLUSTER = "proxy_bytes_per_cluster"
-BYTES_PER_LISTENER = "proxy_bytes_per_listener"
 CPU_LIMIT_FLOOR = "proxy_cpu_limit_rounded_millicores"
 MEMORY_LIMIT_FLOOR = "proxy_memory_limit_rounded_mib"
 
@@ -115,16 +107,46 @@ def _round_up(expression: str, step: str, digits: int = 6) -> str:
     return f"CEILING(ROUND(({expression})/{step},{digits}),1)*{step}"
 
 
-def _proxy_cpu(rps_per_pod: str, l4_rps_per_pod: str) -> str:
-    weighted = f"({rps_per_pod}-{l4_rps_per_pod}+{l4_rps_per_pod}*{P_TCP_RATIO})"
-    return f"{P_IDLE}+{weighted}/1000*{V_CPU_PER_1000}"
+COUNT_COLUMNS = {
+    "visible_clusters": "clusters",
+    "visible_endpoints": "endpoints",
+    "visible_listeners": "listeners",
+    "connections": "connections",
+}
+"""The Workloads and Gateways columns of what a proxy holds, by the plan's name for it."""
 
 
-def _proxy_memory(clusters: str, endpoints: str, listeners: str) -> str:
-    return (
-        f"{V_BASE_MEMORY}+({clusters}*{BYTES_PER_CLUSTER}+{endpoints}*{P_ENDPOINT}"
-        f"+{listeners}*{BYTES_PER_LISTENER})/{MIB_BYTES}"
-    )
+def term_formula(term: Term, driver: str) -> str:
+    """One term of a model (models.plan.Term) over the cell `driver` ("" for a constant)."""
+    parts = [p for p in (driver, defined_name(term.coefficient)) if p]
+    if term.factor is not None:
+        parts.append(defined_name(term.factor))
+    divisor = f"/{term.divisor:g}" if term.divisor != 1 else ""
+    return "*".join(parts) + divisor
+
+
+@dataclass(frozen=True)
+class _ProxyFormulas:
+    """The proxy model of the plan (models.plan.ProxyModel) as spreadsheet formulas."""
+
+    model: ProxyModel
+
+    def cpu(self, rps_per_pod: str, l4_rps_per_pod: str) -> str:
+        m = self.model
+        tcp = defined_name(m.tcp_cpu_ratio)
+        weighted = f"({rps_per_pod}-{l4_rps_per_pod}+{l4_rps_per_pod}*{tcp})"
+        return f"{defined_name(m.idle_cpu)}+{weighted}/1000*{defined_name(m.cpu_per_1000_rps)}"
+
+    def cpu_per_1000_rps(self) -> str:
+        return defined_name(self.model.cpu_per_1000_rps)
+
+    def memory(self, cells: dict[str, str]) -> str:
+        """Expected memory over a row's cells (`cells` by column key)."""
+        terms = [
+            term_formula(t, cells[COUNT_COLUMNS[t.driver]] if t.driver else "")
+            for t in self.model.memory_terms
+        ]
+        return "+".join([defined_name(self.model.base_memory), *terms])
 
 
 def _cpu_request(basis: str) -> str:
@@ -154,7 +176,7 @@ WORKLOAD_COLS = (
     Col("workload", "Workload", Kind.TEXT, width=28),
     Col("kind", "Kind", Kind.TEXT, width=12),
     Col("role", "Role", Kind.TEXT, width=14),
-    Col("sized", "Sidecar sized", Kind.TEXT, width=8),
+    Col("sized", "Proxy sized", Kind.TEXT, width=8),
     Col("replicas", "Replicas (pods)", Kind.INPUT, F_INT, 9),
     Col("inbound", "Inbound, all pods (rps)", Kind.INFO, F_RPS, 12),
     Col("outbound", "Outbound, all pods (rps)", Kind.INFO, F_RPS, 12),
@@ -164,6 +186,7 @@ WORKLOAD_COLS = (
     Col("clusters", "Visible clusters", Kind.INPUT, F_INT, 9),
     Col("endpoints", "Visible endpoints", Kind.INPUT, F_INT, 9),
     Col("listeners", "Visible listeners", Kind.INPUT, F_INT, 9),
+    Col("connections", "Connections", Kind.INPUT, F_INT, 9),
     Col("obs_cpu", "Observed CPU (m per pod)", Kind.INPUT, F_M1, 10),
     Col("obs_mem", "Observed memory (MiB per pod)", Kind.INPUT, F_MIB1, 11),
     Col("est_cpu", "Expected CPU (m per pod)", Kind.FORMULA, F_M1, 10),
@@ -210,7 +233,9 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _workload_row(r: int, workload: WorkloadPlan, namespace_no: int) -> list[CellValue]:
+def _workload_row(
+    r: int, workload: WorkloadPlan, namespace_no: int, formulas: _ProxyFormulas
+) -> list[CellValue]:
     proxy = workload.proxy
     base: dict[str, CellValue] = {
         "namespace": workload.namespace,
@@ -236,10 +261,11 @@ def _workload_row(r: int, workload: WorkloadPlan, namespace_no: int) -> list[Cel
                 "clusters": proxy.visible_clusters,
                 "endpoints": proxy.visible_endpoints,
                 "listeners": proxy.visible_listeners,
+                "connections": proxy.connections,
                 "obs_cpu": proxy.observed_cpu_millicores,
                 "obs_mem": proxy.observed_memory_mib,
-                "est_cpu": "=" + _proxy_cpu(c["rps"], c["l4"]),
-                "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
+                "est_cpu": "=" + formulas.cpu(c["rps"], c["l4"]),
+                "est_mem": "=" + formulas.memory(c),
                 "cpu_basis": f'=IF(N({c["obs_cpu"]})>{c["est_cpu"]},"observed","model")',
                 "mem_basis": f'=IF(N({c["obs_mem"]})>{c["est_mem"]},"observed","model")',
                 "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},{c['obs_cpu']})"),
@@ -297,6 +323,7 @@ GATEWAY_COLS = (
     Col("clusters", "Visible clusters", Kind.INPUT, F_INT, 9),
     Col("endpoints", "Visible endpoints", Kind.INPUT, F_INT, 9),
     Col("listeners", "Visible listeners", Kind.INPUT, F_INT, 9),
+    Col("connections", "Connections", Kind.INPUT, F_INT, 9),
     Col("obs_cpu", "Observed CPU (m per replica)", Kind.FORMULA, F_M1, 10),
     Col("obs_mem", "Observed memory (MiB per replica)", Kind.INPUT, F_MIB1, 11),
     Col("est_cpu", "Expected CPU (m per replica)", Kind.FORMULA, F_M1, 10),
@@ -325,6 +352,8 @@ def _observed_total(proxy: ProxyPlan, replicas: int) -> float | None:
 
 
 def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValue]]:
+    formulas = _ProxyFormulas(plan.proxy_model)
+    per_1000 = formulas.cpu_per_1000_rps()
     for r, gateway in enumerate(plan.gateways, start=2):
         proxy = gateway.per_replica
         c = {key: f"{letter}{r}" for key, letter in G.items()}
@@ -335,7 +364,7 @@ def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValu
             "current": gateway.current_replicas,
             "throughput": gateway.throughput_rps,
             "obs_total": _observed_total(proxy, gateway.replicas),
-            "needed": f"=MAX({c['throughput']}/1000*{V_CPU_PER_1000},N({c['obs_total']}))*{GROW}",
+            "needed": f"=MAX({c['throughput']}/1000*{per_1000},N({c['obs_total']}))*{GROW}",
             "replicas": f"=MAX({MIN_GW_REPLICAS},CEILING(ROUND({c['needed']}/{G_TARGET},9),1))",
             "auto_min": f"={c['replicas']}",
             "auto_max": f"=MAX({c['replicas']}+1,CEILING({c['replicas']}*{G_AUTOSCALE},1))",
@@ -343,13 +372,14 @@ def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValu
             "clusters": proxy.visible_clusters,
             "endpoints": proxy.visible_endpoints,
             "listeners": proxy.visible_listeners,
+            "connections": proxy.connections,
             "obs_cpu": (
                 f"=IF(AND({c['current']}>0,ISNUMBER({c['obs_total']})),"
                 f'{c["obs_total"]}/{c["replicas"]},"")'
             ),
             "obs_mem": proxy.observed_memory_mib,
-            "est_cpu": "=" + _proxy_cpu(c["rps"], "0"),
-            "est_mem": "=" + _proxy_memory(c["clusters"], c["endpoints"], c["listeners"]),
+            "est_cpu": "=" + formulas.cpu(c["rps"], "0"),
+            "est_mem": "=" + formulas.memory(c),
             "cpu_req": "=" + _cpu_request(f"MAX({c['est_cpu']},N({c['obs_cpu']}))"),
             "cpu_lim": "=" + _cpu_limit(c["cpu_req"]),
             "mem_req": "=" + _memory_request(f"MAX({c['est_mem']},{c['obs_mem']})"),
@@ -409,9 +439,13 @@ class _CpRow:
     how: str
 
 
-def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
-    cp = plan.control_plane
-    per = cp.per_replica
+def cp_prefix(component: str) -> str:
+    """The prefix of a control-plane component's named cells: `istiod` -> `cp_istiod`."""
+    return "cp_" + re.sub(r"[^a-z0-9]+", "_", component.lower()).strip("_")
+
+
+def _live_drivers(ranges: _Ranges) -> dict[str, str]:
+    """Drivers the workbook recomputes from its own sheets, by driver name."""
     sized = ranges.w("sized")
     replicas = ranges.w("replicas")
     proxies_from_sidecars = f'SUMIFS({replicas},{sized},"yes")' if replicas and sized else "0"
@@ -419,277 +453,282 @@ def _control_plane_rows(plan: Plan, ranges: _Ranges) -> list[_CpRow]:
     connected = proxies_from_sidecars + (f"+SUM({gateway_replicas})" if gateway_replicas else "")
 
     def visible(column: str) -> str:
-        return "+".join(
-            [
-                f"SUMPRODUCT({ranges.w('replicas')},{ranges.w(column)})"
-                if ranges.workloads
-                else "0",
-                *(
-                    [f"SUMPRODUCT({ranges.g('replicas')},{ranges.g(column)})"]
-                    if ranges.gateways
-                    else []
-                ),
-            ]
-        )
+        parts = [
+            f"SUMPRODUCT({ranges.w('replicas')},{ranges.w(column)})" if ranges.workloads else "0"
+        ]
+        if ranges.gateways:
+            parts.append(f"SUMPRODUCT({ranges.g('replicas')},{ranges.g(column)})")
+        return "+".join(parts)
 
-    shared_grown = f"cp_shared_memory_mib*{GROW}"
-    return [
+    return {
+        "connected_proxies": "=" + connected,
+        "proxy_visible_clusters": "=" + visible("clusters"),
+        "proxy_visible_endpoints": "=" + visible("endpoints"),
+        "pod_churn_ratio": f"={POD_CHURN}",
+    }
+
+
+_LIVE_HOW = {
+    "connected_proxies": "sidecar pods (Workloads) + gateway replicas (Gateways)",
+    "proxy_visible_clusters": "sum over proxies of replicas x visible clusters",
+    "proxy_visible_endpoints": "sum over proxies of replicas x visible endpoints",
+    "pod_churn_ratio": "the knob on the Assumptions sheet",
+}
+
+
+def _sum(terms: tuple[Term, ...], p: str) -> str:
+    return "+".join(term_formula(t, f"{p}_{t.driver}" if t.driver else "") for t in terms) or "0"
+
+
+def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[_CpRow]:
+    """One component's rows: its drivers, then the model's sums, replicas and resources."""
+    p = cp_prefix(cp.component)
+    per = cp.per_replica
+    policy = cp.policy
+    live = _live_drivers(ranges)
+    rows = [
         _CpRow(
-            "cp_services",
-            "Services watched",
-            "services",
-            F_INT,
-            cp.services,
-            cp.services,
-            "input: Services in the namespaces istiod watches",
-        ),
+            f"{p}_{d.name}",
+            d.label,
+            d.unit,
+            F_GENERAL if d.unit == "ratio" else F_INT,
+            live.get(d.name, d.value),
+            d.value,
+            _LIVE_HOW.get(d.name, "input: from the plan"),
+        )
+        for d in cp.drivers
+    ]
+    grown_shared = f"{p}_shared_memory_mib*{GROW}"
+    max_cpu = defined_name(policy.max_cpu_per_replica)
+    max_memory = defined_name(policy.max_memory_per_replica)
+    serving = _sum(cp.serving_memory_terms, p)
+    multiplier = _sum(cp.serving_memory_multiplier_terms, p)
+    chart_limit = (
+        "," + _round_up(defined_name(policy.memory_limit_floor), MEMORY_STEP)
+        if policy.memory_limit_floor is not None
+        else ""
+    )
+    rows += [
         _CpRow(
-            "cp_pods",
-            "Pods watched",
-            "pods",
-            F_INT,
-            cp.pods,
-            cp.pods,
-            "input: pods in the namespaces istiod watches (guideline only)",
-        ),
-        _CpRow(
-            "cp_endpoints",
-            "Endpoints tracked",
-            "endpoints",
-            F_INT,
-            cp.endpoints,
-            cp.endpoints,
-            "input: service ports x backing pods",
-        ),
-        _CpRow(
-            "cp_connected_proxies",
-            "Connected proxies",
-            "proxies",
-            F_INT,
-            "=" + connected,
-            cp.connected_proxies,
-            "sidecar pods (Workloads) + gateway replicas (Gateways)",
-        ),
-        _CpRow(
-            "cp_proxy_visible_clusters",
-            "Clusters in all proxies' configuration",
-            "clusters",
-            F_INT,
-            "=" + visible("clusters"),
-            cp.proxy_visible_clusters,
-            "sum over proxies of replicas x visible clusters",
-        ),
-        _CpRow(
-            "cp_proxy_visible_endpoints",
-            "Endpoints in all proxies' configuration",
-            "endpoints",
-            F_INT,
-            "=" + visible("endpoints"),
-            cp.proxy_visible_endpoints,
-            "sum over proxies of replicas x visible endpoints",
-        ),
-        _CpRow(
-            "cp_shared_memory_mib",
-            "Mesh state (each replica)",
+            f"{p}_shared_memory_mib",
+            "State each replica holds",
             "MiB",
             F_MIB1,
-            f"={CP}baseline_memory_mib"
-            f"+cp_endpoints*{CP}memory_per_endpoint_bytes/{MIB_BYTES}"
-            f"+cp_services*{CP}memory_per_service_mib",
+            "=" + _sum(cp.shared_memory_terms, p),
             cp.shared_memory_mib,
-            "baseline + endpoints x per endpoint + services x per service",
+            "the shared terms of the model",
         ),
         _CpRow(
-            "cp_proxy_memory_mib",
-            "Serving proxies (all replicas)",
+            f"{p}_serving_memory_mib",
+            "Serving (all replicas together)",
             "MiB",
             F_MIB1,
-            f"=(cp_connected_proxies*{CP}memory_per_proxy_mib"
-            f"+cp_proxy_visible_clusters*{CP}memory_per_proxy_visible_cluster_bytes"
-            f"/{MIB_BYTES}"
-            f"+cp_proxy_visible_endpoints*{CP}memory_per_proxy_visible_endpoint_bytes"
-            f"/{MIB_BYTES})*(1+{CP}memory_churn_factor*{POD_CHURN})",
-            cp.proxy_memory_mib,
-            "(connected proxies x per proxy + clusters and endpoints in their configuration x "
-            "per cluster and per endpoint) x (1 + churn factor x pod churn ratio)",
+            f"=({serving})*(1+{multiplier})",
+            cp.serving_memory_mib,
+            "the serving terms x (1 + the multiplier terms)",
         ),
         _CpRow(
-            "cp_cpu_total_millicores",
+            f"{p}_cpu_total_millicores",
             "CPU, all replicas",
             "millicores",
             F_M1,
-            f"=cp_connected_proxies/1000*{CP}cpu_per_1000_proxies_millicores",
+            "=" + _sum(cp.cpu_terms, p),
             cp.single_replica_estimated_cpu_millicores,
-            "connected proxies / 1000 x CPU per 1000 proxies",
+            "the CPU terms of the model",
         ),
         _CpRow(
-            "cp_replicas_by_cpu",
+            f"{p}_replicas_by_cpu",
             "Replicas the CPU needs",
             "replicas",
             F_INT,
-            f"=CEILING(ROUND(cp_cpu_total_millicores*{GROW}"
-            f"/{CP}max_cpu_per_replica_millicores,9),1)",
+            f"=CEILING(ROUND({p}_cpu_total_millicores*{GROW}/{max_cpu},9),1)",
             None,
             "CPU x (1 + headroom) / CPU target per replica, rounded up",
         ),
         _CpRow(
-            "cp_replicas_by_memory",
+            f"{p}_replicas_by_memory",
             "Replicas the memory needs",
             "replicas",
             F_INT,
-            f"=IF({shared_grown}<{CP}max_memory_per_replica_mib,"
-            f"CEILING(ROUND(cp_proxy_memory_mib*{GROW}/({CP}max_memory_per_replica_mib"
-            f"-{shared_grown}),9),1),1)",
+            f"=IF({grown_shared}<{max_memory},"
+            f"CEILING(ROUND({p}_serving_memory_mib*{GROW}/({max_memory}-{grown_shared}),9),1),1)",
             None,
-            "serving memory x (1 + headroom) / (memory target - mesh state x (1 + headroom))",
+            "serving x (1 + headroom) / (memory target - state x (1 + headroom))",
         ),
         _CpRow(
-            "cp_replicas",
+            f"{p}_replicas",
             "Recommended replicas",
             "replicas",
             F_INT,
-            f"=MAX({MIN_CP_REPLICAS},cp_replicas_by_cpu,cp_replicas_by_memory,1)",
+            f"=MAX({MIN_CP_REPLICAS},{p}_replicas_by_cpu,{p}_replicas_by_memory,1)",
             cp.replicas,
             cp.replicas_rule,
         ),
+    ]
+    if policy.autoscale_max_ratio is not None:
+        rows += [
+            _CpRow(
+                f"{p}_autoscale_min",
+                "Autoscale min",
+                "replicas",
+                F_INT,
+                f"={p}_replicas",
+                cp.autoscale_min,
+                "the recommended replicas",
+            ),
+            _CpRow(
+                f"{p}_autoscale_max",
+                "Autoscale max",
+                "replicas",
+                F_INT,
+                f"=MAX({p}_replicas+1,CEILING({p}_replicas*"
+                f"{defined_name(policy.autoscale_max_ratio)},1))",
+                cp.autoscale_max,
+                "room to grow beyond the recommended replicas",
+            ),
+        ]
+    rows += [
         _CpRow(
-            "cp_autoscale_min",
-            "autoscaleMin",
-            "replicas",
-            F_INT,
-            "=cp_replicas",
-            cp.autoscale_min,
-            "the recommended replicas",
-        ),
-        _CpRow(
-            "cp_autoscale_max",
-            "autoscaleMax",
-            "replicas",
-            F_INT,
-            f"=MAX(cp_replicas+1,CEILING(cp_replicas*{CP}autoscale_max_ratio,1))",
-            cp.autoscale_max,
-            "room to double the recommended replicas",
-        ),
-        _CpRow(
-            "cp_estimated_cpu_millicores",
+            f"{p}_estimated_cpu_millicores",
             "Expected CPU per replica",
             "millicores",
             F_M1,
-            "=cp_cpu_total_millicores/cp_replicas",
+            f"={p}_cpu_total_millicores/{p}_replicas",
             per.estimated_cpu_millicores,
             "CPU, all replicas / replicas",
         ),
         _CpRow(
-            "cp_estimated_memory_mib",
+            f"{p}_estimated_memory_mib",
             "Expected memory per replica",
             "MiB",
             F_MIB1,
-            "=cp_shared_memory_mib+cp_proxy_memory_mib/cp_replicas",
+            f"={p}_shared_memory_mib+{p}_serving_memory_mib/{p}_replicas",
             per.estimated_memory_mib,
-            "mesh state + serving proxies / replicas",
+            "state + serving / replicas",
         ),
         _CpRow(
-            "cp_cpu_request_millicores",
+            f"{p}_cpu_request_millicores",
             "CPU request per replica",
             "millicores",
             F_M,
             "="
             + _round_up(
-                f"MAX(cp_estimated_cpu_millicores*{GROW},{CP}cpu_request_floor_millicores)",
+                f"MAX({p}_estimated_cpu_millicores*{GROW},"
+                f"{defined_name(policy.cpu_request_floor)})",
                 CPU_STEP,
             ),
             per.cpu_request_millicores,
             "max(expected x (1 + headroom), chart default)",
         ),
         _CpRow(
-            "cp_cpu_limit_millicores",
+            f"{p}_cpu_limit_millicores",
             "CPU limit per replica",
             "millicores",
             F_M,
-            "=MAX(cp_cpu_request_millicores,"
-            + _round_up(f"cp_cpu_request_millicores*{CP}cpu_limit_ratio", CPU_STEP)
+            f"=MAX({p}_cpu_request_millicores,"
+            + _round_up(
+                f"{p}_cpu_request_millicores*{defined_name(policy.cpu_limit_ratio)}", CPU_STEP
+            )
             + ")",
             per.cpu_limit_millicores,
             "request x CPU limit ratio",
         ),
         _CpRow(
-            "cp_memory_request_mib",
+            f"{p}_memory_request_mib",
             "Memory request per replica",
             "MiB",
             F_MIB,
             "="
             + _round_up(
-                f"MAX(cp_estimated_memory_mib*{GROW},{CP}memory_request_floor_mib)", MEMORY_STEP
+                f"MAX({p}_estimated_memory_mib*{GROW},{defined_name(policy.memory_request_floor)})",
+                MEMORY_STEP,
             ),
             per.memory_request_mib,
             "max(expected x (1 + headroom), chart default)",
         ),
         _CpRow(
-            "cp_memory_limit_mib",
+            f"{p}_memory_limit_mib",
             "Memory limit per replica",
             "MiB",
             F_MIB,
-            "=MAX(cp_memory_request_mib,"
-            + _round_up(f"cp_memory_request_mib*{CP}memory_limit_ratio", MEMORY_STEP)
-            + ")",
+            f"=MAX({p}_memory_request_mib,"
+            + _round_up(
+                f"{p}_memory_request_mib*{defined_name(policy.memory_limit_ratio)}", MEMORY_STEP
+            )
+            + f"{chart_limit})",
             per.memory_limit_mib,
-            "request x memory limit ratio",
+            "request x memory limit ratio"
+            + (", at least the chart's limit" if chart_limit else ""),
         ),
         _CpRow(
-            "cp_single_replica_memory_mib",
+            f"{p}_single_replica_memory_mib",
             "Whole load on one replica (memory)",
             "MiB",
             F_MIB1,
-            "=cp_shared_memory_mib+cp_proxy_memory_mib",
+            f"={p}_shared_memory_mib+{p}_serving_memory_mib",
             cp.single_replica_estimated_memory_mib,
-            "what published single-istiod tests measure",
-        ),
-        _CpRow(
-            "cp_guideline_memory_mib",
-            "Guideline memory (for comparison)",
-            "MiB",
-            F_MIB1,
-            f"=cp_services*{CP}guideline_memory_per_service_mib"
-            f"+cp_pods*{CP}guideline_memory_per_pod_mib",
-            cp.guideline_memory_mib,
-            cp.guideline_formula,
+            "what published single-replica tests measure",
         ),
     ]
+    if cp.guideline_memory_terms:
+        rows.append(
+            _CpRow(
+                f"{p}_guideline_memory_mib",
+                "Guideline memory (for comparison)",
+                "MiB",
+                F_MIB1,
+                "=" + _sum(cp.guideline_memory_terms, p),
+                cp.guideline_memory_mib,
+                cp.guideline_formula or "",
+            )
+        )
+    return rows
 
 
 def _write_control_plane(book: Book, plan: Plan, ranges: _Ranges) -> None:
-    rows = _control_plane_rows(plan, ranges)
     ws = book.wb.create_sheet(CP_SHEET)
     widths = (40, 16, 12, 18, 90)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
     header = book.style(bold=True, fill=HEADER_FILLS[Kind.FORMULA], wrap=True, border=True)
-    labels = ("istiod", "Live value", "Unit", "The planner's figure (plan.json)", "How")
-    ws.append([book.cell(ws, text, Kind.TEXT, header) for text in labels])
     text = book.style()
-    for r, row in enumerate(rows, start=2):
-        is_input = not (isinstance(row.live, str) and row.live.startswith("="))
-        live_style = book.style(row.number_format, fill=INPUT_FILL if is_input else None)
-        ws.append(
-            [
-                book.cell(ws, row.label, Kind.TEXT, text),
-                book.cell(ws, row.live, Kind.INPUT if is_input else Kind.FORMULA, live_style),
-                book.cell(ws, row.unit, Kind.TEXT, text),
-                book.cell(ws, row.planned, Kind.INFO, book.style(row.number_format)),
-                book.cell(ws, row.how, Kind.TEXT, text),
-            ]
-        )
-        book.name(row.name, CP_SHEET, f"$B${r}")
-    notes = [
-        "",
-        f"Model: {plan.control_plane.model_formula}",
-        f"Guideline: {plan.control_plane.guideline_formula}",
-        "Blue cells are inputs from the plan; green headers mark live formulas over the "
-        "Workloads, Gateways and Assumptions sheets.",
-    ]
-    for note in notes:
-        ws.append([book.cell(ws, note, Kind.TEXT, text) if note else None])
+    r = 0
+    for cp in plan.control_plane.components:
+        labels = (cp.title, "Live value", "Unit", "The planner's figure (plan.json)", "How")
+        ws.append([book.cell(ws, label, Kind.TEXT, header) for label in labels])
+        r += 1
+        for row in _control_plane_rows(plan, cp, ranges):
+            is_input = not (isinstance(row.live, str) and row.live.startswith("="))
+            live_style = book.style(row.number_format, fill=INPUT_FILL if is_input else None)
+            ws.append(
+                [
+                    book.cell(ws, row.label, Kind.TEXT, text),
+                    book.cell(ws, row.live, Kind.INPUT if is_input else Kind.FORMULA, live_style),
+                    book.cell(ws, row.unit, Kind.TEXT, text),
+                    book.cell(ws, row.planned, Kind.INFO, book.style(row.number_format)),
+                    book.cell(ws, row.how, Kind.TEXT, text),
+                ]
+            )
+            r += 1
+            book.name(row.name, CP_SHEET, f"$B${r}")
+        notes = [f"Model: {cp.model_formula}"]
+        if cp.guideline_formula:
+            notes.append(f"Guideline: {cp.guideline_formula}")
+        for note in [*notes, ""]:
+            ws.append([book.cell(ws, note, Kind.TEXT, text) if note else None])
+            r += 1
+    ws.append(
+        [
+            book.cell(
+                ws,
+                "Blue cells are inputs from the plan; green headers mark live formulas over the "
+                "Workloads, Gateways and Assumptions sheets.",
+                Kind.TEXT,
+                text,
+            )
+        ]
+    )
 
 
 # --- Namespaces ---------------------------------------------------------------------------------
@@ -698,7 +737,7 @@ NAMESPACE_COLS = (
     Col("ns_no", "No.", Kind.INFO, F_INT, 6),
     Col("namespace", "Namespace", Kind.TEXT, width=24),
     Col("workloads", "Workloads", Kind.FORMULA, F_INT, 10),
-    Col("pods", "Sidecar pods", Kind.FORMULA, F_INT, 10),
+    Col("pods", "Proxy pods", Kind.FORMULA, F_INT, 10),
     Col("gateways", "Gateway replicas", Kind.FORMULA, F_INT, 10),
     Col("t_est_cpu", "Expected CPU (cores)", Kind.FORMULA, F_CORES, 12),
     Col("t_est_mem", "Expected memory (GiB)", Kind.FORMULA, F_GIB, 12),
@@ -708,8 +747,8 @@ NAMESPACE_COLS = (
     Col("t_mem_lim", "Memory limits (GiB)", Kind.FORMULA, F_GIB, 12),
     Col("t_app_cpu", "App CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
     Col("t_app_mem", "App memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
-    Col("cpu_share", "Sidecar CPU / app CPU", Kind.FORMULA, F_PCT, 10),
-    Col("mem_share", "Sidecar memory / app memory", Kind.FORMULA, F_PCT, 10),
+    Col("cpu_share", "Proxy CPU / app CPU", Kind.FORMULA, F_PCT, 10),
+    Col("mem_share", "Proxy memory / app memory", Kind.FORMULA, F_PCT, 10),
 )
 N = _letters(NAMESPACE_COLS)
 
@@ -759,7 +798,7 @@ def _namespace_rows(names: Sequence[str], ranges: _Ranges) -> Iterable[list[Cell
 
 # --- Summary ------------------------------------------------------------------------------------
 
-SUMMARY_PARTS = ("Sidecars", "Gateways", "Control plane", "Whole mesh")
+SUMMARY_PARTS = ("Workload proxies", "Gateways", "Control plane", "Whole mesh")
 TOTAL_KEYS = ("t_est_cpu", "t_est_mem", "t_cpu_req", "t_mem_req", "t_cpu_lim", "t_mem_lim")
 TOTAL_HEADERS = (
     "Pods",
@@ -773,8 +812,10 @@ TOTAL_HEADERS = (
 TOTAL_FORMATS = (F_INT, F_CORES, F_GIB, F_CORES, F_GIB, F_CORES, F_GIB)
 
 
-def _summary_total_formulas(ranges: _Ranges, first: int) -> list[list[str]]:
-    """Formulas of the live totals, the Sidecars line in row `first` and the other parts below."""
+def _summary_total_formulas(
+    ranges: _Ranges, first: int, components: tuple[ComponentPlan, ...]
+) -> list[list[str]]:
+    """Formulas of the live totals: workload proxies in row `first`, the other parts below."""
     sized = ranges.w("sized")
     pods = f'=SUMIFS({ranges.w("replicas")},{sized},"yes")' if sized else "=0"
     sidecars = [pods, *(f"=SUM({ranges.w(k)})" if ranges.workloads else "=0" for k in TOTAL_KEYS)]
@@ -782,14 +823,20 @@ def _summary_total_formulas(ranges: _Ranges, first: int) -> list[list[str]]:
         f"=SUM({ranges.g('replicas')})" if ranges.gateways else "=0",
         *(f"=SUM({ranges.g(k)})" if ranges.gateways else "=0" for k in TOTAL_KEYS),
     ]
+    prefixes = [cp_prefix(c.component) for c in components]
+
+    def over_components(name: str, per: int) -> str:
+        parts = [f"{p}_replicas*{p}_{name}" for p in prefixes]
+        return "=(" + ("+".join(parts) or "0") + f")/{per}"
+
     cp = [
-        "=cp_replicas",
-        "=cp_replicas*cp_estimated_cpu_millicores/1000",
-        "=cp_replicas*cp_estimated_memory_mib/1024",
-        "=cp_replicas*cp_cpu_request_millicores/1000",
-        "=cp_replicas*cp_memory_request_mib/1024",
-        "=cp_replicas*cp_cpu_limit_millicores/1000",
-        "=cp_replicas*cp_memory_limit_mib/1024",
+        "=" + ("+".join(f"{p}_replicas" for p in prefixes) or "0"),
+        over_components("estimated_cpu_millicores", 1000),
+        over_components("estimated_memory_mib", 1024),
+        over_components("cpu_request_millicores", 1000),
+        over_components("memory_request_mib", 1024),
+        over_components("cpu_limit_millicores", 1000),
+        over_components("memory_limit_mib", 1024),
     ]
     mesh = [
         f"=SUM({get_column_letter(i)}{first}:{get_column_letter(i)}{first + 2})"
@@ -856,7 +903,8 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     )
     put(*(t(h, head) for h in ("Part", *TOTAL_HEADERS)), height=HEADER_HEIGHT * 2 / 3)
     first = rows_written + 1
-    for part, formulas in zip(SUMMARY_PARTS, _summary_total_formulas(ranges, first), strict=True):
+    live = _summary_total_formulas(ranges, first, plan.control_plane.components)
+    for part, formulas in zip(SUMMARY_PARTS, live, strict=True):
         put(
             t(part, bold if part == "Whole mesh" else text),
             *(n(f, fmt) for f, fmt in zip(formulas, TOTAL_FORMATS, strict=True)),
@@ -910,7 +958,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     )
     app_row = rows_written
     put(
-        t("Sidecar requests / app requests (same workloads)"),
+        t("Proxy requests / app requests (same workloads)"),
         n(f'=IF(B{app_row}>0,{side_cpu}/B{app_row},"n/a")', F_PCT),
         n(f'=IF(C{app_row}>0,{side_mem}/C{app_row},"n/a")', F_PCT),
     )
@@ -920,26 +968,31 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
         n(f'=IF(AND({complete},C{app_row}>0),F{mesh_row}/C{app_row},"n/a")', F_PCT),
     )
     put()
-    put(t("Control plane (istiod), live", bold))
-    put(
-        t("Replicas (autoscaleMin / autoscaleMax)"),
-        n("=cp_replicas", F_INT),
-        n("=cp_autoscale_min", F_INT),
-        n("=cp_autoscale_max", F_INT),
-    )
-    put(
-        t("Per replica: CPU request / limit"),
-        n("=cp_cpu_request_millicores", F_M),
-        n("=cp_cpu_limit_millicores", F_M),
-    )
-    put(
-        t("Per replica: memory request / limit"),
-        n("=cp_memory_request_mib", F_MIB),
-        n("=cp_memory_limit_mib", F_MIB),
-    )
+    for component in plan.control_plane.components:
+        p = cp_prefix(component.component)
+        put(t(f"Control plane: {component.title}, live", bold))
+        if component.autoscale_min is not None:
+            put(
+                t("Replicas (autoscale min / max)"),
+                n(f"={p}_replicas", F_INT),
+                n(f"={p}_autoscale_min", F_INT),
+                n(f"={p}_autoscale_max", F_INT),
+            )
+        else:
+            put(t("Replicas"), n(f"={p}_replicas", F_INT))
+        put(
+            t("Per replica: CPU request / limit"),
+            n(f"={p}_cpu_request_millicores", F_M),
+            n(f"={p}_cpu_limit_millicores", F_M),
+        )
+        put(
+            t("Per replica: memory request / limit"),
+            n(f"={p}_memory_request_mib", F_MIB),
+            n(f"={p}_memory_limit_mib", F_MIB),
+        )
     put()
     default = plan.proxy_default
-    put(t("Mesh-wide sidecar default (global.proxy.resources), from the plan", bold))
+    put(t("Mesh-wide proxy default, from the plan", bold))
     put(
         t("CPU request / limit"),
         n(default.cpu_request_millicores, F_M, Kind.INFO),
@@ -989,7 +1042,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
             ("Full push: endpoints", s.push_endpoints_before, s.push_endpoints_after, F_INT),
             ("Full push: listeners", s.push_listeners_before, s.push_listeners_after, F_INT),
             (
-                "istiod expected memory (one replica)",
+                "Control-plane expected memory (one replica)",
                 s.control_plane_memory_mib_before,
                 s.control_plane_memory_mib_after,
                 F_MIB1,
@@ -1008,7 +1061,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
         "Blue columns and cells are inputs (from the plan); green headers are live formulas; "
         "grey ones are shown for reference.",
         "Change a coefficient or the headroom on the Assumptions sheet and every workload, "
-        "gateway, istiod figure and total recomputes (the names in the formulas are the "
+        "gateway, control-plane figure and total recomputes (the names in the formulas are the "
         "Assumptions sheet's named cells).",
         f"Highlighted: requests more than {OUTLIER_OF_DEFAULT_RATIO:g}x the mesh-wide default "
         "(outliers), recommendations more than far_from_current_ratio times the current "
@@ -1174,8 +1227,8 @@ def _assumption_rows(plan: Plan) -> list[list[CellValue]]:
             "--pod-churn-ratio",
             "this run",
             None,
-            "Share of the mesh's pods replaced at once during rollouts; istiod holds more memory "
-            "while they churn.",
+            "Share of the mesh's pods replaced at once during rollouts; the control plane holds "
+            "more memory while they churn.",
         ],
         [
             MIN_CP_REPLICAS,
@@ -1259,18 +1312,6 @@ def _derived_rows() -> list[tuple[str, str, str, str]]:
     """Named cells the formulas share, computed live from the coefficients above them."""
     return [
         (
-            BYTES_PER_CLUSTER,
-            f"={P_CLUSTER}+{P_WORKERS}*{P_CLUSTER_WORKER}",
-            "bytes per cluster",
-            "per cluster + worker threads x per cluster per worker (planner.model.sizing)",
-        ),
-        (
-            BYTES_PER_LISTENER,
-            f"={P_LISTENER}+{P_WORKERS}*{P_LISTENER_WORKER}",
-            "bytes per listener",
-            "per listener + worker threads x per listener per worker (planner.model.sizing)",
-        ),
-        (
             CPU_LIMIT_FLOOR,
             "=" + _round_up(P_CPU_LIMIT_FLOOR, CPU_STEP),
             "millicores",
@@ -1311,10 +1352,12 @@ def _write_assumptions(book: Book, plan: Plan) -> None:
             extra.append((key, "" if value is None else str(value)))
     extra += [("", ""), ("The planner's formulas, with this run's coefficients", "")]
     extra += [(f.name, f.expression) for f in plan.formulas]
-    cp = plan.control_plane
-    extra += [("istiod model", cp.model_formula), ("istiod guideline", cp.guideline_formula)]
+    for cp in plan.control_plane.components:
+        extra.append((f"{cp.title} model", cp.model_formula))
+        if cp.guideline_formula:
+            extra.append((f"{cp.title} guideline", cp.guideline_formula))
     extra += [("", ""), ("The workbook's formulas (row 2 of the Workloads sheet)", "")]
-    extra += _workbook_formulas()
+    extra += _workbook_formulas(plan)
     for label, value in extra:
         style = bold if not value and label else text
         ws.append(
@@ -1326,10 +1369,10 @@ def _write_assumptions(book: Book, plan: Plan) -> None:
         )
 
 
-def _workbook_formulas() -> list[tuple[str, str]]:
+def _workbook_formulas(plan: Plan) -> list[tuple[str, str]]:
     """The live formulas of row 2 of the Workloads sheet, as text a reviewer can read."""
     headers = {col.key: col.header for col in WORKLOAD_COLS}
-    sample = _workload_row(2, _SAMPLE_WORKLOAD, 1)
+    sample = _workload_row(2, _SAMPLE_WORKLOAD, 1, _ProxyFormulas(plan.proxy_model))
     out = []
     for col, value in zip(WORKLOAD_COLS, sample, strict=True):
         if col.kind is Kind.FORMULA and isinstance(value, str):
@@ -1376,6 +1419,7 @@ _SAMPLE_WORKLOAD = WorkloadPlan(
         visible_clusters=0,
         visible_endpoints=0,
         visible_listeners=0,
+        connections=0,
     ),
     not_sized_reason=None,
     needs_patch=False,
@@ -1449,26 +1493,8 @@ def _highlight_gateways(ws: Any, count: int) -> None:
 # --- the workbook -------------------------------------------------------------------------------
 
 
-def workbook_bytes(plan: Plan) -> bytes:
-    """The whole workbook for one plan."""
-    book = Book()
-    if plan.knobs.inputs_date is not None:  # the inputs' date, never the clock
-        book.date = datetime.combine(plan.knobs.inputs_date, time())
-    names = sorted({w.namespace for w in plan.workloads} | {g.namespace for g in plan.gateways})
-    numbers = {name: i for i, name in enumerate(names, start=1)}
-    ranges = _Ranges(workloads=len(plan.workloads), gateways=len(plan.gateways))
-    _write_summary(book, plan, ranges)
-    workloads, _ = book.table(
-        "Workloads",
-        WORKLOAD_COLS,
-        (_workload_row(r, w, numbers[w.namespace]) for r, w in enumerate(plan.workloads, start=2)),
-        freeze="C2",
-    )
-    _highlight_workloads(workloads, len(plan.workloads))
-    book.table("Namespaces", NAMESPACE_COLS, _namespace_rows(names, ranges), freeze="C2")
-    gateways, _ = book.table("Gateways", GATEWAY_COLS, _gateway_rows(plan, numbers), freeze="C2")
-    _highlight_gateways(gateways, len(plan.gateways))
-    _write_control_plane(book, plan, ranges)
+def _write_scoping(book: Book, plan: Plan) -> None:
+    """The Scoping, Sidecars and Exports sheets."""
     scoping, count = book.table("Scoping", SCOPING_COLS, _scoping_rows(plan), freeze="C2")
     if count:
         span = f"{S['confidence']}2:{S['confidence']}{count + 1}"
@@ -1516,6 +1542,34 @@ def workbook_bytes(plan: Plan) -> bytes:
         ),
         freeze="C2",
     )
+
+
+def workbook_bytes(plan: Plan) -> bytes:
+    """The whole workbook for one plan."""
+    book = Book()
+    if plan.knobs.inputs_date is not None:  # the inputs' date, never the clock
+        book.date = datetime.combine(plan.knobs.inputs_date, time())
+    names = sorted({w.namespace for w in plan.workloads} | {g.namespace for g in plan.gateways})
+    numbers = {name: i for i, name in enumerate(names, start=1)}
+    ranges = _Ranges(workloads=len(plan.workloads), gateways=len(plan.gateways))
+    formulas = _ProxyFormulas(plan.proxy_model)
+    _write_summary(book, plan, ranges)
+    workloads, _ = book.table(
+        "Workloads",
+        WORKLOAD_COLS,
+        (
+            _workload_row(r, w, numbers[w.namespace], formulas)
+            for r, w in enumerate(plan.workloads, start=2)
+        ),
+        freeze="C2",
+    )
+    _highlight_workloads(workloads, len(plan.workloads))
+    book.table("Namespaces", NAMESPACE_COLS, _namespace_rows(names, ranges), freeze="C2")
+    gateways, _ = book.table("Gateways", GATEWAY_COLS, _gateway_rows(plan, numbers), freeze="C2")
+    _highlight_gateways(gateways, len(plan.gateways))
+    _write_control_plane(book, plan, ranges)
+    if plan.scoping is not None:  # a mesh without scoping has no scoping sheets
+        _write_scoping(book, plan)
     book.table("Findings", FINDING_COLS, _finding_rows(plan), freeze="A2")
     _write_assumptions(book, plan)
     return book.save()

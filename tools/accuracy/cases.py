@@ -22,12 +22,12 @@ import pandas as pd
 
 from models.knobs import Knobs
 from models.plan import Plan
-from models.profile import MeshProfile
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
-from planner.model.envoy import Scope
-from planner.model.sizing import estimated_memory_mib
-from planner.pipeline import build_plan, resolve
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile as MeshProfile
+from planner.meshes.istio_sidecar.sizing import resolve
+from planner.model.envoy import Scope, estimated_memory_mib
+from planner.pipeline import build_plan
 
 _TO_MODEL_UNITS: dict[str, tuple[str, float]] = {
     # published unit -> (model unit, factor)
@@ -321,11 +321,11 @@ def sidecar_memory(plan: Plan) -> float:
 
 
 def istiod_memory(plan: Plan) -> float:
-    return plan.control_plane.single_replica_estimated_memory_mib
+    return plan.control_plane.component("istiod").single_replica_estimated_memory_mib
 
 
 def istiod_cpu(plan: Plan) -> float:
-    return plan.control_plane.single_replica_estimated_cpu_millicores
+    return plan.control_plane.component("istiod").single_replica_estimated_cpu_millicores
 
 
 def run(scenario: Scenario, profile: MeshProfile) -> Plan:
@@ -340,14 +340,10 @@ def run(scenario: Scenario, profile: MeshProfile) -> Plan:
 
 def envoy_tls_clusters(profile: MeshProfile) -> float:
     """envoy#18376: the configuration term for 2500 upstream-TLS clusters at 32 worker threads."""
-    resolved = resolve(profile, Knobs())
-    workers = profile.proxy.concurrency.model_copy(update={"value": 32.0})
-    sizing = replace(
-        resolved.sizing, proxy=profile.proxy.model_copy(update={"concurrency": workers})
-    )
+    costs = replace(resolve(profile, Knobs()).costs, workers=32.0)
     clusters, none = np.array([2500.0]), np.array([0.0])
-    memory = estimated_memory_mib(clusters, none, none, sizing)[0]
-    return float(memory - sizing.figures.base_memory_mib.value)
+    memory = estimated_memory_mib(clusters, none, none, costs)[0]
+    return float(memory - costs.base_memory_mib)
 
 
 PERF_VERSIONS = (

@@ -21,9 +21,9 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.optimize import nnls
 
-from models.plan import Plan
-from models.profile import Coefficient, MeshProfile
-from planner.meshes.profiles import version_key
+from models.plan import ComponentPlan, Plan
+from models.profile import Coefficient, version_key
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile as MeshProfile
 from planner.model.sizing import MIB
 from tools.accuracy.cases import (
     ISTIOD_CHURN_CASES,
@@ -164,6 +164,10 @@ def _base(first: str) -> Callable[[Context, tuple[str, ...]], Values | None]:
     return solve
 
 
+def _istiod(plan: Plan) -> ComponentPlan:
+    return plan.control_plane.component("istiod")
+
+
 def _shared_endpoint(context: Context, used: tuple[str, ...]) -> Values | None:
     """istiod's memory per endpoint it tracks: a heap of endpoints with no proxies connected,
     less the process baseline, over the endpoints."""
@@ -172,7 +176,7 @@ def _shared_endpoint(context: Context, used: tuple[str, ...]) -> Values | None:
     (key,) = used
     plan = _plan(context.case(key).scenario, context.profile)
     baseline = context.profile.control_plane.baseline_memory_mib.value
-    value = (context.published(key) - baseline) * MIB / plan.control_plane.endpoints
+    value = (context.published(key) - baseline) * MIB / _istiod(plan).driver("endpoints")
     return {"control_plane.memory_per_endpoint_bytes": value}
 
 
@@ -185,14 +189,14 @@ def _proxy_terms(context: Context, used: tuple[str, ...]) -> Values | None:
     rows, targets = [], []
     for key in used:
         plan = _plan(context.case(key).scenario, context.profile)
-        cp = plan.control_plane
+        cp = _istiod(plan)
         published = context.published(key)
         rows.append(
             np.array(
                 [
-                    cp.connected_proxies,
-                    cp.proxy_visible_clusters / MIB,
-                    cp.proxy_visible_endpoints / MIB,
+                    cp.driver("connected_proxies"),
+                    cp.driver("proxy_visible_clusters") / MIB,
+                    cp.driver("proxy_visible_endpoints") / MIB,
                 ]
             )
             / published
@@ -228,9 +232,9 @@ def _churn(context: Context, used: tuple[str, ...]) -> Values | None:
     for key in used:
         case = context.case(key)
         plan = _plan(case.scenario, at_rest)
-        cp = plan.control_plane
+        cp = _istiod(plan)
         published = context.published(key)
-        slopes.append(cp.pod_churn_ratio * cp.proxy_memory_mib / published)
+        slopes.append(cp.driver("pod_churn_ratio") * cp.serving_memory_mib / published)
         gaps.append((published - cp.single_replica_estimated_memory_mib) / published)
     a, b = np.array(slopes), np.array(gaps)
     return {"control_plane.memory_churn_factor": max(0.0, float(a @ b / (a @ a)))}
@@ -241,7 +245,7 @@ def _cpu_per_proxy(context: Context, used: tuple[str, ...]) -> Values | None:
         return None
     (key,) = used
     plan = _plan(context.case(key).scenario, context.profile)
-    value = context.published(key) / plan.control_plane.connected_proxies * 1000
+    value = context.published(key) / _istiod(plan).driver("connected_proxies") * 1000
     return {"control_plane.cpu_per_1000_proxies_millicores": value}
 
 

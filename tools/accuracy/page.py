@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 
-from models.profile import MeshProfile
+from planner.meshes.istio_sidecar.profile import IstioSidecarProfile as MeshProfile
 from tools.accuracy.cases import ISTIOD_PROXY_CASES, Result, Role
 
 NOT_COMPARABLE = (

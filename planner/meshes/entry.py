@@ -1,0 +1,96 @@
+"""What a mesh is to the rest of mesh-planner: the contract between the pipeline and each mesh.
+
+A mesh entry (one per `MeshKind`, in planner.meshes.registry) owns everything that differs
+from mesh to mesh: its profile, how manifests show it, how it sizes its proxies, gateways and
+control-plane components, its scoping (or why it has none), and which output formats it has.
+The pipeline (planner.pipeline) does the rest the same way for every mesh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from models.knobs import Knobs, MeshKind, OutputFormat
+from models.plan import (
+    Assumption,
+    ControlPlanePlan,
+    Finding,
+    Formula,
+    ProxyModel,
+    ScopingPlan,
+    WorkloadScoping,
+)
+from models.profile import ProfileBase
+from planner.inputs.inventory import Inventory
+from planner.inputs.manifests import MeshManifests
+from planner.inputs.traffic import Traffic
+from planner.model.records import CurrentDefaults
+from planner.model.sizing import ProxyPolicy
+
+
+@dataclass(frozen=True)
+class SizingInput:
+    """What the pipeline hands a mesh entry: the inventory, the workloads with their rates, the
+    traffic (or None), the profile, the knobs, and a scope to size for instead of the mesh's own
+    recommendation (the accuracy cases rebuild published tests with it; a mesh without scoping
+    ignores it)."""
+
+    inventory: Inventory
+    workloads: pd.DataFrame
+    traffic: Traffic | None
+    profile: ProfileBase
+    knobs: Knobs
+    scope: object | None = None
+
+
+@dataclass(frozen=True)
+class MeshSizing:
+    """A mesh entry's answer.
+
+    `sidecars`: one row per sized proxy of a workload, with the columns planner.model.records
+    reads. `gateways`: one row per gateway the mesh sizes apart (empty for a mesh that sizes its
+    gateways as workloads: `gateways_sized_apart` False). `figures` names the published figures
+    used; `current` is what the chart gives a proxy without settings, `applies_today` says so in
+    words. The rest goes into the plan as it is.
+    """
+
+    knobs: Knobs
+    figures: str
+    sidecars: pd.DataFrame
+    gateways: pd.DataFrame
+    gateways_sized_apart: bool
+    control_plane: ControlPlanePlan
+    scoping: ScopingPlan | None
+    scoping_note: str
+    workload_scopings: Mapping[tuple[str, str], WorkloadScoping]
+    findings: tuple[Finding, ...]
+    formulas: tuple[Formula, ...]
+    assumptions: tuple[Assumption, ...]
+    proxy_model: ProxyModel
+    proxy_policy: ProxyPolicy
+    current: CurrentDefaults
+    applies_today: str
+
+
+@dataclass(frozen=True)
+class MeshEntry:
+    """One mesh flavour: its names, profile, supported outputs, manifest rules and sizing.
+
+    `check_version(profile, version)` raises ProfileError for a version the profile has no
+    figures for, before any input is read.
+    """
+
+    kind: MeshKind
+    title: str
+    package: str
+    builtin_profile: str
+    version_flag: str
+    profile_model: type[ProfileBase]
+    formats: tuple[OutputFormat, ...]
+    min_control_plane_replicas: int
+    manifests: MeshManifests
+    check_version: Callable[[ProfileBase, str], None]
+    size: Callable[[SizingInput], MeshSizing]

@@ -1,0 +1,551 @@
+"""Istio in sidecar mode, sized: Envoy sidecars and gateways from the configuration each holds
+(scoped or not), istiod from what it tracks and serves, and the scoping that narrows both.
+
+With traffic, scoping is recommended from the call graph and priced by the same model; the
+proxies and istiod are sized for the scoped or the unscoped mesh as `size_for` says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from models.errors import PlannerError, ProfileError
+from models.knobs import Knobs, SizeFor
+from models.plan import (
+    GATEWAY_ROLES,
+    Assumption,
+    Confidence,
+    ControlPlanePlan,
+    Formula,
+    ProxyModel,
+    ScopingPlan,
+    ScopingTotals,
+    Term,
+    WorkloadScoping,
+)
+from models.profile import Coefficient
+from planner.inputs.inventory import Inventory
+from planner.inputs.units import duration_text
+from planner.meshes.entry import MeshSizing, SizingInput
+from planner.meshes.istio_sidecar.istiod import COMPONENT, MeshCounts, istiod_model
+from planner.meshes.istio_sidecar.profile import (
+    IstioSidecarProfile,
+    ObjectFigures,
+    VersionFigures,
+    figures_for,
+    objects_for,
+)
+from planner.meshes.istio_sidecar.scoping import Recommendation, recommend
+from planner.model.control_plane import autoscale_target_percent, memory_mib, size_component
+from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
+from planner.model.findings import (
+    evidence_findings,
+    fallback_findings,
+    limit_findings,
+    proxy_findings,
+    version_findings,
+)
+from planner.model.records import CurrentDefaults, proxy_inputs, with_current
+from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The profile, its figures for the chosen version, and the knobs with defaults filled in."""
+
+    profile: IstioSidecarProfile
+    figures: VersionFigures
+    objects: ObjectFigures
+    knobs: Knobs
+    costs: EnvoyCosts
+    policy: ProxyPolicy
+    current: CurrentDefaults
+
+
+def resolve(profile: IstioSidecarProfile, knobs: Knobs) -> Resolved:
+    """Pick the version figures and fill in the knobs the profile gives defaults for."""
+    if profile.mesh != knobs.mesh:
+        raise ProfileError(
+            f"profile {profile.name} is for mesh {profile.mesh.value}, not {knobs.mesh.value}; "
+            "pass a profile for that mesh or change --mesh"
+        )
+    version = knobs.mesh_version or profile.default_mesh_version
+    figures = figures_for(profile, version)
+    objects = objects_for(profile, version)
+    filled = knobs.model_copy(
+        update={
+            "mesh_version": version,
+            "min_gateway_replicas": knobs.min_gateway_replicas
+            or int(profile.gateway.min_replicas.value),
+        }
+    )
+    proxy = profile.proxy
+    costs = EnvoyCosts(
+        idle_cpu_millicores=proxy.idle_cpu_millicores.value,
+        cpu_per_1000_rps_millicores=figures.cpu_per_1000_rps_millicores.value,
+        tcp_cpu_ratio=proxy.tcp_cpu_ratio.value,
+        base_memory_mib=figures.base_memory_mib.value,
+        memory_per_cluster_bytes=objects.memory_per_cluster_bytes.value,
+        memory_per_endpoint_bytes=objects.memory_per_endpoint_bytes.value,
+        memory_per_listener_bytes=proxy.memory_per_listener_bytes.value,
+        memory_per_worker_per_cluster_bytes=proxy.memory_per_worker_per_cluster_bytes.value,
+        memory_per_worker_per_listener_bytes=proxy.memory_per_worker_per_listener_bytes.value,
+        workers=proxy.concurrency.value,
+    )
+    policy = ProxyPolicy(
+        cpu_request_floor_millicores=proxy.cpu_request_floor_millicores.value,
+        memory_request_floor_mib=proxy.memory_request_floor_mib.value,
+        cpu_limit_floor_millicores=proxy.cpu_limit_floor_millicores.value,
+        memory_limit_floor_mib=proxy.memory_limit_floor_mib.value,
+        memory_limit_ratio=proxy.memory_limit_ratio.value,
+        rounding=profile.rounding,
+        headroom_ratio=knobs.headroom_ratio,
+    )
+    current = CurrentDefaults(
+        cpu_request_millicores=proxy.cpu_request_floor_millicores.value,
+        memory_request_mib=proxy.memory_request_floor_mib.value,
+        cpu_limit_millicores=proxy.cpu_limit_floor_millicores.value,
+        memory_limit_mib=proxy.memory_limit_floor_mib.value,
+        source="chart default",
+    )
+    return Resolved(profile, figures, objects, filled, costs, policy, current)
+
+
+@dataclass(frozen=True)
+class MeshState:
+    """The mesh sized under one visibility (scoped or not): sidecars, gateways, istiod's load."""
+
+    sidecars: pd.DataFrame
+    gateways: pd.DataFrame
+    counts: MeshCounts
+
+
+def size(request: SizingInput) -> MeshSizing:
+    """Size Istio's sidecars, gateways and istiod for the inventory.
+
+    Raises PlannerError when `size_for` is scoped but there is nothing to scope from.
+    """
+    profile = request.profile
+    assert isinstance(profile, IstioSidecarProfile)
+    inventory, workloads, traffic = request.inventory, request.workloads, request.traffic
+    scope = request.scope
+    assert scope is None or isinstance(scope, Scope)
+    resolved = resolve(profile, request.knobs)
+    knobs = resolved.knobs
+    services = service_config(inventory)
+    recommendation = (
+        recommend(inventory, traffic.edges, knobs)
+        if traffic is not None and scope is None
+        else None
+    )
+    if recommendation is not None:
+        scope = recommendation.scope
+    sized_for = knobs.size_for or (SizeFor.SCOPED if scope is not None else SizeFor.UNSCOPED)
+    if sized_for is SizeFor.SCOPED and scope is None:
+        raise PlannerError(
+            "--size-for scoped: there is no scoping to size for without --traffic; give a "
+            "traffic table or size for the unscoped mesh"
+        )
+    knobs = knobs.model_copy(update={"size_for": sized_for})
+    resolved = replace(resolved, knobs=knobs)
+    before = _mesh_state(workloads, services, inventory, resolved, None)
+    after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
+    chosen = after if sized_for is SizeFor.SCOPED else before
+    trusted = (
+        _trusted_scopes(chosen.sidecars, recommendation)
+        if sized_for is SizeFor.SCOPED and scope is not None
+        else None
+    )
+    sidecars = _protected(chosen.sidecars, before.sidecars, trusted)
+    gateways = _protected(chosen.gateways, before.gateways, None)
+    assumptions = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumptions}
+    component, findings = size_component(
+        istiod_model(chosen.counts, profile.control_plane, knobs.pod_churn_ratio),
+        values,
+        profile.rounding,
+        knobs.headroom_ratio,
+        int(knobs.min_control_plane_replicas or 1),
+    )
+    findings.extend(
+        proxy_findings(sidecars, profile.proxy.concurrency.value, "raise the proxy concurrency")
+    )
+    findings.extend(limit_findings(sidecars))
+    figures = resolved.figures
+    findings.extend(
+        version_findings(
+            figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
+        )
+    )
+    findings.extend(evidence_findings(_measured(profile, chosen.counts, sidecars, gateways)))
+    scoping_rows = (
+        _scoping_rows(recommendation, before, after) if recommendation is not None else None
+    )
+    if recommendation is not None:
+        findings.extend(fallback_findings(recommendation.workloads))
+    return MeshSizing(
+        knobs=knobs,
+        figures=resolved.figures.label,
+        sidecars=sidecars,
+        gateways=gateways,
+        gateways_sized_apart=True,
+        control_plane=ControlPlanePlan(components=(component,)),
+        scoping=(
+            _scoping_plan(recommendation, before, after, resolved, values)
+            if recommendation is not None
+            else None
+        ),
+        scoping_note=(
+            "Sidecar resources, exportTo and discovery selectors from the observed call graph"
+            if recommendation is not None
+            else "not assessed: scoping is recommended from a traffic table (--traffic)"
+        ),
+        workload_scopings=_workload_scopings(scoping_rows),
+        findings=tuple(findings),
+        formulas=_formulas(resolved),
+        assumptions=assumptions,
+        proxy_model=PROXY_MODEL,
+        proxy_policy=resolved.policy,
+        current=resolved.current,
+        applies_today=APPLIES_TODAY.format(
+            cpu=resolved.current.cpu_request_millicores,
+            memory=resolved.current.memory_request_mib,
+            cpu_limit=resolved.current.cpu_limit_millicores,
+            memory_limit=resolved.current.memory_limit_mib,
+        ),
+    )
+
+
+PROXY_MODEL = ProxyModel(
+    idle_cpu="proxy.idle_cpu_millicores",
+    cpu_per_1000_rps="version.cpu_per_1000_rps_millicores",
+    tcp_cpu_ratio="proxy.tcp_cpu_ratio",
+    base_memory="version.base_memory_mib",
+    memory_terms=(
+        Term(
+            driver="visible_clusters", coefficient="objects.memory_per_cluster_bytes", divisor=MIB
+        ),
+        Term(
+            driver="visible_clusters",
+            coefficient="proxy.memory_per_worker_per_cluster_bytes",
+            factor="proxy.concurrency",
+            divisor=MIB,
+        ),
+        Term(
+            driver="visible_endpoints", coefficient="objects.memory_per_endpoint_bytes", divisor=MIB
+        ),
+        Term(
+            driver="visible_listeners", coefficient="proxy.memory_per_listener_bytes", divisor=MIB
+        ),
+        Term(
+            driver="visible_listeners",
+            coefficient="proxy.memory_per_worker_per_listener_bytes",
+            factor="proxy.concurrency",
+            divisor=MIB,
+        ),
+    ),
+)
+"""Envoy's cost (planner.model.envoy) as the plan states it, for reports to recompute."""
+
+APPLIES_TODAY = (
+    "the istiod chart's global.proxy.resources: requests {cpu:g}m CPU and {memory:g}Mi memory, "
+    "limits {cpu_limit:g}m and {memory_limit:g}Mi"
+)
+
+
+def _measured(
+    profile: IstioSidecarProfile,
+    counts: MeshCounts,
+    sidecars: pd.DataFrame,
+    gateways: pd.DataFrame,
+) -> list[tuple[str, int, Coefficient]]:
+    """This mesh's size against the largest published tests the model rests on."""
+    proxies = pd.concat([sidecars, gateways], ignore_index=True)
+    evidence = profile.evidence
+    return [
+        ("connected proxies", counts.connected_proxies, evidence.connected_proxies),
+        ("endpoints tracked by istiod", counts.endpoints, evidence.endpoints),
+        (
+            "endpoints in one proxy's configuration",
+            int(proxies["visible_endpoints"].max()) if len(proxies) else 0,
+            evidence.endpoints_per_proxy,
+        ),
+        (
+            "clusters in one proxy's configuration",
+            int(proxies["visible_clusters"].max()) if len(proxies) else 0,
+            evidence.clusters_per_proxy,
+        ),
+    ]
+
+
+def _mesh_state(
+    workloads: pd.DataFrame,
+    services: pd.DataFrame,
+    inventory: Inventory,
+    resolved: Resolved,
+    scope: Scope | None,
+) -> MeshState:
+    """Sidecars, gateways and istiod's load when proxies see what `scope` lets them see."""
+    configured = proxy_config(
+        workloads,
+        services,
+        inventory.backing,
+        fixed_clusters=int(resolved.profile.proxy.fixed_clusters.value),
+        inbound_listeners_per_port=resolved.objects.inbound_listeners_per_port.value,
+        scope=scope,
+    )
+    sidecars = _size_sidecars(configured, resolved)
+    gateways = _size_gateways(configured, resolved)
+    watched = services
+    pods = workloads
+    if scope is not None and scope.discovered is not None:
+        spaces = sorted(scope.discovered)
+        watched = services.loc[services["namespace"].isin(spaces)]
+        pods = workloads.loc[workloads["namespace"].isin(spaces)]
+    counts = MeshCounts(
+        services=len(watched),
+        pods=int(pods["replicas"].sum()),
+        endpoints=int((watched["ports"] * np.maximum(watched["pods"], 1)).sum()),
+        connected_proxies=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
+        proxy_visible_clusters=int(
+            (sidecars["visible_clusters"] * sidecars["replicas"]).sum()
+            + (gateways["visible_clusters"] * gateways["replicas"]).sum()
+        ),
+        proxy_visible_endpoints=int(
+            (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
+            + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+        ),
+    )
+    return MeshState(sidecars, gateways, counts)
+
+
+def _trusted_scopes(sidecars: pd.DataFrame, recommendation: Recommendation | None) -> pd.Series:
+    """Whether each sidecar's scope is trusted: a recommended Sidecar of high confidence (a
+    scope given by the caller, as the accuracy cases do, is trusted as it is)."""
+    if recommendation is None:
+        return pd.Series(True, index=sidecars.index)
+    keys = ["namespace", "workload"]
+    high = recommendation.workloads.loc[
+        recommendation.workloads["confidence"] == Confidence.HIGH.value, keys
+    ]
+    return pd.Series(
+        pd.MultiIndex.from_frame(sidecars[keys]).isin(pd.MultiIndex.from_frame(high)),
+        index=sidecars.index,
+    )
+
+
+def _protected(
+    sized: pd.DataFrame, unscoped: pd.DataFrame, trusted: pd.Series | None
+) -> pd.DataFrame:
+    """`protect_limits` with each proxy's whole-mesh request read off the unscoped sizing
+    (None: nobody is scoped, so the proxies already see the whole mesh)."""
+    keys = ["namespace", "workload"]
+    whole = (
+        sized[keys]
+        .merge(unscoped[[*keys, "memory_request_mib"]], on=keys, how="left")["memory_request_mib"]
+        .fillna(sized["memory_request_mib"].reset_index(drop=True))
+    )
+    whole.index = sized.index
+    return protect_limits(
+        sized, whole, trusted if trusted is not None else pd.Series(False, index=sized.index)
+    )
+
+
+def _scoping_rows(
+    recommendation: Recommendation, before: MeshState, after: MeshState
+) -> pd.DataFrame:
+    """Per sidecar workload: its scope and what it costs before and after."""
+    keys = ["namespace", "workload"]
+    costs = ["visible_clusters", "visible_endpoints", "estimated_memory_mib"]
+    merged = recommendation.workloads.merge(before.sidecars[[*keys, *costs]], on=keys).merge(
+        after.sidecars[[*keys, *costs]], on=keys, suffixes=("_before", "_after")
+    )
+    return merged
+
+
+def _scoping_plan(
+    recommendation: Recommendation,
+    before: MeshState,
+    after: MeshState,
+    resolved: Resolved,
+    values: dict[str, float],
+) -> ScopingPlan:
+    knobs = resolved.knobs
+
+    def proxies(state: MeshState, column: str) -> float:
+        return float(
+            (state.sidecars[column] * state.sidecars["replicas"]).sum()
+            + (state.gateways[column] * state.gateways["replicas"]).sum()
+        )
+
+    def istiod(state: MeshState) -> float:
+        model = istiod_model(state.counts, resolved.profile.control_plane, knobs.pod_churn_ratio)
+        return sum(memory_mib(model, values))
+
+    return ScopingPlan(
+        granularity=knobs.scope_granularity.value,
+        root_namespace=knobs.mesh_root_namespace,
+        sized_for=str(knobs.size_for),
+        traffic_window_seconds=knobs.traffic_window_seconds,
+        traffic_window=(
+            "unknown"
+            if knobs.traffic_window_seconds is None
+            else duration_text(knobs.traffic_window_seconds)
+        ),
+        sidecars=recommendation.sidecars,
+        exports=recommendation.exports,
+        discovery=recommendation.discovery,
+        totals=ScopingTotals(
+            proxy_memory_mib_before=round(proxies(before, "estimated_memory_mib"), 3),
+            proxy_memory_mib_after=round(proxies(after, "estimated_memory_mib"), 3),
+            push_clusters_before=int(proxies(before, "visible_clusters")),
+            push_clusters_after=int(proxies(after, "visible_clusters")),
+            push_endpoints_before=int(proxies(before, "visible_endpoints")),
+            push_endpoints_after=int(proxies(after, "visible_endpoints")),
+            push_listeners_before=int(proxies(before, "visible_listeners")),
+            push_listeners_after=int(proxies(after, "visible_listeners")),
+            control_plane_memory_mib_before=round(istiod(before), 3),
+            control_plane_memory_mib_after=round(istiod(after), 3),
+        ),
+    )
+
+
+def _workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], WorkloadScoping]:
+    if rows is None:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "sidecar": rows["sidecar"],
+            "confidence": rows["confidence"],
+            "reason": rows["reason"],
+            "clusters_before": rows["visible_clusters_before"],
+            "clusters_after": rows["visible_clusters_after"],
+            "endpoints_before": rows["visible_endpoints_before"],
+            "endpoints_after": rows["visible_endpoints_after"],
+            "estimated_memory_mib_before": rows["estimated_memory_mib_before"].round(3),
+            "estimated_memory_mib_after": rows["estimated_memory_mib_after"].round(3),
+        }
+    )
+    frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
+    scopings = [WorkloadScoping.model_validate(r) for r in frame.to_dict("records")]
+    return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
+
+
+def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """Sidecars of injected, running, non-gateway workloads (one row per workload)."""
+    meshed = configured.loc[
+        configured["mesh_injected"]
+        & (configured["replicas"] > 0)
+        & ~configured["role"].isin(GATEWAY_ROLES)
+    ]
+    per_pod = (meshed["inbound_rps"] + meshed["outbound_rps"]) / meshed["replicas"]
+    l4_per_pod = (meshed["inbound_l4_rps"] + meshed["outbound_l4_rps"]) / meshed["replicas"]
+    estimated = estimate(proxy_inputs(meshed, per_pod, l4_per_pod), resolved.costs)
+    return with_current(size_requests(estimated, resolved.policy), resolved.current)
+
+
+def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """Gateways: replicas from the CPU they need, then each replica sized as a proxy.
+
+    A request through a gateway passes its proxy once (in from the client, out to the Service),
+    so a gateway's throughput is the larger of its inbound and outbound rates.
+    """
+    gateways = configured.loc[configured["role"].isin(GATEWAY_ROLES)].copy()
+    gateway = resolved.profile.gateway
+    per_1000 = resolved.figures.cpu_per_1000_rps_millicores.value
+    throughput = np.maximum(gateways["inbound_rps"], gateways["outbound_rps"])
+    observed_total = (gateways["proxy_cpu_millicores"] * gateways["replicas"]).fillna(0.0)
+    needed = np.maximum(throughput / 1000.0 * per_1000, observed_total) * (
+        1.0 + resolved.knobs.headroom_ratio
+    )
+    target = gateway.target_cpu_per_replica_millicores.value
+    minimum = int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value)
+    replicas = np.maximum(minimum, np.ceil(np.round(needed / target, 9))).astype(np.int64)
+    current = gateways["replicas"].to_numpy()
+    gateways["current_replicas"] = current
+    gateways["replicas"] = replicas
+    gateways["autoscale_min"] = replicas
+    gateways["autoscale_max"] = np.maximum(
+        replicas + 1, np.ceil(replicas * gateway.autoscale_max_ratio.value)
+    ).astype(np.int64)
+    gateways["autoscale_target_cpu_percent"] = autoscale_target_percent(
+        resolved.knobs.headroom_ratio, gateway.autoscale_headroom_share.value
+    )
+    gateways["throughput_rps"] = throughput
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed_cpu = np.where(
+            current > 0, gateways["proxy_cpu_millicores"] * current / replicas, np.nan
+        )
+    frame = proxy_inputs(gateways, throughput / replicas).assign(
+        observed_cpu_millicores=observed_cpu
+    )
+    sized = with_current(
+        size_requests(estimate(frame, resolved.costs), resolved.policy), resolved.current
+    )
+    sized["replicas_rule"] = [
+        f"max(minimum {minimum}, CPU {n:,.0f}m / {target:,.0f}m per replica) = {r}"
+        for n, r in zip(needed, replicas, strict=True)
+    ]
+    return sized
+
+
+def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
+    proxy = resolved.profile.proxy
+    figures = resolved.figures
+    per_cluster, per_endpoint, per_listener = resolved.costs.bytes_per_object()
+    headroom = resolved.knobs.headroom_ratio
+    target = resolved.profile.gateway.target_cpu_per_replica_millicores.value
+    return (
+        Formula(
+            name="sidecar CPU (millicores)",
+            expression=f"{proxy.idle_cpu_millicores.value:g} + rps through the proxy per pod / "
+            f"1000 x {figures.cpu_per_1000_rps_millicores.value:g}",
+        ),
+        Formula(
+            name="sidecar memory (MiB)",
+            expression=f"{figures.base_memory_mib.value:g} + (clusters x {per_cluster:,.0f} B + "
+            f"endpoints x {per_endpoint:,.0f} B + listeners x "
+            f"{per_listener:,.0f} B) / 2^20",
+        ),
+        Formula(
+            name="request",
+            expression=f"max(estimate, observed) x {1 + headroom:g} (headroom {headroom:g}), "
+            f"at least {proxy.cpu_request_floor_millicores.value:g}m CPU and "
+            f"{proxy.memory_request_floor_mib.value:g}Mi memory, rounded up to "
+            f"{resolved.profile.rounding.cpu_step_millicores}m and "
+            f"{resolved.profile.rounding.memory_step_mib}Mi",
+        ),
+        Formula(
+            name="limits",
+            expression=f"CPU: max(request, {proxy.cpu_limit_floor_millicores.value:g}m); "
+            f"memory: request x {proxy.memory_limit_ratio.value:g}",
+        ),
+        Formula(
+            name="gateway replicas",
+            expression="max(minimum, max(throughput / 1000 x CPU per 1000 rps, observed) x "
+            f"{1 + headroom:g} / {target:g}m per replica)",
+        ),
+    )
+
+
+def assumptions_of(resolved: Resolved) -> tuple[Assumption, ...]:
+    profile = resolved.profile
+    groups: list[tuple[str, object]] = [
+        ("version", resolved.figures),
+        ("objects", resolved.objects),
+        ("proxy", profile.proxy),
+        ("gateway", profile.gateway),
+        ("control_plane", profile.control_plane),
+    ]
+    out = []
+    for prefix, group in groups:
+        for name, value in group:  # type: ignore[attr-defined]
+            if isinstance(value, Coefficient):
+                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
+    return tuple(out)
+
+
+__all__ = ["COMPONENT", "MeshState", "Resolved", "resolve", "size"]

@@ -1,0 +1,262 @@
+"""From sized frames to the plan's records: proxies, workloads, gateways and totals.
+
+Mesh-neutral: a mesh entry hands over frames with the columns named here, and these functions
+turn them into the plan's objects (the renderer boundary). The configuration a proxy holds is
+counted the way its mesh's model needs (`OPTIONAL_COUNTS`): a column a mesh does not count is
+absent from its frames and null in the plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.plan import (
+    GATEWAY_ROLES,
+    AppTotals,
+    ControlPlanePlan,
+    GatewayPlan,
+    ProxyPlan,
+    ResourceTotals,
+    Totals,
+    WorkloadPlan,
+    WorkloadScoping,
+)
+
+
+@dataclass(frozen=True)
+class CurrentDefaults:
+    """The proxy requests and limits a mesh's chart applies to a proxy the inventory gives no
+    figure for (0: the chart sets none), and how to name them."""
+
+    cpu_request_millicores: float
+    memory_request_mib: float
+    cpu_limit_millicores: float
+    memory_limit_mib: float
+    source: str
+
+
+CURRENT_FIELDS = (
+    "current_cpu_request_millicores",
+    "current_memory_request_mib",
+    "current_cpu_limit_millicores",
+    "current_memory_limit_mib",
+    "current_source",
+)
+_CURRENT_COLUMNS = (
+    # (inventory column, plan field, CurrentDefaults attribute)
+    ("current_proxy_cpu_millicores", "current_cpu_request_millicores", "cpu_request_millicores"),
+    ("current_proxy_memory_mib", "current_memory_request_mib", "memory_request_mib"),
+    ("current_proxy_cpu_limit_millicores", "current_cpu_limit_millicores", "cpu_limit_millicores"),
+    ("current_proxy_memory_limit_mib", "current_memory_limit_mib", "memory_limit_mib"),
+)
+
+PROXY_FIELDS = (
+    "estimated_cpu_millicores",
+    "estimated_memory_mib",
+    "cpu_request_millicores",
+    "cpu_limit_millicores",
+    "memory_request_mib",
+    "memory_limit_mib",
+    "memory_limit_basis",
+    "whole_mesh_memory_request_mib",
+    "scope_trusted",
+    "oom_risk",
+    "cpu_basis",
+    "memory_basis",
+    "rps_per_pod",
+    "l4_rps_per_pod",
+    "visible_services",
+    "visible_endpoints",
+)
+OPTIONAL_COUNTS = ("visible_clusters", "visible_listeners", "connections")
+"""What a proxy holds, counted by some meshes' models only."""
+
+GATEWAY_COLUMNS = (
+    "namespace",
+    "workload",
+    "role",
+    "current_replicas",
+    "replicas",
+    "autoscale_min",
+    "autoscale_max",
+    "autoscale_target_cpu_percent",
+    "replicas_rule",
+    "throughput_rps",
+)
+
+
+def with_current(frame: pd.DataFrame, current: CurrentDefaults) -> pd.DataFrame:
+    """The proxy requests and limits set today: the inventory's, or else the chart's."""
+    out = frame.copy()
+    given = pd.Series(False, index=out.index)
+    for column, field, default in _CURRENT_COLUMNS:
+        values = out.get(column, pd.Series(np.nan, index=out.index))
+        out[field] = values.fillna(getattr(current, default))
+        given |= values.notna()
+    out["current_source"] = np.where(given, "inventory", current.source)
+    return out
+
+
+def proxy_inputs(
+    frame: pd.DataFrame, rps_per_pod: pd.Series, l4_rps_per_pod: pd.Series | None = None
+) -> pd.DataFrame:
+    """A frame of proxies with the rates through each and the usage observed, ready to size."""
+    return frame.assign(
+        rps_per_pod=rps_per_pod.to_numpy(dtype=np.float64),
+        l4_rps_per_pod=(
+            0.0 if l4_rps_per_pod is None else l4_rps_per_pod.to_numpy(dtype=np.float64)
+        ),
+        observed_cpu_millicores=frame["proxy_cpu_millicores"],
+        observed_memory_mib=frame["proxy_memory_mib"],
+    )
+
+
+def none_if_nan(values: pd.Series) -> pd.Series:
+    """Rounded floats, with None (JSON null) where a figure is unknown."""
+    cells = [None if math.isnan(v) else round(float(v), 3) for v in values.to_numpy(dtype=float)]
+    return pd.Series(cells, index=values.index, dtype=object)
+
+
+def proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
+    """One ProxyPlan per row of a sized frame."""
+    frame = sized[[*PROXY_FIELDS, *CURRENT_FIELDS]].copy()
+    for column in (
+        "estimated_cpu_millicores",
+        "estimated_memory_mib",
+        "rps_per_pod",
+        "l4_rps_per_pod",
+    ):
+        frame[column] = frame[column].round(3)
+    for column in OPTIONAL_COUNTS:
+        frame[column] = (
+            pd.Series(sized[column].to_numpy(dtype=np.int64), index=frame.index, dtype=object)
+            if column in sized
+            else None
+        )
+    frame["observed_cpu_millicores"] = none_if_nan(sized["observed_cpu_millicores"])
+    frame["observed_memory_mib"] = none_if_nan(sized["observed_memory_mib"])
+    return [ProxyPlan.model_validate(record) for record in frame.to_dict("records")]
+
+
+def workload_plans(
+    workloads: pd.DataFrame,
+    sidecars: pd.DataFrame,
+    backing: pd.DataFrame,
+    scopings: dict[tuple[str, str], WorkloadScoping],
+    gateways_sized_apart: bool,
+) -> tuple[WorkloadPlan, ...]:
+    """Every workload of the inventory with its proxy, or the reason it has none."""
+    keys = list(zip(sidecars["namespace"], sidecars["workload"], strict=True))
+    proxies = dict(zip(keys, proxy_plans(sidecars), strict=True))
+    patched = {k for k, p in zip(keys, sidecars["needs_patch"], strict=True) if p}
+    services = backing.groupby(["namespace", "workload"])["service"].agg(tuple).to_dict()
+    frame = workloads[
+        ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]
+    ].copy()
+    frame["inbound_rps"] = workloads["inbound_rps"].round(3)
+    frame["outbound_rps"] = workloads["outbound_rps"].round(3)
+    frame["app_cpu_millicores"] = none_if_nan(workloads["app_cpu_millicores"])
+    frame["app_memory_mib"] = none_if_nan(workloads["app_memory_mib"])
+    plans = []
+    for record in frame.to_dict("records"):
+        key = (record["namespace"], record["workload"])
+        proxy = proxies.get(key)
+        record["services"] = services.get(key, ())
+        record["proxy"] = proxy
+        record["scoping"] = scopings.get(key)
+        record["needs_patch"] = key in patched
+        record["not_sized_reason"] = (
+            None
+            if proxy is not None
+            else _not_sized(
+                str(record["role"]) in GATEWAY_ROLES and gateways_sized_apart,
+                bool(record["mesh_injected"]),
+            )
+        )
+        plans.append(WorkloadPlan.model_validate(record))
+    return tuple(plans)
+
+
+def _not_sized(gateway: bool, injected: bool) -> str:
+    if gateway:
+        return "sized as a gateway: see gateways"
+    if not injected:
+        return "mesh_injected is false: the pods run no sidecar"
+    return "scaled to 0 replicas: no proxy runs"
+
+
+def gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
+    """One GatewayPlan per sized gateway."""
+    frame = gateways[list(GATEWAY_COLUMNS)].copy()
+    frame["throughput_rps"] = gateways["throughput_rps"].round(3)
+    frame["per_replica"] = pd.Series(proxy_plans(gateways), index=frame.index, dtype=object)
+    return tuple(GatewayPlan.model_validate(r) for r in frame.to_dict("records"))
+
+
+def _resource_totals(frame: pd.DataFrame, pods: pd.Series) -> ResourceTotals:
+    def total(column: str, per: float) -> float:
+        return round(float((frame[column].to_numpy() * pods.to_numpy()).sum()) / per, 3)
+
+    return ResourceTotals(
+        pods=int(pods.sum()),
+        estimated_cpu_cores=total("estimated_cpu_millicores", 1000.0),
+        estimated_memory_gib=total("estimated_memory_mib", 1024.0),
+        cpu_request_cores=total("cpu_request_millicores", 1000.0),
+        memory_request_gib=total("memory_request_mib", 1024.0),
+        cpu_limit_cores=total("cpu_limit_millicores", 1000.0),
+        memory_limit_gib=total("memory_limit_mib", 1024.0),
+    )
+
+
+def totals(
+    sidecars: pd.DataFrame, gateways: pd.DataFrame, control_plane: ControlPlanePlan
+) -> Totals:
+    """Mesh overhead by part, and its share of the application's own requests."""
+    side = _resource_totals(sidecars, sidecars["replicas"])
+    gate = _resource_totals(gateways, gateways["replicas"])
+    components = control_plane.components
+    cp_frame = pd.DataFrame([c.per_replica.model_dump() for c in components])
+    cp = _resource_totals(cp_frame, pd.Series([c.replicas for c in components], dtype=np.int64))
+    parts = (side, gate, cp)
+    mesh = ResourceTotals(
+        pods=sum(p.pods for p in parts),
+        estimated_cpu_cores=round(sum(p.estimated_cpu_cores for p in parts), 3),
+        estimated_memory_gib=round(sum(p.estimated_memory_gib for p in parts), 3),
+        cpu_request_cores=round(sum(p.cpu_request_cores for p in parts), 3),
+        memory_request_gib=round(sum(p.memory_request_gib for p in parts), 3),
+        cpu_limit_cores=round(sum(p.cpu_limit_cores for p in parts), 3),
+        memory_limit_gib=round(sum(p.memory_limit_gib for p in parts), 3),
+    )
+    known = sidecars.loc[
+        sidecars["app_cpu_millicores"].notna() & sidecars["app_memory_mib"].notna()
+    ]
+    app_cpu = float((known["app_cpu_millicores"] * known["replicas"]).sum()) / 1000.0
+    app_memory = float((known["app_memory_mib"] * known["replicas"]).sum()) / 1024.0
+    known_side = _resource_totals(known, known["replicas"])
+    complete = len(known) == len(sidecars) and len(sidecars) > 0
+    return Totals(
+        sidecars=side,
+        gateways=gate,
+        control_plane=cp,
+        mesh=mesh,
+        app=AppTotals(
+            workloads_with_requests=len(known),
+            workloads_injected=len(sidecars),
+            cpu_request_cores=round(app_cpu, 3),
+            memory_request_gib=round(app_memory, 3),
+        ),
+        sidecar_share_of_app_cpu_ratio=_ratio(known_side.cpu_request_cores, app_cpu),
+        sidecar_share_of_app_memory_ratio=_ratio(known_side.memory_request_gib, app_memory),
+        mesh_share_of_app_cpu_ratio=_ratio(mesh.cpu_request_cores, app_cpu) if complete else None,
+        mesh_share_of_app_memory_ratio=(
+            _ratio(mesh.memory_request_gib, app_memory) if complete else None
+        ),
+    )
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None
