@@ -12,6 +12,7 @@ class MeshKind(StrEnum):
     """Mesh flavours mesh-planner can size; each has an entry in `planner.meshes.MESHES`."""
 
     ISTIO_SIDECAR = "istio-sidecar"
+    LINKERD = "linkerd"
 
 
 class OutputFormat(StrEnum):
@@ -112,6 +113,11 @@ class Knobs(BaseModel):
     size_for: SizeFor | None = Field(
         default=None,
         description="None: the scoped mesh when scoping is recommended, else the unscoped one.",
+    )
+    use_observed: bool = Field(
+        default=True,
+        description="Let observed proxy usage in the inventory raise the model's estimate; off "
+        "for a what-if of a mesh whose proxies were not the ones measured.",
     )
     patch_threshold_ratio: float = Field(
         default=0.2,

@@ -388,6 +388,15 @@ def size(
             "recommendations match it).",
         ),
     ] = None,
+    use_observed: Annotated[
+        bool,
+        typer.Option(
+            "--observed/--no-observed",
+            help="Let the inventory's observed proxy usage raise the model's estimate (default); "
+            "--no-observed sizes from the model alone, for a what-if of a mesh whose proxies "
+            "were not the ones measured (observed Envoy usage says nothing of Linkerd's).",
+        ),
+    ] = True,
     patch_threshold_ratio: Annotated[
         float,
         typer.Option(
@@ -454,6 +463,7 @@ def size(
                 max_export_namespaces=max_export_namespaces,
                 size_for=size_for,
                 patch_threshold_ratio=patch_threshold_ratio,
+                use_observed=use_observed,
                 inputs_date=date.fromisoformat(inputs_date) if inputs_date else None,
             )
         except ValidationError as exc:  # typer has checked ranges; this guards the rest

@@ -3,6 +3,8 @@ mesh-wide proxy default -> the plan."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from models.errors import ProfileError
 from models.knobs import Knobs
 from models.plan import SCHEMA_VERSION, Plan, ProfileInfo, ToolInfo
@@ -61,6 +63,8 @@ def build_plan(
     workloads = inventory.workloads.drop(columns=["rps", "outbound_rps"]).assign(
         **{c: rates[c].to_numpy() for c in rates.columns if c not in ("namespace", "workload")}
     )
+    if not knobs.use_observed:
+        workloads = workloads.assign(proxy_cpu_millicores=np.nan, proxy_memory_mib=np.nan)
     sized = entry.size(SizingInput(inventory, workloads, traffic, profile, knobs, scope))
     knobs = sized.knobs
     default, patch = proxy_default(

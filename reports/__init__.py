@@ -14,10 +14,11 @@ from collections.abc import Callable
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
 from reports.conventions import HTML_FILE, XLSX_FILE
-from reports.gitops.helm import HELM_DIR, render_helm
-from reports.gitops.kustomize import KUSTOMIZE_DIR, render_kustomize
-from reports.gitops.operator import OPERATOR_FILE, render_operator
-from reports.gitops.sidecars import SIDECARS_FILE, render_sidecars
+from reports.gitops import istio_sidecar, linkerd
+from reports.gitops.helm import HELM_DIR
+from reports.gitops.kustomize import KUSTOMIZE_DIR
+from reports.gitops.operator import OPERATOR_FILE
+from reports.gitops.sidecars import SIDECARS_FILE
 from reports.html.page import render_html
 from reports.plan_json import PLAN_FILE, render_json
 from reports.xlsx.workbook import render_xlsx
@@ -32,12 +33,8 @@ NEUTRAL: dict[OutputFormat, Renderer] = {
 """Renderers of the mesh-neutral plan, the same for every mesh."""
 
 HANDOVERS: dict[MeshKind, dict[OutputFormat, Renderer]] = {
-    MeshKind.ISTIO_SIDECAR: {
-        OutputFormat.SIDECARS: render_sidecars,
-        OutputFormat.KUSTOMIZE: render_kustomize,
-        OutputFormat.HELM: render_helm,
-        OutputFormat.OPERATOR: render_operator,
-    },
+    MeshKind.ISTIO_SIDECAR: istio_sidecar.HANDOVER,
+    MeshKind.LINKERD: linkerd.HANDOVER,
 }
 """Each mesh's hand-over files (reports/gitops): the mesh's own resources, annotations and
 chart values. A mesh's entry in planner.meshes.registry lists the formats it has; a test checks

@@ -44,6 +44,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
     assert plan["schema_version"] == "2.0"
     assert plan["profile"]["name"] == "istio-sidecar"
     assert plan["profile"]["mesh_version"] == "1.22"
+    assert plan["profile"]["mesh_chosen_by"] == "--istio-version"
     assert plan["knobs"] == {
         "mesh": "istio-sidecar",
         "mesh_version": "1.22",
@@ -59,6 +60,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "min_edge_requests": 10.0,
         "max_export_namespaces": 3,
         "size_for": "scoped",
+        "use_observed": True,
         "patch_threshold_ratio": 0.2,
         "inputs_date": None,
     }

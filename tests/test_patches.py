@@ -27,22 +27,15 @@ from planner.inputs.traffic import read_traffic
 from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from reports.gitops.commented_yaml import plain
+from reports.gitops.istio_sidecar import PATCH, render_kustomize
 from reports.gitops.kube import is_object_name
-from reports.gitops.kustomize import (
-    EXPORT_TO,
-    OWNED_ANNOTATIONS,
-    PROXY_CPU,
-    PROXY_CPU_LIMIT,
-    PROXY_MEMORY,
-    PROXY_MEMORY_LIMIT,
-    render_kustomize,
-    service_patch,
-    workload_patch,
-)
+from reports.gitops.kustomize import EXPORT_TO, service_patch, workload_patch
 from tests.conftest import FIXTURES, assert_golden_tree, require_tool, run_cli, write
 from tests.conftest import SAMPLE_ARGS as CONFTEST_SAMPLE_ARGS
 from tests.crd import schema_for
 from tests.quantities import mebibytes, millicores
+
+PROXY_CPU, PROXY_CPU_LIMIT, PROXY_MEMORY, PROXY_MEMORY_LIMIT = OWNED_ANNOTATIONS = PATCH.owned
 
 SAMPLE_ARGS = [*CONFTEST_SAMPLE_ARGS, "--inputs-date", "2026-11-20"]
 REFERENCE = yaml.safe_load((FIXTURES / "istio" / "istio-annotations.yaml").read_text("utf-8"))
@@ -305,7 +298,9 @@ def test_without_traffic_the_overlay_holds_only_workload_patches(tmp_path: Path)
         "kustomize/shop/kustomization.yaml",
     ]
     top = files["kustomize/kustomization.yaml"].decode("utf-8")
-    assert "# No traffic table was given: no Sidecars and no exportTo changes.\n" in top
+    assert (
+        "# Scoping: not assessed: scoping is recommended from a traffic table (--traffic).\n" in top
+    )
     assert documents(files["kustomize/shop/kustomization.yaml"]) == [
         {
             "apiVersion": "kustomize.config.k8s.io/v1alpha1",
@@ -359,7 +354,7 @@ def test_a_request_never_exceeds_its_limit_in_a_patch(
     assert millicores(annotations[PROXY_CPU_LIMIT]) == resources["cpu_limit_millicores"]
     assert mebibytes(annotations[PROXY_MEMORY]) == resources["memory_request_mib"]
     assert mebibytes(annotations[PROXY_MEMORY_LIMIT]) == resources["memory_limit_mib"]
-    assert plain(workload_patch(plan, workload)) == patch
+    assert plain(workload_patch(plan, workload, PATCH)) == patch
     if cpu_a != cpu_b:
         swapped, _ = _with_proxy(
             plan,
@@ -445,8 +440,8 @@ def test_hostile_names_cannot_escape_the_folder_or_change_what_the_yaml_says(
     assert not names & {*HOSTILE, *namespaces} - {"shop", "yes"}
     top = (out / "kustomize" / "kustomization.yaml").read_text("utf-8")
     for line in (
-        '#   sidecar resources of Deployment "shop"/"a: b": not a Kubernetes name\n',
-        '#   sidecar resources of Deployment "../x"/"yes": not a Kubernetes name\n',
+        '#   proxy resources of Deployment "shop"/"a: b": not a Kubernetes name\n',
+        '#   proxy resources of Deployment "../x"/"yes": not a Kubernetes name\n',
         '#   exportTo of ClusterIP "shop"/"../../etc": not a Kubernetes name\n',
     ):
         assert line in top

@@ -1,9 +1,11 @@
-"""The registry of mesh flavours: one entry per `MeshKind`, each from its own package."""
+"""The registry of mesh flavours: one entry per `MeshKind`, each from its own package. The
+first is the default, and its manifest rules apply when manifests name no mesh."""
 
 from __future__ import annotations
 
 from models.knobs import MeshKind
 from planner.meshes.entry import MeshEntry
 from planner.meshes.istio_sidecar import ENTRY as ISTIO_SIDECAR
+from planner.meshes.linkerd import ENTRY as LINKERD
 
-MESHES: dict[MeshKind, MeshEntry] = {entry.kind: entry for entry in (ISTIO_SIDECAR,)}
+MESHES: dict[MeshKind, MeshEntry] = {entry.kind: entry for entry in (ISTIO_SIDECAR, LINKERD)}

@@ -29,7 +29,7 @@ import pandas as pd
 from planner.frames import require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
-from planner.model.sizing import MIB, Floats
+from planner.model.sizing import MIB, Floats, proxy_cpu_millicores
 
 CONFIG_COLUMNS = ("visible_services", "visible_clusters", "visible_endpoints", "visible_listeners")
 
@@ -69,8 +69,13 @@ def estimated_cpu_millicores(
     """Expected proxy CPU per pod from the requests per second through it, of which
     `l4_rps_per_pod` go to Services it proxies at L4 (priced at the TCP ratio)."""
     l4 = np.zeros_like(rps_per_pod) if l4_rps_per_pod is None else l4_rps_per_pod
-    weighted = rps_per_pod - l4 + l4 * costs.tcp_cpu_ratio
-    return costs.idle_cpu_millicores + weighted / 1000.0 * costs.cpu_per_1000_rps_millicores
+    return proxy_cpu_millicores(
+        rps_per_pod,
+        l4,
+        costs.idle_cpu_millicores,
+        costs.cpu_per_1000_rps_millicores,
+        costs.tcp_cpu_ratio,
+    )
 
 
 def estimated_memory_mib(

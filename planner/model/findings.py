@@ -111,9 +111,9 @@ def proxy_findings(sidecars: pd.DataFrame, workers: float, more_workers: str) ->
     return findings
 
 
-def limit_findings(sidecars: pd.DataFrame) -> list[Finding]:
+def limit_findings(sidecars: pd.DataFrame, proxy: str = "Envoy's") -> list[Finding]:
     """Proxies TCP traffic is priced for without a figure, memory limits the plan lowers, and
-    limits a lost scope would break."""
+    limits a lost scope would break. `proxy` names the mesh's proxy (`Envoy's`)."""
     findings = []
     l4 = sidecars.loc[sidecars["l4_rps_per_pod"] > 0]
     if len(l4):
@@ -122,7 +122,7 @@ def limit_findings(sidecars: pd.DataFrame) -> list[Finding]:
                 code="tcp-priced-as-http",
                 subject=count_of(len(l4), "workload"),
                 message="requests to TCP ports (databases, caches, brokers, TLS passed through) "
-                "are priced as HTTP/1.1 requests: no CPU figure for Envoy's TCP proxying has been "
+                f"are priced as HTTP/1.1 requests: no CPU figure for {proxy} TCP proxying has been "
                 "published, and HTTP is the upper bound; observed usage, where given, corrects "
                 f"it ({name_list(l4)})",
             )

@@ -61,6 +61,21 @@ class ProxyPolicy:
     headroom_ratio: float
 
 
+def proxy_cpu_millicores(
+    rps_per_pod: Floats,
+    l4_rps_per_pod: Floats,
+    idle_millicores: float,
+    per_1000_rps_millicores: float,
+    tcp_cpu_ratio: float,
+) -> Floats:
+    """Expected proxy CPU per pod, the same shape for every mesh (models.plan.ProxyModel): idle
+    plus the requests per second through it, of which `l4_rps_per_pod` go to Services proxied
+    at L4 and are priced at the TCP ratio."""
+    weighted = rps_per_pod - l4_rps_per_pod + l4_rps_per_pod * tcp_cpu_ratio
+    result: Floats = idle_millicores + weighted / 1000.0 * per_1000_rps_millicores
+    return result
+
+
 def round_up(values: Floats, step: int) -> npt.NDArray[np.int64]:
     """Round up to a multiple of `step`, ignoring float noise below a millionth of a step."""
     return (np.ceil(np.round(values / step, 6)) * step).astype(np.int64)

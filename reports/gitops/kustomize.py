@@ -1,17 +1,19 @@
 """kustomize/: the plan as an overlay of the user's own manifests, a Component per namespace.
 
-Layout (docs/gitops.md says how to use it):
+The writer is the same for every mesh; what a workload patch sets is the mesh's (`ProxyPatch`:
+its proxy resource annotations, in reports/gitops/<mesh>.py). Layout (docs/gitops.md):
 
     kustomize/kustomization.yaml               Component: components = every namespace folder
-    kustomize/<namespace>/kustomization.yaml   Component: resources = sidecars.yaml, patches = ...
+    kustomize/<namespace>/kustomization.yaml   Component: resources, patches = ...
+    kustomize/<namespace>/<kind>.<name>.yaml   strategic-merge patch: the mesh's four proxy
+                                               resource annotations on the workload's pod template
+  and, for a plan with scoping (Istio):
     kustomize/<namespace>/sidecars.yaml        the recommended Sidecar resources of the namespace
-    kustomize/<namespace>/<kind>.<name>.yaml   strategic-merge patch: the four sidecar resource
-                                               annotations on the workload's pod template
     kustomize/<namespace>/service.<name>.yaml  strategic-merge patch: networking.istio.io/exportTo
 
 A patch is written for every workload the plan marks `needs_patch` (its recommendation differs
 from `proxy_default` by more than the patch threshold) and for every Service whose recommended
-exportTo is not `*`. A patch sets only the annotations it owns (`OWNED_ANNOTATIONS`,
+exportTo is not `*`. A patch sets only the annotations it owns (`ProxyPatch.owned`,
 `EXPORT_TO`); kustomize merges them into the base object and leaves every other field alone, and
 fails the build when a patched object is missing from the base, so nothing is dropped silently.
 
@@ -51,12 +53,25 @@ from reports.gitops.sidecars import sidecar_manifest
 
 KUSTOMIZE_DIR = "kustomize"
 COMPONENT_API_VERSION = "kustomize.config.k8s.io/v1alpha1"
-PROXY_CPU = "sidecar.istio.io/proxyCPU"
-PROXY_CPU_LIMIT = "sidecar.istio.io/proxyCPULimit"
-PROXY_MEMORY = "sidecar.istio.io/proxyMemory"
-PROXY_MEMORY_LIMIT = "sidecar.istio.io/proxyMemoryLimit"
-OWNED_ANNOTATIONS = (PROXY_CPU, PROXY_CPU_LIMIT, PROXY_MEMORY, PROXY_MEMORY_LIMIT)
-"""The pod-template annotations a workload patch sets (istio/api annotation/annotations.yaml)."""
+
+
+@dataclass(frozen=True)
+class ProxyPatch:
+    """What a mesh's workload patch sets: the pod-template annotations of its proxy's requests
+    and limits, and where its mesh-wide default is set (for the notes)."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+    default_where: str
+
+    @property
+    def owned(self) -> tuple[str, str, str, str]:
+        """The annotations a workload patch sets."""
+        return (self.cpu_request, self.cpu_limit, self.memory_request, self.memory_limit)
+
+
 EXPORT_TO = "networking.istio.io/exportTo"
 """The Service annotation a Service patch sets."""
 SIDECARS_FILE = "sidecars.yaml"
@@ -90,13 +105,14 @@ def service_patch_file(export: ServiceExport) -> str:
     return f"service.{file_stem(export.service)}.yaml"
 
 
-def render_kustomize(plan: Plan) -> dict[str, bytes]:
-    """kustomize/: the top Component, and per namespace a Component with its Sidecars and
-    patches. Raises ValueError when a planned request exceeds its limit (a bug in the plan)."""
+def render_overlay(plan: Plan, patch: ProxyPatch) -> dict[str, bytes]:
+    """kustomize/: the top Component, and per namespace a Component with its patches (and, with
+    scoping, Sidecars). Raises ValueError when a planned request exceeds its limit (a bug in the
+    plan)."""
     namespaces, skipped = _collect(plan)
     files: dict[str, bytes] = {}
     for namespace in sorted(namespaces):
-        files.update(_namespace_files(plan, namespace, namespaces[namespace]))
+        files.update(_namespace_files(plan, namespace, namespaces[namespace], patch))
     # an empty list rather than none: kustomize refuses a kustomization.yaml with no fields
     listed: list[Node] = [file_stem(ns, namespace=True) for ns in sorted(namespaces)]
     top: dict[str, Node] = {
@@ -108,13 +124,12 @@ def render_kustomize(plan: Plan) -> dict[str, bytes]:
     lines = [
         *provenance(plan, "Kustomize component: the recommendations for every namespace."),
         *USAGE,
-        f"Workload patches: {patched} workloads whose sidecar recommendation differs from the "
-        "mesh-wide default (helm/istiod-values.yaml, "
-        "global.proxy.resources) by more than the patch threshold ratio "
+        f"Workload patches: {patched} workloads whose proxy recommendation differs from the "
+        f"mesh-wide default ({patch.default_where}) by more than the patch threshold ratio "
         f"{ratio(plan.proxy_default.threshold_ratio)}.",
     ]
     if plan.scoping is None:
-        lines.append("No traffic table was given: no Sidecars and no exportTo changes.")
+        lines.append(f"Scoping: {plan.scoping_note}.")
     if skipped:
         lines += ["Not written:", *(f"  {reason}" for reason in skipped)]
     files[f"{KUSTOMIZE_DIR}/kustomization.yaml"] = (header(lines) + dump(top)).encode("utf-8")
@@ -134,9 +149,9 @@ def _collect(plan: Plan) -> tuple[dict[str, _Namespace], list[str]]:
             continue
         where = f'{workload.kind} "{workload.namespace}"/"{workload.workload}"'
         if not (is_namespace_name(workload.namespace) and is_object_name(workload.workload)):
-            skipped.append(f"sidecar resources of {where}: not a Kubernetes name")
+            skipped.append(f"proxy resources of {where}: not a Kubernetes name")
         elif workload.kind not in POD_TEMPLATES:
-            skipped.append(f"sidecar resources of {where}: no known pod template for the kind")
+            skipped.append(f"proxy resources of {where}: no known pod template for the kind")
         else:
             check_requests_within_limits(workload.proxy, where)
             bucket(workload.namespace).workloads.append(workload)
@@ -162,7 +177,9 @@ def _collect(plan: Plan) -> tuple[dict[str, _Namespace], list[str]]:
     return namespaces, skipped
 
 
-def _namespace_files(plan: Plan, namespace: str, content: _Namespace) -> dict[str, bytes]:
+def _namespace_files(
+    plan: Plan, namespace: str, content: _Namespace, patch: ProxyPatch
+) -> dict[str, bytes]:
     folder = f"{KUSTOMIZE_DIR}/{file_stem(namespace, namespace=True)}"
     files: dict[str, bytes] = {}
     component: dict[str, Node] = {"apiVersion": COMPONENT_API_VERSION, "kind": "Component"}
@@ -173,7 +190,7 @@ def _namespace_files(plan: Plan, namespace: str, content: _Namespace) -> dict[st
     for workload in sorted(content.workloads, key=lambda w: (w.workload, w.kind)):
         name = workload_patch_file(workload)
         patches.append({"path": name})
-        files[f"{folder}/{name}"] = _workload_patch_text(plan, workload)
+        files[f"{folder}/{name}"] = _workload_patch_text(plan, workload, patch)
     for export in sorted(content.exports, key=lambda e: e.service):
         name = service_patch_file(export)
         patches.append({"path": name})
@@ -194,55 +211,55 @@ def _namespace_files(plan: Plan, namespace: str, content: _Namespace) -> dict[st
     return files
 
 
-def workload_patch(plan: Plan, workload: WorkloadPlan) -> Node:
+def workload_patch(plan: Plan, workload: WorkloadPlan, patch: ProxyPatch) -> Node:
     """The strategic-merge patch of one workload: its pod template's four annotations."""
     proxy = workload.proxy
     if proxy is None:
-        raise ValueError(f"{workload.namespace}/{workload.workload} has no sidecar to patch")
+        raise ValueError(f"{workload.namespace}/{workload.workload} has no proxy to patch")
     annotations: dict[str, Node] = {
-        PROXY_CPU: Commented(
+        patch.cpu_request: Commented(
             cpu_quantity(proxy.cpu_request_millicores), cpu_request_note(proxy, plan)
         ),
-        PROXY_CPU_LIMIT: Commented(
+        patch.cpu_limit: Commented(
             cpu_quantity(proxy.cpu_limit_millicores), limits_note(plan, "CPU")
         ),
-        PROXY_MEMORY: Commented(
+        patch.memory_request: Commented(
             memory_quantity(proxy.memory_request_mib), memory_request_note(proxy, plan)
         ),
-        PROXY_MEMORY_LIMIT: Commented(
+        patch.memory_limit: Commented(
             memory_quantity(proxy.memory_limit_mib), limits_note(plan, "memory")
         ),
     }
     api_version, path = POD_TEMPLATES[workload.kind]
     metadata: dict[str, Node] = {"name": workload.workload, "namespace": workload.namespace}
-    patch: dict[str, Node] = {
+    document: dict[str, Node] = {
         "apiVersion": api_version,
         "kind": workload.kind,
         "metadata": metadata,
     }
     if not path:  # a bare Pod: the annotations are its own
         metadata["annotations"] = annotations
-        return patch
+        return document
     nested: Node = {"metadata": {"annotations": annotations}}
     for key in reversed(path[1:]):
         nested = {key: nested}
-    patch[path[0]] = nested
-    return patch
+    document[path[0]] = nested
+    return document
 
 
-def _workload_patch_text(plan: Plan, workload: WorkloadPlan) -> bytes:
+def _workload_patch_text(plan: Plan, workload: WorkloadPlan, patch: ProxyPatch) -> bytes:
     lines = [
         *provenance(
             plan,
-            f"Sidecar resources for {workload.kind} {workload.namespace}/{workload.workload} "
+            f"Proxy resources for {workload.kind} {workload.namespace}/{workload.workload} "
             f"({workload.replicas} replicas): strategic-merge patch of its pod template.",
         ),
-        "It differs from the mesh-wide default (global.proxy.resources: "
+        f"It differs from the mesh-wide default ({patch.default_where}: "
         f"{_default_text(plan)}) by more than the patch threshold ratio "
         f"{ratio(plan.proxy_default.threshold_ratio)}; applying it rolls the pods out.",
         f"Request formula: {formula(plan, 'request')}. Limits: {formula(plan, 'limits')}.",
     ]
-    return (header(lines) + dump(workload_patch(plan, workload))).encode("utf-8")
+    return (header(lines) + dump(workload_patch(plan, workload, patch))).encode("utf-8")
 
 
 def _default_text(plan: Plan) -> str:

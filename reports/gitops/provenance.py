@@ -67,11 +67,18 @@ def memory_request_note(proxy: ProxyPlan, plan: Plan) -> str:
     observed = proxy.observed_memory_mib
     seen = f", observed {number(observed)}Mi" if observed is not None else ""
     return (
-        f"model {number(proxy.estimated_memory_mib)}Mi for {proxy.visible_clusters:,} clusters, "
-        f"{proxy.visible_endpoints:,} endpoints{seen}: basis {proxy.memory_basis.value}, "
+        f"model {number(proxy.estimated_memory_mib)}Mi for {holds(proxy)}"
+        f"{seen}: basis {proxy.memory_basis.value}, "
         f"headroom {ratio(plan.knobs.headroom_ratio)}; "
         f"now {number(proxy.current_memory_request_mib)}Mi ({proxy.current_source})"
     )
+
+
+def holds(proxy: ProxyPlan) -> str:
+    """What the proxy's memory is sized for, as its mesh's model counts it."""
+    if proxy.connections is not None:
+        return f"{proxy.connections:,} connections"
+    return f"{proxy.visible_clusters or 0:,} clusters, {proxy.visible_endpoints:,} endpoints"
 
 
 def limits_note(plan: Plan, part: str) -> str:

@@ -334,10 +334,14 @@ def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
     return [(titles.get(prefix, prefix), items) for prefix, items in groups.items()]
 
 
+def _counts_connections(plan: Plan) -> bool:
+    """Whether the plan's proxy model counts connections (Linkerd) rather than configuration."""
+    return any(t.driver == "connections" for t in plan.proxy_model.memory_terms)
+
+
 def _memory_driver(plan: Plan) -> str:
     """What the proxies' memory follows, as the plan counts it."""
-    proxies = [w.proxy for w in plan.workloads if w.proxy is not None]
-    if proxies and all(p.connections is not None for p in proxies):
+    if _counts_connections(plan):
         return "the destinations a proxy talks to and its connections, not the size of the mesh"
     return "the mesh configuration a proxy holds, not its traffic"
 
@@ -416,6 +420,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "far_ratio": FAR_FROM_CURRENT_RATIO,
         "xlsx_file": XLSX_FILE,
         "memory_driver": _memory_driver(plan),
+        "holds_header": "Connections" if _counts_connections(plan) else "Clusters / endpoints",
         "charts": {
             "overhead": _overhead_chart(plan),
             "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),
