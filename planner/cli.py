@@ -100,12 +100,12 @@ def _named_mesh(
     """The mesh the flags name, and which flag: --mesh, the --profile file's, or a mesh's own
     version flag. None when only the inventory can tell."""
     if mesh is not None:
-        return mesh, f"--mesh {mesh.value}"
+        return mesh, f"given by --mesh {mesh.value}"
     if profile is not None:
-        return profile.mesh, f"--profile (a {profile.mesh.value} profile)"
+        return profile.mesh, "given by the --profile file's mesh"
     for kind, entry in MESHES.items():
         if entry.version_flag in versions:
-            return kind, entry.version_flag
+            return kind, f"given by {entry.version_flag}"
     return None
 
 
@@ -476,8 +476,8 @@ def size(
             # a version without figures, or a format the mesh lacks, fails before any file is read
             mesh_profile = user_profile or load_builtin_profile(chosen[0])
             knobs = knobs.model_copy(update={"mesh": chosen[0]})
+            _check_flags(MESHES[chosen[0]], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
-            _check_flags(entry, versions, formats or [])
         checked = read_inventory(inventory, services, chosen[0] if chosen else None)
         if chosen is None:
             found = checked.mesh_found
@@ -486,12 +486,12 @@ def size(
                 kind,
                 found.evidence
                 if found
-                else f"the default ({kind.value}): no --mesh, and the inventory names no mesh",
+                else "the default: no --mesh, and the inventory names no mesh",
             )
             mesh_profile = load_builtin_profile(kind)
             knobs = knobs.model_copy(update={"mesh": kind})
+            _check_flags(MESHES[kind], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
-            _check_flags(entry, versions, formats or [])
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
         files: dict[str, bytes] = {}

@@ -87,7 +87,7 @@ def build_plan(
             profile_version=profile.profile_version,
             mesh=profile.mesh.value,
             mesh_title=entry.title,
-            mesh_chosen_by=mesh_chosen_by or "Knobs.mesh",
+            mesh_chosen_by=mesh_chosen_by or "given by Knobs.mesh",
             mesh_version=str(knobs.mesh_version),
             figures=sized.figures,
         ),

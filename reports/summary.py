@@ -36,6 +36,11 @@ def heaviest(plan: Plan, top: int) -> list[WorkloadPlan]:
     return sized[:top]
 
 
+def _amount(value: float) -> str:
+    """`1,234`, or `0.4` for a figure below 10 that is not whole."""
+    return f"{value:,.1f}" if value < 10 and not float(value).is_integer() else f"{value:,.0f}"
+
+
 def _change(before: float, after: float) -> str:
     if before <= 0:
         return "no change"
@@ -76,7 +81,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     lines = [
         f"mesh-planner {plan.tool.version}: {plan.profile.title} {plan.profile.mesh_version}, "
         f"headroom {knobs.headroom_ratio:g} (figures: {plan.profile.figures})",
-        f"Mesh chosen by {plan.profile.mesh_chosen_by}",
+        f"Mesh: {plan.profile.mesh_title} ({plan.profile.mesh_chosen_by})",
         "",
         f"Mesh overhead (requests): {mesh.cpu_request_cores:,.2f} cores, "
         f"{mesh.memory_request_gib:,.2f} GiB over {mesh.pods:,} proxy and control-plane pods "
@@ -124,13 +129,18 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             if cp.guideline_memory_mib is not None
             else ""
         )
-        drivers = ", ".join(f"{d.value:,.0f} {d.unit}" for d in cp.drivers[:3])
+        drivers = ", ".join(f"{_amount(d.value)} {d.unit}" for d in cp.drivers[:3])
+        modelled = cp.shared_memory_terms or cp.serving_memory_terms or cp.cpu_terms
+        model = (
+            f"model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica{against}"
+            if modelled
+            else "no published model: the chart's values"
+        )
         lines += [
             f"Control plane ({cp.title}): {cp.replicas} replicas x "
             f"{per.cpu_request_millicores}m CPU / {per.memory_request_mib}Mi memory (limits "
             f"{per.cpu_limit_millicores}m / {per.memory_limit_mib}Mi)",
-            f"  model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica{against}; "
-            f"{drivers}",
+            f"  {model}; {drivers}",
         ]
     default = plan.proxy_default
     lines += [

@@ -44,7 +44,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
     assert plan["schema_version"] == "2.0"
     assert plan["profile"]["name"] == "istio-sidecar"
     assert plan["profile"]["mesh_version"] == "1.22"
-    assert plan["profile"]["mesh_chosen_by"] == "--istio-version"
+    assert plan["profile"]["mesh_chosen_by"] == "given by --istio-version"
     assert plan["knobs"] == {
         "mesh": "istio-sidecar",
         "mesh_version": "1.22",

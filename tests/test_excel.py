@@ -488,3 +488,28 @@ def test_every_sheet_and_workloads_column_is_documented() -> None:
         assert f"| {title} |" in doc, title
     for col in WORKLOAD_COLS:
         assert col.header in doc, col.header
+
+
+def test_libreoffice_recalculates_a_linkerd_plan(
+    soffice: tuple[str, Path], sample: Path, tmp_path: Path
+) -> None:
+    run = run_cli(
+        [*SAMPLE_ARGS, "--mesh", "linkerd", "--no-observed", "--format", "xlsx"], cwd=sample
+    )
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    assert [c.component for c in plan.control_plane.components] == [
+        "destination",
+        "identity",
+        "proxy-injector",
+    ]
+    workbook = sample / "planner-out" / XLSX_FILE
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, plan)
+    _assert_workloads(book, plan)
+    _assert_control_plane_and_gateways(book, plan)
+    assert "Sidecars" not in book.sheetnames
+    names = _open(workbook.read_bytes()).defined_names
+    assert "cp_proxy_injector_memory_request_mib" in names
+    assert "version_memory_per_connection_bytes" in names

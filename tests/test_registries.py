@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from models.knobs import MeshKind, OutputFormat
@@ -9,6 +11,7 @@ from models.profile import Coefficient
 from planner.meshes.profiles import load_builtin_profile
 from planner.meshes.registry import MESHES
 from reports import ENTRIES, renderers
+from tests.conftest import SAMPLE_ARGS, run_cli
 
 
 def test_every_mesh_has_an_entry() -> None:
@@ -56,3 +59,29 @@ def test_every_coefficient_cites_a_source_and_validity(mesh: MeshKind) -> None:
         assert value.holds_for.strip(), path
         if value.tag == "derived":
             assert value.derivation, f"{path} is derived but shows no arithmetic"
+
+
+PAIRS = [(mesh, fmt) for mesh in MeshKind for fmt in OutputFormat]
+
+
+@pytest.mark.parametrize(("mesh", "fmt"), PAIRS, ids=[f"{m.value}-{f.value}" for m, f in PAIRS])
+def test_every_mesh_runs_every_format_it_has_and_refuses_the_rest(
+    mesh: MeshKind, fmt: OutputFormat, sample: Path
+) -> None:
+    entry = MESHES[mesh]
+    run = run_cli([*SAMPLE_ARGS, "--mesh", mesh.value, "--format", fmt.value], cwd=sample)
+    if fmt in entry.formats:
+        assert run.exit_code == 0, run.stderr
+        written = run.stdout.splitlines()
+        place = ENTRIES[fmt]
+        assert any(
+            line == f"planner-out/{place}" or line.startswith(f"planner-out/{place}")
+            for line in written
+        ), written
+        return
+    have = ", ".join(f.value for f in entry.formats)
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == (
+        f"Error: --format {fmt.value}: {entry.title} has no such output; its formats are {have}\n"
+    )
+    assert not (sample / "planner-out").exists()

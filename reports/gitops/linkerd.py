@@ -110,7 +110,7 @@ def _component_block(plan: Plan, component: ComponentPlan) -> Node:
         "memory_limit": "request x the memory limit ratio, at least the HA values' limit",
     }
     block = chart_resources(per, notes, component.title)
-    drivers = ", ".join(f"{d.value:,.0f} {d.unit}" for d in component.drivers)
+    drivers = ", ".join(f"{number(d.value)} {d.unit}" for d in component.drivers)
     return Commented(block, f"{component.title}: {drivers}")
 
 

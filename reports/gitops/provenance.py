@@ -77,7 +77,7 @@ def memory_request_note(proxy: ProxyPlan, plan: Plan) -> str:
 def holds(proxy: ProxyPlan) -> str:
     """What the proxy's memory is sized for, as its mesh's model counts it."""
     if proxy.connections is not None:
-        return f"{proxy.connections:,} connections"
+        return f"{proxy.connections:,} connection" + ("" if proxy.connections == 1 else "s")
     return f"{proxy.visible_clusters or 0:,} clusters, {proxy.visible_endpoints:,} endpoints"
 
 

@@ -38,7 +38,7 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
     of_namespace = dict(zip(namespaces.index, _setting(namespaces["annotations"]), strict=True))
     names = records["namespace"]
     present = names.isin(namespaces.index).to_numpy()
-    namespace = names.map(of_namespace).fillna("").to_numpy(dtype=object)
+    namespace = names.map(lambda name: of_namespace.get(name, "")).to_numpy(dtype=object)
     pod = _setting(records["annotations"]).to_numpy(dtype=object)
     pod_on = np.isin(pod, sorted(INJECT_ON))
     namespace_on = np.isin(namespace, sorted(INJECT_ON))
