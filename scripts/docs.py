@@ -17,9 +17,11 @@ from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
 from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
+from planner.meshes.linkerd.profile import LinkerdProfile
 from planner.meshes.profiles import load_builtin_profile
 from tools.accuracy.cases import Role, evaluate, load_figures
 from tools.accuracy.derivations import leave_one_out
+from tools.accuracy.linkerd import evaluate_linkerd, linkerd_section
 from tools.accuracy.page import render_page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,19 +124,33 @@ def manifests_section() -> list[str]:
         "| `labels` | the pod template's labels: `spec.template.metadata.labels` (CronJob: "
         "`spec.jobTemplate.spec.template.metadata.labels`, Pod: `metadata.labels`), sorted by "
         "key; `app=<workload>` when there are none |",
-        "| `role` | `ingress-gateway` when the pod labels have `istio: ingressgateway` or "
+        "| `role` | Istio: `ingress-gateway` when the pod labels have `istio: ingressgateway` or "
         "`gateway.istio.io/managed` (but not `istio.io-mesh-controller`, a waypoint); "
-        "`egress-gateway` for `istio: egressgateway`; else from the name, as for tables |",
-        "| `mesh_injected` | as Istio decides; see below |",
+        "`egress-gateway` for `istio: egressgateway`; else (and for Linkerd, which labels no "
+        "gateways) from the name, as for tables |",
+        "| `mesh_injected` | as the mesh decides; see below |",
+        "| `current_proxy_*` | the mesh's proxy resource annotations on the pod template: Istio's "
+        "`sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit`, `proxyMemoryLimit`; "
+        "Linkerd's `config.linkerd.io/proxy-cpu-request`, `proxy-memory-request`, "
+        "`proxy-cpu-limit`, `proxy-memory-limit` |",
         "| `app_cpu_millicores`, `app_memory_mib` | the sum of `resources.requests.cpu` and "
-        "`resources.requests.memory` over the pod's `containers`, without `istio-proxy`; a "
+        "`resources.requests.memory` over the pod's `containers`, without the mesh's proxy "
+        "(`istio-proxy`, `linkerd-proxy`); a "
         "container with a limit and no request counts its limit (Kubernetes makes that its "
         "request); `initContainers` run before the app and do not count, except native sidecars "
         "(`restartPolicy: Always`). Quantities are Kubernetes' (`250m`, `0.5`, `1e3`, `128Mi`, "
         "`1Gi`, `500M`); empty when no container requests the resource |",
         "",
-        "A pod gets a sidecar (`mesh_injected` true) unless one of these holds, in this order, "
-        "as in Istio's injection policy:",
+        "Which mesh: `--mesh` (or a mesh's version flag, or the `--profile` file's mesh) names "
+        "it; without them, manifests carrying a mesh's marker are read with that mesh's rules "
+        "(Istio: `sidecar.istio.io/inject`, `istio-injection`, `istio.io/rev`, "
+        "`gateway.istio.io/managed`; Linkerd: `linkerd.io/inject`), on a workload's pod "
+        "template or a Namespace, and the summary and `plan.json` (`profile.mesh_chosen_by`) "
+        "name the first object that showed it. Markers of both meshes in one file are an error "
+        "asking for `--mesh`; a file with neither is read as Istio.",
+        "",
+        "**Istio.** A pod gets a sidecar (`mesh_injected` true) unless one of these holds, in "
+        "this order, as in Istio's injection policy:",
         "",
         "1. the pod uses `hostNetwork: true`;",
         "2. its `sidecar.istio.io/inject` label (or, without the label, annotation) is anything "
@@ -149,6 +165,12 @@ def manifests_section() -> list[str]:
         "object in the file, or any namespace when no Namespace object in the file has an "
         "injection label, is taken as injected. The workloads that get no sidecar are counted "
         "in one finding.",
+        "",
+        "**Linkerd.** A pod gets a proxy unless it uses `hostNetwork: true`; otherwise its pod "
+        "template's `linkerd.io/inject` decides when set (`enabled` or `ingress`: a proxy; "
+        "`disabled`: none), else its Namespace object's annotation; with neither, no proxy. A "
+        "namespace without a Namespace object in the file is taken as injected (its annotation "
+        "cannot be seen).",
         "",
         "Services: a `Service` (`apiVersion: v1`) gives one row with `type` from `spec.type` "
         "(`Headless` for a ClusterIP Service with `clusterIP: None`) and `ports` the number of "
@@ -191,7 +213,10 @@ def accuracy_page() -> str:
         for r in results
         if r.case.role is Role.SOURCE
     }
-    return render_page(results, profile, COMMAND, left_out)
+    linkerd = load_builtin_profile(MeshKind.LINKERD)
+    assert isinstance(linkerd, LinkerdProfile)
+    section = linkerd_section(evaluate_linkerd(figures, linkerd), linkerd)
+    return render_page(results, profile, COMMAND, left_out) + "\n".join(section)
 
 
 PAGES: dict[str, Callable[[], str]] = {

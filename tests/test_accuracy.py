@@ -100,3 +100,37 @@ def test_profile_figure_ids_exist_in_data() -> None:
             cited.update(getattr(value, "figure_ids", ()))
     assert cited
     assert cited <= known, sorted(cited - known)
+
+
+@pytest.fixture(scope="module")
+def linkerd_results() -> dict[str, Result]:
+    from models.knobs import MeshKind
+    from planner.meshes.linkerd.profile import LinkerdProfile
+    from planner.meshes.profiles import load_builtin_profile
+    from tools.accuracy.linkerd import evaluate_linkerd
+
+    profile = load_builtin_profile(MeshKind.LINKERD)
+    assert isinstance(profile, LinkerdProfile)
+    figures = load_figures(DATA / "published-figures.csv")
+    return {r.case.key: r for r in evaluate_linkerd(figures, profile)}
+
+
+def test_linkerd_source_figures_are_reproduced(linkerd_results: dict[str, Result]) -> None:
+    sources = [r for r in linkerd_results.values() if r.case.role is Role.SOURCE]
+    assert len(sources) >= 8
+    for result in sources:
+        assert abs(result.error_ratio) <= 0.15, result
+
+
+def test_linkerd_held_out_proxy_cpu_within_15_percent(linkerd_results: dict[str, Result]) -> None:
+    for key in ("shopify-client", "shopify-server"):
+        assert abs(linkerd_results[key].error_ratio) <= 0.15, linkerd_results[key]
+
+
+def test_linkerd_held_out_control_plane_memory_within_25_percent(
+    linkerd_results: dict[str, Result],
+) -> None:
+    result = linkerd_results["buoyant-2.10-cp-memory"]
+    assert abs(result.error_ratio) <= 0.25, result
+    # CPU of another version's control plane is far off, and the page says so
+    assert linkerd_results["buoyant-2.10-cp-cpu"].error_ratio > 1.0

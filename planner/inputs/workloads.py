@@ -65,30 +65,30 @@ _OBSERVED = (
     Column(
         "current_proxy_cpu_millicores",
         False,
-        "proxy CPU request set today per pod (sidecar.istio.io/proxyCPU)",
+        "proxy CPU request set today per pod (the mesh's proxy-cpu annotation)",
         "millicores",
-        default="the chart default, 100m",
+        default="the mesh chart's (Istio 100m; Linkerd none)",
     ),
     Column(
         "current_proxy_memory_mib",
         False,
-        "proxy memory request set today per pod (sidecar.istio.io/proxyMemory)",
+        "proxy memory request set today per pod (the mesh's proxy-memory annotation)",
         "MiB",
-        default="the chart default, 128Mi",
+        default="the mesh chart's (Istio 128Mi; Linkerd none)",
     ),
     Column(
         "current_proxy_cpu_limit_millicores",
         False,
-        "proxy CPU limit set today per pod (sidecar.istio.io/proxyCPULimit)",
+        "proxy CPU limit set today per pod (the mesh's proxy CPU limit annotation)",
         "millicores",
-        default="the chart default, 2000m",
+        default="the mesh chart's (Istio 2000m; Linkerd none)",
     ),
     Column(
         "current_proxy_memory_limit_mib",
         False,
-        "proxy memory limit set today per pod (sidecar.istio.io/proxyMemoryLimit)",
+        "proxy memory limit set today per pod (the mesh's proxy memory limit annotation)",
         "MiB",
-        default="the chart default, 1024Mi",
+        default="the mesh chart's (Istio 1024Mi; Linkerd none)",
     ),
 )
 _COMMON = (

@@ -68,9 +68,12 @@ def load_figures(path: Path) -> dict[str, Figure]:
     figures = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["unit"] not in _TO_MODEL_UNITS:
+            if row["metric"] == "cpu_time_ms":  # CPU seconds per second, in ms: millicores
+                unit, factor = "millicores", 1.0
+            elif row["unit"] in _TO_MODEL_UNITS:
+                unit, factor = _TO_MODEL_UNITS[row["unit"]]
+            else:
                 continue
-            unit, factor = _TO_MODEL_UNITS[row["unit"]]
             figures[row["id"]] = Figure(
                 id=row["id"],
                 version=row["version"],
@@ -126,7 +129,9 @@ class Result:
 # ---- building inventories -----------------------------------------------------------------
 
 
-def _inventory(workloads: pd.DataFrame, services: pd.DataFrame, backing: pd.DataFrame) -> Inventory:
+def inventory_of(
+    workloads: pd.DataFrame, services: pd.DataFrame, backing: pd.DataFrame
+) -> Inventory:
     """An Inventory from minimal frames, with the columns `read_inventory` would add."""
     defaults: dict[str, Any] = {
         "kind": "Deployment",
@@ -226,7 +231,7 @@ def _mesh(
         ignore_index=True,
     )
     backing = workloads[["namespace", "workload"]].assign(service=workloads["workload"])
-    return _inventory(workloads, services, backing[["namespace", "service", "workload"]])
+    return inventory_of(workloads, services, backing[["namespace", "service", "workload"]])
 
 
 def _namespace_isolation(inventory: Inventory) -> Scope:
@@ -286,7 +291,7 @@ def aks_mesh(
         ignore_index=True,
     )[["namespace", "service", "workload"]]
     workloads = workloads.drop(columns=["_row"]).reset_index(drop=True)
-    return Scenario(_inventory(workloads, service_rows, backing), version, churn=churn)
+    return Scenario(inventory_of(workloads, service_rows, backing), version, churn=churn)
 
 
 def endpoint_store(services: int, pods_per_service: int) -> Scenario:
