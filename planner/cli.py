@@ -53,6 +53,10 @@ class _Run:
     out: Path | None = None
     written: bool = False
 
+    def mark_written(self) -> None:
+        """The outputs are in place (called while signals are held back)."""
+        self.written = True
+
 
 @contextmanager
 def user_errors(out: Path | None = None) -> Iterator[_Run]:
@@ -499,8 +503,9 @@ def size(
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
             files.update(renderers(entry.kind)[output](plan))
-        written = write_outputs(out_dir, files, force=force, owned=ENTRIES.values())
-        run.written = True
+        written = write_outputs(
+            out_dir, files, force=force, owned=ENTRIES.values(), switched=run.mark_written
+        )
         summary = render_summary(plan, top).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:

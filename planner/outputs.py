@@ -28,7 +28,7 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from models.errors import OutputError
@@ -57,7 +57,12 @@ def safe_relative(name: str) -> PurePosixPath:
 
 
 def write_outputs(
-    out_dir: Path, files: Mapping[str, bytes], *, force: bool, owned: Collection[str]
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    *,
+    force: bool,
+    owned: Collection[str],
+    switched: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Replace the folder `out_dir` by one holding exactly `files` (relative name -> bytes).
 
@@ -65,6 +70,9 @@ def write_outputs(
     file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
     `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
     a run did not write, holds anything and `force` is false, or cannot be written.
+    `switched` is called the moment the new folder is in place, while SIGINT and SIGTERM are
+    still held back: a signal that arrived during the switch is raised when they are let go,
+    after the caller knows the outputs were written.
     """
     names = {name: safe_relative(name) for name in sorted(files)}
     for name in names:
@@ -88,6 +96,8 @@ def write_outputs(
         with _signals_held():
             _switch(staging, target, replace=existing is not None)
             swapped = True
+            if switched is not None:
+                switched()
             # the previous folder is at the staging path now (or beside it, on the fallback)
             _remove(staging)
             _remove(_old_path(staging))
