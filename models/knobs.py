@@ -13,6 +13,7 @@ class MeshKind(StrEnum):
 
     ISTIO_SIDECAR = "istio-sidecar"
     LINKERD = "linkerd"
+    CONSUL = "consul"
 
 
 class OutputFormat(StrEnum):
@@ -65,7 +66,15 @@ class Knobs(BaseModel):
         ge=1,
         le=100,
         description="Fewest replicas of each control-plane component; None takes the mesh's "
-        "(2 for istiod, 3 for Linkerd's controllers, as their HA values run).",
+        "(2 for istiod, 3 for Linkerd's controllers, as their HA values run; Consul's servers "
+        "follow the availability zones instead).",
+    )
+    availability_zones: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Availability zones the cluster's nodes span, for meshes whose control "
+        "plane is a quorum (Consul's servers: 5 over 3 or more zones, else 3); None assumes 3.",
     )
     pod_churn_ratio: float = Field(
         default=0.25,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.0"] = "2.0"
+SCHEMA_VERSION: Literal["2.1"] = "2.1"
 
 
 class _Frozen(BaseModel):
@@ -114,7 +114,11 @@ class Confidence(StrEnum):
 
 
 class WorkloadScoping(_Frozen):
-    """What scoping changes for one workload's sidecar (its hosts are on its Sidecar resource)."""
+    """What scoping changes for one workload's proxy.
+
+    `sidecar` names what scopes it: the Istio `Sidecar` that selects it, or the Consul service
+    name the intentions allow it by (None: nothing does, it keeps seeing the whole mesh).
+    """
 
     sidecar: str | None
     confidence: Confidence
@@ -187,9 +191,11 @@ class Term(_Frozen):
 class ProxyModel(_Frozen):
     """How each proxy's expected usage is computed, by assumption name:
 
-    CPU    = idle + (rps - L4 rps + L4 rps x TCP ratio) / 1000 x CPU per 1000 rps
+    CPU    = idle + the extra CPU terms + (rps - L4 rps + L4 rps x TCP ratio) / 1000
+             x CPU per 1000 rps
     memory = base + the memory terms, whose drivers are the proxy's counts
-             (visible_clusters, visible_endpoints, visible_listeners, connections)
+             (visible_clusters, visible_endpoints, visible_listeners, connections; a term
+             without a driver is a constant, such as a process beside the proxy)
     """
 
     idle_cpu: str
@@ -197,6 +203,7 @@ class ProxyModel(_Frozen):
     tcp_cpu_ratio: str
     base_memory: str
     memory_terms: tuple[Term, ...]
+    extra_cpu: tuple[str, ...] = ()
 
 
 class ComponentPolicy(_Frozen):
@@ -215,6 +222,16 @@ class ComponentPolicy(_Frozen):
     max_memory_per_replica: str
     autoscale_max_ratio: str | None
     autoscale_headroom_share: str | None
+
+
+class StoragePlan(_Frozen):
+    """The disk of a component that keeps state on a volume (Consul's servers): the volume
+    to claim, and the disk class its writes need."""
+
+    size_gib: int
+    iops: int
+    throughput_mib_per_s: int
+    basis: str
 
 
 class ComponentPlan(_Frozen):
@@ -247,6 +264,7 @@ class ComponentPlan(_Frozen):
     model_formula: str
     replicas_rule: str
     policy: ComponentPolicy
+    storage: StoragePlan | None = None
 
     def driver(self, name: str) -> float:
         """The value of the driver called `name` (KeyError when the component has none)."""
@@ -322,18 +340,101 @@ class ScopingTotals(_Frozen):
     control_plane_memory_mib_after: float
 
 
-class ScopingPlan(_Frozen):
-    """Recommended configuration scoping from the observed call graph, and what it saves."""
+class IntentionSource(_Frozen):
+    """One source of a Consul service intention: a calling service (or `*`), allowed or
+    denied, and why."""
 
+    name: str
+    action: Literal["allow", "deny"]
+    observed: bool
+    reason: str
+
+
+class ServiceIntention(_Frozen):
+    """One recommended Consul `ServiceIntentions` resource: the destination service and the
+    sources it allows (`destination` `*` with a `*` deny source is the default deny)."""
+
+    namespace: str
+    name: str
+    destination: str
+    sources: tuple[IntentionSource, ...]
+    workloads: tuple[str, ...]
+    confidence: Confidence
+    reason: str
+
+
+class UpstreamList(_Frozen):
+    """The recommended explicit upstreams of a workload that does not use transparent proxy
+    (`consul.hashicorp.com/connect-service-upstreams`), beside the ones it lists today."""
+
+    namespace: str
+    workload: str
+    upstreams: tuple[str, ...]
+    current: tuple[str, ...]
+    confidence: Confidence
+    reason: str
+
+
+class ScopedResource(_Frozen):
+    """A scoping resource as every report shows it, whatever the mesh calls it."""
+
+    namespace: str
+    name: str
+    applies_to: tuple[str, ...]
+    entries: int
+    confidence: Confidence
+    reason: str
+
+
+class ScopingPlan(_Frozen):
+    """Recommended configuration scoping from the observed call graph, and what it saves.
+
+    `mechanism` says in words what the recommendation is made of, and `resource_kind` what its
+    resources are called; the mesh's own recommendations are in its fields (Istio: `sidecars`,
+    `exports`, `discovery`; Consul: `intentions`, `upstreams`), empty for other meshes.
+    """
+
+    mechanism: str
+    resource_kind: str
+    entry_label: str
     granularity: str
-    root_namespace: str
+    root_namespace: str | None
     sized_for: str
     traffic_window_seconds: float | None
     traffic_window: str
-    sidecars: tuple[SidecarResource, ...]
-    exports: tuple[ServiceExport, ...]
-    discovery: DiscoverySelectors
+    sidecars: tuple[SidecarResource, ...] = ()
+    exports: tuple[ServiceExport, ...] = ()
+    discovery: DiscoverySelectors | None = None
+    intentions: tuple[ServiceIntention, ...] = ()
+    upstreams: tuple[UpstreamList, ...] = ()
+    at_risk: tuple[str, ...] = ()
     totals: ScopingTotals
+
+    def resources(self) -> tuple[ScopedResource, ...]:
+        """The recommended resources, in the same shape for every mesh."""
+        out = [
+            ScopedResource(
+                namespace=s.namespace,
+                name=s.name,
+                applies_to=s.workloads,
+                entries=len(s.egress_hosts),
+                confidence=s.confidence,
+                reason=s.reason,
+            )
+            for s in self.sidecars
+        ]
+        out += [
+            ScopedResource(
+                namespace=i.namespace,
+                name=i.name,
+                applies_to=i.workloads,
+                entries=len(i.sources),
+                confidence=i.confidence,
+                reason=i.reason,
+            )
+            for i in self.intentions
+        ]
+        return tuple(out)
 
 
 class ProxyDefault(_Frozen):
@@ -441,7 +542,7 @@ class ProfileInfo(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.0"]
+    schema_version: Literal["2.1"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs

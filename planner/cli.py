@@ -253,13 +253,22 @@ def size(
             "(edge-25.4.4); default: the profile's.",
         ),
     ] = None,
+    consul_version: Annotated[
+        str | None,
+        typer.Option(
+            "--consul-version",
+            callback=_check_version,
+            help="Consul version whose figures apply: 1.14 or later, the consul-dataplane "
+            "architecture (default: the profile's).",
+        ),
+    ] = None,
     mesh_version: Annotated[
         str | None,
         typer.Option(
             "--mesh-version",
             callback=_check_any_version,
-            help="The version of whichever mesh is sized (an alias of --istio-version and "
-            "--linkerd-version).",
+            help="The version of whichever mesh is sized (an alias of --istio-version, "
+            "--linkerd-version and --consul-version).",
         ),
     ] = None,
     profile: Annotated[
@@ -286,7 +295,8 @@ def size(
             min=1,
             max=100,
             help="Fewest replicas of each control-plane component (default: 2 for istiod, 3 for "
-            "Linkerd's controllers, as their HA values run).",
+            "Linkerd's controllers, as their HA values run; Consul's servers follow "
+            "--availability-zones).",
         ),
     ] = None,
     pod_churn_ratio: Annotated[
@@ -299,6 +309,16 @@ def size(
             "default surge); the control plane is sized for that churn in flight.",
         ),
     ] = 0.25,
+    availability_zones: Annotated[
+        int | None,
+        typer.Option(
+            "--availability-zones",
+            min=1,
+            max=10,
+            help="Availability zones the cluster's nodes span, for a control plane that is a "
+            "quorum (Consul's servers: 5 over 3 or more zones, else 3; default: 3 assumed).",
+        ),
+    ] = None,
     min_gateway_replicas: Annotated[
         int | None,
         typer.Option(
@@ -443,6 +463,7 @@ def size(
             for flag, value in (
                 ("--istio-version", istio_version),
                 ("--linkerd-version", linkerd_version),
+                ("--consul-version", consul_version),
                 ("--mesh-version", mesh_version),
             )
             if value is not None
@@ -454,6 +475,7 @@ def size(
                 mesh_version=next(iter(versions.values()), None),
                 headroom_ratio=headroom_ratio,
                 min_control_plane_replicas=min_control_plane_replicas,
+                availability_zones=availability_zones,
                 pod_churn_ratio=pod_churn_ratio,
                 min_gateway_replicas=min_gateway_replicas,
                 scope_granularity=scope_granularity,

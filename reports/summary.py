@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.plan import Plan, WorkloadPlan
+from reports.conventions import plural_kind
 
 
 def _percent(ratio: float | None) -> str:
@@ -52,15 +53,16 @@ def _scoping_lines(plan: Plan) -> list[str]:
     if scoping is None:
         return ["", f"Scoping: {plan.scoping_note}"]
     totals = scoping.totals
-    high = sum(1 for s in scoping.sidecars if s.confidence.value == "high")
-    changed = sum(1 for e in scoping.exports if e.export_to != ("*",))
+    resources = scoping.resources()
+    high = sum(1 for s in resources if s.confidence.value == "high")
     push_before = totals.push_clusters_before + totals.push_endpoints_before
     push_after = totals.push_clusters_after + totals.push_endpoints_after
-    return [
+    lines = [
         "",
         f"Scoping ({scoping.granularity} granularity, traffic window {scoping.traffic_window}; "
-        f"proxies sized for the {scoping.sized_for} mesh): {len(scoping.sidecars)} Sidecars, "
-        f"{high} high confidence, {len(scoping.sidecars) - high} fallback",
+        f"proxies sized for the {scoping.sized_for} mesh): {len(resources)} "
+        f"{plural_kind(scoping.resource_kind, len(resources))}, "
+        f"{high} high confidence, {len(resources) - high} fallback",
         f"  proxy memory {totals.proxy_memory_mib_before / 1024:,.2f} -> "
         f"{totals.proxy_memory_mib_after / 1024:,.2f} GiB expected "
         f"({_change(totals.proxy_memory_mib_before, totals.proxy_memory_mib_after)}); "
@@ -68,9 +70,22 @@ def _scoping_lines(plan: Plan) -> list[str]:
         f"({_change(push_before, push_after)}); control plane "
         f"{totals.control_plane_memory_mib_before:,.0f} -> "
         f"{totals.control_plane_memory_mib_after:,.0f} MiB",
-        f"  exportTo narrowed on {changed} of {len(scoping.exports)} Services; "
-        f"{scoping.discovery.reason}",
     ]
+    if scoping.discovery is not None:
+        changed = sum(1 for e in scoping.exports if e.export_to != ("*",))
+        lines.append(
+            f"  exportTo narrowed on {changed} of {len(scoping.exports)} Services; "
+            f"{scoping.discovery.reason}"
+        )
+    if scoping.intentions:
+        sources = [s for i in scoping.intentions for s in i.sources if s.action == "allow"]
+        observed = sum(1 for s in sources if s.observed and s.name != "*")
+        lines.append(
+            f"  {len(sources):,} allowed sources: {observed:,} observed, "
+            f"{len(sources) - observed:,} by a fall-back; a default deny refuses the rest "
+            f"({len(scoping.at_risk)} things to check before applying: plan.json scoping.at_risk)"
+        )
+    return lines
 
 
 def render_summary(plan: Plan, top: int = 10) -> str:

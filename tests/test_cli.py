@@ -41,7 +41,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
     run = run_cli([*SAMPLE_ARGS, "--istio-version", "1.22", "--headroom-ratio", "0.4"], cwd=sample)
     assert run.exit_code == 0, run.stderr
     plan = json.loads((sample / "planner-out" / "plan.json").read_text("utf-8"))
-    assert plan["schema_version"] == "2.0"
+    assert plan["schema_version"] == "2.1"
     assert plan["profile"]["name"] == "istio-sidecar"
     assert plan["profile"]["mesh_version"] == "1.22"
     assert plan["profile"]["mesh_chosen_by"] == "given by --istio-version"
@@ -50,6 +50,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
         "mesh_version": "1.22",
         "headroom_ratio": 0.4,
         "min_control_plane_replicas": 2,
+        "availability_zones": None,
         "pod_churn_ratio": 0.25,
         "min_gateway_replicas": 2,
         "scope_granularity": "workload",

@@ -143,7 +143,8 @@ def expected_istiod(plan: Plan) -> dict[str, Any]:
             }
         },
     }
-    if plan.scoping is not None and plan.scoping.discovery.excluded:
+    discovery = plan.scoping.discovery if plan.scoping is not None else None
+    if discovery is not None and discovery.excluded:
         values["meshConfig"] = {
             "discoverySelectors": [
                 {
@@ -151,7 +152,7 @@ def expected_istiod(plan: Plan) -> dict[str, Any]:
                         {
                             "key": "kubernetes.io/metadata.name",
                             "operator": "NotIn",
-                            "values": sorted(e.namespace for e in plan.scoping.discovery.excluded),
+                            "values": sorted(e.namespace for e in discovery.excluded),
                         }
                     ]
                 }

@@ -27,9 +27,9 @@ from planner.inputs.traffic import read_traffic
 from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan
 from reports.gitops.commented_yaml import plain
-from reports.gitops.istio_sidecar import PATCH, render_kustomize
+from reports.gitops.istio_sidecar import EXPORT_TO, PATCH, render_kustomize, service_patch
 from reports.gitops.kube import is_object_name
-from reports.gitops.kustomize import EXPORT_TO, service_patch, workload_patch
+from reports.gitops.kustomize import workload_patch
 from tests.conftest import FIXTURES, assert_golden_tree, require_tool, run_cli, write
 from tests.conftest import SAMPLE_ARGS as CONFTEST_SAMPLE_ARGS
 from tests.crd import schema_for

@@ -243,6 +243,7 @@ def _reachable(
 ) -> bool:
     """Whether, after scoping, the caller's proxy still holds the destination Service."""
     assert plan.scoping is not None
+    assert plan.scoping.discovery is not None
     if namespace not in plan.scoping.discovery.namespaces:
         return False
     export = next(

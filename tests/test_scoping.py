@@ -14,8 +14,8 @@ from models.knobs import Knobs, ScopeGranularity, SizeFor
 from models.plan import Confidence, Plan, SidecarResource
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
-from planner.meshes.istio_sidecar.scoping import resource_name
 from planner.pipeline import build_plan
+from planner.scoping.names import resource_name
 from reports.gitops.sidecars import render_sidecars, sidecar_manifest
 from tests.conftest import run_cli, write
 from tests.crd import HOST, schema_for
@@ -170,6 +170,7 @@ def test_discovery_leaves_out_namespaces_nothing_meshed_needs(tmp_path: Path) ->
     plan = plan_for(tmp_path, cluster=table)
     assert plan.scoping is not None
     discovery = plan.scoping.discovery
+    assert discovery is not None
     assert discovery.namespaces == ("istio-system", "ops", "pay", "shop")
     assert [(e.namespace, e.reason) for e in discovery.excluded] == [
         ("legacy", "no injected workload or gateway, and no Service called from the mesh")
@@ -177,6 +178,7 @@ def test_discovery_leaves_out_namespaces_nothing_meshed_needs(tmp_path: Path) ->
     # without a trustworthy window, a namespace holding Services is kept
     plan = plan_for(tmp_path, cluster=table, traffic_window_seconds=None)
     assert plan.scoping is not None
+    assert plan.scoping.discovery is not None
     assert "legacy" in plan.scoping.discovery.namespaces
 
 

@@ -49,6 +49,8 @@ class Inventory:
     services: one row per (namespace, service): ports, type.
     backing: one row per (namespace, service, workload).
     mesh_found: the mesh the manifests showed when none was named (tables never show one).
+    proxy_settings: the mesh's own per-workload proxy settings read from manifests (namespace,
+        workload and the columns the mesh's manifest rules define), None for tables.
     """
 
     workloads: pd.DataFrame
@@ -57,6 +59,7 @@ class Inventory:
     files: tuple[InputFile, ...]
     findings: tuple[Finding, ...]
     mesh_found: MeshFound | None = None
+    proxy_settings: pd.DataFrame | None = None
 
 
 def plural(count: int, noun: str) -> str:

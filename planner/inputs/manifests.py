@@ -62,7 +62,10 @@ class MeshManifests:
     no proxy ("" when it gets one); records hold `namespace`, `labels` and `annotations` (the pod
     template's, as dicts) and `host_network`; namespaces (indexed by name) hold `labels` and
     `annotations`. `roles(records)`: the gateway role the pod labels give ("" for none), and
-    `role_labels` says which labels those are, for findings.
+    `role_labels` says which labels those are, for findings. `settings(records, namespaces)`,
+    when the mesh has one, gives per workload record the mesh's own proxy settings (columns the
+    mesh defines; the inventory's `proxy_settings` carries them, keyed by namespace and
+    workload, to the mesh's sizing).
     """
 
     mesh: str
@@ -73,6 +76,7 @@ class MeshManifests:
     role_labels: str
     proxy_annotations: ProxyAnnotations
     proxy_container: str
+    settings: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None
 
 
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
@@ -215,6 +219,15 @@ def read_manifests(
         *_workload_findings(workloads, path.name, rules),
     ]
     workloads = workloads.drop(columns=["note", "injection"])
+    settings = None
+    if rules.settings is not None:
+        settings = (
+            rules.settings(records, namespaces)
+            .assign(
+                namespace=records["namespace"].to_numpy(), workload=records["workload"].to_numpy()
+            )
+            .sort_values(["namespace", "workload"], ignore_index=True)
+        )
     file = InputFile(
         role="manifests",
         name=path.name,
@@ -228,6 +241,7 @@ def read_manifests(
         files=(file,),
         findings=tuple(findings),
         mesh_found=found,
+        proxy_settings=settings,
     )
     return inventory
 

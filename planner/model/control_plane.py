@@ -46,6 +46,7 @@ class ComponentModel:
     guideline: tuple[Term, ...] = ()
     guideline_formula: str | None = None
     state_advice: str = "more replicas cannot help"
+    replicas_note: str = ""
 
 
 def term_sum(
@@ -88,8 +89,13 @@ def size_component(
     rounding: Rounding,
     headroom_ratio: float,
     min_replicas: int,
+    max_replicas: int | None = None,
 ) -> tuple[ComponentPlan, list[Finding]]:
-    """Replicas and per-replica resources of one component."""
+    """Replicas and per-replica resources of one component.
+
+    `max_replicas` caps the replicas (a quorum that must not grow with load); when the load
+    needs more, a finding says so and each replica carries more than its target.
+    """
     policy = model.policy
     drivers = {d.name: d.value for d in model.drivers}
     shared, serving = memory_mib(model, values)
@@ -114,6 +120,19 @@ def size_component(
             )
         )
     replicas = max(min_replicas, by_cpu, by_memory, 1)
+    if max_replicas is not None and replicas > max_replicas:
+        findings.append(
+            Finding(
+                code="control-plane-replicas-capped",
+                subject=model.component,
+                message=(
+                    f"the load needs {replicas} replicas within the per-replica targets, but "
+                    f"{model.title} runs {max_replicas}: each carries more than its target "
+                    f"({max_cpu:,.0f}m CPU, {max_memory:,.0f} MiB); {model.state_advice}"
+                ),
+            )
+        )
+        replicas = max_replicas
     estimated_memory = shared + serving / replicas
     estimated_cpu = cpu_total / replicas
     cpu_step, memory_step = rounding.cpu_step_millicores, rounding.memory_step_mib
@@ -135,6 +154,8 @@ def size_component(
     rule = (
         f"max(minimum {min_replicas}, CPU {cpu_total * grow:,.0f}m / {max_cpu:,.0f}m per replica "
         f"-> {by_cpu}, memory -> {by_memory}) = {replicas}"
+        if max_replicas is None
+        else f"{replicas} (a quorum: {model.replicas_note})"
     )
     autoscaled = (
         policy.autoscale_max_ratio is not None and policy.autoscale_headroom_share is not None

@@ -155,6 +155,8 @@ class Scope:
     exports: (service_namespace, service, exported_to): a Service is visible from namespace
         `exported_to`, or from all when it is "*" (`exportTo`); Services absent: all.
     discovered: the namespaces istiod watches (discovery selectors); None watches all.
+    open: (service_namespace, service): Services every viewer sees whatever its grants (a
+        Consul intention that allows every source); None for none. Exports do not apply.
     """
 
     viewers: pd.DataFrame
@@ -162,6 +164,7 @@ class Scope:
     service_grants: pd.DataFrame
     exports: pd.DataFrame
     discovered: frozenset[str] | None
+    open: pd.DataFrame | None = None
 
 
 _COSTS = ["clusters", "endpoints", "listeners"]
@@ -243,5 +246,26 @@ def _scoped_config(services: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     exact = exact.merge(exported, on=["service_namespace", "service"])
     exact = exact.loc[(exact["exported_to"] == "*") | (exact["exported_to"] == exact["namespace"])]
     parts = [frame[[*viewer, *_SUMS]] for frame in (everyone, specific, exact)]
+    if scope.open is not None and len(scope.open):
+        parts += _open_parts(priced, scope, grants, exact)
     combined = pd.concat(parts, ignore_index=True)
     return combined.groupby(viewer, as_index=False)[_SUMS].sum()
+
+
+def _open_parts(
+    priced: pd.DataFrame, scope: Scope, grants: pd.DataFrame, exact: pd.DataFrame
+) -> list[pd.DataFrame]:
+    """What the open Services add to each viewer: all of them, less the ones its namespace or
+    service grants already count (linear in viewers, grants and open Services)."""
+    assert scope.open is not None
+    viewer = ["namespace", "viewer"]
+    keys = ["service_namespace", "service"]
+    opened = priced.merge(scope.open[keys].drop_duplicates(), on=keys)
+    total = opened[_SUMS].sum()
+    everyone = scope.viewers[viewer].drop_duplicates().assign(**{c: total[c] for c in _SUMS})
+    by_namespace = opened.groupby("service_namespace", as_index=False)[_SUMS].sum()
+    in_namespaces = grants.merge(by_namespace, on="service_namespace")
+    in_exact = exact[[*viewer, *keys]].drop_duplicates().merge(opened[[*keys, *_SUMS]], on=keys)
+    overlap = pd.concat([in_namespaces, in_exact], ignore_index=True)[[*viewer, *_SUMS]]
+    overlap[_SUMS] = -overlap[_SUMS]
+    return [everyone[[*viewer, *_SUMS]], overlap]

@@ -100,6 +100,7 @@ def discovery_block(plan: Plan) -> tuple[Node | None, list[str]]:
     if plan.scoping is None:
         return None, ["No traffic table was given: no discovery selectors are recommended."]
     discovery = plan.scoping.discovery
+    assert discovery is not None, "Istio's scoping always recommends discovery selectors"
     notes = [f"Discovery selectors: {discovery.reason} (confidence {discovery.confidence.value})."]
     excluded = {e.namespace: e.reason for e in discovery.excluded}
     names = sorted(n for n in excluded if is_namespace_name(n))

@@ -7,29 +7,27 @@ its proxy resource annotations, in reports/gitops/<mesh>.py). Layout (docs/gitop
     kustomize/<namespace>/kustomization.yaml   Component: resources, patches = ...
     kustomize/<namespace>/<kind>.<name>.yaml   strategic-merge patch: the mesh's four proxy
                                                resource annotations on the workload's pod template
-  and, for a plan with scoping (Istio):
-    kustomize/<namespace>/sidecars.yaml        the recommended Sidecar resources of the namespace
-    kustomize/<namespace>/service.<name>.yaml  strategic-merge patch: networking.istio.io/exportTo
+  and, for a plan with scoping, what the mesh's scoping writer (`ScopingWriter`, beside its
+  ProxyPatch) puts in each namespace: resources (Istio's Sidecars, Consul's ServiceIntentions)
+  and patches (Istio's exportTo).
 
 A patch is written for every workload the plan marks `needs_patch` (its recommendation differs
-from `proxy_default` by more than the patch threshold) and for every Service whose recommended
-exportTo is not `*`. A patch sets only the annotations it owns (`ProxyPatch.owned`,
-`EXPORT_TO`); kustomize merges them into the base object and leaves every other field alone, and
-fails the build when a patched object is missing from the base, so nothing is dropped silently.
+from `proxy_default` by more than the patch threshold). A patch sets only the annotations it
+owns (`ProxyPatch.owned`); kustomize merges them into the base object and leaves every other
+field alone, and fails the build when a patched object is missing from the base, so nothing is
+dropped silently.
 
 Not written, and said so in the top kustomization.yaml: objects whose names are not Kubernetes
 names (they cannot exist in a cluster, so a patch could never apply), workloads of a kind with no
-known pod template, and ServiceEntries: their exportTo is a spec field, and the plan knows a
-ServiceEntry only by its host, not by its object name, so the namespace's kustomization.yaml
-lists the exportTo to set by hand instead.
+known pod template, and what the scoping writer says it cannot write.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from models.plan import Plan, ServiceExport, SidecarResource, WorkloadPlan
+from models.plan import Plan, WorkloadPlan
 from reports.gitops.commented_yaml import Commented, Node, dump, header
 from reports.gitops.kube import (
     POD_TEMPLATES,
@@ -37,7 +35,6 @@ from reports.gitops.kube import (
     file_stem,
     is_namespace_name,
     is_object_name,
-    is_service_name,
     memory_quantity,
 )
 from reports.gitops.provenance import (
@@ -49,7 +46,6 @@ from reports.gitops.provenance import (
     ratio,
 )
 from reports.gitops.provenance import header as provenance
-from reports.gitops.sidecars import sidecar_manifest
 
 KUSTOMIZE_DIR = "kustomize"
 COMPONENT_API_VERSION = "kustomize.config.k8s.io/v1alpha1"
@@ -72,9 +68,19 @@ class ProxyPatch:
         return (self.cpu_request, self.cpu_limit, self.memory_request, self.memory_limit)
 
 
-EXPORT_TO = "networking.istio.io/exportTo"
-"""The Service annotation a Service patch sets."""
-SIDECARS_FILE = "sidecars.yaml"
+@dataclass
+class NamespaceFiles:
+    """What a mesh's scoping adds to one namespace's folder: resources and patches (file name ->
+    bytes, in the order kustomization.yaml lists them), and lines for its header."""
+
+    resources: dict[str, bytes] = field(default_factory=dict)
+    patches: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+ScopingWriter = Callable[[Plan], tuple[dict[str, NamespaceFiles], list[str]]]
+"""A mesh's scoping files per namespace, and what it cannot write (with the reason)."""
+
 USAGE = [
     "Use it from your own kustomization, next to your base manifests:",
     "  resources: [<your base>]",
@@ -90,9 +96,7 @@ class _Namespace:
     """What the overlay writes for one namespace."""
 
     workloads: list[WorkloadPlan] = field(default_factory=list)
-    sidecars: list[SidecarResource] = field(default_factory=list)
-    exports: list[ServiceExport] = field(default_factory=list)
-    entries: list[ServiceExport] = field(default_factory=list)
+    scoping: NamespaceFiles = field(default_factory=NamespaceFiles)
 
 
 def workload_patch_file(workload: WorkloadPlan) -> str:
@@ -100,16 +104,13 @@ def workload_patch_file(workload: WorkloadPlan) -> str:
     return f"{workload.kind.lower()}.{file_stem(workload.workload)}.yaml"
 
 
-def service_patch_file(export: ServiceExport) -> str:
-    """`service.<name>.yaml`, inside the namespace's folder."""
-    return f"service.{file_stem(export.service)}.yaml"
-
-
-def render_overlay(plan: Plan, patch: ProxyPatch) -> dict[str, bytes]:
+def render_overlay(
+    plan: Plan, patch: ProxyPatch, scoping: ScopingWriter | None = None
+) -> dict[str, bytes]:
     """kustomize/: the top Component, and per namespace a Component with its patches (and, with
-    scoping, Sidecars). Raises ValueError when a planned request exceeds its limit (a bug in the
-    plan)."""
-    namespaces, skipped = _collect(plan)
+    scoping, the mesh's scoping files). Raises ValueError when a planned request exceeds its
+    limit (a bug in the plan)."""
+    namespaces, skipped = _collect(plan, scoping)
     files: dict[str, bytes] = {}
     for namespace in sorted(namespaces):
         files.update(_namespace_files(plan, namespace, namespaces[namespace], patch))
@@ -136,7 +137,7 @@ def render_overlay(plan: Plan, patch: ProxyPatch) -> dict[str, bytes]:
     return files
 
 
-def _collect(plan: Plan) -> tuple[dict[str, _Namespace], list[str]]:
+def _collect(plan: Plan, scoping: ScopingWriter | None) -> tuple[dict[str, _Namespace], list[str]]:
     """What goes into each namespace's folder, and what cannot be written and why."""
     namespaces: dict[str, _Namespace] = {}
     skipped: list[str] = []
@@ -155,26 +156,12 @@ def _collect(plan: Plan) -> tuple[dict[str, _Namespace], list[str]]:
         else:
             check_requests_within_limits(workload.proxy, where)
             bucket(workload.namespace).workloads.append(workload)
-    if plan.scoping is None:
+    if plan.scoping is None or scoping is None:
         return namespaces, skipped
-    for sidecar in plan.scoping.sidecars:
-        if is_namespace_name(sidecar.namespace) and is_object_name(sidecar.name):
-            bucket(sidecar.namespace).sidecars.append(sidecar)
-        else:
-            skipped.append(f'Sidecar "{sidecar.namespace}"/"{sidecar.name}": not a Kubernetes name')
-    for export in plan.scoping.exports:
-        if export.export_to == ("*",):
-            continue
-        where = f'{export.type} "{export.namespace}"/"{export.service}"'
-        if not is_namespace_name(export.namespace):
-            skipped.append(f"exportTo of {where}: not a Kubernetes name")
-        elif export.type == "ServiceEntry":
-            bucket(export.namespace).entries.append(export)
-        elif not is_service_name(export.service):
-            skipped.append(f"exportTo of {where}: not a Kubernetes name")
-        else:
-            bucket(export.namespace).exports.append(export)
-    return namespaces, skipped
+    files, cannot = scoping(plan)
+    for namespace, content in files.items():
+        bucket(namespace).scoping = content
+    return namespaces, [*skipped, *cannot]
 
 
 def _namespace_files(
@@ -183,30 +170,21 @@ def _namespace_files(
     folder = f"{KUSTOMIZE_DIR}/{file_stem(namespace, namespace=True)}"
     files: dict[str, bytes] = {}
     component: dict[str, Node] = {"apiVersion": COMPONENT_API_VERSION, "kind": "Component"}
-    if content.sidecars:
-        component["resources"] = [SIDECARS_FILE]
-        files[f"{folder}/{SIDECARS_FILE}"] = _sidecars_text(plan, namespace, content.sidecars)
+    extra = content.scoping
+    if extra.resources:
+        component["resources"] = list(extra.resources)
+        files.update({f"{folder}/{name}": text for name, text in extra.resources.items()})
     patches: list[Node] = []
     for workload in sorted(content.workloads, key=lambda w: (w.workload, w.kind)):
         name = workload_patch_file(workload)
         patches.append({"path": name})
         files[f"{folder}/{name}"] = _workload_patch_text(plan, workload, patch)
-    for export in sorted(content.exports, key=lambda e: e.service):
-        name = service_patch_file(export)
+    for name, text in extra.patches.items():
         patches.append({"path": name})
-        files[f"{folder}/{name}"] = _service_patch_text(plan, export)
+        files[f"{folder}/{name}"] = text
     if patches:
         component["patches"] = patches
-    lines = provenance(plan, f"Kustomize component for namespace {namespace}.")
-    if content.entries:
-        lines += [
-            "Set by hand (a ServiceEntry takes spec.exportTo, and the inventory names it only by",
-            "its host): on the ServiceEntry of",
-            *(
-                f"  host {e.service}: spec.exportTo: {json.dumps(list(e.export_to))} ({e.reason})"
-                for e in sorted(content.entries, key=lambda e: e.service)
-            ),
-        ]
+    lines = [*provenance(plan, f"Kustomize component for namespace {namespace}."), *extra.notes]
     files[f"{folder}/kustomization.yaml"] = (header(lines) + dump(component)).encode("utf-8")
     return files
 
@@ -268,50 +246,3 @@ def _default_text(plan: Plan) -> str:
         f"CPU {default.cpu_request_millicores}m/{default.cpu_limit_millicores}m, memory "
         f"{default.memory_request_mib}Mi/{default.memory_limit_mib}Mi, request/limit"
     )
-
-
-def service_patch(export: ServiceExport) -> Node:
-    """The strategic-merge patch of one Service: its exportTo annotation."""
-    callers = ", ".join(export.caller_namespaces) or "none"
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {
-            "name": export.service,
-            "namespace": export.namespace,
-            "annotations": {
-                EXPORT_TO: Commented(
-                    ",".join(export.export_to),
-                    f"{export.reason} (confidence {export.confidence.value}); callers "
-                    f"observed in namespaces: {callers}",
-                )
-            },
-        },
-    }
-
-
-def _service_patch_text(plan: Plan, export: ServiceExport) -> bytes:
-    lines = provenance(
-        plan,
-        f"exportTo for Service {export.namespace}/{export.service}: strategic-merge patch.",
-    )
-    return (header(lines) + dump(service_patch(export))).encode("utf-8")
-
-
-def _sidecars_text(plan: Plan, namespace: str, sidecars: list[SidecarResource]) -> bytes:
-    scoping = plan.scoping
-    assert scoping is not None
-    lines = [
-        *provenance(plan, f"Istio Sidecar resources recommended for namespace {namespace}."),
-        f"granularity: {scoping.granularity}; mesh root namespace: {scoping.root_namespace}; "
-        f"traffic window: {scoping.traffic_window}",
-    ]
-    parts = [header(lines)]
-    for sidecar in sorted(sidecars, key=lambda s: s.name):
-        note = [
-            f"applies to {namespace}: {', '.join(sidecar.workloads)}",
-            f"confidence {sidecar.confidence.value}: {sidecar.reason}",
-        ]
-        manifest = sidecar_manifest(sidecar, plan.profile.mesh_version)
-        parts.append("---\n" + header(note) + dump(manifest))
-    return "".join(parts).encode("utf-8")

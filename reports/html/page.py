@@ -27,11 +27,11 @@ from models.plan import (
     ProxyPlan,
     ResourceTotals,
     Role,
-    SidecarResource,
+    ScopedResource,
     WorkloadPlan,
 )
 from reports.breakdown import NamespaceTotals, heaviest_namespaces, namespace_totals
-from reports.conventions import FAR_FROM_CURRENT_RATIO, HTML_FILE, XLSX_FILE
+from reports.conventions import FAR_FROM_CURRENT_RATIO, HTML_FILE, XLSX_FILE, plural_kind
 from reports.html.charts import (
     HALF,
     Bar,
@@ -189,12 +189,13 @@ def _groups(pairs: list[tuple[str, str]]) -> list[ReasonGroup]:
     return [ReasonGroup(r, counts[r], tuple(examples[r])) for r in ordered]
 
 
-def _sidecars(plan: Plan) -> tuple[list[SidecarResource], int]:
-    """Recommended Sidecars for the page: fallbacks first (they need a look), then by name."""
+def _resources(plan: Plan) -> tuple[list[ScopedResource], int]:
+    """Recommended scoping resources for the page: fallbacks first (they need a look), then by
+    name."""
     if plan.scoping is None:
         return [], 0
     ordered = sorted(
-        plan.scoping.sidecars,
+        plan.scoping.resources(),
         key=lambda s: (s.confidence is not Confidence.FALLBACK, s.namespace, s.name),
     )
     return ordered[:TOP_SIDECARS], max(0, len(ordered) - TOP_SIDECARS)
@@ -362,7 +363,7 @@ def context(plan: Plan) -> dict[str, Any]:
     top_namespaces, more_namespaces = heaviest_namespaces(plan, TOP_NAMESPACES)
     ns_cpu_chart, ns_memory_chart = _namespace_charts(totals)
     cpu_weights, memory_weights = _proxy_weights(plan)
-    sidecars, more_sidecars = _sidecars(plan)
+    sidecars, more_sidecars = _resources(plan)
     scoping = plan.scoping
     not_sized = _groups(
         [
@@ -384,12 +385,20 @@ def context(plan: Plan) -> dict[str, Any]:
         ]
     )
     sized = sum(1 for w in plan.workloads if w.proxy is not None)
-    high = sum(1 for s in scoping.sidecars if s.confidence is Confidence.HIGH) if scoping else 0
+    high = sum(1 for s in scoping.resources() if s.confidence is Confidence.HIGH) if scoping else 0
     exports_narrowed = sum(1 for e in scoping.exports if e.export_to != ("*",)) if scoping else 0
     exports_high = (
         sum(1 for e in scoping.exports if e.confidence is Confidence.HIGH) if scoping else 0
     )
-    excluded = list(scoping.discovery.excluded) if scoping else []
+    excluded = list(scoping.discovery.excluded) if scoping and scoping.discovery else []
+    open_intentions = _groups(
+        [
+            (src.reason, i.destination)
+            for i in (scoping.intentions if scoping else ())
+            for src in i.sources
+            if src.name == "*" and src.action == "allow"
+        ]
+    )
     return {
         "plan": plan,
         "parts": _parts(plan),
@@ -407,6 +416,8 @@ def context(plan: Plan) -> dict[str, Any]:
         "exports_narrowed": exports_narrowed,
         "exports_high": exports_high,
         "open_exports": open_exports[:TOP_LIST],
+        "open_intentions": open_intentions[:TOP_LIST],
+        "resource_kinds": (plural_kind(scoping.resource_kind, 2) if scoping is not None else ""),
         "excluded": excluded[:TOP_LIST],
         "more_excluded": max(0, len(excluded) - TOP_LIST),
         "findings": plan.findings[:TOP_LIST],

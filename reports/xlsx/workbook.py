@@ -135,7 +135,8 @@ class _ProxyFormulas:
         m = self.model
         tcp = defined_name(m.tcp_cpu_ratio)
         weighted = f"({rps_per_pod}-{l4_rps_per_pod}+{l4_rps_per_pod}*{tcp})"
-        return f"{defined_name(m.idle_cpu)}+{weighted}/1000*{defined_name(m.cpu_per_1000_rps)}"
+        idle = "+".join(defined_name(c) for c in (m.idle_cpu, *m.extra_cpu))
+        return f"{idle}+{weighted}/1000*{defined_name(m.cpu_per_1000_rps)}"
 
     def cpu_per_1000_rps(self) -> str:
         return defined_name(self.model.cpu_per_1000_rps)
@@ -1142,6 +1143,17 @@ EXPORT_COLS = (
     Col("reason", "Reason", Kind.TEXT, width=50),
 )
 
+INTENTION_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=20),
+    Col("name", "ServiceIntentions", Kind.TEXT, width=26),
+    Col("destination", "Destination service", Kind.TEXT, width=26),
+    Col("confidence", "Confidence", Kind.TEXT, width=11),
+    Col("reason", "Reason", Kind.TEXT, width=50),
+    Col("n_sources", "Sources", Kind.INFO, F_INT, 9),
+    Col("sources", "Sources (action, observed or fall-back)", Kind.TEXT, width=60),
+    Col("workloads", "Served by", Kind.TEXT, width=40),
+)
+
 FINDING_COLS = (
     Col("kind", "Kind", Kind.TEXT, width=22),
     Col("code", "Code", Kind.TEXT, width=26),
@@ -1172,7 +1184,10 @@ def _finding_rows(plan: Plan) -> Iterable[list[CellValue]]:
                     f"{export.namespace}/{export.service}",
                     export.reason,
                 ]
-        for excluded in plan.scoping.discovery.excluded:
+        excluded_namespaces = (
+            plan.scoping.discovery.excluded if plan.scoping.discovery is not None else ()
+        )
+        for excluded in excluded_namespaces:
             yield [
                 "not watched by istiod",
                 "discovery-excluded",
@@ -1494,14 +1509,42 @@ def _highlight_gateways(ws: Any, count: int) -> None:
 
 
 def _write_scoping(book: Book, plan: Plan) -> None:
-    """The Scoping, Sidecars and Exports sheets."""
+    """The Scoping sheet, and the mesh's own: Sidecars and Exports (Istio), Intentions
+    (Consul)."""
     scoping, count = book.table("Scoping", SCOPING_COLS, _scoping_rows(plan), freeze="C2")
     if count:
         span = f"{S['confidence']}2:{S['confidence']}{count + 1}"
         scoping.conditional_formatting.add(
             span, CellIsRule(operator="equal", formula=['"fallback"'], fill=_FLAG_FILL)
         )
-    sidecars = plan.scoping.sidecars if plan.scoping is not None else ()
+    if plan.scoping is not None and plan.scoping.intentions:
+        book.table(
+            "Intentions",
+            INTENTION_COLS,
+            (
+                [
+                    i.namespace,
+                    i.name,
+                    i.destination,
+                    i.confidence.value,
+                    i.reason,
+                    len(i.sources),
+                    _listing(
+                        [
+                            f"{src.name} {src.action} "
+                            f"({'observed' if src.observed else 'fall-back'})"
+                            for src in i.sources
+                        ]
+                    ),
+                    _listing(i.workloads),
+                ]
+                for i in plan.scoping.intentions
+            ),
+            freeze="C2",
+        )
+    if plan.scoping is None or plan.scoping.discovery is None:
+        return
+    sidecars = plan.scoping.sidecars
     book.table(
         "Sidecars",
         SIDECAR_COLS,

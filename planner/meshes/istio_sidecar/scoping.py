@@ -26,8 +26,6 @@ many workloads is priced once.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,15 +46,21 @@ from models.plan import (
 )
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
-from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
-from planner.inputs.units import duration_text
 from planner.model.envoy import Scope
+from planner.scoping.callgraph import (
+    HIGH_REASON,
+    KEYS,
+    caller_trust,
+    outbound_calls,
+    window_trust,
+)
+from planner.scoping.callgraph import calls as observed_calls
+from planner.scoping.names import resource_name
 
 WHOLE_MESH = "(whole mesh)"
 """The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""
 
-_KEYS = ["namespace", "workload"]
-_HIGH_REASON = "every call observed often enough over a long enough window"
+_KEYS = KEYS
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Recommendation:
 def recommend(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> Recommendation:
     """Scoping recommendations for the mesh in `inventory` from its aggregated traffic edges."""
     calls = _calls(edges, inventory, knobs)
-    trusted, window_reason = _window(knobs)
+    trusted, window_reason = window_trust(knobs)
     needs = _needs(inventory, calls, knobs, trusted, window_reason)
     if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
         assignment = _by_namespace(needs.members)
@@ -136,31 +140,15 @@ def _scope(
 
 
 def _calls(edges: pd.DataFrame, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
-    """One row per (caller, destination Service): rps, requests over the window, caller role and
-    injection ("outside" for traffic from outside the mesh), the destination's type and host."""
-    registered = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
-    calls = registered.groupby(
-        ["source_namespace", "source_workload", "destination_namespace", "destination_service"],
-        as_index=False,
-        sort=True,
-    )["rps"].sum()
-    types = inventory.services.rename(
-        columns={"namespace": "destination_namespace", "service": "destination_service"}
-    )[["destination_namespace", "destination_service", "type"]]
-    calls = calls.merge(types, on=["destination_namespace", "destination_service"], how="left")
-    callers = inventory.workloads[["namespace", "workload", "role", "mesh_injected"]].rename(
-        columns={"namespace": "source_namespace", "workload": "source_workload"}
+    """The observed calls (planner.scoping.callgraph) with each destination's egress host."""
+    observed = observed_calls(edges, inventory, knobs)
+    observed["host"] = host_of(
+        observed["destination_namespace"],
+        observed["destination_service"],
+        observed["type"],
+        knobs,
     )
-    calls = calls.merge(callers, on=["source_namespace", "source_workload"], how="left")
-    outside = calls["role"].isna()
-    calls["role"] = calls["role"].where(~outside, "outside")
-    calls["mesh_injected"] = calls["mesh_injected"].where(~outside, False).astype(bool)
-    calls["requests"] = calls["rps"] * (knobs.traffic_window_seconds or 0.0)
-    calls["host"] = host_of(
-        calls["destination_namespace"], calls["destination_service"], calls["type"], knobs
-    )
-    out: pd.DataFrame = calls
-    return out
+    return observed
 
 
 def host_of(namespace: pd.Series, service: pd.Series, kind: pd.Series, knobs: Knobs) -> pd.Series:
@@ -170,18 +158,6 @@ def host_of(namespace: pd.Series, service: pd.Series, kind: pd.Series, knobs: Kn
     return pd.Series(
         namespace.to_numpy().astype(str) + "/" + name.astype(str), index=namespace.index
     )
-
-
-def _window(knobs: Knobs) -> tuple[bool, str]:
-    window = knobs.traffic_window_seconds
-    if window is None:
-        return False, "traffic window unknown (pass --traffic-window)"
-    if window < knobs.min_traffic_window_seconds:
-        return False, (
-            f"traffic observed over {duration_text(window)}, less than "
-            f"{duration_text(knobs.min_traffic_window_seconds)}: rare calls may be unseen"
-        )
-    return True, ""
 
 
 # ---- what each workload needs -------------------------------------------------------------------
@@ -202,46 +178,18 @@ def _needs(
         workloads["mesh_injected"] & ~workloads["role"].isin(GATEWAY_ROLES),
         [*_KEYS, "labels"],
     ].reset_index(drop=True)
-    index = pd.MultiIndex.from_frame(members[_KEYS])
-    outbound = calls.loc[calls["role"] != "outside"].rename(
-        columns={"source_namespace": "namespace", "source_workload": "workload"}
-    )
-    served = calls[["destination_namespace", "destination_service"]].drop_duplicates()
-    served = served.merge(
-        inventory.backing.rename(
-            columns={"namespace": "destination_namespace", "service": "destination_service"}
-        ),
-        on=["destination_namespace", "destination_service"],
-    ).rename(columns={"destination_namespace": "namespace"})
-    has_traffic = index.isin(pd.MultiIndex.from_frame(outbound[_KEYS])) | index.isin(
-        pd.MultiIndex.from_frame(served[_KEYS])
-    )
-    rare = outbound.loc[outbound["requests"] < knobs.min_edge_requests]
-    rarest = rare.sort_values(["requests", "host"]).drop_duplicates(_KEYS).set_index(_KEYS)
-    rarest = rarest.reindex(index)
-    rare_text = (
-        "call to "
-        + rarest["host"].fillna("")
-        + " seen "
-        + rarest["requests"].fillna(0).map("{:,.0f}".format)
-        + f" times over the window, fewer than {knobs.min_edge_requests:g}"
-    )
-    has_rare = rarest["host"].notna().to_numpy()
+    outbound = outbound_calls(calls)
     valid = _valid_names(members, outbound)
-    reason = np.select(
-        [~valid, ~has_traffic, np.full(len(members), not trusted), has_rare],
-        [
-            "namespace, workload or a destination is not a Kubernetes name",
-            "no observed traffic",
-            window_reason,
-            rare_text.to_numpy(),
-        ],
-        default=_HIGH_REASON,
+    members["confidence"], members["reason"] = caller_trust(
+        members,
+        calls,
+        inventory,
+        knobs,
+        (trusted, window_reason),
+        valid,
+        "host",
+        "namespace, workload or a destination is not a Kubernetes name",
     )
-    members["confidence"] = np.where(
-        reason == _HIGH_REASON, Confidence.HIGH.value, Confidence.FALLBACK.value
-    )
-    members["reason"] = reason
     members["blocked"] = np.select(
         [~valid, (members["namespace"] == knobs.mesh_root_namespace).to_numpy()],
         [
@@ -404,15 +352,6 @@ def _group_names(members: pd.DataFrame) -> pd.Series:
     return raw.map(resource_name)
 
 
-def resource_name(name: str) -> str:
-    """A DNS-1123 name for a resource derived from `name`; a hash keeps mangled names apart."""
-    cleaned = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.")[:52].strip("-.")
-    if cleaned == name and len(name) <= 63:
-        return name
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-    return f"{cleaned or 'sidecar'}-{digest}"
-
-
 # ---- resources, exports, discovery -----------------------------------------------------------
 
 
@@ -444,7 +383,7 @@ def _resources(
         + ": "
         + resources["why"].fillna("")
         + ")",
-        _HIGH_REASON,
+        HIGH_REASON,
     )
     records = resources.reset_index().rename(columns={"viewer": "name"})
     records["selector"] = pd.Series(

@@ -39,7 +39,7 @@ from planner.meshes.istio_sidecar.profile import (
     objects_for,
 )
 from planner.meshes.istio_sidecar.scoping import Recommendation, recommend
-from planner.model.control_plane import autoscale_target_percent, memory_mib, size_component
+from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
 from planner.model.findings import (
     evidence_findings,
@@ -48,6 +48,7 @@ from planner.model.findings import (
     proxy_findings,
     version_findings,
 )
+from planner.model.gateways import GatewayPolicy, size_gateways
 from planner.model.records import CurrentDefaults, proxy_inputs, with_current
 from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
 
@@ -386,6 +387,9 @@ def _scoping_plan(
         return sum(memory_mib(model, values))
 
     return ScopingPlan(
+        mechanism="Sidecar resources, exportTo and discovery selectors",
+        resource_kind="Sidecar",
+        entry_label="Egress hosts",
         granularity=knobs.scope_granularity.value,
         root_namespace=knobs.mesh_root_namespace,
         sized_for=str(knobs.size_for),
@@ -448,48 +452,22 @@ def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
 
 
 def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
-    """Gateways: replicas from the CPU they need, then each replica sized as a proxy.
-
-    A request through a gateway passes its proxy once (in from the client, out to the Service),
-    so a gateway's throughput is the larger of its inbound and outbound rates.
-    """
-    gateways = configured.loc[configured["role"].isin(GATEWAY_ROLES)].copy()
+    """Gateways sized apart (planner.model.gateways), at the profile's gateway policy."""
     gateway = resolved.profile.gateway
-    per_1000 = resolved.figures.cpu_per_1000_rps_millicores.value
-    throughput = np.maximum(gateways["inbound_rps"], gateways["outbound_rps"])
-    observed_total = (gateways["proxy_cpu_millicores"] * gateways["replicas"]).fillna(0.0)
-    needed = np.maximum(throughput / 1000.0 * per_1000, observed_total) * (
-        1.0 + resolved.knobs.headroom_ratio
+    policy = GatewayPolicy(
+        min_replicas=int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value),
+        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
+        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
+        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
     )
-    target = gateway.target_cpu_per_replica_millicores.value
-    minimum = int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value)
-    replicas = np.maximum(minimum, np.ceil(np.round(needed / target, 9))).astype(np.int64)
-    current = gateways["replicas"].to_numpy()
-    gateways["current_replicas"] = current
-    gateways["replicas"] = replicas
-    gateways["autoscale_min"] = replicas
-    gateways["autoscale_max"] = np.maximum(
-        replicas + 1, np.ceil(replicas * gateway.autoscale_max_ratio.value)
-    ).astype(np.int64)
-    gateways["autoscale_target_cpu_percent"] = autoscale_target_percent(
-        resolved.knobs.headroom_ratio, gateway.autoscale_headroom_share.value
+    return size_gateways(
+        configured,
+        resolved.costs,
+        resolved.policy,
+        resolved.current,
+        policy,
+        resolved.knobs.headroom_ratio,
     )
-    gateways["throughput_rps"] = throughput
-    with np.errstate(divide="ignore", invalid="ignore"):
-        observed_cpu = np.where(
-            current > 0, gateways["proxy_cpu_millicores"] * current / replicas, np.nan
-        )
-    frame = proxy_inputs(gateways, throughput / replicas).assign(
-        observed_cpu_millicores=observed_cpu
-    )
-    sized = with_current(
-        size_requests(estimate(frame, resolved.costs), resolved.policy), resolved.current
-    )
-    sized["replicas_rule"] = [
-        f"max(minimum {minimum}, CPU {n:,.0f}m / {target:,.0f}m per replica) = {r}"
-        for n, r in zip(needed, replicas, strict=True)
-    ]
-    return sized
 
 
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:

@@ -1,0 +1,429 @@
+"""Consul's scoping: service intentions from the observed call graph.
+
+With transparent proxy (consul-k8s's default) a sidecar's Envoy is configured with every
+upstream its service may call; while intentions allow everything (no ACLs, or an allow-all
+default) that is every service of the mesh. A default deny plus one allow per observed caller
+makes each proxy hold only what it calls, and is Consul's zero-trust posture as well: the same
+change is a security change and a sizing one.
+
+Rules, each a safety property the tests check:
+
+- Every observed call from a meshed caller with a Consul service name to a service of the mesh
+  is allowed: no observed caller is ever denied.
+- A caller whose observation is not trusted (planner.scoping.callgraph: short or unknown
+  window, a call seen too rarely, no traffic at all) falls back: it is allowed to every service
+  of its own namespace and of every namespace it was seen calling, and the reason is given.
+- A destination called by a meshed workload that Consul can name by no service (no Kubernetes
+  Service selects it) keeps allowing every source (`*`): an intention cannot name its caller.
+- Nothing else is allowed: a pair is allowed only when observed or covered by a fall-back.
+- Workloads that list explicit upstreams (transparent proxy off) are configured with those;
+  they get a recommended upstream list instead (what they were seen calling).
+
+Work is on whole frames; a fall-back caller is priced by namespace grants, never by listing
+the services they open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.knobs import Knobs
+from models.kube import DNS_LABEL
+from models.plan import (
+    GATEWAY_ROLES,
+    Confidence,
+    IntentionSource,
+    ServiceIntention,
+    UpstreamList,
+)
+from planner.inputs.inventory import Inventory
+from planner.inputs.tables import per_distinct
+from planner.inputs.units import duration_text
+from planner.model.envoy import Scope
+from planner.model.findings import count_of
+from planner.scoping.callgraph import KEYS, caller_trust, outbound_calls, window_trust
+from planner.scoping.callgraph import calls as observed_calls
+from planner.scoping.names import resource_name
+
+DEFAULT_DENY = "default-deny"
+"""The name of the ServiceIntentions resource that denies every source by default."""
+_DESTINATION = ["destination_namespace", "destination_service"]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Everything the intentions recommendation holds, and the `Scope` that prices it.
+
+    workloads: one row per meshed workload with a sidecar: namespace, workload, viewer (its
+    Consul service name, or None), confidence, reason.
+    pairs: every allowed (source namespace, source workload, destination namespace, destination
+    service), with `basis` "observed" or "fallback"; the property tests read it.
+    """
+
+    workloads: pd.DataFrame
+    pairs: pd.DataFrame
+    open: pd.DataFrame
+    intentions: tuple[ServiceIntention, ...]
+    upstreams: tuple[UpstreamList, ...]
+    at_risk: tuple[str, ...]
+    scope: Scope
+
+
+def recommend(
+    inventory: Inventory,
+    edges: pd.DataFrame,
+    knobs: Knobs,
+    members: pd.DataFrame,
+    mesh_services: pd.DataFrame,
+    install_namespace: str,
+) -> Recommendation:
+    """Intentions (and explicit upstream lists) from the aggregated traffic edges.
+
+    `members`: the meshed workloads with a sidecar (namespace, workload, consul_name or "",
+    transparent_proxy, upstream_grants as (service_namespace, service) tuples); `mesh_services`:
+    the (namespace, service) Consul knows. The default deny goes into `install_namespace`.
+    """
+    calls = observed_calls(edges, inventory, knobs)
+    calls["target"] = calls["destination_namespace"] + "/" + calls["destination_service"]
+    mesh_keys = pd.MultiIndex.from_frame(mesh_services[["namespace", "service"]])
+    calls = calls.loc[pd.MultiIndex.from_frame(calls[_DESTINATION]).isin(mesh_keys)]
+    window = window_trust(knobs)
+    members = members.reset_index(drop=True).copy()
+    named = members["consul_name"].astype(str) != ""
+    valid = (
+        named.to_numpy()
+        & per_distinct(members["namespace"], _is_label).to_numpy(dtype=bool)
+        & per_distinct(members["consul_name"], _is_label).to_numpy(dtype=bool)
+    )
+    members["confidence"], members["reason"] = caller_trust(
+        members,
+        calls,
+        inventory,
+        knobs,
+        window,
+        valid,
+        "target",
+        "no Consul service name: no Kubernetes Service selects its pods (or its name is not a "
+        "Kubernetes name), so no intention can name it as a source",
+    )
+    members["viewer"] = members["consul_name"].where(valid, None)
+    outbound = outbound_calls(calls)
+    pairs = _pairs(members, outbound, mesh_services)
+    open_rows = _open(members, outbound)
+    intentions = _intentions(pairs, open_rows, members, inventory, knobs, install_namespace)
+    upstreams = _upstreams(members, pairs, mesh_services)
+    scope = _scope(members, pairs, open_rows, mesh_services)
+    return Recommendation(
+        workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
+            KEYS, ignore_index=True
+        ),
+        pairs=pairs,
+        open=open_rows,
+        intentions=intentions,
+        upstreams=upstreams,
+        at_risk=_at_risk(calls, pairs, open_rows, mesh_services, members),
+        scope=scope,
+    )
+
+
+def _is_label(names: pd.Series) -> pd.Series:
+    return names.astype(str).str.fullmatch(DNS_LABEL.pattern).astype(bool)
+
+
+def _pairs(
+    members: pd.DataFrame, outbound: pd.DataFrame, mesh_services: pd.DataFrame
+) -> pd.DataFrame:
+    """Every allowed (caller, destination): observed calls of named callers, and the fall-back
+    callers' namespaces."""
+    named = members.loc[members["viewer"].notna()]
+    columns = [*KEYS, *_DESTINATION, "basis", "requests"]
+    observed = outbound.merge(named[KEYS], on=KEYS)[[*KEYS, *_DESTINATION, "requests"]].assign(
+        basis="observed"
+    )
+    fallback = named.loc[named["confidence"] != Confidence.HIGH.value, KEYS]
+    called = observed.merge(fallback, on=KEYS)[[*KEYS, "destination_namespace"]]
+    spaces = pd.concat(
+        [fallback.assign(destination_namespace=fallback["namespace"]), called],
+        ignore_index=True,
+    ).drop_duplicates()
+    services = mesh_services[["namespace", "service"]].rename(
+        columns={"namespace": "destination_namespace", "service": "destination_service"}
+    )
+    widened = spaces.merge(services, on="destination_namespace").assign(
+        basis="fallback", requests=0.0
+    )
+    both = pd.concat([observed[columns], widened[columns]], ignore_index=True)
+    # an observed pair stays observed, whatever a fall-back also allows
+    both = both.sort_values([*KEYS, *_DESTINATION, "basis"], ascending=True, kind="stable")
+    pairs = both.groupby([*KEYS, *_DESTINATION], as_index=False, sort=True).agg(
+        basis=("basis", "last"), requests=("requests", "sum")
+    )
+    pairs["basis"] = np.where(pairs["requests"] > 0, "observed", pairs["basis"])
+    observed_keys = pd.MultiIndex.from_frame(observed[[*KEYS, *_DESTINATION]])
+    seen = pd.MultiIndex.from_frame(pairs[[*KEYS, *_DESTINATION]]).isin(observed_keys)
+    pairs["basis"] = np.where(seen, "observed", "fallback")
+    return pairs.merge(members[[*KEYS, "viewer"]], on=KEYS)
+
+
+def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
+    """Destinations called by a meshed workload Consul cannot name: they allow every source."""
+    unnamed = members.loc[members["viewer"].isna(), KEYS]
+    called = outbound.merge(unnamed, on=KEYS)
+    first = called.sort_values([*_DESTINATION, *KEYS]).drop_duplicates(_DESTINATION)
+    return first[[*_DESTINATION, *KEYS]].reset_index(drop=True)
+
+
+def _requests_text(requests: float, knobs: Knobs) -> str:
+    window = knobs.traffic_window_seconds
+    span = f" over {duration_text(window)}" if window is not None else ""
+    return f"observed {requests:,.0f} requests{span}"
+
+
+def _intentions(
+    pairs: pd.DataFrame,
+    open_rows: pd.DataFrame,
+    members: pd.DataFrame,
+    inventory: Inventory,
+    knobs: Knobs,
+    install_namespace: str,
+) -> tuple[ServiceIntention, ...]:
+    """A ServiceIntentions per destination service (by its Consul name), and the default deny."""
+    by_source = pairs.merge(members[[*KEYS, "reason"]].rename(columns={"reason": "why"}), on=KEYS)
+    sources = (
+        by_source.sort_values(["destination_service", "viewer", "basis"])
+        .groupby(["destination_service", "viewer"], as_index=False, sort=True)
+        .agg(
+            basis=("basis", "last"),
+            requests=("requests", "sum"),
+            why=("why", "first"),
+            namespace=("destination_namespace", "first"),
+        )
+    )
+    behind: dict[tuple[str, str], tuple[str, ...]] = {}
+    for namespace, service, workload in sorted(
+        zip(
+            inventory.backing["namespace"],
+            inventory.backing["service"],
+            inventory.backing["workload"],
+            strict=True,
+        )
+    ):
+        behind[(namespace, service)] = (*behind.get((namespace, service), ()), workload)
+    opened = open_rows.groupby("destination_service").first()
+    names = sorted(set(sources["destination_service"]) | set(opened.index))
+    grouped = dict(tuple(sources.groupby("destination_service", sort=True)))
+    out = [
+        ServiceIntention(
+            namespace=install_namespace,
+            name=DEFAULT_DENY,
+            destination="*",
+            sources=(
+                IntentionSource(
+                    name="*",
+                    action="deny",
+                    observed=False,
+                    reason="deny every source a service's own intentions do not allow",
+                ),
+            ),
+            workloads=(),
+            confidence=Confidence.HIGH,
+            reason="the default: a call is denied unless an intention below allows it",
+        )
+    ]
+    for destination in names:
+        rows = grouped.get(destination)
+        listed: list[IntentionSource] = []
+        namespace = ""
+        if destination in opened.index:
+            caller = opened.loc[destination]
+            namespace = str(caller["destination_namespace"])
+            listed.append(
+                IntentionSource(
+                    name="*",
+                    action="allow",
+                    observed=True,
+                    reason=f"called by {caller['namespace']}/{caller['workload']}, which Consul "
+                    "knows by no service name: every source stays allowed",
+                )
+            )
+        elif rows is not None:
+            namespace = str(rows["namespace"].iloc[0])
+            for source, basis, requests, why in zip(
+                rows["viewer"], rows["basis"], rows["requests"], rows["why"], strict=True
+            ):
+                observed = basis == "observed"
+                listed.append(
+                    IntentionSource(
+                        name=str(source),
+                        action="allow",
+                        observed=observed,
+                        reason=_requests_text(float(requests), knobs)
+                        if observed
+                        else f"fall-back: {why}",
+                    )
+                )
+        fallbacks = [s for s in listed if not s.observed or s.name == "*"]
+        out.append(
+            ServiceIntention(
+                namespace=namespace,
+                name=resource_name(destination),
+                destination=destination,
+                sources=tuple(listed),
+                workloads=behind.get((namespace, destination), ()),
+                confidence=Confidence.FALLBACK if fallbacks else Confidence.HIGH,
+                reason=(
+                    f"{len(fallbacks)} of {len(listed)} sources allowed by a fall-back"
+                    if fallbacks
+                    else "every source an observed caller"
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _upstreams(
+    members: pd.DataFrame, pairs: pd.DataFrame, mesh_services: pd.DataFrame
+) -> tuple[UpstreamList, ...]:
+    """For workloads with explicit upstreams: what they were seen calling, kept beside what they
+    list today (a fall-back keeps its current list and adds what it was seen calling)."""
+    explicit = members.loc[~members["transparent_proxy"].astype(bool)]
+    if explicit.empty:
+        return ()
+    observed = pairs.loc[pairs["basis"] == "observed"]
+    out = []
+    for namespace, workload, grants, confidence, reason in zip(
+        explicit["namespace"],
+        explicit["workload"],
+        explicit["upstream_grants"],
+        explicit["confidence"],
+        explicit["reason"],
+        strict=True,
+    ):
+        mine = observed.loc[
+            (observed["namespace"] == namespace) & (observed["workload"] == workload)
+        ]
+        seen = sorted(set(mine["destination_service"]))
+        current = tuple(sorted({str(service) for _, service in grants}))
+        high = confidence == Confidence.HIGH.value
+        wanted = seen if high else sorted(set(seen) | set(current))
+        out.append(
+            UpstreamList(
+                namespace=str(namespace),
+                workload=str(workload),
+                upstreams=tuple(wanted),
+                current=current,
+                confidence=Confidence.HIGH if high else Confidence.FALLBACK,
+                reason=str(reason) if not high else "the services it was seen calling",
+            )
+        )
+    return tuple(out)
+
+
+def _scope(
+    members: pd.DataFrame,
+    pairs: pd.DataFrame,
+    open_rows: pd.DataFrame,
+    mesh_services: pd.DataFrame,
+) -> Scope:
+    """The Scope that prices the recommendation: a transparent-proxy workload sees what its
+    service is allowed to call (intentions are by source service, so every workload of one
+    service name sees the union); an explicit one sees its recommended upstreams."""
+    transparent = members["transparent_proxy"].astype(bool)
+    tp = members.loc[transparent & members["viewer"].notna(), [*KEYS, "viewer"]]
+    explicit = members.loc[~transparent, KEYS].assign(viewer=lambda f: "upstreams:" + f["workload"])
+    allowed = pairs.merge(tp[KEYS], on=KEYS)
+    fallback_spaces = allowed.loc[allowed["basis"] == "fallback"]
+    exact = allowed.loc[allowed["basis"] == "observed"]
+    explicit_pairs = pairs.merge(explicit[KEYS], on=KEYS)
+    explicit_pairs = explicit_pairs.loc[explicit_pairs["basis"] == "observed"].assign(
+        viewer=lambda f: "upstreams:" + f["workload"]
+    )
+    grants = pd.concat([exact, explicit_pairs], ignore_index=True)
+    namespace_grants = (
+        fallback_spaces[["namespace", "viewer", "destination_namespace"]]
+        .drop_duplicates()
+        .rename(columns={"destination_namespace": "service_namespace"})
+    )
+    service_grants = (
+        grants[["namespace", "viewer", *_DESTINATION]]
+        .drop_duplicates()
+        .rename(
+            columns={"destination_namespace": "service_namespace", "destination_service": "service"}
+        )
+    )
+    return Scope(
+        viewers=pd.concat([tp, explicit], ignore_index=True),
+        namespace_grants=namespace_grants.reset_index(drop=True),
+        service_grants=service_grants.reset_index(drop=True),
+        exports=pd.DataFrame(columns=["service_namespace", "service", "exported_to"]),
+        discovered=None,
+        open=open_rows[_DESTINATION].rename(
+            columns={"destination_namespace": "service_namespace", "destination_service": "service"}
+        ),
+    )
+
+
+def _at_risk(
+    calls: pd.DataFrame,
+    pairs: pd.DataFrame,
+    open_rows: pd.DataFrame,
+    mesh_services: pd.DataFrame,
+    members: pd.DataFrame,
+) -> tuple[str, ...]:
+    """What would break if the observation missed a caller, worst first."""
+    called = set(zip(pairs["destination_namespace"], pairs["destination_service"], strict=True))
+    called |= set(
+        zip(open_rows["destination_namespace"], open_rows["destination_service"], strict=True)
+    )
+    gateway_names = set(
+        zip(
+            members.loc[members["role"].isin(GATEWAY_ROLES), "namespace"],
+            members.loc[members["role"].isin(GATEWAY_ROLES), "consul_name"],
+            strict=True,
+        )
+    )
+    uncalled = sorted(
+        f"{ns}/{svc}"
+        for ns, svc in zip(mesh_services["namespace"], mesh_services["service"], strict=True)
+        if (ns, svc) not in called and (ns, svc) not in gateway_names
+    )
+    out = []
+    if uncalled:
+        shown = ", ".join(uncalled[:10]) + (
+            f" and {len(uncalled) - 10} more" if len(uncalled) > 10 else ""
+        )
+        out.append(
+            "no caller observed, so the default deny refuses every source: "
+            f"{count_of(len(uncalled), 'service')}; a caller the window missed (a monthly job, "
+            f"a failover path) is refused ({shown})"
+        )
+    outside = calls.loc[calls["role"] == "outside"]
+    destinations = zip(
+        outside["destination_namespace"], outside["destination_service"], strict=True
+    )
+    outside = outside.loc[[key not in gateway_names for key in destinations]]
+    if len(outside):
+        targets = sorted(set(outside["target"]))
+        out.append(
+            f"called from outside the mesh: {count_of(len(targets), 'service')}; intentions do not "
+            "govern those calls, the mesh's mTLS mode does; check that it stays as it is "
+            f"({', '.join(targets[:10])}{' and more' if len(targets) > 10 else ''})"
+        )
+    fallbacks = members.loc[
+        (members["confidence"] != Confidence.HIGH.value) & members["viewer"].notna()
+    ]
+    if len(fallbacks):
+        out.append(
+            "namespace-level intentions for a fall-back: "
+            f"{count_of(len(fallbacks), 'workload')}; their calls outside their own namespace "
+            "and the namespaces they were seen calling are denied"
+        )
+    out.append(
+        "a caller the observation missed gets a connection refused (RBAC) from the destination's "
+        "proxy; watch the proxies' RBAC denials after applying, and keep the previous intentions "
+        "at hand to roll back"
+    )
+    return tuple(out)

@@ -1,0 +1,77 @@
+"""Gateways of an Envoy-based mesh (Istio's ingress and egress gateways, Consul's mesh, ingress
+and API gateways): replicas from the CPU they need, then each replica sized as a proxy.
+
+    needed CPU = max(throughput / 1000 x CPU per 1000 rps, observed CPU of all replicas)
+                 x (1 + headroom)
+    replicas   = max(minimum, ceil(needed / target CPU per replica))
+
+A request through a gateway passes its proxy once (in from the client, out to the Service),
+so a gateway's throughput is the larger of its inbound and outbound rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.plan import GATEWAY_ROLES
+from planner.model.control_plane import autoscale_target_percent
+from planner.model.envoy import EnvoyCosts, estimate
+from planner.model.records import CurrentDefaults, proxy_inputs, with_current
+from planner.model.sizing import ProxyPolicy, size_requests
+
+
+@dataclass(frozen=True)
+class GatewayPolicy:
+    """How a mesh scales its gateways: the fewest replicas, the CPU one replica should carry,
+    and the autoscaler's range and target."""
+
+    min_replicas: int
+    target_cpu_per_replica_millicores: float
+    autoscale_max_ratio: float
+    autoscale_headroom_share: float
+
+
+def size_gateways(
+    configured: pd.DataFrame,
+    costs: EnvoyCosts,
+    proxy: ProxyPolicy,
+    current: CurrentDefaults,
+    gateway: GatewayPolicy,
+    headroom_ratio: float,
+) -> pd.DataFrame:
+    """The gateway rows of `configured` (proxy_config's frame), with replicas, the autoscaler's
+    range, and each replica's requests and limits."""
+    gateways = configured.loc[configured["role"].isin(GATEWAY_ROLES)].copy()
+    throughput = np.maximum(gateways["inbound_rps"], gateways["outbound_rps"])
+    observed_total = (gateways["proxy_cpu_millicores"] * gateways["replicas"]).fillna(0.0)
+    needed = np.maximum(throughput / 1000.0 * costs.cpu_per_1000_rps_millicores, observed_total) * (
+        1.0 + headroom_ratio
+    )
+    target = gateway.target_cpu_per_replica_millicores
+    minimum = gateway.min_replicas
+    replicas = np.maximum(minimum, np.ceil(np.round(needed / target, 9))).astype(np.int64)
+    now = gateways["replicas"].to_numpy()
+    gateways["current_replicas"] = now
+    gateways["replicas"] = replicas
+    gateways["autoscale_min"] = replicas
+    gateways["autoscale_max"] = np.maximum(
+        replicas + 1, np.ceil(replicas * gateway.autoscale_max_ratio)
+    ).astype(np.int64)
+    gateways["autoscale_target_cpu_percent"] = autoscale_target_percent(
+        headroom_ratio, gateway.autoscale_headroom_share
+    )
+    gateways["throughput_rps"] = throughput
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed_cpu = np.where(now > 0, gateways["proxy_cpu_millicores"] * now / replicas, np.nan)
+    frame = proxy_inputs(gateways, throughput / replicas).assign(
+        observed_cpu_millicores=observed_cpu
+    )
+    sized = with_current(size_requests(estimate(frame, costs), proxy), current)
+    sized["replicas_rule"] = [
+        f"max(minimum {minimum}, CPU {n:,.0f}m / {target:,.0f}m per replica) = {r}"
+        for n, r in zip(needed, replicas, strict=True)
+    ]
+    return sized
