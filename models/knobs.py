@@ -88,10 +88,11 @@ class Knobs(BaseModel):
         default=None, ge=1, le=1000, description="None takes the profile's gateway minimum."
     )
     scope_granularity: ScopeGranularity = ScopeGranularity.WORKLOAD
-    mesh_root_namespace: str = Field(
-        default="istio-system",
+    mesh_root_namespace: str | None = Field(
+        default=None,
         pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-        description="Istio's root namespace: every Sidecar keeps it visible.",
+        description="Istio's root namespace: every Sidecar keeps it visible; None takes "
+        "istio-system for Istio, and other meshes have none.",
     )
     cluster_domain: str = Field(
         default="cluster.local",

@@ -7,6 +7,7 @@ listed in docs/plan-json.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -264,6 +265,8 @@ class ComponentPlan(_Frozen):
     model_formula: str
     replicas_rule: str
     policy: ComponentPolicy
+    replicas_floor: int = 1
+    quorum: bool = False
     storage: StoragePlan | None = None
 
     def driver(self, name: str) -> float:
@@ -375,8 +378,10 @@ class UpstreamList(_Frozen):
     reason: str
 
 
-class ScopedResource(_Frozen):
-    """A scoping resource as every report shows it, whatever the mesh calls it."""
+@dataclass(frozen=True)
+class ScopedResource:
+    """A scoping resource as every report shows it, whatever the mesh calls it (a view of the
+    plan's own records, not part of plan.json)."""
 
     namespace: str
     name: str

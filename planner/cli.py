@@ -388,9 +388,12 @@ def size(
         ),
     ] = ScopeGranularity.WORKLOAD,
     mesh_root_namespace: Annotated[
-        str,
-        typer.Option("--mesh-root-namespace", help="Istio's root namespace, kept visible."),
-    ] = "istio-system",
+        str | None,
+        typer.Option(
+            "--mesh-root-namespace",
+            help="Istio's root namespace, kept visible (default: istio-system).",
+        ),
+    ] = None,
     cluster_domain: Annotated[
         str, typer.Option("--cluster-domain", help="DNS domain of Service hosts.")
     ] = "cluster.local",

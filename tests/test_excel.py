@@ -49,7 +49,7 @@ TEXT_COLUMNS = {
     "Workloads": ("Namespace", "Workload"),
     "Gateways": ("Namespace", "Gateway"),
     "Namespaces": ("Namespace",),
-    "Scoping": ("Namespace", "Workload", "Sidecar resource"),
+    "Scoping": ("Namespace", "Workload", "Scoped by"),
     "Sidecars": ("Namespace", "Sidecar", "Workload selector", "Selects"),
     "Exports": ("Namespace", "Service"),
     "Findings": ("Subject", "What to know"),
@@ -513,3 +513,28 @@ def test_libreoffice_recalculates_a_linkerd_plan(
     names = _open(workbook.read_bytes()).defined_names
     assert "cp_proxy_injector_memory_request_mib" in names
     assert "version_memory_per_connection_bytes" in names
+
+
+def test_libreoffice_recalculates_a_consul_plan(
+    soffice: tuple[str, Path], sample: Path, tmp_path: Path
+) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--mesh", "consul", "--format", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    assert [c.component for c in plan.control_plane.components] == [
+        "consul-server",
+        "connect-injector",
+    ]
+    workbook = sample / "planner-out" / XLSX_FILE
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, plan)
+    _assert_workloads(book, plan)
+    _assert_control_plane_and_gateways(book, plan)
+    assert "Intentions" in book.sheetnames
+    assert "Sidecars" not in book.sheetnames
+    names = _open(workbook.read_bytes()).defined_names
+    # the dataplane process's CPU and memory are in every sidecar's formula
+    assert "proxy_dataplane_cpu_millicores" in names
+    assert "proxy_dataplane_memory_mib" in names
+    assert "cp_consul_server_replicas" in names

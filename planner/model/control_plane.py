@@ -46,6 +46,8 @@ class ComponentModel:
     guideline: tuple[Term, ...] = ()
     guideline_formula: str | None = None
     state_advice: str = "more replicas cannot help"
+    replicas_floor: int = 1
+    quorum: bool = False
     replicas_note: str = ""
 
 
@@ -89,13 +91,14 @@ def size_component(
     rounding: Rounding,
     headroom_ratio: float,
     min_replicas: int,
-    max_replicas: int | None = None,
 ) -> tuple[ComponentPlan, list[Finding]]:
-    """Replicas and per-replica resources of one component.
-
-    `max_replicas` caps the replicas (a quorum that must not grow with load); when the load
-    needs more, a finding says so and each replica carries more than its target.
+    """Replicas and per-replica resources of one component: at least `min_replicas` (the
+    knob) and the component's own floor; a quorum runs exactly that many and never grows with
+    load (when the load needs more, a finding says so and each replica carries more than its
+    target).
     """
+    min_replicas = max(min_replicas, model.replicas_floor)
+    max_replicas = min_replicas if model.quorum else None
     policy = model.policy
     drivers = {d.name: d.value for d in model.drivers}
     shared, serving = memory_mib(model, values)
@@ -200,5 +203,7 @@ def size_component(
         model_formula=model.model_formula,
         replicas_rule=rule,
         policy=policy,
+        replicas_floor=model.replicas_floor,
+        quorum=model.quorum,
     )
     return plan, findings

@@ -189,13 +189,11 @@ def _groups(pairs: list[tuple[str, str]]) -> list[ReasonGroup]:
     return [ReasonGroup(r, counts[r], tuple(examples[r])) for r in ordered]
 
 
-def _resources(plan: Plan) -> tuple[list[ScopedResource], int]:
+def _resources(resources: tuple[ScopedResource, ...]) -> tuple[list[ScopedResource], int]:
     """Recommended scoping resources for the page: fallbacks first (they need a look), then by
     name."""
-    if plan.scoping is None:
-        return [], 0
     ordered = sorted(
-        plan.scoping.resources(),
+        resources,
         key=lambda s: (s.confidence is not Confidence.FALLBACK, s.namespace, s.name),
     )
     return ordered[:TOP_SIDECARS], max(0, len(ordered) - TOP_SIDECARS)
@@ -363,8 +361,9 @@ def context(plan: Plan) -> dict[str, Any]:
     top_namespaces, more_namespaces = heaviest_namespaces(plan, TOP_NAMESPACES)
     ns_cpu_chart, ns_memory_chart = _namespace_charts(totals)
     cpu_weights, memory_weights = _proxy_weights(plan)
-    sidecars, more_sidecars = _resources(plan)
     scoping = plan.scoping
+    resources = scoping.resources() if scoping is not None else ()
+    sidecars, more_sidecars = _resources(resources)
     not_sized = _groups(
         [
             (w.not_sized_reason, f"{w.namespace}/{w.workload}")
@@ -385,7 +384,7 @@ def context(plan: Plan) -> dict[str, Any]:
         ]
     )
     sized = sum(1 for w in plan.workloads if w.proxy is not None)
-    high = sum(1 for s in scoping.resources() if s.confidence is Confidence.HIGH) if scoping else 0
+    high = sum(1 for s in resources if s.confidence is Confidence.HIGH)
     exports_narrowed = sum(1 for e in scoping.exports if e.export_to != ("*",)) if scoping else 0
     exports_high = (
         sum(1 for e in scoping.exports if e.confidence is Confidence.HIGH) if scoping else 0
@@ -413,6 +412,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "sidecars": sidecars,
         "more_sidecars": more_sidecars,
         "sidecars_high": high,
+        "resource_count": len(resources),
         "exports_narrowed": exports_narrowed,
         "exports_high": exports_high,
         "open_exports": open_exports[:TOP_LIST],

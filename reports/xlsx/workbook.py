@@ -557,11 +557,24 @@ def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[
             "serving x (1 + headroom) / (memory target - state x (1 + headroom))",
         ),
         _CpRow(
+            f"{p}_replicas_floor",
+            "Fewest replicas of the component",
+            "replicas",
+            F_INT,
+            cp.replicas_floor,
+            cp.replicas_floor,
+            "input: the component's own minimum (the knob min_control_plane_replicas may raise "
+            "it)" + ("; a quorum runs exactly this many" if cp.quorum else ""),
+        ),
+        _CpRow(
             f"{p}_replicas",
             "Recommended replicas",
             "replicas",
             F_INT,
-            f"=MAX({MIN_CP_REPLICAS},{p}_replicas_by_cpu,{p}_replicas_by_memory,1)",
+            f"=MAX({MIN_CP_REPLICAS},{p}_replicas_floor)"
+            if cp.quorum
+            else f"=MAX({MIN_CP_REPLICAS},{p}_replicas_floor,{p}_replicas_by_cpu,"
+            f"{p}_replicas_by_memory,1)",
             cp.replicas,
             cp.replicas_rule,
         ),
@@ -1078,7 +1091,7 @@ SCOPING_COLS = (
     Col("namespace", "Namespace", Kind.TEXT, width=20),
     Col("workload", "Workload", Kind.TEXT, width=28),
     Col("replicas", "Replicas (pods)", Kind.INFO, F_INT, 9),
-    Col("sidecar", "Sidecar resource", Kind.TEXT, width=26),
+    Col("sidecar", "Scoped by", Kind.TEXT, width=26),
     Col("confidence", "Confidence", Kind.TEXT, width=11),
     Col("reason", "Reason", Kind.TEXT, width=50),
     Col("c_before", "Clusters before", Kind.INFO, F_INT, 9),

@@ -155,6 +155,9 @@ def _pairs(
     widened = spaces.merge(services, on="destination_namespace").assign(
         basis="fallback", requests=0.0
     )
+    # a service does not call itself through the mesh: no fall-back allows it to
+    own = widened.merge(named[[*KEYS, "viewer"]], on=KEYS)
+    widened = own.loc[own["destination_service"] != own["viewer"]].drop(columns="viewer")
     both = pd.concat([observed[columns], widened[columns]], ignore_index=True)
     # an observed pair stays observed, whatever a fall-back also allows
     both = both.sort_values([*KEYS, *_DESTINATION, "basis"], ascending=True, kind="stable")
@@ -385,10 +388,17 @@ def _at_risk(
             strict=True,
         )
     )
+    from_outside = set(
+        zip(
+            calls.loc[~calls["mesh_injected"], "destination_namespace"],
+            calls.loc[~calls["mesh_injected"], "destination_service"],
+            strict=True,
+        )
+    )
     uncalled = sorted(
         f"{ns}/{svc}"
         for ns, svc in zip(mesh_services["namespace"], mesh_services["service"], strict=True)
-        if (ns, svc) not in called and (ns, svc) not in gateway_names
+        if (ns, svc) not in called | from_outside | gateway_names
     )
     out = []
     if uncalled:
@@ -400,7 +410,8 @@ def _at_risk(
             f"{count_of(len(uncalled), 'service')}; a caller the window missed (a monthly job, "
             f"a failover path) is refused ({shown})"
         )
-    outside = calls.loc[calls["role"] == "outside"]
+    # from outside the mesh: callers the inventory does not have, or has without a sidecar
+    outside = calls.loc[(calls["role"] == "outside") | ~calls["mesh_injected"]]
     destinations = zip(
         outside["destination_namespace"], outside["destination_service"], strict=True
     )

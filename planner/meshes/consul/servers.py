@@ -163,6 +163,8 @@ def server(
         ),
         state_advice="a quorum does not grow with load: give each server more (a larger "
         "class), or move reads to non-voting servers (Enterprise read replicas)",
+        replicas_floor=voters,
+        quorum=True,
         replicas_note=f"{voters} voting servers for {zones_text}",
     )
 
@@ -194,6 +196,7 @@ def connect_injector(counts: MeshCounts, profile: ConsulProfile) -> ComponentMod
         policy=_policy(
             GROUPS[CONNECT_INJECTOR], f"{GROUPS[CONNECT_INJECTOR]}.memory_limit_floor_mib"
         ),
+        replicas_floor=int(model.min_replicas.value),
         model_formula=(
             "no published figure relates it to the mesh's size: the chart's recommended "
             f"production values ({model.cpu_request_floor_millicores.value:g}m CPU, "

@@ -482,15 +482,13 @@ def _components(
 ) -> tuple[list[ComponentPlan], list[Finding]]:
     """The servers (a quorum, with their disk) and the connect injector."""
     profile, knobs = resolved.profile, resolved.knobs
-    voters = servers.voting_servers(profile.server, resolved.zones)
-    voters = max(voters, int(knobs.min_control_plane_replicas or 1))
+    minimum = int(knobs.min_control_plane_replicas or 1)
     server, findings = size_component(
         servers.server(counts, profile, resolved.zones, knobs.availability_zones is not None),
         values,
         profile.rounding,
         knobs.headroom_ratio,
-        voters,
-        max_replicas=voters,
+        minimum,
     )
     working_set = server.single_replica_estimated_memory_mib / profile.server.memory_multiple.value
     server = server.model_copy(
@@ -501,10 +499,7 @@ def _components(
         values,
         profile.rounding,
         knobs.headroom_ratio,
-        max(
-            int(profile.connect_injector.min_replicas.value),
-            int(knobs.min_control_plane_replicas or 1),
-        ),
+        minimum,
     )
     findings.extend(found)
     findings.extend(servers.csr_findings(profile.server, counts.service_instances))
@@ -535,9 +530,10 @@ def _consul_findings(
             code="consul-heuristic-figures",
             subject="Consul servers and sidecars",
             message="HashiCorp publishes no Envoy-per-request figure for Consul and no figure "
-            "relating a server's memory to its catalog: the sidecar's CPU uses the same Envoy's "
-            "figure from Istio's load tests, the dataplane process a small Consul process's ECS "
-            "figure, and the servers' working set mesh-planner's estimate per registration; "
+            "relating a server's memory to its catalog: the sidecar's CPU uses the published "
+            "figure of the same Envoy in another mesh's load test, the dataplane process a small "
+            "Consul process's ECS figure, and the servers' working set mesh-planner's estimate "
+            "per registration (each assumption names its source); "
             "measure consul.runtime.alloc_bytes and the sidecars' usage (--inventory columns "
             "proxy_cpu_millicores and proxy_memory_mib) to replace them",
         ),

@@ -57,6 +57,8 @@ from planner.scoping.callgraph import (
 from planner.scoping.callgraph import calls as observed_calls
 from planner.scoping.names import resource_name
 
+ROOT_NAMESPACE = "istio-system"
+"""Istio's root namespace unless --mesh-root-namespace names another."""
 WHOLE_MESH = "(whole mesh)"
 """The viewer of proxies no Sidecar selects: they see everything istiod exports to them."""
 
@@ -94,6 +96,11 @@ def recommend(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> Recomm
     exports, export_rows = _exports(inventory, calls, knobs, trusted, window_reason)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
     return Recommendation(workloads, resources, exports, discovery, scope)
+
+
+def root_of(knobs: Knobs) -> str:
+    """The mesh root namespace of a run."""
+    return knobs.mesh_root_namespace or ROOT_NAMESPACE
 
 
 def _scope(
@@ -191,7 +198,7 @@ def _needs(
         "namespace, workload or a destination is not a Kubernetes name",
     )
     members["blocked"] = np.select(
-        [~valid, (members["namespace"] == knobs.mesh_root_namespace).to_numpy()],
+        [~valid, (members["namespace"] == root_of(knobs)).to_numpy()],
         [
             "names that are not Kubernetes names",
             "in the mesh root namespace, where a Sidecar would become the mesh-wide default",
@@ -232,7 +239,7 @@ def _are_labels(labels: pd.Series) -> pd.Series:
 
 def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> pd.DataFrame:
     """Egress host rows per workload, each with the grant it makes (`grant_service` "" = ns/*)."""
-    root = knobs.mesh_root_namespace
+    root = root_of(knobs)
     high = members.loc[members["confidence"] == Confidence.HIGH.value, _KEYS]
     fallback = members.loc[members["confidence"] != Confidence.HIGH.value, _KEYS]
     exact = outbound.merge(high, on=_KEYS)[
@@ -440,7 +447,7 @@ def _exports(
         ]
     )
     conditions = [
-        (services["namespace"] == knobs.mesh_root_namespace).to_numpy(),
+        (services["namespace"] == root_of(knobs)).to_numpy(),
         index.isin(outside.index),
         index.isin(ingress.index),
         np.array([len(c) == 0 for c in caller_lists]),
@@ -502,11 +509,7 @@ def _discovery(
     everywhere = set(workloads["namespace"]) | set(inventory.services["namespace"])
     meshed = workloads.loc[workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES)]
     called = calls.loc[calls["mesh_injected"] | calls["role"].isin(GATEWAY_ROLES)]
-    keep = (
-        {knobs.mesh_root_namespace}
-        | set(meshed["namespace"])
-        | set(called["destination_namespace"])
-    )
+    keep = {root_of(knobs)} | set(meshed["namespace"]) | set(called["destination_namespace"])
     if not trusted:
         keep |= set(inventory.services["namespace"])
     excluded = tuple(
@@ -518,8 +521,8 @@ def _discovery(
         )
         for n in sorted(everywhere - keep)
     )
-    namespaces = tuple(sorted((keep & everywhere) | {knobs.mesh_root_namespace}))
-    total = len(everywhere | {knobs.mesh_root_namespace})
+    namespaces = tuple(sorted((keep & everywhere) | {root_of(knobs)}))
+    total = len(everywhere | {root_of(knobs)})
     return DiscoverySelectors(
         namespaces=namespaces,
         excluded=excluded,

@@ -38,7 +38,7 @@ from planner.meshes.istio_sidecar.profile import (
     figures_for,
     objects_for,
 )
-from planner.meshes.istio_sidecar.scoping import Recommendation, recommend
+from planner.meshes.istio_sidecar.scoping import ROOT_NAMESPACE, Recommendation, recommend
 from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
 from planner.model.findings import (
@@ -79,6 +79,7 @@ def resolve(profile: IstioSidecarProfile, knobs: Knobs) -> Resolved:
     filled = knobs.model_copy(
         update={
             "mesh_version": version,
+            "mesh_root_namespace": knobs.mesh_root_namespace or ROOT_NAMESPACE,
             "min_gateway_replicas": knobs.min_gateway_replicas
             or int(profile.gateway.min_replicas.value),
         }
