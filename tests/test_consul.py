@@ -178,8 +178,11 @@ def test_server_memory_and_disk_by_hand(tmp_path: Path) -> None:
         + 2 * instances * v["server.working_set_per_service_instance_bytes"] / MIB
     ) * multiple
     assert server.shared_memory_mib == pytest.approx(shared, abs=1e-3)
-    pushed = server.driver("pushed_endpoints")
-    serving = pushed * v["server.working_set_per_pushed_endpoint_bytes"] / MIB * multiple
+    watches = server.driver("upstream_watches")
+    # unscoped every proxy would hold all 4 services; intentions leave web 1 upstream (2 pods),
+    # api 1 (3 pods), db and bank none
+    assert watches == 2 * 1 + 3 * 1
+    serving = watches * v["server.working_set_per_upstream_watch_bytes"] / MIB * multiple
     assert server.serving_memory_mib == pytest.approx(serving, abs=1e-3)
     # the chart's request (200Mi) is the floor; limit = request x 2 (4x / 2x the working set)
     assert server.per_replica.memory_request_mib >= 200

@@ -179,12 +179,6 @@ def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
     return first[[*_DESTINATION, *KEYS]].reset_index(drop=True)
 
 
-def _requests_text(requests: float, knobs: Knobs) -> str:
-    window = knobs.traffic_window_seconds
-    span = f" over {duration_text(window)}" if window is not None else ""
-    return f"observed {requests:,.0f} requests{span}"
-
-
 def _intentions(
     pairs: pd.DataFrame,
     open_rows: pd.DataFrame,
@@ -216,8 +210,24 @@ def _intentions(
     ):
         behind[(namespace, service)] = (*behind.get((namespace, service), ()), workload)
     opened = open_rows.groupby("destination_service").first()
-    names = sorted(set(sources["destination_service"]) | set(opened.index))
-    grouped = dict(tuple(sources.groupby("destination_service", sort=True)))
+    window = knobs.traffic_window_seconds
+    span = f" over {duration_text(window)}" if window is not None else ""
+    texts = np.where(
+        sources["basis"].to_numpy() == "observed",
+        "observed " + sources["requests"].map("{:,.0f}".format).astype(str) + f" requests{span}",
+        "fall-back: " + sources["why"].astype(str),
+    )
+    rows_of: dict[str, list[tuple[str, bool, str, str]]] = {}
+    for destination, source, basis, text, namespace in zip(
+        sources["destination_service"].tolist(),
+        sources["viewer"].tolist(),
+        sources["basis"].tolist(),
+        texts.tolist(),
+        sources["namespace"].tolist(),
+        strict=True,
+    ):
+        rows_of.setdefault(destination, []).append((source, basis == "observed", text, namespace))
+    names = sorted(set(rows_of) | set(opened.index))
     out = [
         ServiceIntention(
             namespace=install_namespace,
@@ -237,7 +247,7 @@ def _intentions(
         )
     ]
     for destination in names:
-        rows = grouped.get(destination)
+        rows = rows_of.get(destination)
         listed: list[IntentionSource] = []
         namespace = ""
         if destination in opened.index:
@@ -253,21 +263,11 @@ def _intentions(
                 )
             )
         elif rows is not None:
-            namespace = str(rows["namespace"].iloc[0])
-            for source, basis, requests, why in zip(
-                rows["viewer"], rows["basis"], rows["requests"], rows["why"], strict=True
-            ):
-                observed = basis == "observed"
-                listed.append(
-                    IntentionSource(
-                        name=str(source),
-                        action="allow",
-                        observed=observed,
-                        reason=_requests_text(float(requests), knobs)
-                        if observed
-                        else f"fall-back: {why}",
-                    )
-                )
+            namespace = rows[0][3]
+            listed = [
+                IntentionSource(name=str(source), action="allow", observed=observed, reason=text)
+                for source, observed, text, _ in rows
+            ]
         fallbacks = [s for s in listed if not s.observed or s.name == "*"]
         out.append(
             ServiceIntention(
@@ -395,10 +395,11 @@ def _at_risk(
             strict=True,
         )
     )
+    excluded = called | from_outside | gateway_names
     uncalled = sorted(
         f"{ns}/{svc}"
         for ns, svc in zip(mesh_services["namespace"], mesh_services["service"], strict=True)
-        if (ns, svc) not in called | from_outside | gateway_names
+        if (ns, svc) not in excluded
     )
     out = []
     if uncalled:

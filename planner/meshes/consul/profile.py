@@ -65,7 +65,7 @@ class ServerModel(_Frozen):
 
     baseline_working_set_mib: Coefficient
     working_set_per_service_instance_bytes: Coefficient
-    working_set_per_pushed_endpoint_bytes: Coefficient
+    working_set_per_upstream_watch_bytes: Coefficient
     memory_multiple: Coefficient
     memory_limit_ratio: Coefficient
     cpu_per_1000_dataplanes_millicores: Coefficient

@@ -36,7 +36,7 @@ class MeshCounts:
     services: int
     service_instances: int
     connected_dataplanes: int
-    pushed_endpoints: int
+    upstream_watches: int
     workloads: int
 
 
@@ -71,8 +71,9 @@ def server(
     multiple = model.memory_multiple.value
     formula = (
         f"({model.baseline_working_set_mib.value:g} MiB + registrations x "
-        f"{model.working_set_per_service_instance_bytes.value:,.0f} B (each server) + endpoints "
-        f"pushed to proxies x {model.working_set_per_pushed_endpoint_bytes.value:,.0f} B "
+        f"{model.working_set_per_service_instance_bytes.value:,.0f} B (each server) + upstreams "
+        "in the proxies' configuration x "
+        f"{model.working_set_per_upstream_watch_bytes.value:,.0f} B "
         f"(shared out among servers)) x {multiple:g} (the memory multiple of the working set); "
         f"CPU: connected dataplanes / 1000 x {model.cpu_per_1000_dataplanes_millicores.value:g}m"
     )
@@ -100,10 +101,10 @@ def server(
                 value=counts.connected_dataplanes,
             ),
             Driver(
-                name="pushed_endpoints",
-                label="Endpoints in the proxies' configuration, summed over proxies",
-                unit="endpoints",
-                value=counts.pushed_endpoints,
+                name="upstream_watches",
+                label="Upstreams in the proxies' configuration, summed over proxies",
+                unit="upstreams",
+                value=counts.upstream_watches,
             ),
             Driver(
                 name="services",
@@ -140,8 +141,8 @@ def server(
         ),
         serving=(
             Term(
-                driver="pushed_endpoints",
-                coefficient=f"{group}.working_set_per_pushed_endpoint_bytes",
+                driver="upstream_watches",
+                coefficient=f"{group}.working_set_per_upstream_watch_bytes",
                 factor=f"{group}.memory_multiple",
                 divisor=MIB,
             ),

@@ -455,9 +455,9 @@ def _mesh_state(
         services=len(services),
         service_instances=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
         connected_dataplanes=int(sidecars["replicas"].sum() + gateways["replicas"].sum()),
-        pushed_endpoints=int(
-            (sidecars["visible_endpoints"] * sidecars["replicas"]).sum()
-            + (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+        upstream_watches=int(
+            (sidecars["visible_services"] * sidecars["replicas"]).sum()
+            + (gateways["visible_services"] * gateways["replicas"]).sum()
         ),
         workloads=len(sidecars) + len(gateways),
     )
