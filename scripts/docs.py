@@ -16,10 +16,12 @@ from planner.inputs.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_M
 from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
+from planner.meshes.consul.profile import ConsulProfile
 from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
 from planner.meshes.linkerd.profile import LinkerdProfile
 from planner.meshes.profiles import load_builtin_profile
 from tools.accuracy.cases import Role, evaluate, load_figures
+from tools.accuracy.consul import consul_section, evaluate_consul
 from tools.accuracy.derivations import leave_one_out
 from tools.accuracy.linkerd import evaluate_linkerd, linkerd_section
 from tools.accuracy.page import render_page
@@ -216,6 +218,9 @@ def accuracy_page() -> str:
     linkerd = load_builtin_profile(MeshKind.LINKERD)
     assert isinstance(linkerd, LinkerdProfile)
     section = linkerd_section(evaluate_linkerd(figures, linkerd), linkerd)
+    consul = load_builtin_profile(MeshKind.CONSUL)
+    assert isinstance(consul, ConsulProfile)
+    section += consul_section(evaluate_consul(figures, consul), consul)
     return render_page(results, profile, COMMAND, left_out) + "\n".join(section)
 
 

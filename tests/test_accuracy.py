@@ -134,3 +134,33 @@ def test_linkerd_held_out_control_plane_memory_within_25_percent(
     assert abs(result.error_ratio) <= 0.25, result
     # CPU of another version's control plane is far off, and the page says so
     assert linkerd_results["buoyant-2.10-cp-cpu"].error_ratio > 1.0
+
+
+@pytest.fixture(scope="module")
+def consul_results() -> dict[str, Result]:
+    from models.knobs import MeshKind
+    from planner.meshes.consul.profile import ConsulProfile
+    from planner.meshes.profiles import load_builtin_profile
+    from tools.accuracy.consul import evaluate_consul
+
+    profile = load_builtin_profile(MeshKind.CONSUL)
+    assert isinstance(profile, ConsulProfile)
+    figures = load_figures(DATA / "published-figures.csv")
+    return {r.case.key: r for r in evaluate_consul(figures, profile)}
+
+
+def test_consul_source_figures_are_reproduced(consul_results: dict[str, Result]) -> None:
+    sources = [r for r in consul_results.values() if r.case.role is Role.SOURCE]
+    assert len(sources) == 4
+    for result in sources:
+        assert abs(result.error_ratio) <= 0.01, result
+
+
+def test_consul_server_class_is_shown_beside_the_model(consul_results: dict[str, Result]) -> None:
+    memory = consul_results["scale-server-memory"]
+    assert memory.case.role is Role.GUIDELINE
+    # the model's server for 172,000 instances is well under the class's 32 GB
+    assert memory.model < memory.figure.value
+    assert (
+        consul_results["scale-server-cpu"].model > consul_results["scale-server-cpu"].figure.value
+    )

@@ -39,6 +39,8 @@ _TO_MODEL_UNITS: dict[str, tuple[str, float]] = {
     "millicores": ("millicores", 1.0),
     "bytes": ("bytes", 1.0),
     "KB": ("bytes", 1000.0),
+    "servers": ("servers", 1.0),
+    "service instances": ("instances", 1.0),
 }
 
 
@@ -47,6 +49,8 @@ class Role(StrEnum):
 
     SOURCE = "source"
     HELD_OUT = "held out"
+    GUIDELINE = "guideline"
+    """A recommendation, not a measurement: shown beside the model, not scored."""
 
 
 @dataclass(frozen=True)

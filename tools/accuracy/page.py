@@ -18,8 +18,9 @@ NOT_COMPARABLE = (
         "Mixer was removed in Istio 1.8 and is not part of any mesh sized here.",
     ),
     (
-        "linkerd-*, consul-*, ambient-*, ztunnel and waypoint rows",
-        "other meshes and Istio's ambient mode: they belong to profiles not written yet.",
+        "ambient-*, ztunnel and waypoint rows",
+        "Istio's ambient mode: it belongs to a profile not written yet (Linkerd's and Consul's "
+        "rows are in their own sections below).",
     ),
     (
         "linkerd-009, linkerd-011, notes-003, notes-004",
