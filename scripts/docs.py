@@ -128,16 +128,18 @@ def manifests_section() -> list[str]:
         "key; `app=<workload>` when there are none |",
         "| `role` | Istio: `ingress-gateway` when the pod labels have `istio: ingressgateway` or "
         "`gateway.istio.io/managed` (but not `istio.io-mesh-controller`, a waypoint); "
-        "`egress-gateway` for `istio: egressgateway`; else (and for Linkerd, which labels no "
-        "gateways) from the name, as for tables |",
+        "`egress-gateway` for `istio: egressgateway`; else (and for Linkerd and Consul, whose "
+        "manifests label no gateways) from the name, as for tables |",
         "| `mesh_injected` | as the mesh decides; see below |",
         "| `current_proxy_*` | the mesh's proxy resource annotations on the pod template: Istio's "
         "`sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit`, `proxyMemoryLimit`; "
         "Linkerd's `config.linkerd.io/proxy-cpu-request`, `proxy-memory-request`, "
-        "`proxy-cpu-limit`, `proxy-memory-limit` |",
+        "`proxy-cpu-limit`, `proxy-memory-limit`; Consul's "
+        "`consul.hashicorp.com/sidecar-proxy-cpu-request`, `sidecar-proxy-memory-request`, "
+        "`sidecar-proxy-cpu-limit`, `sidecar-proxy-memory-limit` |",
         "| `app_cpu_millicores`, `app_memory_mib` | the sum of `resources.requests.cpu` and "
         "`resources.requests.memory` over the pod's `containers`, without the mesh's proxy "
-        "(`istio-proxy`, `linkerd-proxy`); a "
+        "(`istio-proxy`, `linkerd-proxy`, `consul-dataplane`); a "
         "container with a limit and no request counts its limit (Kubernetes makes that its "
         "request); `initContainers` run before the app and do not count, except native sidecars "
         "(`restartPolicy: Always`). Quantities are Kubernetes' (`250m`, `0.5`, `1e3`, `128Mi`, "
@@ -146,10 +148,12 @@ def manifests_section() -> list[str]:
         "Which mesh: `--mesh` (or a mesh's version flag, or the `--profile` file's mesh) names "
         "it; without them, manifests carrying a mesh's marker are read with that mesh's rules "
         "(Istio: `sidecar.istio.io/inject`, `istio-injection`, `istio.io/rev`, "
-        "`gateway.istio.io/managed`; Linkerd: `linkerd.io/inject`), on a workload's pod "
-        "template or a Namespace, and the summary and `plan.json` (`profile.mesh_chosen_by`) "
-        "name the first object that showed it. Markers of both meshes in one file are an error "
-        "asking for `--mesh`; a file with neither is read as Istio.",
+        "`gateway.istio.io/managed`; Linkerd: `linkerd.io/inject`; Consul: "
+        "`consul.hashicorp.com/connect-inject`, `consul.hashicorp.com/connect-inject-status`), on "
+        "a workload's pod template or a Namespace, and the summary and `plan.json` "
+        "(`profile.mesh_chosen_by`) name the first object that showed it. Markers of more than "
+        "one mesh in one file are an error asking for `--mesh`; a file with none is read as "
+        "Istio.",
         "",
         "**Istio.** A pod gets a sidecar (`mesh_injected` true) unless one of these holds, in "
         "this order, as in Istio's injection policy:",
@@ -173,6 +177,18 @@ def manifests_section() -> list[str]:
         "`disabled`: none), else its Namespace object's annotation; with neither, no proxy. A "
         "namespace without a Namespace object in the file is taken as injected (its annotation "
         "cannot be seen).",
+        "",
+        "**Consul.** A pod gets a sidecar when its pod template's "
+        "`consul.hashicorp.com/connect-inject` is true (Go's `ParseBool`: `true`, `t`, `1`) or it "
+        "shows `consul.hashicorp.com/connect-inject-status: injected`; `false` or no annotation "
+        "gives none (the chart's `connectInject.default` is false), and pods in `kube-system`, "
+        "`kube-public` and the namespaces the chart's webhook selector leaves out never get one. "
+        "Transparent proxy is on unless the pod's `consul.hashicorp.com/transparent-proxy` "
+        "annotation, or else its Namespace's label of that name, is false; the explicit "
+        "upstreams are read from `consul.hashicorp.com/connect-service-upstreams`, and the "
+        "service a pod registers as from `consul.hashicorp.com/connect-service` (else the "
+        "Service that selects it). Tables carry none of these: every meshed workload of a table "
+        "uses transparent proxy.",
         "",
         "Services: a `Service` (`apiVersion: v1`) gives one row with `type` from `spec.type` "
         "(`Headless` for a ClusterIP Service with `clusterIP: None`) and `ports` the number of "
