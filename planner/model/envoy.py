@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.plan import Term
 from planner.frames import require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
@@ -61,6 +62,31 @@ class EnvoyCosts:
             + self.workers * self.memory_per_worker_per_listener_bytes
         )
         return per_cluster, self.memory_per_endpoint_bytes, per_listener
+
+
+def memory_terms(per_cluster: str, per_endpoint: str) -> tuple[Term, ...]:
+    """Envoy's memory terms as a plan states them (`proxy_model.memory_terms`): the names of
+    the per-cluster and per-endpoint coefficients, which change with the Envoy a mesh version
+    ships; the rest are the `proxy` group's, at `proxy.concurrency` worker threads."""
+    return (
+        Term(driver="visible_clusters", coefficient=per_cluster, divisor=MIB),
+        Term(
+            driver="visible_clusters",
+            coefficient="proxy.memory_per_worker_per_cluster_bytes",
+            factor="proxy.concurrency",
+            divisor=MIB,
+        ),
+        Term(driver="visible_endpoints", coefficient=per_endpoint, divisor=MIB),
+        Term(
+            driver="visible_listeners", coefficient="proxy.memory_per_listener_bytes", divisor=MIB
+        ),
+        Term(
+            driver="visible_listeners",
+            coefficient="proxy.memory_per_worker_per_listener_bytes",
+            factor="proxy.concurrency",
+            divisor=MIB,
+        ),
+    )
 
 
 def estimated_cpu_millicores(

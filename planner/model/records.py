@@ -17,6 +17,7 @@ import pandas as pd
 from models.plan import (
     GATEWAY_ROLES,
     AppTotals,
+    Assumption,
     ControlPlanePlan,
     GatewayPlan,
     ProxyPlan,
@@ -25,6 +26,7 @@ from models.plan import (
     WorkloadPlan,
     WorkloadScoping,
 )
+from models.profile import Coefficient
 
 
 @dataclass(frozen=True)
@@ -260,3 +262,14 @@ def totals(
 
 def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole > 0 else None
+
+
+def assumptions(groups: list[tuple[str, object]]) -> tuple[Assumption, ...]:
+    """Every coefficient of a profile's groups, named `<group>.<field>` (the names terms and
+    policies refer to)."""
+    out = []
+    for prefix, group in groups:
+        for name, value in group:  # type: ignore[attr-defined]
+            if isinstance(value, Coefficient):
+                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
+    return tuple(out)

@@ -27,15 +27,12 @@ from models.plan import (
     GATEWAY_ROLES,
     Assumption,
     ComponentPlan,
-    Confidence,
     ControlPlanePlan,
     Finding,
     Formula,
     ProxyModel,
     ScopingPlan,
-    ScopingTotals,
     Term,
-    WorkloadScoping,
 )
 from models.profile import Coefficient
 from planner.inputs.inventory import Inventory
@@ -46,7 +43,14 @@ from planner.meshes.consul.profile import ConsulProfile, ConsulVersionFigures, f
 from planner.meshes.consul.upstreams import parse_upstreams
 from planner.meshes.entry import MeshSizing, SizingInput
 from planner.model.control_plane import memory_mib, size_component
-from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
+from planner.model.envoy import (
+    EnvoyCosts,
+    Scope,
+    estimate,
+    memory_terms,
+    proxy_config,
+    service_config,
+)
 from planner.model.findings import (
     count_of,
     evidence_findings,
@@ -57,8 +61,15 @@ from planner.model.findings import (
     version_findings,
 )
 from planner.model.gateways import GatewayPolicy, size_gateways
-from planner.model.records import CurrentDefaults, proxy_inputs, with_current
-from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
+from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
+from planner.model.scoped import (
+    protected,
+    scoping_rows,
+    scoping_totals,
+    trusted_scopes,
+    workload_scopings,
+)
+from planner.model.sizing import ProxyPolicy, size_requests
 
 KEYS = ["namespace", "workload"]
 INSTALL_NAMESPACE = "consul"
@@ -90,29 +101,7 @@ PROXY_MODEL = ProxyModel(
     base_memory="version.base_memory_mib",
     memory_terms=(
         Term(driver=None, coefficient="proxy.dataplane_memory_mib", divisor=1.0),
-        Term(
-            driver="visible_clusters", coefficient="version.memory_per_cluster_bytes", divisor=MIB
-        ),
-        Term(
-            driver="visible_clusters",
-            coefficient="proxy.memory_per_worker_per_cluster_bytes",
-            factor="proxy.concurrency",
-            divisor=MIB,
-        ),
-        Term(
-            driver="visible_endpoints",
-            coefficient="version.memory_per_endpoint_bytes",
-            divisor=MIB,
-        ),
-        Term(
-            driver="visible_listeners", coefficient="proxy.memory_per_listener_bytes", divisor=MIB
-        ),
-        Term(
-            driver="visible_listeners",
-            coefficient="proxy.memory_per_worker_per_listener_bytes",
-            factor="proxy.concurrency",
-            divisor=MIB,
-        ),
+        *memory_terms("version.memory_per_cluster_bytes", "version.memory_per_endpoint_bytes"),
     ),
     extra_cpu=("proxy.dataplane_cpu_millicores",),
 )
@@ -221,12 +210,12 @@ def size(request: SizingInput) -> MeshSizing:
     after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
-        _trusted(chosen.sidecars, recommendation)
+        trusted_scopes(chosen.sidecars, recommendation.workloads)
         if sized_for is SizeFor.SCOPED and recommendation is not None
         else None
     )
-    sidecars = _protected(chosen.sidecars, before.sidecars, trusted)
-    gateways = _protected(chosen.gateways, before.gateways, None)
+    sidecars = protected(chosen.sidecars, before.sidecars, trusted)
+    gateways = protected(chosen.gateways, before.gateways, None)
     assumptions = assumptions_of(resolved)
     values = {a.name: a.value for a in assumptions}
     components, component_findings = _components(chosen.counts, resolved, values)
@@ -249,7 +238,15 @@ def size(request: SizingInput) -> MeshSizing:
                 )
             )
         )
-    rows = _scoping_rows(recommendation, before, after) if recommendation is not None else None
+    rows = (
+        scoping_rows(
+            recommendation.workloads.rename(columns={"viewer": "sidecar"}),
+            before.sidecars,
+            after.sidecars,
+        )
+        if recommendation is not None
+        else None
+    )
     current = profile.proxy
     return MeshSizing(
         knobs=knobs,
@@ -269,7 +266,7 @@ def size(request: SizingInput) -> MeshSizing:
             if recommendation is not None
             else "not assessed: intentions are recommended from a traffic table (--traffic)"
         ),
-        workload_scopings=_workload_scopings(rows),
+        workload_scopings=workload_scopings(rows),
         findings=tuple(findings),
         formulas=_formulas(resolved),
         assumptions=assumptions,
@@ -615,62 +612,6 @@ def _consul_findings(
     return findings
 
 
-def _trusted(sidecars: pd.DataFrame, recommendation: Recommendation) -> pd.Series:
-    high = recommendation.workloads.loc[
-        recommendation.workloads["confidence"] == Confidence.HIGH.value, KEYS
-    ]
-    return pd.Series(
-        pd.MultiIndex.from_frame(sidecars[KEYS]).isin(pd.MultiIndex.from_frame(high)),
-        index=sidecars.index,
-    )
-
-
-def _protected(
-    sized: pd.DataFrame, unscoped: pd.DataFrame, trusted: pd.Series | None
-) -> pd.DataFrame:
-    """`protect_limits` with each proxy's request as the mesh is today read off `unscoped`."""
-    whole = (
-        sized[KEYS]
-        .merge(unscoped[[*KEYS, "memory_request_mib"]], on=KEYS, how="left")["memory_request_mib"]
-        .fillna(sized["memory_request_mib"].reset_index(drop=True))
-    )
-    whole.index = sized.index
-    return protect_limits(
-        sized, whole, trusted if trusted is not None else pd.Series(False, index=sized.index)
-    )
-
-
-def _scoping_rows(
-    recommendation: Recommendation, before: MeshState, after: MeshState
-) -> pd.DataFrame:
-    costs = ["visible_clusters", "visible_endpoints", "estimated_memory_mib"]
-    rows = recommendation.workloads.merge(before.sidecars[[*KEYS, *costs]], on=KEYS).merge(
-        after.sidecars[[*KEYS, *costs]], on=KEYS, suffixes=("_before", "_after")
-    )
-    return rows.rename(columns={"viewer": "sidecar"})
-
-
-def _workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], WorkloadScoping]:
-    if rows is None:
-        return {}
-    frame = pd.DataFrame(
-        {
-            "sidecar": rows["sidecar"],
-            "confidence": rows["confidence"],
-            "reason": rows["reason"],
-            "clusters_before": rows["visible_clusters_before"],
-            "clusters_after": rows["visible_clusters_after"],
-            "endpoints_before": rows["visible_endpoints_before"],
-            "endpoints_after": rows["visible_endpoints_after"],
-            "estimated_memory_mib_before": rows["estimated_memory_mib_before"].round(3),
-            "estimated_memory_mib_after": rows["estimated_memory_mib_after"].round(3),
-        }
-    )
-    frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
-    scopings = [WorkloadScoping.model_validate(r) for r in frame.to_dict("records")]
-    return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
-
-
 def _scoping_plan(
     recommendation: Recommendation,
     before: MeshState,
@@ -679,12 +620,6 @@ def _scoping_plan(
     values: dict[str, float],
 ) -> ScopingPlan:
     knobs = resolved.knobs
-
-    def proxies(state: MeshState, column: str) -> float:
-        return float(
-            (state.sidecars[column] * state.sidecars["replicas"]).sum()
-            + (state.gateways[column] * state.gateways["replicas"]).sum()
-        )
 
     def server_memory(state: MeshState) -> float:
         model = servers.server(state.counts, resolved.profile, resolved.zones, True)
@@ -706,17 +641,11 @@ def _scoping_plan(
         intentions=recommendation.intentions,
         upstreams=recommendation.upstreams,
         at_risk=recommendation.at_risk,
-        totals=ScopingTotals(
-            proxy_memory_mib_before=round(proxies(before, "estimated_memory_mib"), 3),
-            proxy_memory_mib_after=round(proxies(after, "estimated_memory_mib"), 3),
-            push_clusters_before=int(proxies(before, "visible_clusters")),
-            push_clusters_after=int(proxies(after, "visible_clusters")),
-            push_endpoints_before=int(proxies(before, "visible_endpoints")),
-            push_endpoints_after=int(proxies(after, "visible_endpoints")),
-            push_listeners_before=int(proxies(before, "visible_listeners")),
-            push_listeners_after=int(proxies(after, "visible_listeners")),
-            control_plane_memory_mib_before=round(server_memory(before), 3),
-            control_plane_memory_mib_after=round(server_memory(after), 3),
+        totals=scoping_totals(
+            (before.sidecars, before.gateways),
+            (after.sidecars, after.gateways),
+            server_memory(before),
+            server_memory(after),
         ),
     )
 
@@ -766,16 +695,12 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
 def assumptions_of(resolved: Resolved) -> tuple[Assumption, ...]:
     """Every coefficient the run uses, named by its path in the profile."""
     profile = resolved.profile
-    groups: list[tuple[str, object]] = [
-        ("version", resolved.figures),
-        ("proxy", profile.proxy),
-        ("gateway", profile.gateway),
-        (servers.GROUPS[servers.SERVER], profile.server),
-        (servers.GROUPS[servers.CONNECT_INJECTOR], profile.connect_injector),
-    ]
-    out = []
-    for prefix, group in groups:
-        for name, value in group:  # type: ignore[attr-defined]
-            if isinstance(value, Coefficient):
-                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
-    return tuple(out)
+    return assumptions(
+        [
+            ("version", resolved.figures),
+            ("proxy", profile.proxy),
+            ("gateway", profile.gateway),
+            (servers.GROUPS[servers.SERVER], profile.server),
+            (servers.GROUPS[servers.CONNECT_INJECTOR], profile.connect_injector),
+        ]
+    )

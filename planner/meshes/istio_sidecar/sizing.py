@@ -17,14 +17,10 @@ from models.knobs import Knobs, SizeFor
 from models.plan import (
     GATEWAY_ROLES,
     Assumption,
-    Confidence,
     ControlPlanePlan,
     Formula,
     ProxyModel,
     ScopingPlan,
-    ScopingTotals,
-    Term,
-    WorkloadScoping,
 )
 from models.profile import Coefficient
 from planner.inputs.inventory import Inventory
@@ -40,7 +36,14 @@ from planner.meshes.istio_sidecar.profile import (
 )
 from planner.meshes.istio_sidecar.scoping import ROOT_NAMESPACE, Recommendation, recommend
 from planner.model.control_plane import memory_mib, size_component
-from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
+from planner.model.envoy import (
+    EnvoyCosts,
+    Scope,
+    estimate,
+    memory_terms,
+    proxy_config,
+    service_config,
+)
 from planner.model.findings import (
     evidence_findings,
     fallback_findings,
@@ -49,8 +52,15 @@ from planner.model.findings import (
     version_findings,
 )
 from planner.model.gateways import GatewayPolicy, size_gateways
-from planner.model.records import CurrentDefaults, proxy_inputs, with_current
-from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
+from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
+from planner.model.scoped import (
+    protected,
+    scoping_rows,
+    scoping_totals,
+    trusted_scopes,
+    workload_scopings,
+)
+from planner.model.sizing import ProxyPolicy, size_requests
 
 
 @dataclass(frozen=True)
@@ -161,8 +171,8 @@ def size(request: SizingInput) -> MeshSizing:
         if sized_for is SizeFor.SCOPED and scope is not None
         else None
     )
-    sidecars = _protected(chosen.sidecars, before.sidecars, trusted)
-    gateways = _protected(chosen.gateways, before.gateways, None)
+    sidecars = protected(chosen.sidecars, before.sidecars, trusted)
+    gateways = protected(chosen.gateways, before.gateways, None)
     assumptions = assumptions_of(resolved)
     values = {a.name: a.value for a in assumptions}
     component, findings = size_component(
@@ -183,8 +193,10 @@ def size(request: SizingInput) -> MeshSizing:
         )
     )
     findings.extend(evidence_findings(_measured(profile, chosen.counts, sidecars, gateways)))
-    scoping_rows = (
-        _scoping_rows(recommendation, before, after) if recommendation is not None else None
+    rows = (
+        scoping_rows(recommendation.workloads, before.sidecars, after.sidecars)
+        if recommendation is not None
+        else None
     )
     if recommendation is not None:
         findings.extend(fallback_findings(recommendation.workloads))
@@ -205,7 +217,7 @@ def size(request: SizingInput) -> MeshSizing:
             if recommendation is not None
             else "not assessed: scoping is recommended from a traffic table (--traffic)"
         ),
-        workload_scopings=_workload_scopings(scoping_rows),
+        workload_scopings=workload_scopings(rows),
         findings=tuple(findings),
         formulas=_formulas(resolved),
         assumptions=assumptions,
@@ -226,28 +238,8 @@ PROXY_MODEL = ProxyModel(
     cpu_per_1000_rps="version.cpu_per_1000_rps_millicores",
     tcp_cpu_ratio="proxy.tcp_cpu_ratio",
     base_memory="version.base_memory_mib",
-    memory_terms=(
-        Term(
-            driver="visible_clusters", coefficient="objects.memory_per_cluster_bytes", divisor=MIB
-        ),
-        Term(
-            driver="visible_clusters",
-            coefficient="proxy.memory_per_worker_per_cluster_bytes",
-            factor="proxy.concurrency",
-            divisor=MIB,
-        ),
-        Term(
-            driver="visible_endpoints", coefficient="objects.memory_per_endpoint_bytes", divisor=MIB
-        ),
-        Term(
-            driver="visible_listeners", coefficient="proxy.memory_per_listener_bytes", divisor=MIB
-        ),
-        Term(
-            driver="visible_listeners",
-            coefficient="proxy.memory_per_worker_per_listener_bytes",
-            factor="proxy.concurrency",
-            divisor=MIB,
-        ),
+    memory_terms=memory_terms(
+        "objects.memory_per_cluster_bytes", "objects.memory_per_endpoint_bytes"
     ),
 )
 """Envoy's cost (planner.model.envoy) as the plan states it, for reports to recompute."""
@@ -329,43 +321,7 @@ def _trusted_scopes(sidecars: pd.DataFrame, recommendation: Recommendation | Non
     scope given by the caller, as the accuracy cases do, is trusted as it is)."""
     if recommendation is None:
         return pd.Series(True, index=sidecars.index)
-    keys = ["namespace", "workload"]
-    high = recommendation.workloads.loc[
-        recommendation.workloads["confidence"] == Confidence.HIGH.value, keys
-    ]
-    return pd.Series(
-        pd.MultiIndex.from_frame(sidecars[keys]).isin(pd.MultiIndex.from_frame(high)),
-        index=sidecars.index,
-    )
-
-
-def _protected(
-    sized: pd.DataFrame, unscoped: pd.DataFrame, trusted: pd.Series | None
-) -> pd.DataFrame:
-    """`protect_limits` with each proxy's whole-mesh request read off the unscoped sizing
-    (None: nobody is scoped, so the proxies already see the whole mesh)."""
-    keys = ["namespace", "workload"]
-    whole = (
-        sized[keys]
-        .merge(unscoped[[*keys, "memory_request_mib"]], on=keys, how="left")["memory_request_mib"]
-        .fillna(sized["memory_request_mib"].reset_index(drop=True))
-    )
-    whole.index = sized.index
-    return protect_limits(
-        sized, whole, trusted if trusted is not None else pd.Series(False, index=sized.index)
-    )
-
-
-def _scoping_rows(
-    recommendation: Recommendation, before: MeshState, after: MeshState
-) -> pd.DataFrame:
-    """Per sidecar workload: its scope and what it costs before and after."""
-    keys = ["namespace", "workload"]
-    costs = ["visible_clusters", "visible_endpoints", "estimated_memory_mib"]
-    merged = recommendation.workloads.merge(before.sidecars[[*keys, *costs]], on=keys).merge(
-        after.sidecars[[*keys, *costs]], on=keys, suffixes=("_before", "_after")
-    )
-    return merged
+    return trusted_scopes(sidecars, recommendation.workloads)
 
 
 def _scoping_plan(
@@ -376,12 +332,6 @@ def _scoping_plan(
     values: dict[str, float],
 ) -> ScopingPlan:
     knobs = resolved.knobs
-
-    def proxies(state: MeshState, column: str) -> float:
-        return float(
-            (state.sidecars[column] * state.sidecars["replicas"]).sum()
-            + (state.gateways[column] * state.gateways["replicas"]).sum()
-        )
 
     def istiod(state: MeshState) -> float:
         model = istiod_model(state.counts, resolved.profile.control_plane, knobs.pod_churn_ratio)
@@ -403,40 +353,13 @@ def _scoping_plan(
         sidecars=recommendation.sidecars,
         exports=recommendation.exports,
         discovery=recommendation.discovery,
-        totals=ScopingTotals(
-            proxy_memory_mib_before=round(proxies(before, "estimated_memory_mib"), 3),
-            proxy_memory_mib_after=round(proxies(after, "estimated_memory_mib"), 3),
-            push_clusters_before=int(proxies(before, "visible_clusters")),
-            push_clusters_after=int(proxies(after, "visible_clusters")),
-            push_endpoints_before=int(proxies(before, "visible_endpoints")),
-            push_endpoints_after=int(proxies(after, "visible_endpoints")),
-            push_listeners_before=int(proxies(before, "visible_listeners")),
-            push_listeners_after=int(proxies(after, "visible_listeners")),
-            control_plane_memory_mib_before=round(istiod(before), 3),
-            control_plane_memory_mib_after=round(istiod(after), 3),
+        totals=scoping_totals(
+            (before.sidecars, before.gateways),
+            (after.sidecars, after.gateways),
+            istiod(before),
+            istiod(after),
         ),
     )
-
-
-def _workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], WorkloadScoping]:
-    if rows is None:
-        return {}
-    frame = pd.DataFrame(
-        {
-            "sidecar": rows["sidecar"],
-            "confidence": rows["confidence"],
-            "reason": rows["reason"],
-            "clusters_before": rows["visible_clusters_before"],
-            "clusters_after": rows["visible_clusters_after"],
-            "endpoints_before": rows["visible_endpoints_before"],
-            "endpoints_after": rows["visible_endpoints_after"],
-            "estimated_memory_mib_before": rows["estimated_memory_mib_before"].round(3),
-            "estimated_memory_mib_after": rows["estimated_memory_mib_after"].round(3),
-        }
-    )
-    frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
-    scopings = [WorkloadScoping.model_validate(r) for r in frame.to_dict("records")]
-    return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
 
 
 def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
@@ -512,19 +435,15 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
 
 def assumptions_of(resolved: Resolved) -> tuple[Assumption, ...]:
     profile = resolved.profile
-    groups: list[tuple[str, object]] = [
-        ("version", resolved.figures),
-        ("objects", resolved.objects),
-        ("proxy", profile.proxy),
-        ("gateway", profile.gateway),
-        ("control_plane", profile.control_plane),
-    ]
-    out = []
-    for prefix, group in groups:
-        for name, value in group:  # type: ignore[attr-defined]
-            if isinstance(value, Coefficient):
-                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
-    return tuple(out)
+    return assumptions(
+        [
+            ("version", resolved.figures),
+            ("objects", resolved.objects),
+            ("proxy", profile.proxy),
+            ("gateway", profile.gateway),
+            ("control_plane", profile.control_plane),
+        ]
+    )
 
 
 __all__ = ["COMPONENT", "MeshState", "Resolved", "resolve", "size"]

@@ -47,7 +47,7 @@ from planner.model.findings import (
     proxy_findings,
     version_findings,
 )
-from planner.model.records import CurrentDefaults, proxy_inputs, with_current
+from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
 from planner.model.sizing import (
     MIB,
     ProxyPolicy,
@@ -340,16 +340,12 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
 def assumptions_of(resolved: Resolved) -> tuple[Assumption, ...]:
     """Every coefficient the run uses, named by its path in the profile."""
     profile = resolved.profile
-    groups: list[tuple[str, object]] = [
-        ("version", resolved.figures),
-        ("proxy", profile.proxy),
-        (controllers.GROUPS[controllers.DESTINATION], profile.destination),
-        (controllers.GROUPS[controllers.IDENTITY], profile.identity),
-        (controllers.GROUPS[controllers.PROXY_INJECTOR], profile.proxy_injector),
-    ]
-    out = []
-    for prefix, group in groups:
-        for name, value in group:  # type: ignore[attr-defined]
-            if isinstance(value, Coefficient):
-                out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
-    return tuple(out)
+    return assumptions(
+        [
+            ("version", resolved.figures),
+            ("proxy", profile.proxy),
+            (controllers.GROUPS[controllers.DESTINATION], profile.destination),
+            (controllers.GROUPS[controllers.IDENTITY], profile.identity),
+            (controllers.GROUPS[controllers.PROXY_INJECTOR], profile.proxy_injector),
+        ]
+    )
