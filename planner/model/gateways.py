@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.plan import GATEWAY_ROLES
+from models.plan import GATEWAY_ROLES, Formula
 from planner.model.control_plane import autoscale_target_percent
 from planner.model.envoy import EnvoyCosts, estimate
 from planner.model.records import CurrentDefaults, proxy_inputs, with_current
@@ -32,6 +32,15 @@ class GatewayPolicy:
     target_cpu_per_replica_millicores: float
     autoscale_max_ratio: float
     autoscale_headroom_share: float
+
+
+def replicas_formula(gateway: GatewayPolicy, headroom_ratio: float) -> Formula:
+    """The gateway replica rule with this policy's figures."""
+    return Formula(
+        name="gateway replicas",
+        expression="max(minimum, max(throughput / 1000 x CPU per 1000 rps, observed) x "
+        f"{1 + headroom_ratio:g} / {gateway.target_cpu_per_replica_millicores:g}m per replica)",
+    )
 
 
 def size_gateways(

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models.plan import Basis, LimitBasis, OomRisk
+from models.plan import Basis, Formula, LimitBasis, OomRisk
 from models.profile import Rounding
 from planner.frames import require
 
@@ -59,6 +59,24 @@ class ProxyPolicy:
     memory_limit_ratio: float
     rounding: Rounding
     headroom_ratio: float
+
+    def formulas(self) -> tuple[Formula, Formula]:
+        """The `request` and `limits` formulas with this policy's figures."""
+        headroom, rounding = self.headroom_ratio, self.rounding
+        return (
+            Formula(
+                name="request",
+                expression=f"max(estimate, observed) x {1 + headroom:g} (headroom "
+                f"{headroom:g}), at least {self.cpu_request_floor_millicores:g}m CPU and "
+                f"{self.memory_request_floor_mib:g}Mi memory, rounded up to "
+                f"{rounding.cpu_step_millicores}m and {rounding.memory_step_mib}Mi",
+            ),
+            Formula(
+                name="limits",
+                expression=f"CPU: max(request, {self.cpu_limit_floor_millicores:g}m); memory: "
+                f"max(request x {self.memory_limit_ratio:g}, {self.memory_limit_floor_mib:g}Mi)",
+            ),
+        )
 
 
 def proxy_cpu_millicores(

@@ -60,7 +60,7 @@ from planner.model.findings import (
     proxy_findings,
     version_findings,
 )
-from planner.model.gateways import GatewayPolicy, size_gateways
+from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
 from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
 from planner.model.scoped import (
     protected,
@@ -654,9 +654,6 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     proxy = resolved.profile.proxy
     figures = resolved.figures
     per_cluster, per_endpoint, per_listener = resolved.costs.bytes_per_object()
-    headroom = resolved.knobs.headroom_ratio
-    rounding = resolved.profile.rounding
-    target = resolved.gateway.target_cpu_per_replica_millicores
     return (
         Formula(
             name="sidecar CPU (millicores)",
@@ -671,24 +668,8 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
             f" + endpoints x {per_endpoint:,.0f} B + listeners and filter chains x "
             f"{per_listener:,.0f} B) / 2^20",
         ),
-        Formula(
-            name="request",
-            expression=f"max(estimate, observed) x {1 + headroom:g} (headroom {headroom:g}), "
-            f"at least {proxy.cpu_request_floor_millicores.value:g}m CPU and "
-            f"{proxy.memory_request_floor_mib.value:g}Mi memory, rounded up to "
-            f"{rounding.cpu_step_millicores}m and {rounding.memory_step_mib}Mi",
-        ),
-        Formula(
-            name="limits",
-            expression=f"CPU: max(request, {proxy.cpu_limit_floor_millicores.value:g}m); "
-            f"memory: max(request x {proxy.memory_limit_ratio.value:g}, "
-            f"{proxy.memory_limit_floor_mib.value:g}Mi)",
-        ),
-        Formula(
-            name="gateway replicas",
-            expression="max(minimum, max(throughput / 1000 x CPU per 1000 rps, observed) x "
-            f"{1 + headroom:g} / {target:g}m per replica)",
-        ),
+        *resolved.policy.formulas(),
+        replicas_formula(resolved.gateway, resolved.knobs.headroom_ratio),
     )
 
 

@@ -51,7 +51,7 @@ from planner.model.findings import (
     proxy_findings,
     version_findings,
 )
-from planner.model.gateways import GatewayPolicy, size_gateways
+from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
 from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
 from planner.model.scoped import (
     protected,
@@ -375,15 +375,19 @@ def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
     return with_current(size_requests(estimated, resolved.policy), resolved.current)
 
 
-def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
-    """Gateways sized apart (planner.model.gateways), at the profile's gateway policy."""
+def _gateway_policy(resolved: Resolved) -> GatewayPolicy:
     gateway = resolved.profile.gateway
-    policy = GatewayPolicy(
+    return GatewayPolicy(
         min_replicas=int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value),
         target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
         autoscale_max_ratio=gateway.autoscale_max_ratio.value,
         autoscale_headroom_share=gateway.autoscale_headroom_share.value,
     )
+
+
+def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """Gateways sized apart (planner.model.gateways), at the profile's gateway policy."""
+    policy = _gateway_policy(resolved)
     return size_gateways(
         configured,
         resolved.costs,
@@ -398,8 +402,6 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     proxy = resolved.profile.proxy
     figures = resolved.figures
     per_cluster, per_endpoint, per_listener = resolved.costs.bytes_per_object()
-    headroom = resolved.knobs.headroom_ratio
-    target = resolved.profile.gateway.target_cpu_per_replica_millicores.value
     return (
         Formula(
             name="sidecar CPU (millicores)",
@@ -412,24 +414,8 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
             f"endpoints x {per_endpoint:,.0f} B + listeners x "
             f"{per_listener:,.0f} B) / 2^20",
         ),
-        Formula(
-            name="request",
-            expression=f"max(estimate, observed) x {1 + headroom:g} (headroom {headroom:g}), "
-            f"at least {proxy.cpu_request_floor_millicores.value:g}m CPU and "
-            f"{proxy.memory_request_floor_mib.value:g}Mi memory, rounded up to "
-            f"{resolved.profile.rounding.cpu_step_millicores}m and "
-            f"{resolved.profile.rounding.memory_step_mib}Mi",
-        ),
-        Formula(
-            name="limits",
-            expression=f"CPU: max(request, {proxy.cpu_limit_floor_millicores.value:g}m); "
-            f"memory: request x {proxy.memory_limit_ratio.value:g}",
-        ),
-        Formula(
-            name="gateway replicas",
-            expression="max(minimum, max(throughput / 1000 x CPU per 1000 rps, observed) x "
-            f"{1 + headroom:g} / {target:g}m per replica)",
-        ),
+        *resolved.policy.formulas(),
+        replicas_formula(_gateway_policy(resolved), resolved.knobs.headroom_ratio),
     )
 
 

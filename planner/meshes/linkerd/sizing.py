@@ -308,8 +308,6 @@ def _linkerd_findings(
 
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     proxy, figures = resolved.profile.proxy, resolved.figures
-    headroom = resolved.knobs.headroom_ratio
-    rounding = resolved.profile.rounding
     return (
         Formula(
             name="proxy CPU (millicores)",
@@ -321,19 +319,7 @@ def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
             expression=f"{figures.base_memory_mib.value:g} + connections x "
             f"{figures.memory_per_connection_bytes.value:,.0f} B / 2^20",
         ),
-        Formula(
-            name="request",
-            expression=f"max(estimate, observed) x {1 + headroom:g} (headroom {headroom:g}), "
-            f"at least {proxy.cpu_request_floor_millicores.value:g}m CPU and "
-            f"{proxy.memory_request_floor_mib.value:g}Mi memory, rounded up to "
-            f"{rounding.cpu_step_millicores}m and {rounding.memory_step_mib}Mi",
-        ),
-        Formula(
-            name="limits",
-            expression=f"CPU: max(request, {proxy.cpu_limit_floor_millicores.value:g}m); "
-            f"memory: max(request x {proxy.memory_limit_ratio.value:g}, "
-            f"{proxy.memory_limit_floor_mib.value:g}Mi)",
-        ),
+        *resolved.policy.formulas(),
     )
 
 
