@@ -457,6 +457,17 @@ class ProxyDefault(_Frozen):
     workloads_patched: int
     rule: str
 
+    def resources(self) -> Resources:
+        """The default's requests and limits as a `Resources` (no estimate of its own)."""
+        return Resources(
+            estimated_cpu_millicores=0.0,
+            estimated_memory_mib=0.0,
+            cpu_request_millicores=self.cpu_request_millicores,
+            cpu_limit_millicores=self.cpu_limit_millicores,
+            memory_request_mib=self.memory_request_mib,
+            memory_limit_mib=self.memory_limit_mib,
+        )
+
 
 class ResourceTotals(_Frozen):
     """Sums over pods: expected usage, requests and limits."""

@@ -21,12 +21,12 @@ import json
 from collections.abc import Callable
 
 from models.knobs import OutputFormat
-from models.plan import ComponentPlan, Plan, Resources, ServiceIntention
+from models.plan import ComponentPlan, Plan, ServiceIntention
 from reports.gitops.commented_yaml import Commented, Node, dump, header
 from reports.gitops.helm import HELM_DIR
-from reports.gitops.kube import cpu_quantity, is_namespace_name, is_object_name, memory_quantity
+from reports.gitops.kube import is_namespace_name, is_object_name
 from reports.gitops.kustomize import NamespaceFiles, ProxyPatch, render_overlay
-from reports.gitops.provenance import check_requests_within_limits, formula, number, ratio
+from reports.gitops.provenance import formula, number, ratio, resources_block
 from reports.gitops.provenance import header as provenance
 
 VALUES_FILE = f"{HELM_DIR}/consul-values.yaml"
@@ -108,33 +108,9 @@ def _intentions_text(plan: Plan, namespace: str, intentions: list[ServiceIntenti
     return "".join(parts).encode("utf-8")
 
 
-def chart_resources(resources: Resources, notes: dict[str, str], what: str) -> dict[str, Node]:
-    """`requests` and `limits` of `cpu` and `memory`, as the consul chart takes them.
-
-    Raises ValueError when a request exceeds its limit (a bug in the plan)."""
-    check_requests_within_limits(resources, what)
-    return {
-        "requests": {
-            "memory": Commented(memory_quantity(resources.memory_request_mib), notes["memory"]),
-            "cpu": Commented(cpu_quantity(resources.cpu_request_millicores), notes["cpu"]),
-        },
-        "limits": {
-            "memory": Commented(memory_quantity(resources.memory_limit_mib), notes["memory_limit"]),
-            "cpu": Commented(cpu_quantity(resources.cpu_limit_millicores), notes["cpu_limit"]),
-        },
-    }
-
-
 def _sidecar_block(plan: Plan) -> Node:
     default = plan.proxy_default
-    as_resources = Resources(
-        estimated_cpu_millicores=0.0,
-        estimated_memory_mib=0.0,
-        cpu_request_millicores=default.cpu_request_millicores,
-        cpu_limit_millicores=default.cpu_limit_millicores,
-        memory_request_mib=default.memory_request_mib,
-        memory_limit_mib=default.memory_limit_mib,
-    )
+    as_resources = default.resources()
     within = ratio(default.threshold_ratio)
     notes = {
         "cpu": f"the CPU request most sized workloads' recommendations lie within {within} of",
@@ -143,7 +119,7 @@ def _sidecar_block(plan: Plan) -> Node:
         "memory_limit": f"the memory limit most workloads' recommendations lie within {within} of",
     }
     return Commented(
-        chart_resources(as_resources, notes, "proxy_default"),
+        resources_block(as_resources, notes, "proxy_default"),
         f"mesh-wide sidecar default: {default.workloads_within} workloads within it, "
         f"{default.workloads_patched} with annotations of their own (kustomize/); without it: "
         f"{default.applies_today}",
@@ -173,7 +149,7 @@ def _server_block(plan: Plan, server: ComponentPlan) -> dict[str, Node]:
     block: dict[str, Node] = {
         "replicas": Commented(server.replicas, server.replicas_rule),
         "resources": Commented(
-            chart_resources(server.per_replica, _component_notes(plan, server), server.title),
+            resources_block(server.per_replica, _component_notes(plan, server), server.title),
             f"{server.title}: {drivers}",
         ),
     }
@@ -222,7 +198,7 @@ def render_helm(plan: Plan) -> dict[str, bytes]:
         "server": _server_block(plan, server),
         "connectInject": {
             "replicas": Commented(injector.replicas, injector.replicas_rule),
-            "resources": chart_resources(
+            "resources": resources_block(
                 injector.per_replica, _component_notes(plan, injector), injector.title
             ),
             "sidecarProxy": {"resources": _sidecar_block(plan)},

@@ -12,18 +12,18 @@ built here once and reused by reports/gitops/operator.py for the IstioOperator f
 
 from __future__ import annotations
 
-from models.plan import GatewayPlan, Plan, Resources
+from models.plan import GatewayPlan, Plan
 from reports.gitops.commented_yaml import Commented, Node, dump, header
-from reports.gitops.kube import cpu_quantity, file_stem, is_namespace_name, memory_quantity
+from reports.gitops.kube import file_stem, is_namespace_name
 from reports.gitops.provenance import (
     assumption,
-    check_requests_within_limits,
     cpu_request_note,
     formula,
     limits_note,
     memory_request_note,
     number,
     ratio,
+    resources_block,
 )
 from reports.gitops.provenance import header as provenance
 
@@ -42,35 +42,10 @@ def gateway_values_file(gateway: GatewayPlan) -> str:
     return f"gateway-values.{namespace}.{file_stem(gateway.workload)}.yaml"
 
 
-def resources_block(resources: Resources, notes: dict[str, str], what: str) -> dict[str, Node]:
-    """`requests` and `limits` in Kubernetes quantities, each with its note.
-
-    Raises ValueError when a request exceeds its limit (a bug in the plan).
-    """
-    check_requests_within_limits(resources, what)
-    return {
-        "requests": {
-            "cpu": Commented(cpu_quantity(resources.cpu_request_millicores), notes["cpu"]),
-            "memory": Commented(memory_quantity(resources.memory_request_mib), notes["memory"]),
-        },
-        "limits": {
-            "cpu": Commented(cpu_quantity(resources.cpu_limit_millicores), notes["cpu_limit"]),
-            "memory": Commented(memory_quantity(resources.memory_limit_mib), notes["memory_limit"]),
-        },
-    }
-
-
 def proxy_default_block(plan: Plan) -> Node:
     """`global.proxy.resources`: the mesh-wide sidecar default the plan chose."""
     default = plan.proxy_default
-    as_resources = Resources(
-        estimated_cpu_millicores=0.0,
-        estimated_memory_mib=0.0,
-        cpu_request_millicores=default.cpu_request_millicores,
-        cpu_limit_millicores=default.cpu_limit_millicores,
-        memory_request_mib=default.memory_request_mib,
-        memory_limit_mib=default.memory_limit_mib,
-    )
+    as_resources = default.resources()
     notes = {
         key: f"the {what} most sized workloads' recommendations lie within "
         f"{ratio(default.threshold_ratio)} of (rule above)"

@@ -70,14 +70,7 @@ def chart_resources(resources: Resources, notes: dict[str, str], what: str) -> d
 
 def _proxy_block(plan: Plan) -> Node:
     default = plan.proxy_default
-    as_resources = Resources(
-        estimated_cpu_millicores=0.0,
-        estimated_memory_mib=0.0,
-        cpu_request_millicores=default.cpu_request_millicores,
-        cpu_limit_millicores=default.cpu_limit_millicores,
-        memory_request_mib=default.memory_request_mib,
-        memory_limit_mib=default.memory_limit_mib,
-    )
+    as_resources = default.resources()
     within = ratio(default.threshold_ratio)
     notes = {
         "cpu": f"the CPU request most sized workloads' recommendations lie within {within} of",

@@ -9,6 +9,8 @@ was computed from.
 from __future__ import annotations
 
 from models.plan import Plan, ProxyPlan, Resources
+from reports.gitops.commented_yaml import Commented, Node
+from reports.gitops.kube import cpu_quantity, memory_quantity
 
 
 def header(plan: Plan, what: str) -> list[str]:
@@ -103,3 +105,21 @@ def check_requests_within_limits(resources: Resources, what: str) -> None:
             f"{what}: memory request {resources.memory_request_mib}Mi exceeds the limit "
             f"{resources.memory_limit_mib}Mi"
         )
+
+
+def resources_block(resources: Resources, notes: dict[str, str], what: str) -> dict[str, Node]:
+    """`requests` and `limits` in Kubernetes quantities, each with its note.
+
+    Raises ValueError when a request exceeds its limit (a bug in the plan).
+    """
+    check_requests_within_limits(resources, what)
+    return {
+        "requests": {
+            "cpu": Commented(cpu_quantity(resources.cpu_request_millicores), notes["cpu"]),
+            "memory": Commented(memory_quantity(resources.memory_request_mib), notes["memory"]),
+        },
+        "limits": {
+            "cpu": Commented(cpu_quantity(resources.cpu_limit_millicores), notes["cpu_limit"]),
+            "memory": Commented(memory_quantity(resources.memory_limit_mib), notes["memory_limit"]),
+        },
+    }
