@@ -335,8 +335,11 @@ def _scope(
     service is allowed to call (intentions are by source service, so every workload of one
     service name sees the union); an explicit one sees its recommended upstreams."""
     transparent = members["transparent_proxy"].astype(bool)
-    tp = members.loc[transparent & members["viewer"].notna(), [*KEYS, "viewer"]]
-    explicit = members.loc[~transparent, KEYS].assign(viewer=lambda f: "upstreams:" + f["workload"])
+    # gateways are configured by their routes, not intentions: they keep the whole mesh
+    sidecar = ~members["role"].isin(GATEWAY_ROLES)
+    tp = members.loc[transparent & sidecar & members["viewer"].notna(), [*KEYS, "viewer"]]
+    explicit = members.loc[~transparent & sidecar, KEYS]
+    explicit = explicit.assign(viewer="upstreams:" + explicit["workload"])
     allowed = pairs.merge(tp[KEYS], on=KEYS)
     fallback_spaces = allowed.loc[allowed["basis"] == "fallback"]
     exact = allowed.loc[allowed["basis"] == "observed"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from models.errors import ProfileError
+from models.errors import PlannerError, ProfileError
 from models.knobs import Knobs, SizeFor
 from models.plan import (
     GATEWAY_ROLES,
@@ -198,8 +198,6 @@ def size(request: SizingInput) -> MeshSizing:
     scoped = recommendation.scope if recommendation is not None else None
     sized_for = knobs.size_for or (SizeFor.SCOPED if scoped is not None else SizeFor.UNSCOPED)
     if sized_for is SizeFor.SCOPED and scoped is None:
-        from models.errors import PlannerError
-
         raise PlannerError(
             "--size-for scoped: there are no intentions to size for without --traffic; give a "
             "traffic table or size for the mesh as it is"
