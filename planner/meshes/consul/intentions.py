@@ -159,12 +159,10 @@ def _pairs(
     own = widened.merge(named[[*KEYS, "viewer"]], on=KEYS)
     widened = own.loc[own["destination_service"] != own["viewer"]].drop(columns="viewer")
     both = pd.concat([observed[columns], widened[columns]], ignore_index=True)
-    # an observed pair stays observed, whatever a fall-back also allows
-    both = both.sort_values([*KEYS, *_DESTINATION, "basis"], ascending=True, kind="stable")
     pairs = both.groupby([*KEYS, *_DESTINATION], as_index=False, sort=True).agg(
-        basis=("basis", "last"), requests=("requests", "sum")
+        requests=("requests", "sum")
     )
-    pairs["basis"] = np.where(pairs["requests"] > 0, "observed", pairs["basis"])
+    # an observed pair stays observed, whatever a fall-back also allows
     observed_keys = pd.MultiIndex.from_frame(observed[[*KEYS, *_DESTINATION]])
     seen = pd.MultiIndex.from_frame(pairs[[*KEYS, *_DESTINATION]]).isin(observed_keys)
     pairs["basis"] = np.where(seen, "observed", "fallback")
