@@ -14,6 +14,7 @@ class MeshKind(StrEnum):
     ISTIO_SIDECAR = "istio-sidecar"
     LINKERD = "linkerd"
     CONSUL = "consul"
+    APPMESH = "appmesh"
 
 
 class OutputFormat(StrEnum):

@@ -262,13 +262,22 @@ def size(
             "architecture (default: the profile's).",
         ),
     ] = None,
+    appmesh_version: Annotated[
+        str | None,
+        typer.Option(
+            "--appmesh-version",
+            callback=_check_version,
+            help="App Mesh Envoy version whose figures apply (1.34 for the image "
+            "v1.34.13.3-prod; default: the profile's).",
+        ),
+    ] = None,
     mesh_version: Annotated[
         str | None,
         typer.Option(
             "--mesh-version",
             callback=_check_any_version,
             help="The version of whichever mesh is sized (an alias of --istio-version, "
-            "--linkerd-version and --consul-version).",
+            "--linkerd-version, --consul-version and --appmesh-version).",
         ),
     ] = None,
     profile: Annotated[
@@ -467,6 +476,7 @@ def size(
                 ("--istio-version", istio_version),
                 ("--linkerd-version", linkerd_version),
                 ("--consul-version", consul_version),
+                ("--appmesh-version", appmesh_version),
                 ("--mesh-version", mesh_version),
             )
             if value is not None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
 from reports.conventions import HTML_FILE, XLSX_FILE
-from reports.gitops import consul, istio_sidecar, linkerd
+from reports.gitops import appmesh, consul, istio_sidecar, linkerd
 from reports.gitops.helm import HELM_DIR
 from reports.gitops.kustomize import KUSTOMIZE_DIR
 from reports.gitops.operator import OPERATOR_FILE
@@ -36,6 +36,7 @@ HANDOVERS: dict[MeshKind, dict[OutputFormat, Renderer]] = {
     MeshKind.ISTIO_SIDECAR: istio_sidecar.HANDOVER,
     MeshKind.LINKERD: linkerd.HANDOVER,
     MeshKind.CONSUL: consul.HANDOVER,
+    MeshKind.APPMESH: appmesh.HANDOVER,
 }
 """Each mesh's hand-over files (reports/gitops): the mesh's own resources, annotations and
 chart values. A mesh's entry in planner.meshes.registry lists the formats it has; a test checks

@@ -136,10 +136,11 @@ def manifests_section() -> list[str]:
         "Linkerd's `config.linkerd.io/proxy-cpu-request`, `proxy-memory-request`, "
         "`proxy-cpu-limit`, `proxy-memory-limit`; Consul's "
         "`consul.hashicorp.com/sidecar-proxy-cpu-request`, `sidecar-proxy-memory-request`, "
-        "`sidecar-proxy-cpu-limit`, `sidecar-proxy-memory-limit` |",
+        "`sidecar-proxy-cpu-limit`, `sidecar-proxy-memory-limit`; App Mesh's "
+        "`appmesh.k8s.aws/cpuRequest`, `memoryRequest`, `cpuLimit`, `memoryLimit` |",
         "| `app_cpu_millicores`, `app_memory_mib` | the sum of `resources.requests.cpu` and "
         "`resources.requests.memory` over the pod's `containers`, without the mesh's proxy "
-        "(`istio-proxy`, `linkerd-proxy`, `consul-dataplane`); a "
+        "(`istio-proxy`, `linkerd-proxy`, `consul-dataplane`, `envoy`); a "
         "container with a limit and no request counts its limit (Kubernetes makes that its "
         "request); `initContainers` run before the app and do not count, except native sidecars "
         "(`restartPolicy: Always`). Quantities are Kubernetes' (`250m`, `0.5`, `1e3`, `128Mi`, "
@@ -149,7 +150,8 @@ def manifests_section() -> list[str]:
         "it; without them, manifests carrying a mesh's marker are read with that mesh's rules "
         "(Istio: `sidecar.istio.io/inject`, `istio-injection`, `istio.io/rev`, "
         "`gateway.istio.io/managed`; Linkerd: `linkerd.io/inject`; Consul: "
-        "`consul.hashicorp.com/connect-inject`, `consul.hashicorp.com/connect-inject-status`), on "
+        "`consul.hashicorp.com/connect-inject`, `consul.hashicorp.com/connect-inject-status`; App "
+        "Mesh: `appmesh.k8s.aws/sidecarInjectorWebhook`), on "
         "a workload's pod template or a Namespace, and the summary and `plan.json` "
         "(`profile.mesh_chosen_by`) name the first object that showed it. Markers of more than "
         "one mesh in one file are an error asking for `--mesh`; a file with none is read as "
@@ -189,6 +191,14 @@ def manifests_section() -> list[str]:
         "service a pod registers as from `consul.hashicorp.com/connect-service` (else the "
         "Service that selects it). Tables carry none of these: every meshed workload of a table "
         "uses transparent proxy.",
+        "",
+        "**AWS App Mesh.** A pod gets the Envoy sidecar when its pod template's "
+        "`appmesh.k8s.aws/sidecarInjectorWebhook` annotation is `enabled`, or, without it, when "
+        "its Namespace is labelled so (a namespace without a Namespace object in the file is "
+        "taken as injected); `disabled` gives none. The App Mesh resources "
+        "(`appmesh.k8s.aws`: VirtualNode, VirtualService, VirtualRouter, VirtualGateway, "
+        "GatewayRoute) are read into the declared call graph (docs/appmesh.md); the workloads a "
+        "VirtualGateway selects are ingress gateways.",
         "",
         "Services: a `Service` (`apiVersion: v1`) gives one row with `type` from `spec.type` "
         "(`Headless` for a ClusterIP Service with `clusterIP: None`) and `ports` the number of "

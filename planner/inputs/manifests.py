@@ -30,6 +30,7 @@ from models.kube import (
     name_problem,
 )
 from models.plan import Finding, InputFile, Role
+from planner.inputs.appmesh import DeclaredGraph
 from planner.inputs.inventory import (
     Inventory,
     MeshFound,
@@ -53,6 +54,10 @@ class ProxyAnnotations:
     memory_limit: str
 
 
+DeclaredReader = Callable[[list[Any], pd.DataFrame, pd.DataFrame, pd.DataFrame, str], DeclaredGraph]
+"""Reads a call graph a mesh declares in its own resources (planner.inputs.appmesh)."""
+
+
 @dataclass(frozen=True)
 class MeshManifests:
     """How one mesh shows in manifests: what the reader needs from a mesh entry.
@@ -65,7 +70,11 @@ class MeshManifests:
     `role_labels` says which labels those are, for findings. `settings(records, namespaces)`,
     when the mesh has one, gives per workload record the mesh's own proxy settings (columns the
     mesh defines; the inventory's `proxy_settings` carries them, keyed by namespace and
-    workload, to the mesh's sizing).
+    workload, to the mesh's sizing). `declared(documents, workloads, services, backing, file)`,
+    when the mesh declares its call graph in its own resources (App Mesh), reads it: its edges
+    become the inventory's `declared_calls`, the workloads it names gateways take that role,
+    and its findings are the inventory's; `declared_groups` are the API groups of the objects it
+    reads (not reported as ignored).
     """
 
     mesh: str
@@ -77,6 +86,8 @@ class MeshManifests:
     proxy_annotations: ProxyAnnotations
     proxy_container: str
     settings: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None
+    declared: DeclaredReader | None = None
+    declared_groups: tuple[str, ...] = ()
 
 
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
@@ -213,12 +224,26 @@ def read_manifests(
         by_category.get("service", []), by_category.get("entry", [])
     )
     backing = select_backing(pod_labels, selectors)
+    # the objects the mesh reads itself (its own resources) are not ignored
+    by_category["ignored"] = [
+        o for o in by_category.get("ignored", []) if o.group not in rules.declared_groups
+    ]
     # findings name the file, not its path: the plan must not depend on where the inputs lie
     findings = [
         *_file_findings(by_category, path.name),
         *_workload_findings(workloads, path.name, rules),
     ]
     workloads = workloads.drop(columns=["note", "injection"])
+    declared_calls = None
+    if rules.declared is not None:
+        graph = rules.declared(values, workloads, services, backing, path.name)
+        declared_calls = graph.edges
+        findings += graph.findings
+        gateway = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]]).isin(
+            pd.MultiIndex.from_frame(graph.gateways[["namespace", "workload"]])
+        )
+        workloads.loc[gateway, "role"] = Role.INGRESS_GATEWAY.value
+        workloads.loc[gateway, "role_inferred"] = False
     settings = None
     if rules.settings is not None:
         settings = (
@@ -242,6 +267,7 @@ def read_manifests(
         findings=tuple(findings),
         mesh_found=found,
         proxy_settings=settings,
+        declared_calls=declared_calls,
     )
     return inventory
 
