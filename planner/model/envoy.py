@@ -22,11 +22,13 @@ sizing model prices the scoped and the unscoped mesh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from models.plan import Term
+from models.profile import Coefficient
 from planner.frames import require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
@@ -35,6 +37,41 @@ from planner.model.sizing import MIB, Floats, proxy_cpu_millicores
 CONFIG_COLUMNS = ("visible_services", "visible_clusters", "visible_endpoints", "visible_listeners")
 
 _DNS_TYPES = ("ExternalName", "ServiceEntry")
+
+
+class EnvoyProxy(Protocol):
+    """What every Envoy-based mesh's proxy group holds besides its version figures."""
+
+    @property
+    def idle_cpu_millicores(self) -> Coefficient: ...
+    @property
+    def tcp_cpu_ratio(self) -> Coefficient: ...
+    @property
+    def memory_per_listener_bytes(self) -> Coefficient: ...
+    @property
+    def memory_per_worker_per_cluster_bytes(self) -> Coefficient: ...
+    @property
+    def memory_per_worker_per_listener_bytes(self) -> Coefficient: ...
+    @property
+    def concurrency(self) -> Coefficient: ...
+
+
+class EnvoyVersion(Protocol):
+    """The figures that change with the Envoy (and mesh) version."""
+
+    @property
+    def cpu_per_1000_rps_millicores(self) -> Coefficient: ...
+    @property
+    def base_memory_mib(self) -> Coefficient: ...
+
+
+class EnvoyObjects(Protocol):
+    """Envoy's per-object costs of one period."""
+
+    @property
+    def memory_per_cluster_bytes(self) -> Coefficient: ...
+    @property
+    def memory_per_endpoint_bytes(self) -> Coefficient: ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,31 @@ class EnvoyCosts:
     memory_per_worker_per_cluster_bytes: float
     memory_per_worker_per_listener_bytes: float
     workers: float
+
+    @classmethod
+    def of(
+        cls,
+        proxy: EnvoyProxy,
+        version: EnvoyVersion,
+        objects: EnvoyObjects,
+        beside_cpu_millicores: float = 0.0,
+        beside_memory_mib: float = 0.0,
+    ) -> EnvoyCosts:
+        """The costs a mesh's profile gives: its proxy group, its version figures and Envoy's
+        per-object costs, plus what runs beside Envoy in the same container (Consul's
+        dataplane process) at idle."""
+        return cls(
+            idle_cpu_millicores=proxy.idle_cpu_millicores.value + beside_cpu_millicores,
+            cpu_per_1000_rps_millicores=version.cpu_per_1000_rps_millicores.value,
+            tcp_cpu_ratio=proxy.tcp_cpu_ratio.value,
+            base_memory_mib=version.base_memory_mib.value + beside_memory_mib,
+            memory_per_cluster_bytes=objects.memory_per_cluster_bytes.value,
+            memory_per_endpoint_bytes=objects.memory_per_endpoint_bytes.value,
+            memory_per_listener_bytes=proxy.memory_per_listener_bytes.value,
+            memory_per_worker_per_cluster_bytes=proxy.memory_per_worker_per_cluster_bytes.value,
+            memory_per_worker_per_listener_bytes=proxy.memory_per_worker_per_listener_bytes.value,
+            workers=proxy.concurrency.value,
+        )
 
     def bytes_per_object(self) -> tuple[float, float, float]:
         """Bytes one cluster, one endpoint and one listener cost a proxy, at its worker count."""

@@ -14,13 +14,14 @@ rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from models.plan import Basis, Formula, LimitBasis, OomRisk
-from models.profile import Rounding
+from models.profile import Coefficient, Rounding
 from planner.frames import require
 
 MIB = 1024.0 * 1024.0
@@ -44,6 +45,21 @@ REQUEST_ADDS = (
 Floats = npt.NDArray[np.float64]
 
 
+class ProxyFloors(Protocol):
+    """A mesh profile's proxy group: the floors and the limit ratio of its requests and limits."""
+
+    @property
+    def cpu_request_floor_millicores(self) -> Coefficient: ...
+    @property
+    def memory_request_floor_mib(self) -> Coefficient: ...
+    @property
+    def cpu_limit_floor_millicores(self) -> Coefficient: ...
+    @property
+    def memory_limit_floor_mib(self) -> Coefficient: ...
+    @property
+    def memory_limit_ratio(self) -> Coefficient: ...
+
+
 @dataclass(frozen=True)
 class ProxyPolicy:
     """A mesh's floors and ratios for proxy requests and limits, and the rounding steps.
@@ -59,6 +75,19 @@ class ProxyPolicy:
     memory_limit_ratio: float
     rounding: Rounding
     headroom_ratio: float
+
+    @classmethod
+    def of(cls, proxy: ProxyFloors, rounding: Rounding, headroom_ratio: float) -> ProxyPolicy:
+        """The policy a mesh profile's proxy group gives, at this run's headroom."""
+        return cls(
+            cpu_request_floor_millicores=proxy.cpu_request_floor_millicores.value,
+            memory_request_floor_mib=proxy.memory_request_floor_mib.value,
+            cpu_limit_floor_millicores=proxy.cpu_limit_floor_millicores.value,
+            memory_limit_floor_mib=proxy.memory_limit_floor_mib.value,
+            memory_limit_ratio=proxy.memory_limit_ratio.value,
+            rounding=rounding,
+            headroom_ratio=headroom_ratio,
+        )
 
     def formulas(self) -> tuple[Formula, Formula]:
         """The `request` and `limits` formulas with this policy's figures."""

@@ -104,27 +104,8 @@ def resolve(profile: AppMeshProfile, knobs: Knobs) -> Resolved:
             "min_gateway_replicas": knobs.min_gateway_replicas or int(gateway.min_replicas.value),
         }
     )
-    costs = EnvoyCosts(
-        idle_cpu_millicores=proxy.idle_cpu_millicores.value,
-        cpu_per_1000_rps_millicores=figures.cpu_per_1000_rps_millicores.value,
-        tcp_cpu_ratio=proxy.tcp_cpu_ratio.value,
-        base_memory_mib=figures.base_memory_mib.value,
-        memory_per_cluster_bytes=figures.memory_per_cluster_bytes.value,
-        memory_per_endpoint_bytes=figures.memory_per_endpoint_bytes.value,
-        memory_per_listener_bytes=proxy.memory_per_listener_bytes.value,
-        memory_per_worker_per_cluster_bytes=proxy.memory_per_worker_per_cluster_bytes.value,
-        memory_per_worker_per_listener_bytes=proxy.memory_per_worker_per_listener_bytes.value,
-        workers=proxy.concurrency.value,
-    )
-    policy = ProxyPolicy(
-        cpu_request_floor_millicores=proxy.cpu_request_floor_millicores.value,
-        memory_request_floor_mib=proxy.memory_request_floor_mib.value,
-        cpu_limit_floor_millicores=proxy.cpu_limit_floor_millicores.value,
-        memory_limit_floor_mib=proxy.memory_limit_floor_mib.value,
-        memory_limit_ratio=proxy.memory_limit_ratio.value,
-        rounding=profile.rounding,
-        headroom_ratio=knobs.headroom_ratio,
-    )
+    costs = EnvoyCosts.of(proxy, figures, figures)
+    policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
     gateways = GatewayPolicy(
         min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
         target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,

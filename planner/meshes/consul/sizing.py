@@ -137,27 +137,14 @@ def resolve(profile: ConsulProfile, knobs: Knobs) -> Resolved:
             "min_gateway_replicas": knobs.min_gateway_replicas or int(gateway.min_replicas.value),
         }
     )
-    costs = EnvoyCosts(
-        idle_cpu_millicores=proxy.idle_cpu_millicores.value + proxy.dataplane_cpu_millicores.value,
-        cpu_per_1000_rps_millicores=figures.cpu_per_1000_rps_millicores.value,
-        tcp_cpu_ratio=proxy.tcp_cpu_ratio.value,
-        base_memory_mib=figures.base_memory_mib.value + proxy.dataplane_memory_mib.value,
-        memory_per_cluster_bytes=figures.memory_per_cluster_bytes.value,
-        memory_per_endpoint_bytes=figures.memory_per_endpoint_bytes.value,
-        memory_per_listener_bytes=proxy.memory_per_listener_bytes.value,
-        memory_per_worker_per_cluster_bytes=proxy.memory_per_worker_per_cluster_bytes.value,
-        memory_per_worker_per_listener_bytes=proxy.memory_per_worker_per_listener_bytes.value,
-        workers=proxy.concurrency.value,
+    costs = EnvoyCosts.of(
+        proxy,
+        figures,
+        figures,
+        beside_cpu_millicores=proxy.dataplane_cpu_millicores.value,
+        beside_memory_mib=proxy.dataplane_memory_mib.value,
     )
-    policy = ProxyPolicy(
-        cpu_request_floor_millicores=proxy.cpu_request_floor_millicores.value,
-        memory_request_floor_mib=proxy.memory_request_floor_mib.value,
-        cpu_limit_floor_millicores=proxy.cpu_limit_floor_millicores.value,
-        memory_limit_floor_mib=proxy.memory_limit_floor_mib.value,
-        memory_limit_ratio=proxy.memory_limit_ratio.value,
-        rounding=profile.rounding,
-        headroom_ratio=knobs.headroom_ratio,
-    )
+    policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
     gateways = GatewayPolicy(
         min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
         target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,

@@ -125,15 +125,7 @@ def resolve(profile: LinkerdProfile, knobs: Knobs) -> Resolved:
     version = knobs.mesh_version or profile.default_mesh_version
     figures = figures_for(profile, version)
     proxy = profile.proxy
-    policy = ProxyPolicy(
-        cpu_request_floor_millicores=proxy.cpu_request_floor_millicores.value,
-        memory_request_floor_mib=proxy.memory_request_floor_mib.value,
-        cpu_limit_floor_millicores=proxy.cpu_limit_floor_millicores.value,
-        memory_limit_floor_mib=proxy.memory_limit_floor_mib.value,
-        memory_limit_ratio=proxy.memory_limit_ratio.value,
-        rounding=profile.rounding,
-        headroom_ratio=knobs.headroom_ratio,
-    )
+    policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
     filled = knobs.model_copy(update={"mesh_version": version, "size_for": SizeFor.UNSCOPED})
     return Resolved(profile, figures, release_of(version), filled, policy)
 
