@@ -28,8 +28,10 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from types import FrameType
 
 from models.errors import OutputError
 
@@ -84,14 +86,23 @@ def write_outputs(
         raise OutputError(f"{out_dir}: --out cannot be the root folder; choose another --out")
     _remove_leftovers(target)
     existing = _existing(out_dir, target, owned, force=force)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}", dir=target.parent))
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
-    lock = _lock(staging)
+    staging: Path | None = None
+    lock: int | None = None
     swapped = False
     try:
+        # created and locked with the signals held, inside the clean-up's reach: a signal that
+        # arrives meanwhile is raised once the staging folder is known, and it is removed
+        with _signals_held():
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staging = Path(
+                    tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}", dir=target.parent)
+                )
+            except OSError as exc:
+                raise OutputError(
+                    f"{out_dir}: cannot create the output folder ({exc.strerror})"
+                ) from None
+            lock = _lock(staging)
         _stage(staging, names, files, mode=existing)
         with _signals_held():
             _switch(staging, target, replace=existing is not None)
@@ -107,8 +118,9 @@ def write_outputs(
             f"{out_dir}: writing the outputs failed ({exc.strerror or exc}); nothing was changed"
         ) from None
     finally:
-        os.close(lock)
-        if not swapped:
+        if lock is not None:
+            os.close(lock)
+        if staging is not None and not swapped:
             with _signals_held():
                 _remove(staging)
     return [out_dir / path for path in names.values()]
@@ -329,12 +341,34 @@ def _sync_folder(folder: Path) -> None:
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends (then their handlers run), so the switch
-    and the clean-up are never cut half-way."""
-    if not hasattr(signal, "pthread_sigmask"):
+    and the clean-up are never cut half-way.
+
+    The handlers are swapped for one that only notes the signal, rather than blocking it with
+    the thread's signal mask: a process-directed signal can be taken by any thread whose mask
+    lets it through (numpy's BLAS threads, for one), and Python then runs the handler in the main
+    thread whatever its mask. Outside the main thread handlers cannot be set, and nothing is
+    held.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    pending: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in sorted(_HELD_SIGNALS)}
+    for signum in previous:
+        signal.signal(signum, note)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if pending:
+            first = signal.Signals(pending[0])
+            handler = previous[first]
+            if callable(handler):
+                handler(first, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(first)
