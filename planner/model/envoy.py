@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from models.plan import Term
+from models.plan import Formula, Term
 from models.profile import Coefficient
 from planner.frames import require
 from planner.inputs.inventory import Inventory
@@ -112,6 +112,22 @@ class EnvoyCosts:
             memory_per_worker_per_cluster_bytes=proxy.memory_per_worker_per_cluster_bytes.value,
             memory_per_worker_per_listener_bytes=proxy.memory_per_worker_per_listener_bytes.value,
             workers=proxy.concurrency.value,
+        )
+
+    def formulas(self) -> tuple[Formula, Formula]:
+        """The `sidecar CPU` and `sidecar memory` formulas with these costs' figures."""
+        per_cluster, per_endpoint, per_listener = self.bytes_per_object()
+        return (
+            Formula(
+                name="sidecar CPU (millicores)",
+                expression=f"{self.idle_cpu_millicores:g} + rps through the proxy per pod / "
+                f"1000 x {self.cpu_per_1000_rps_millicores:g}",
+            ),
+            Formula(
+                name="sidecar memory (MiB)",
+                expression=f"{self.base_memory_mib:g} + (clusters x {per_cluster:,.0f} B + "
+                f"endpoints x {per_endpoint:,.0f} B + listeners x {per_listener:,.0f} B) / 2^20",
+            ),
         )
 
     def bytes_per_object(self) -> tuple[float, float, float]:

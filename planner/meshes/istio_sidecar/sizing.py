@@ -380,21 +380,8 @@ def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
 
 
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
-    proxy = resolved.profile.proxy
-    figures = resolved.figures
-    per_cluster, per_endpoint, per_listener = resolved.costs.bytes_per_object()
     return (
-        Formula(
-            name="sidecar CPU (millicores)",
-            expression=f"{proxy.idle_cpu_millicores.value:g} + rps through the proxy per pod / "
-            f"1000 x {figures.cpu_per_1000_rps_millicores.value:g}",
-        ),
-        Formula(
-            name="sidecar memory (MiB)",
-            expression=f"{figures.base_memory_mib.value:g} + (clusters x {per_cluster:,.0f} B + "
-            f"endpoints x {per_endpoint:,.0f} B + listeners x "
-            f"{per_listener:,.0f} B) / 2^20",
-        ),
+        *resolved.costs.formulas(),
         *resolved.policy.formulas(),
         replicas_formula(_gateway_policy(resolved), resolved.knobs.headroom_ratio),
     )
