@@ -17,6 +17,16 @@ class MeshKind(StrEnum):
     APPMESH = "appmesh"
 
 
+class MigrateTo(StrEnum):
+    """A mesh to plan a migration to (`--migrate-to`): `istio` is Istio's sidecar mode."""
+
+    ISTIO = "istio"
+    ISTIO_SIDECAR = "istio-sidecar"
+    ISTIO_AMBIENT = "istio-ambient"
+    LINKERD = "linkerd"
+    CONSUL = "consul"
+
+
 class OutputFormat(StrEnum):
     """Output formats; each mesh lists the ones it has (planner.meshes.registry), and
     `reports.renderers` renders them."""

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.1"] = "2.1"
+SCHEMA_VERSION: Literal["2.2"] = "2.2"
+
+CallGraphBasis = Literal["observed", "declared", "declared and observed"]
+"""Where a call graph comes from: a traffic table, the mesh's own resources, or both."""
 
 
 class _Frozen(BaseModel):
@@ -414,6 +417,7 @@ class ScopingPlan(_Frozen):
     upstreams: tuple[UpstreamList, ...] = ()
     at_risk: tuple[str, ...] = ()
     totals: ScopingTotals
+    call_graph: CallGraphBasis = "observed"
 
     def resources(self) -> tuple[ScopedResource, ...]:
         """The recommended resources, in the same shape for every mesh."""
@@ -555,10 +559,52 @@ class ProfileInfo(_Frozen):
     figures: str
 
 
+class MigrationTarget(_Frozen):
+    """One mesh the same workloads are sized for in a migration (`--migrate-to`), beside the
+    mesh they run today. Its whole plan is `folder`/plan.json; the figures here compare.
+
+    `difference` is this mesh's totals minus today's (`totals.mesh`), per field.
+    `scoped_workloads` / `fallback_workloads` count the meshed workloads whose scoping is exact
+    (high confidence) or wider; `scoping_resources` the resources written (Sidecars, intentions).
+    """
+
+    mesh: str
+    mesh_title: str
+    mesh_version: str
+    folder: str
+    files: tuple[str, ...]
+    totals: Totals
+    difference: ResourceTotals
+    control_plane: tuple[str, ...]
+    scoping_mechanism: str
+    scoping_note: str
+    scoping_resources: int
+    scoped_workloads: int
+    fallback_workloads: int
+    findings: int
+    manual_steps: tuple[str, ...]
+
+
+class Migration(_Frozen):
+    """The way off the mesh sized today: each target mesh sized for the same workloads.
+
+    `call_graph` says what the targets' scoping comes from: "declared" (the mesh's own
+    resources), "observed" (a traffic table), both, or "none" (no scoping: every proxy sees the
+    whole mesh). `manual_steps` are what every target leaves to do by hand (routes are not
+    translated).
+    """
+
+    source_mesh: str
+    source_title: str
+    call_graph: CallGraphBasis | Literal["none"]
+    targets: tuple[MigrationTarget, ...]
+    manual_steps: tuple[str, ...]
+
+
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.1"]
+    schema_version: Literal["2.2"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs
@@ -575,3 +621,4 @@ class Plan(_Frozen):
     scoping: ScopingPlan | None
     scoping_note: str
     findings: tuple[Finding, ...]
+    migration: Migration | None = None

@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from models.errors import PlannerError, printable
-from models.knobs import Knobs, MeshKind, OutputFormat, ScopeGranularity, SizeFor
+from models.knobs import Knobs, MeshKind, MigrateTo, OutputFormat, ScopeGranularity, SizeFor
 from models.profile import ProfileBase
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
@@ -28,10 +28,19 @@ from planner.interrupts import Interrupted
 from planner.meshes.entry import MeshEntry
 from planner.meshes.profiles import load_builtin_profile, load_profile_file
 from planner.meshes.registry import MESHES
+from planner.migration import (
+    MIGRATION_DIR,
+    NOT_MODELLED,
+    Sized,
+    folder_of,
+    migration,
+    size_target,
+    target_meshes,
+)
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.version import __version__
-from reports import ENTRIES, renderers
+from reports import ENTRIES, HANDOVERS, renderers
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -456,6 +465,18 @@ def size(
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
     ] = 10,
+    migrate_to: Annotated[
+        list[MigrateTo] | None,
+        typer.Option(
+            "--migrate-to",
+            metavar="MESH",
+            help="Plan a migration off App Mesh: size the same workloads for this mesh too ("
+            + ", ".join(m.value for m in MigrateTo)
+            + "; istio is the sidecar mode), side by side with today, its scoping from the "
+            f"declared backends and its hand-over files in {MIGRATION_DIR}/<mesh>/; repeat for "
+            "several.",
+        ),
+    ] = None,
 ) -> None:
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
@@ -469,6 +490,9 @@ def size(
         --traffic data/traffic.csv --out planner-out
     """
     out_dir = Path(out)
+    for choice in migrate_to or []:
+        if choice in NOT_MODELLED:
+            _usage(f"--migrate-to {choice.value}: {NOT_MODELLED[choice]}")
     with user_errors(out_dir) as run:
         versions = {
             flag: value
@@ -531,15 +555,31 @@ def size(
             knobs = knobs.model_copy(update={"mesh": kind})
             _check_flags(MESHES[kind], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
+        targets = target_meshes(chosen[0], migrate_to) if migrate_to else ()
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
         files: dict[str, bytes] = {}
+        sized = []
+        for target in targets:
+            target_plan = size_target(checked, edges, knobs, target)
+            folder = folder_of(target)
+            for output in sorted({OutputFormat.JSON, *HANDOVERS[target]}):
+                rendered = renderers(target)[output](target_plan)
+                files.update({f"{folder}/{name}": data for name, data in rendered.items()})
+            entries = {ENTRIES[f] for f in (OutputFormat.JSON, *HANDOVERS[target])}
+            sized.append(Sized(target_plan, tuple(sorted(entries))))
+        if targets:
+            plan = migration(plan, checked, edges, sized)
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
             files.update(renderers(entry.kind)[output](plan))
         written = write_outputs(
-            out_dir, files, force=force, owned=ENTRIES.values(), switched=run.mark_written
+            out_dir,
+            files,
+            force=force,
+            owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/"],
+            switched=run.mark_written,
         )
         summary = render_summary(plan, top).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))

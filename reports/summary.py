@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.plan import Plan, WorkloadPlan
+from models.plan import Plan, ResourceTotals, Totals, WorkloadPlan
 from reports.conventions import plural_kind
 
 
@@ -85,6 +85,61 @@ def _scoping_lines(plan: Plan) -> list[str]:
             f"{len(sources) - observed:,} by a fall-back; a default deny refuses the rest "
             f"({len(scoping.at_risk)} things to check before applying: plan.json scoping.at_risk)"
         )
+    return lines
+
+
+def _signed(value: float) -> str:
+    return f"{value:+,.2f}" if round(value, 2) else "0.00"
+
+
+def _migration_lines(plan: Plan) -> list[str]:
+    """The migration side by side: today and each target, requests and expected use, and the
+    difference of each target's requests against today's."""
+    migration = plan.migration
+    if migration is None:
+        return []
+    today = plan.totals
+    rows: list[tuple[str, str, Totals, ResourceTotals | None]] = [
+        (plan.profile.mesh_title + " (today)", plan.profile.mesh_version, today, None)
+    ]
+    rows += [(t.mesh_title, t.mesh_version, t.totals, t.difference) for t in migration.targets]
+    lines = [
+        "",
+        f"Migration off {migration.source_title} (requests in cores / GiB; scoping from the "
+        f"{migration.call_graph} call graph):",
+    ]
+    lines += _table(
+        ("mesh", "version", "sidecars", "gateways", "control plane", "total", "used", "vs today"),
+        [
+            (
+                title,
+                version,
+                f"{t.sidecars.cpu_request_cores:,.2f} / {t.sidecars.memory_request_gib:,.2f}",
+                f"{t.gateways.cpu_request_cores:,.2f} / {t.gateways.memory_request_gib:,.2f}",
+                f"{t.control_plane.cpu_request_cores:,.2f} / "
+                f"{t.control_plane.memory_request_gib:,.2f}",
+                f"{t.mesh.cpu_request_cores:,.2f} / {t.mesh.memory_request_gib:,.2f}",
+                f"{t.mesh.estimated_cpu_cores:,.2f} / {t.mesh.estimated_memory_gib:,.2f}",
+                "-"
+                if d is None
+                else f"{_signed(d.cpu_request_cores)} / {_signed(d.memory_request_gib)}",
+            )
+            for title, version, t, d in rows
+        ],
+        right={2, 3, 4, 5, 6, 7},
+    )
+    for target in migration.targets:
+        scoped = (
+            f"{target.scoping_resources:,} {target.scoping_mechanism}: "
+            f"{target.scoped_workloads:,} workloads exact, {target.fallback_workloads:,} wider"
+            if target.scoping_mechanism != "none"
+            else "scoping: " + target.scoping_note.split(":")[0]
+        )
+        lines.append(f"  {target.mesh_title}: {target.folder}/ ({scoped})")
+    lines.append(
+        f"  Left to do by hand: {len(migration.manual_steps)} steps for every target and each "
+        "target's own (plan.json migration.manual_steps, and each target's)"
+    )
     return lines
 
 
@@ -174,6 +229,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
         )
     lines += _scoping_lines(plan)
+    lines += _migration_lines(plan)
     heavy = heaviest(plan, top)
     if heavy:
         lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]

@@ -51,13 +51,24 @@ class DeclaredGraph:
         columns of EDGE_COLUMNS; `destination_service` is "" where the target has no Service
         (a node found by Cloud Map), `destination_workload` "" for the DNS-name Service.
     gateways: (namespace, workload) of the workloads a VirtualGateway selects.
+    callers: (namespace, workload) of every workload whose calls are declared: selected by a
+        VirtualNode (its backends, possibly none) or a VirtualGateway (its routes' targets).
     external: (source_namespace, source_workload, virtual_service, host) for backends outside.
+    counts: (what, how many) of the objects read and of the route features a migration must
+        translate by hand (routes, weighted routes, routes with retries or timeouts), sorted.
     """
 
     edges: pd.DataFrame
     gateways: pd.DataFrame
+    callers: pd.DataFrame
     external: pd.DataFrame
     findings: tuple[Finding, ...]
+    counts: tuple[tuple[str, int], ...] = ()
+
+    def count(self, what: str) -> int:
+        """How many of `what` (an App Mesh kind, or `route`, `weighted route`, `route with
+        retries or timeouts`) the manifests hold."""
+        return dict(self.counts).get(what, 0)
 
 
 @dataclass(frozen=True)
@@ -211,15 +222,42 @@ def read_appmesh(
         .sort_values(EDGE_COLUMNS, ignore_index=True)
     )
     gateway_rows = sorted({(ns, w) for (ns, _), ws in gateways.items() for w in ws})
+    caller_rows = sorted(
+        {(node.namespace, w) for node in nodes.values() for w in node.workloads} | set(gateway_rows)
+    )
     return DeclaredGraph(
         edges=edges,
         gateways=pd.DataFrame(gateway_rows, columns=["namespace", "workload"]),
+        callers=pd.DataFrame(caller_rows, columns=["namespace", "workload"]),
         external=pd.DataFrame(
             sorted(set(external)),
             columns=["source_namespace", "source_workload", "virtual_service", "host"],
         ),
         findings=tuple(findings),
+        counts=_counts(objects),
     )
+
+
+def _counts(
+    objects: Mapping[str, Mapping[tuple[str, str], Mapping[str, Any]]],
+) -> tuple[tuple[str, int], ...]:
+    """Objects by kind, and the routes' features a migration translates by hand."""
+    counts = {kind: len(found) for kind, found in objects.items()}
+    routes = weighted = policies = 0
+    for document in objects.get("VirtualRouter", {}).values():
+        for route in _spec(document).get("routes") or []:
+            for kind in _ROUTE_KINDS:
+                body = (route or {}).get(kind) if isinstance(route, Mapping) else None
+                if not isinstance(body, Mapping):
+                    continue
+                routes += 1
+                targets = (body.get("action") or {}).get("weightedTargets") or []
+                weighted += len(targets) > 1
+                policies += bool(body.get("retryPolicy") or body.get("timeout"))
+    counts.update(
+        {"route": routes, "weighted route": weighted, "route with retries or timeouts": policies}
+    )
+    return tuple(sorted((k, v) for k, v in counts.items() if v))
 
 
 def _node(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from models.plan import Finding, InputFile, Role
+from planner.inputs.appmesh import DeclaredGraph
 
 WORKLOAD_KINDS = (
     "Deployment",
@@ -51,8 +52,8 @@ class Inventory:
     mesh_found: the mesh the manifests showed when none was named (tables never show one).
     proxy_settings: the mesh's own per-workload proxy settings read from manifests (namespace,
         workload and the columns the mesh's manifest rules define), None for tables.
-    declared_calls: the call graph the manifests declare in a mesh's own resources (App Mesh
-        backends: planner.inputs.appmesh.EDGE_COLUMNS), None when they declare none.
+    declared: the call graph the manifests declare in a mesh's own resources (App Mesh
+        backends: planner.inputs.appmesh.DeclaredGraph), None when they declare none.
     """
 
     workloads: pd.DataFrame
@@ -62,7 +63,7 @@ class Inventory:
     findings: tuple[Finding, ...]
     mesh_found: MeshFound | None = None
     proxy_settings: pd.DataFrame | None = None
-    declared_calls: pd.DataFrame | None = None
+    declared: DeclaredGraph | None = None
 
 
 def plural(count: int, noun: str) -> str:

@@ -234,10 +234,9 @@ def read_manifests(
         *_workload_findings(workloads, path.name, rules),
     ]
     workloads = workloads.drop(columns=["note", "injection"])
-    declared_calls = None
+    graph = None
     if rules.declared is not None:
         graph = rules.declared(values, workloads, services, backing, path.name)
-        declared_calls = graph.edges
         findings += graph.findings
         gateway = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]]).isin(
             pd.MultiIndex.from_frame(graph.gateways[["namespace", "workload"]])
@@ -267,7 +266,7 @@ def read_manifests(
         findings=tuple(findings),
         mesh_found=found,
         proxy_settings=settings,
-        declared_calls=declared_calls,
+        declared=graph,
     )
     return inventory
 

@@ -80,7 +80,9 @@ class MeshEntry:
     """One mesh flavour: its names, profile, supported outputs, manifest rules and sizing.
 
     `check_version(profile, version)` raises ProfileError for a version the profile has no
-    figures for, before any input is read.
+    figures for, before any input is read. `adoption`: what moving workloads onto this mesh
+    leaves to do by hand (a migration's target steps); `departure(inventory)`: what moving off
+    it leaves to do, from what the inventory holds (None: a migration cannot start from it).
     """
 
     kind: MeshKind
@@ -94,3 +96,5 @@ class MeshEntry:
     manifests: MeshManifests
     check_version: Callable[[ProfileBase, str], None]
     size: Callable[[SizingInput], MeshSizing]
+    adoption: tuple[str, ...] = ()
+    departure: Callable[[Inventory], tuple[str, ...]] | None = None

@@ -60,7 +60,9 @@ def render_sidecars(plan: Plan) -> dict[str, bytes]:
     header += [
         f"granularity: {scoping.granularity}; mesh root namespace: {scoping.root_namespace}; "
         f"traffic window: {scoping.traffic_window}",
-        "Each Sidecar lets its workloads reach the hosts they were observed calling and the root",
+        "Each Sidecar lets its workloads reach the hosts they were "
+        + scoping.call_graph.replace("declared and observed", "declared or observed")
+        + " calling and the root",
         "namespace; workloads not selected by any of them keep seeing the whole mesh.",
     ]
     parts = [_comment("\n".join(header))]

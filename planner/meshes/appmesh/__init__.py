@@ -5,6 +5,7 @@ in-cluster control plane to size and no scoping to recommend."""
 from __future__ import annotations
 
 from models.knobs import MeshKind, OutputFormat
+from planner.meshes.appmesh.departure import departure
 from planner.meshes.appmesh.manifests import MANIFESTS
 from planner.meshes.appmesh.profile import VERSION_FLAG, AppMeshProfile, check_version
 from planner.meshes.appmesh.sizing import size
@@ -28,4 +29,5 @@ ENTRY = MeshEntry(
     manifests=MANIFESTS,
     check_version=check_version,
     size=size,
+    departure=departure,
 )

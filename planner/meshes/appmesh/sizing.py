@@ -46,6 +46,7 @@ from planner.model.findings import count_of, limit_findings, proxy_findings, ver
 from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
 from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
 from planner.model.sizing import ProxyPolicy, protect_limits, size_requests
+from planner.scoping.callgraph import declaration_findings
 
 KEYS = ["namespace", "workload"]
 CONTROLLER = "appmesh-controller"
@@ -167,6 +168,8 @@ def size(request: SizingInput) -> MeshSizing:
         )
     )
     findings.extend(_appmesh_findings(inventory, sidecars))
+    if request.traffic is not None:
+        findings.extend(declaration_findings(inventory, request.traffic.edges, knobs))
     return MeshSizing(
         knobs=knobs,
         figures=f"{figures.label}; {int(profile.proxy.concurrency.value)} worker threads",
@@ -194,7 +197,7 @@ def declared_scope(inventory: Inventory, workloads: pd.DataFrame) -> Scope | Non
     """What each meshed workload's Envoy holds: the Services of its declared backends (None
     when nothing is declared, as for a table inventory: every proxy is priced with the whole
     mesh)."""
-    edges = inventory.declared_calls
+    edges = inventory.declared.edges if inventory.declared is not None else None
     if edges is None:
         return None
     meshed = workloads.loc[workloads["mesh_injected"], KEYS]
@@ -291,7 +294,7 @@ def _appmesh_findings(inventory: Inventory, sidecars: pd.DataFrame) -> list[Find
             "corrects them",
         ),
     ]
-    if inventory.declared_calls is None:
+    if inventory.declared is None:
         findings.append(
             Finding(
                 code="appmesh-backends-unknown",
@@ -302,8 +305,8 @@ def _appmesh_findings(inventory: Inventory, sidecars: pd.DataFrame) -> list[Find
             )
         )
     else:
-        unpriced = inventory.declared_calls.loc[
-            inventory.declared_calls["destination_service"] == ""
+        unpriced = inventory.declared.edges.loc[
+            inventory.declared.edges["destination_service"] == ""
         ]
         if len(unpriced):
             targets = sorted(

@@ -10,6 +10,21 @@ from planner.meshes.consul.profile import VERSION_FLAG, ConsulProfile, check_ver
 from planner.meshes.consul.sizing import size
 from planner.meshes.entry import MeshEntry
 
+ADOPTION = (
+    "Install Consul (servers and connect injector) with the Helm values in helm/",
+    'Turn injection on (annotation consul.hashicorp.com/connect-inject: "true", or the '
+    "chart's connectInject.default) and restart the workloads; the overlay in kustomize/ sets "
+    "each sidecar's resources by annotation",
+    "Apply the intentions in kustomize/ (a default deny and one allow per declared backend) "
+    "once every caller runs on Consul: a caller the intentions do not name is refused",
+    "Routes: a VirtualRouter's routes become ServiceRouter, ServiceSplitter and "
+    "ServiceResolver config entries; a VirtualGateway becomes an API gateway or an ingress "
+    "gateway with its routes",
+    "Egress: an external backend goes through a terminating gateway, or a ServiceDefaults "
+    "destination with transparent proxy",
+)
+"""What moving workloads onto Consul leaves to do by hand (a migration's target steps)."""
+
 ENTRY = MeshEntry(
     kind=MeshKind.CONSUL,
     title="Consul service mesh",
@@ -28,4 +43,5 @@ ENTRY = MeshEntry(
     manifests=MANIFESTS,
     check_version=check_version,
     size=size,
+    adoption=ADOPTION,
 )

@@ -1,4 +1,5 @@
-"""Consul's scoping: service intentions from the observed call graph.
+"""Consul's scoping: service intentions from the call graph (observed, declared by App Mesh, or
+both: planner.scoping.callgraph; a declared call is treated as an observed one).
 
 With transparent proxy (consul-k8s's default) a sidecar's Envoy is configured with every
 upstream its service may call; while intentions allow everything (no ACLs, or an allow-all
@@ -44,7 +45,7 @@ from planner.inputs.tables import per_distinct
 from planner.inputs.units import duration_text
 from planner.model.envoy import Scope
 from planner.model.findings import count_of
-from planner.scoping.callgraph import KEYS, caller_trust, outbound_calls, window_trust
+from planner.scoping.callgraph import KEYS, CallGraph, caller_trust, outbound_calls
 from planner.scoping.callgraph import calls as observed_calls
 from planner.scoping.names import resource_name
 
@@ -74,23 +75,22 @@ class Recommendation:
 
 def recommend(
     inventory: Inventory,
-    edges: pd.DataFrame,
+    graph: CallGraph,
     knobs: Knobs,
     members: pd.DataFrame,
     mesh_services: pd.DataFrame,
     install_namespace: str,
 ) -> Recommendation:
-    """Intentions (and explicit upstream lists) from the aggregated traffic edges.
+    """Intentions (and explicit upstream lists) from the call graph.
 
     `members`: the meshed workloads with a sidecar (namespace, workload, consul_name or "",
     transparent_proxy, upstream_grants as (service_namespace, service) tuples); `mesh_services`:
     the (namespace, service) Consul knows. The default deny goes into `install_namespace`.
     """
-    calls = observed_calls(edges, inventory, knobs)
+    calls = observed_calls(graph, inventory, knobs)
     calls["target"] = calls["destination_namespace"] + "/" + calls["destination_service"]
     mesh_keys = pd.MultiIndex.from_frame(mesh_services[["namespace", "service"]])
     calls = calls.loc[pd.MultiIndex.from_frame(calls[_DESTINATION]).isin(mesh_keys)]
-    window = window_trust(knobs)
     members = members.reset_index(drop=True).copy()
     named = members["consul_name"].astype(str) != ""
     valid = (
@@ -103,7 +103,7 @@ def recommend(
         calls,
         inventory,
         knobs,
-        window,
+        graph,
         valid,
         "target",
         "no Consul service name: no Kubernetes Service selects its pods (or its name is not a "
@@ -210,9 +210,16 @@ def _intentions(
     opened = open_rows.groupby("destination_service").first()
     window = knobs.traffic_window_seconds
     span = f" over {duration_text(window)}" if window is not None else ""
+    declared = np.isinf(sources["requests"].to_numpy(dtype=float))
     texts = np.where(
         sources["basis"].to_numpy() == "observed",
-        "observed " + sources["requests"].map("{:,.0f}".format).astype(str) + f" requests{span}",
+        np.where(
+            declared,
+            "declared: a backend of its App Mesh VirtualNode",
+            "observed "
+            + sources["requests"].where(~declared, 0).map("{:,.0f}".format).astype(str)
+            + f" requests{span}",
+        ),
         "fall-back: " + sources["why"].astype(str),
     )
     rows_of: dict[str, list[tuple[str, bool, str, str]]] = {}

@@ -26,6 +26,7 @@ from models.knobs import Knobs, SizeFor
 from models.plan import (
     GATEWAY_ROLES,
     Assumption,
+    CallGraphBasis,
     ComponentPlan,
     ControlPlanePlan,
     Finding,
@@ -70,6 +71,7 @@ from planner.model.scoped import (
     workload_scopings,
 )
 from planner.model.sizing import ProxyPolicy, size_requests
+from planner.scoping.callgraph import call_graph
 
 KEYS = ["namespace", "workload"]
 INSTALL_NAMESPACE = "consul"
@@ -177,9 +179,10 @@ def size(request: SizingInput) -> MeshSizing:
     findings.extend(identity_findings)
     services, backing = registered(candidates, members, inventory, workloads)
     today = _today_scope(members)
+    graph = call_graph(inventory, traffic.edges if traffic is not None else None)
     recommendation = (
-        recommend(inventory, traffic.edges, knobs, members, services, INSTALL_NAMESPACE)
-        if traffic is not None
+        recommend(inventory, graph, knobs, members, services, INSTALL_NAMESPACE)
+        if graph is not None
         else None
     )
     scoped = recommendation.scope if recommendation is not None else None
@@ -241,14 +244,14 @@ def size(request: SizingInput) -> MeshSizing:
         gateways_sized_apart=True,
         control_plane=ControlPlanePlan(components=tuple(components)),
         scoping=(
-            _scoping_plan(recommendation, before, after, resolved, values)
-            if recommendation is not None
+            _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
+            if recommendation is not None and graph is not None
             else None
         ),
         scoping_note=(
-            "service intentions from the observed call graph: a default deny and one allow per "
-            "observed caller"
-            if recommendation is not None
+            f"service intentions from the {graph.basis} call graph: a default deny and one "
+            f"allow per {graph.basis} caller"
+            if recommendation is not None and graph is not None
             else "not assessed: intentions are recommended from a traffic table (--traffic)"
         ),
         workload_scopings=workload_scopings(rows),
@@ -603,6 +606,7 @@ def _scoping_plan(
     after: MeshState,
     resolved: Resolved,
     values: dict[str, float],
+    basis: CallGraphBasis,
 ) -> ScopingPlan:
     knobs = resolved.knobs
 
@@ -611,7 +615,8 @@ def _scoping_plan(
         return sum(memory_mib(model, values))
 
     return ScopingPlan(
-        mechanism="service intentions: a default deny and one allow per observed caller",
+        mechanism=f"service intentions: a default deny and one allow per {basis} caller",
+        call_graph=basis,
         resource_kind="ServiceIntentions",
         entry_label="Sources allowed",
         granularity="service",

@@ -1,13 +1,14 @@
-"""Configuration scoping from the observed call graph: Sidecar egress hosts, exportTo, discovery
-selectors, and how far each recommendation can be trusted.
+"""Configuration scoping from the call graph (observed, declared by App Mesh, or both:
+planner.scoping.callgraph): Sidecar egress hosts, exportTo, discovery selectors, and how far each
+recommendation can be trusted.
 
 Rules, each a safety property the tests check:
 
-- A workload's egress hosts cover every destination it was observed calling, plus the mesh root
-  namespace. With a trustworthy observation (a long enough window, every call seen often enough)
-  the hosts are exact (`ns/svc.ns.svc.cluster.local`, `ns/host` for a ServiceEntry). Otherwise
-  the workload falls back to namespace-level hosts (`./*`, `root/*` and `ns/*` for every
-  namespace it was seen calling), and the reason is given.
+- A workload's egress hosts cover every destination it was observed or declared calling, plus
+  the mesh root namespace. With trustworthy calls (declared, or a long enough window with every
+  call seen often enough) the hosts are exact (`ns/svc.ns.svc.cluster.local`, `ns/host` for a
+  ServiceEntry). Otherwise the workload falls back to namespace-level hosts (`./*`, `root/*`
+  and `ns/*` for every namespace it was seen calling), and the reason is given.
 - Workload granularity: every group of workloads one label selector picks out gets its own
   Sidecar with the union of their needs (workloads whose labels contain another's are grouped).
   Workloads that no selector can single out, or whose names are not Kubernetes names, get no
@@ -48,11 +49,11 @@ from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.model.envoy import Scope
 from planner.scoping.callgraph import (
-    HIGH_REASON,
     KEYS,
+    CallGraph,
     caller_trust,
+    graph_trust,
     outbound_calls,
-    window_trust,
 )
 from planner.scoping.callgraph import calls as observed_calls
 from planner.scoping.names import resource_name
@@ -80,11 +81,11 @@ class Recommendation:
     scope: Scope
 
 
-def recommend(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> Recommendation:
-    """Scoping recommendations for the mesh in `inventory` from its aggregated traffic edges."""
-    calls = _calls(edges, inventory, knobs)
-    trusted, window_reason = window_trust(knobs)
-    needs = _needs(inventory, calls, knobs, trusted, window_reason)
+def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommendation:
+    """Scoping recommendations for the mesh in `inventory` from its call graph."""
+    calls = _calls(graph, inventory, knobs)
+    needs = _needs(inventory, calls, knobs, graph)
+    trusted, window_reason = graph_trust(graph, needs.members, knobs)
     if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
         assignment = _by_namespace(needs.members)
     else:
@@ -93,7 +94,7 @@ def recommend(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> Recomm
     hosts = hosts.loc[hosts["viewer"].notna()].drop(columns="workload").drop_duplicates()
     resources, workloads = _resources(assignment, hosts)
     discovery = _discovery(inventory, calls, trusted, knobs)
-    exports, export_rows = _exports(inventory, calls, knobs, trusted, window_reason)
+    exports, export_rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
     return Recommendation(workloads, resources, exports, discovery, scope)
 
@@ -146,9 +147,9 @@ def _scope(
 # ---- the call graph -------------------------------------------------------------------------
 
 
-def _calls(edges: pd.DataFrame, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
-    """The observed calls (planner.scoping.callgraph) with each destination's egress host."""
-    observed = observed_calls(edges, inventory, knobs)
+def _calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
+    """The calls (planner.scoping.callgraph) with each destination's egress host."""
+    observed = observed_calls(graph, inventory, knobs)
     observed["host"] = host_of(
         observed["destination_namespace"],
         observed["destination_service"],
@@ -176,9 +177,7 @@ class _Needs:
     hosts: pd.DataFrame  # namespace, workload, host, grant_namespace, grant_service ("" = ns/*)
 
 
-def _needs(
-    inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, trusted: bool, window_reason: str
-) -> _Needs:
+def _needs(inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, graph: CallGraph) -> _Needs:
     """Per injected, non-gateway workload: confidence, reason and the egress hosts it needs."""
     workloads = inventory.workloads
     members = workloads.loc[
@@ -192,7 +191,7 @@ def _needs(
         calls,
         inventory,
         knobs,
-        (trusted, window_reason),
+        graph,
         valid,
         "host",
         "namespace, workload or a destination is not a Kubernetes name",
@@ -370,7 +369,10 @@ def _resources(
     grouped = hosts.sort_values([*sidecar, "host"]).groupby(sidecar, sort=True)["host"].agg(tuple)
     assigned = assignment.loc[assignment["viewer"].notna()].sort_values(_KEYS)
     resources = assigned.groupby(sidecar, sort=True).agg(
-        workloads=("workload", tuple), members=("workload", "size"), selector=("selector", "first")
+        workloads=("workload", tuple),
+        members=("workload", "size"),
+        selector=("selector", "first"),
+        trusted_by=("reason", "first"),
     )
     fallbacks = (
         assigned.loc[assigned["confidence"] != Confidence.HIGH.value]
@@ -390,7 +392,7 @@ def _resources(
         + ": "
         + resources["why"].fillna("")
         + ")",
-        HIGH_REASON,
+        resources["trusted_by"],
     )
     records = resources.reset_index().rename(columns={"viewer": "name"})
     records["selector"] = pd.Series(
@@ -418,7 +420,12 @@ def _selector_dict(selector: str) -> dict[str, str] | None:
 
 
 def _exports(
-    inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, trusted: bool, window_reason: str
+    inventory: Inventory,
+    calls: pd.DataFrame,
+    knobs: Knobs,
+    graph: CallGraph,
+    trusted: bool,
+    window_reason: str,
 ) -> tuple[tuple[ServiceExport, ...], pd.DataFrame]:
     """Recommended exportTo per Service, and the (service, exported_to) rows that price it."""
     services = inventory.services[["namespace", "service", "type"]]
@@ -459,7 +466,7 @@ def _exports(
         "in the mesh root namespace",
         "called from outside the mesh",
         "called by an ingress gateway",
-        "no observed callers in the mesh",
+        f"no {'observed' if graph.declared_callers is None else 'declared'} callers in the mesh",
         window_reason,
         f"a call seen fewer than {knobs.min_edge_requests:g} times over the window",
         f"called from more than {knobs.max_export_namespaces} other namespaces",

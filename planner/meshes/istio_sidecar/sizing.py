@@ -17,6 +17,7 @@ from models.knobs import Knobs, SizeFor
 from models.plan import (
     GATEWAY_ROLES,
     Assumption,
+    CallGraphBasis,
     ControlPlanePlan,
     Formula,
     ProxyModel,
@@ -61,6 +62,7 @@ from planner.model.scoped import (
     workload_scopings,
 )
 from planner.model.sizing import ProxyPolicy, size_requests
+from planner.scoping.callgraph import call_graph
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,9 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
     services = service_config(inventory)
+    graph = call_graph(inventory, traffic.edges if traffic is not None else None)
     recommendation = (
-        recommend(inventory, traffic.edges, knobs)
-        if traffic is not None and scope is None
-        else None
+        recommend(inventory, graph, knobs) if graph is not None and scope is None else None
     )
     if recommendation is not None:
         scope = recommendation.scope
@@ -189,13 +190,13 @@ def size(request: SizingInput) -> MeshSizing:
         gateways_sized_apart=True,
         control_plane=ControlPlanePlan(components=(component,)),
         scoping=(
-            _scoping_plan(recommendation, before, after, resolved, values)
-            if recommendation is not None
+            _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
+            if recommendation is not None and graph is not None
             else None
         ),
         scoping_note=(
-            "Sidecar resources, exportTo and discovery selectors from the observed call graph"
-            if recommendation is not None
+            f"Sidecar resources, exportTo and discovery selectors from the {graph.basis} call graph"
+            if recommendation is not None and graph is not None
             else "not assessed: scoping is recommended from a traffic table (--traffic)"
         ),
         workload_scopings=workload_scopings(rows),
@@ -311,6 +312,7 @@ def _scoping_plan(
     after: MeshState,
     resolved: Resolved,
     values: dict[str, float],
+    basis: CallGraphBasis,
 ) -> ScopingPlan:
     knobs = resolved.knobs
 
@@ -320,6 +322,7 @@ def _scoping_plan(
 
     return ScopingPlan(
         mechanism="Sidecar resources, exportTo and discovery selectors",
+        call_graph=basis,
         resource_kind="Sidecar",
         entry_label="Egress hosts",
         granularity=knobs.scope_granularity.value,
