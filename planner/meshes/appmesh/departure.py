@@ -33,6 +33,18 @@ def departure(inventory: Inventory) -> tuple[str, ...]:
             f"{count_of(gateway_routes, 'GatewayRoute')}; write the target's routing objects "
             "from them (each target's steps name its objects)"
         )
+        unnamed = graph.edges.loc[graph.edges["destination_service"] == ""]
+        if len(unnamed):
+            targets = sorted(
+                set(unnamed["destination_namespace"] + "/" + unnamed["destination_workload"])
+            )
+            shown = ", ".join(targets[:5]) + (" and more" if len(targets) > 5 else "")
+            steps.append(
+                f"{count_of(len(targets), 'workload')} found through AWS Cloud Map ({shown}) "
+                "have no Kubernetes Service: the targets route to a Service, and Consul "
+                "registers a workload only through one; create a Service for each before moving "
+                "it, and its callers' scoping then needs it too"
+            )
         if len(graph.external):
             hosts = sorted(set(graph.external["host"]))
             shown = ", ".join(hosts[:5]) + (" and more" if len(hosts) > 5 else "")
