@@ -21,7 +21,15 @@ from models.plan import Confidence, Plan
 from planner.inputs.load import read_inventory
 from planner.migration import MIGRATION_DIR
 from planner.scoping.callgraph import DECLARED_REASON
-from tests.conftest import FIXTURES, SAMPLE_ARGS, require_tool, run_cli, write
+from tests.conftest import (
+    FIXTURES,
+    SAMPLE_ARGS,
+    assert_golden,
+    assert_golden_tree,
+    require_tool,
+    run_cli,
+    write,
+)
 from tests.crd import schema_for, strict
 from tests.test_helm import (
     DISCOVERY_DEFAULTS,
@@ -440,3 +448,39 @@ def test_the_manual_steps_count_what_must_be_done_by_hand(migrated: dict[str, Pa
         "Routes are not translated: 2 VirtualRouters with 10 routes (0 weighted, 0 with retries "
         "or timeouts) and 2 GatewayRoutes"
     )
+
+
+# ---- as reviewed, and whatever the order of the manifests --------------------------------------
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_migration_plan_is_exactly_as_reviewed(tmp_path: Path, update_golden: bool) -> None:
+    app = APPMESH / "howto-k8s-http-headers.yaml"
+    traffic = write(tmp_path / "traffic.csv", TRAFFIC)
+    args = ["size", "-i", str(app), "--traffic", str(traffic), "--traffic-window", "7d"]
+    targets = [x for t in TARGETS for x in ("--migrate-to", t)]
+    run = run_cli([*args, *targets, "--inputs-date", "2026-11-20"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert_golden("appmesh-migration-summary.txt", run.stderr.encode("utf-8"), update_golden)
+    out = tmp_path / "planner-out"
+    assert_golden("appmesh-migration-plan.json", (out / "plan.json").read_bytes(), update_golden)
+    assert_golden_tree("appmesh-migration-targets", _tree(out / MIGRATION_DIR), update_golden)
+
+
+def test_the_order_of_the_manifests_changes_no_byte(tmp_path: Path) -> None:
+    source = APPMESH / "howto-k8s-ingress-gateway.yaml"
+    documents = [d for d in yaml.safe_load_all(source.read_text("utf-8")) if d]
+    shuffled = tmp_path / "in" / source.name
+    shuffled.parent.mkdir()
+    shuffled.write_text(yaml.safe_dump_all(list(reversed(documents))), "utf-8")
+    trees = []
+    for path in (source, shuffled):
+        args = ["size", "-i", str(path), "-o", f"out-{len(trees)}", "-f", "kustomize", "-f", "helm"]
+        run = run_cli([*args, *(x for t in TARGETS for x in ("--migrate-to", t))], cwd=tmp_path)
+        assert run.exit_code == 0, run.stderr
+        trees.append(_tree(tmp_path / f"out-{len(trees)}"))
+    assert trees[0].keys() == trees[1].keys()
+    assert [k for k in trees[0] if trees[0][k] != trees[1][k]] == []
