@@ -476,7 +476,7 @@ def test_the_order_of_the_manifests_changes_no_byte(tmp_path: Path) -> None:
     shuffled = tmp_path / "in" / source.name
     shuffled.parent.mkdir()
     shuffled.write_text(yaml.safe_dump_all(list(reversed(documents))), "utf-8")
-    trees = []
+    trees: list[dict[str, bytes]] = []
     for path in (source, shuffled):
         args = ["size", "-i", str(path), "-o", f"out-{len(trees)}", "-f", "kustomize", "-f", "helm"]
         run = run_cli([*args, *(x for t in TARGETS for x in ("--migrate-to", t))], cwd=tmp_path)

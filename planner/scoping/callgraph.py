@@ -37,7 +37,8 @@ class CallGraph:
     """The calls scoping is recommended from.
 
     edges: source_namespace, source_workload, destination_namespace, destination_service, rps,
-        declared (a declared call that was not observed has rps 0).
+        and, when something is declared, `declared` (a declared call not observed has rps 0);
+        an observed graph is the traffic table's edges as they are.
     declared_callers: (namespace, workload) whose calls are declared, None when nothing is.
     observed: whether a traffic table is part of the graph.
     """
@@ -60,6 +61,9 @@ def call_graph(inventory: Inventory, edges: pd.DataFrame | None) -> CallGraph | 
     declared = inventory.declared.edges if inventory.declared is not None else None
     if edges is None and declared is None:
         return None
+    if declared is None:
+        assert edges is not None
+        return CallGraph(edges=edges, declared_callers=None, observed=True)
     parts = []
     if edges is not None:
         parts.append(edges[[*_CALL, "rps"]].assign(declared=False))
@@ -79,9 +83,14 @@ def calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
     ("outside" for traffic from outside the mesh), the destination's type."""
     edges = graph.edges
     registered = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
-    out = registered.groupby(_CALL, as_index=False, sort=True).agg(
-        rps=("rps", "sum"), declared=("declared", "any")
-    )
+    out: pd.DataFrame
+    if graph.declared_callers is None:
+        out = registered.groupby(_CALL, as_index=False, sort=True).agg(rps=("rps", "sum"))
+        out["declared"] = False
+    else:
+        out = registered.groupby(_CALL, as_index=False, sort=True).agg(
+            rps=("rps", "sum"), declared=("declared", "any")
+        )
     types = inventory.services.rename(
         columns={"namespace": "destination_namespace", "service": "destination_service"}
     )[["destination_namespace", "destination_service", "type"]]
@@ -98,8 +107,7 @@ def calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
         np.inf,
         out["rps"].to_numpy() * (knobs.traffic_window_seconds or 0.0),
     )
-    result: pd.DataFrame = out
-    return result
+    return out
 
 
 def graph_trust(graph: CallGraph, members: pd.DataFrame, knobs: Knobs) -> tuple[bool, str]:
