@@ -20,7 +20,11 @@ def count_of(n: int, noun: str) -> str:
 
 def name_list(frame: pd.DataFrame) -> str:
     """The first few `namespace/workload` names of a frame, and how many more."""
-    names = (frame["namespace"] + "/" + frame["workload"]).tolist()
+    return listed((frame["namespace"] + "/" + frame["workload"]).tolist())
+
+
+def listed(names: list[str]) -> str:
+    """The first few of `names`, and how many more."""
     shown = ", ".join(names[:_EXAMPLES])
     return shown + (f" and {len(names) - _EXAMPLES} more" if len(names) > _EXAMPLES else "")
 

@@ -24,7 +24,7 @@ from models.plan import CallGraphBasis, Confidence, Finding
 from planner.inputs.inventory import Inventory
 from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
 from planner.inputs.units import duration_text
-from planner.model.findings import count_of
+from planner.model.findings import count_of, listed
 
 KEYS = ["namespace", "workload"]
 HIGH_REASON = "every call observed often enough over a long enough window"
@@ -249,7 +249,7 @@ def declaration_findings(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs
                 message="observed in the traffic table but declared by no backend of the "
                 "caller's VirtualNode (App Mesh sends them past the mesh, if its egress filter "
                 "allows all); a migrated mesh's scoping keeps them: declare them, or find out "
-                f"why they happen ({_shown(text)})",
+                f"why they happen ({listed(text)})",
             )
         )
     trusted, why = window_trust(knobs)
@@ -277,12 +277,7 @@ def declaration_findings(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs
                 message="declared but never observed over "
                 f"{duration_text(knobs.traffic_window_seconds or 0)}: a migrated mesh's "
                 "scoping keeps them (they are declared); remove a backend that is no longer "
-                f"called, or keep it for a rare path ({_shown(text)})",
+                f"called, or keep it for a rare path ({listed(text)})",
             )
         )
     return findings
-
-
-def _shown(items: list[str], most: int = 10) -> str:
-    more = len(items) - most
-    return ", ".join(items[:most]) + (f" and {more} more" if more > 0 else "")

@@ -9,7 +9,7 @@ to the other. These steps say so, with the counts a migration plan needs.
 from __future__ import annotations
 
 from planner.inputs.inventory import Inventory
-from planner.model.findings import count_of
+from planner.model.findings import count_of, listed
 
 
 def departure(inventory: Inventory) -> tuple[str, ...]:
@@ -38,20 +38,19 @@ def departure(inventory: Inventory) -> tuple[str, ...]:
             targets = sorted(
                 set(unnamed["destination_namespace"] + "/" + unnamed["destination_workload"])
             )
-            shown = ", ".join(targets[:5]) + (" and more" if len(targets) > 5 else "")
             steps.append(
-                f"{count_of(len(targets), 'workload')} found through AWS Cloud Map ({shown}) "
+                f"{count_of(len(targets), 'workload')} found through AWS Cloud Map "
+                f"({listed(targets)}) "
                 "have no Kubernetes Service: the targets route to a Service, and Consul "
                 "registers a workload only through one; create a Service for each before moving "
                 "it, and its callers' scoping then needs it too"
             )
         if len(graph.external):
             hosts = sorted(set(graph.external["host"]))
-            shown = ", ".join(hosts[:5]) + (" and more" if len(hosts) > 5 else "")
             steps.append(
                 f"{count_of(len(hosts), 'external backend')} (VirtualServices outside the "
-                f"cluster: {shown}) stay outside the mesh; give the target an egress entry for "
-                "each if its proxies must reach them through the mesh"
+                f"cluster: {listed(hosts)}) stay outside the mesh; give the target an egress "
+                "entry for each if its proxies must reach them through the mesh"
             )
     steps += [
         "Move one namespace at a time: remove App Mesh's injection (the namespace label "
