@@ -31,7 +31,9 @@ from planner.meshes.registry import MESHES
 from planner.migration import (
     MIGRATION_DIR,
     NOT_MODELLED,
+    TARGETS,
     Sized,
+    check_target,
     folder_of,
     migration,
     size_target,
@@ -474,7 +476,7 @@ def size(
             + ", ".join(m.value for m in MigrateTo)
             + "; istio is the sidecar mode), side by side with today, its scoping from the "
             f"declared backends and its hand-over files in {MIGRATION_DIR}/<mesh>/; repeat for "
-            "several.",
+            "several. A target's version flag (--istio-version...) sets its version.",
         ),
     ] = None,
 ) -> None:
@@ -504,6 +506,13 @@ def size(
                 ("--mesh-version", mesh_version),
             )
             if value is not None
+        }
+        # a target mesh's own version flag is that target's version, not today's mesh's
+        wanted = {kind for c in migrate_to or [] if (kind := TARGETS[c]) is not None}
+        target_versions = {
+            kind: versions.pop(MESHES[kind].version_flag)
+            for kind in sorted(wanted)
+            if MESHES[kind].version_flag in versions
         }
         if len(versions) > 1:
             _usage(f"{' and '.join(versions)}: give the version once, with the flag of the mesh")
@@ -556,12 +565,14 @@ def size(
             _check_flags(MESHES[kind], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         targets = target_meshes(chosen[0], migrate_to) if migrate_to else ()
+        for target in targets:  # a version without figures fails before the sizing starts
+            check_target(target, target_versions.get(target))
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
         files: dict[str, bytes] = {}
         sized = []
         for target in targets:
-            target_plan = size_target(checked, edges, knobs, target)
+            target_plan = size_target(checked, edges, knobs, target, target_versions.get(target))
             folder = folder_of(target)
             for output in sorted({OutputFormat.JSON, *HANDOVERS[target]}):
                 rendered = renderers(target)[output](target_plan)

@@ -61,17 +61,29 @@ def target_meshes(source: MeshKind, wanted: Sequence[MigrateTo]) -> tuple[MeshKi
     return tuple(kind for kind in MESHES if kind in kinds)
 
 
+def check_target(target: MeshKind, version: str | None) -> None:
+    """Raises ProfileError when the target's profile has no figures for `version`."""
+    MESHES[target].check_version(
+        load_builtin_profile(target), version or load_builtin_profile(target).default_mesh_version
+    )
+
+
 def size_target(
-    inventory: Inventory, traffic: Traffic | None, knobs: Knobs, target: MeshKind
+    inventory: Inventory,
+    traffic: Traffic | None,
+    knobs: Knobs,
+    target: MeshKind,
+    version: str | None = None,
 ) -> Plan:
-    """The plan of `target` for the workloads of `inventory`, at the target's default version.
+    """The plan of `target` for the workloads of `inventory`, at `version` (None: the target's
+    default, the newest with figures).
 
     `knobs` are the user's as given (not filled in for the source mesh): the mesh-wide ones
     apply to every target; observed usage is not used, and the size follows the scoping.
     """
     entry = MESHES[target]
     chosen = knobs.model_copy(
-        update={"mesh": target, "mesh_version": None, "use_observed": False, "size_for": None}
+        update={"mesh": target, "mesh_version": version, "use_observed": False, "size_for": None}
     )
     return build_plan(
         inventory,

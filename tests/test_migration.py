@@ -484,3 +484,23 @@ def test_the_order_of_the_manifests_changes_no_byte(tmp_path: Path) -> None:
         trees.append(_tree(tmp_path / f"out-{len(trees)}"))
     assert trees[0].keys() == trees[1].keys()
     assert [k for k in trees[0] if trees[0][k] != trees[1][k]] == []
+
+
+def test_a_targets_version_flag_sets_its_version(tmp_path: Path) -> None:
+    app = str(APPMESH / "howto-k8s-http-headers.yaml")
+    args = ["size", "-i", app, "--migrate-to", "istio", "--istio-version", "1.22"]
+    run = run_cli([*args, "--migrate-to", "linkerd"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    # today's mesh keeps its own version; the target named by the flag takes it
+    assert plan.profile.mesh_version == "1.34"
+    assert plan.migration is not None
+    assert [t.mesh_version for t in plan.migration.targets] == ["1.22", "2.19"]
+    wrong = ["size", "-i", app, "--migrate-to", "consul", "--consul-version", "1.10", "-o", "x"]
+    run = run_cli(wrong, cwd=tmp_path)
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Error: --consul-version 1.10: profile consul has published figures for 1.14 and later; "
+        "pass --consul-version with a version in those ranges\n"
+    )
+    assert not (tmp_path / "x").exists()
