@@ -1,4 +1,5 @@
-"""Plans for the report tests: the bundled sample, a mesh with hostile names, a large mesh."""
+"""Plans for the report tests: the bundled sample, a mesh with hostile names, a large mesh, a
+migration off App Mesh."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from models.knobs import Knobs, MeshKind
 from models.plan import Plan, WorkloadPlan
 from planner import build_plan, load_builtin_profile, read_inventory, read_traffic
 from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
-from tests.conftest import DATA, write
+from tests.conftest import DATA, FIXTURES, run_cli, write
 
 WEEK_SECONDS = 7 * 24 * 3600.0
 
@@ -96,3 +97,56 @@ def large_plan(copies: int, per_namespace: int = 50) -> Plan:
         )
     workloads.sort(key=lambda w: (w.namespace, w.workload))
     return base.model_copy(update={"workloads": tuple(workloads)})
+
+
+APPMESH_INGRESS = FIXTURES / "apps" / "appmesh" / "howto-k8s-ingress-gateway.yaml"
+"""App Mesh's ingress-gateway walkthrough: five workloads, a VirtualGateway and its routes."""
+MIGRATION_TARGETS = ("istio", "linkerd", "consul")
+MIGRATION_MESHES = ("AWS App Mesh (today)", "Istio, sidecar mode", "Linkerd", "Consul service mesh")
+"""The meshes of that migration's side by side, in the order the reports show them."""
+
+
+def run_migration(folder: Path, *formats: str) -> Plan:
+    """`planner size` on the App Mesh walkthrough with `--migrate-to` istio, linkerd and consul,
+    writing `formats` (and plan.json) to `folder`/planner-out; its plan."""
+    args = ["size", "--inventory", str(APPMESH_INGRESS)]
+    args += [a for target in MIGRATION_TARGETS for a in ("--migrate-to", target)]
+    args += [a for f in ("json", *formats) for a in ("--format", f)]
+    run = run_cli(args, cwd=folder)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((folder / "planner-out" / "plan.json").read_bytes())
+    assert plan.migration is not None
+    return plan
+
+
+def hostile_migration(plan: Plan) -> Plan:
+    """`plan` with markup, formulas and DDE payloads in every text of its migration that the
+    reports show: today's and the targets' titles, folders, control planes, scoping, steps."""
+    migration = plan.migration
+    assert migration is not None
+    targets = tuple(
+        t.model_copy(
+            update={
+                "mesh_title": HOSTILE_NAMES[i % len(HOSTILE_NAMES)],
+                "folder": MINUS,
+                "control_plane": (DDE, SCRIPT),
+                # a target without scoping (Linkerd) shows its note instead
+                "scoping_mechanism": "none" if t.scoping_mechanism == "none" else AT_SUM,
+                "scoping_note": HYPERLINK,
+                "manual_steps": HOSTILE_NAMES,
+            }
+        )
+        for i, t in enumerate(migration.targets)
+    )
+    return plan.model_copy(
+        update={
+            "profile": plan.profile.model_copy(update={"mesh_title": SCRIPT}),
+            "migration": migration.model_copy(
+                update={
+                    "source_title": HYPERLINK,
+                    "targets": targets,
+                    "manual_steps": HOSTILE_NAMES,
+                }
+            ),
+        }
+    )

@@ -21,14 +21,18 @@ from models.plan import Plan
 from reports.breakdown import namespace_totals
 from reports.conventions import XLSX_FILE
 from reports.xlsx.spreadsheet import FIXED_ZIP_TIME, Kind
-from reports.xlsx.workbook import GATEWAY_COLS, WORKLOAD_COLS, render_xlsx
+from reports.xlsx.workbook import GATEWAY_COLS, MIGRATION_COLS, WORKLOAD_COLS, render_xlsx
 from tests.conftest import REPO, SAMPLE_ARGS, require_tool, run_cli
 from tests.plans import (
     HOSTILE_NAMES,
     HYPERLINK,
+    MIGRATION_MESHES,
+    MIGRATION_TARGETS,
+    hostile_migration,
     hostile_plan,
     inventory_only_plan,
     large_plan,
+    run_migration,
     sample_plan,
     write_hostile_inputs,
 )
@@ -538,3 +542,217 @@ def test_libreoffice_recalculates_a_consul_plan(
     assert "proxy_dataplane_cpu_millicores" in names
     assert "proxy_dataplane_memory_mib" in names
     assert "cp_consul_server_replicas" in names
+
+
+# --- the migration off App Mesh (--migrate-to) ---------------------------------------------------
+
+MIGRATION_TEXT = (
+    "Mesh",
+    "Version",
+    "Folder (its plan.json and hand-over files)",
+    "Control plane",
+    "Scoping",
+)
+MIGRATION_FIGURES = {
+    "Sidecar CPU requests (cores)": ("sidecars", "cpu_request_cores"),
+    "Sidecar memory requests (GiB)": ("sidecars", "memory_request_gib"),
+    "Gateway CPU requests (cores)": ("gateways", "cpu_request_cores"),
+    "Gateway memory requests (GiB)": ("gateways", "memory_request_gib"),
+    "Control-plane CPU requests (cores)": ("control_plane", "cpu_request_cores"),
+    "Control-plane memory requests (GiB)": ("control_plane", "memory_request_gib"),
+    "Total CPU requests (cores)": ("mesh", "cpu_request_cores"),
+    "Total memory requests (GiB)": ("mesh", "memory_request_gib"),
+    "Expected CPU (cores)": ("mesh", "estimated_cpu_cores"),
+    "Expected memory (GiB)": ("mesh", "estimated_memory_gib"),
+    "Pods (proxies and control plane)": ("mesh", "pods"),
+}
+AGAINST_TODAY = {
+    "CPU requests against today (cores)": "cpu_request_cores",
+    "Memory requests against today (GiB)": "memory_request_gib",
+}
+
+
+@pytest.fixture(scope="module")
+def migration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    """The App Mesh walkthrough sized for istio, linkerd and consul: its plan and report.xlsx."""
+    folder = tmp_path_factory.mktemp("migration")
+    plan = run_migration(folder, "xlsx")
+    return plan, folder / "planner-out" / XLSX_FILE
+
+
+def _migration_table(sheet: Any) -> list[dict[str, Any]]:
+    """The side-by-side rows of the Migration sheet: up to the first empty row."""
+    rows = []
+    for row in _table(sheet):
+        if row["Mesh"] is None:
+            break
+        rows.append(row)
+    return rows
+
+
+def _assert_migration_figures(rows: list[dict[str, Any]], plan: Plan) -> None:
+    """Each mesh's row holds its figures in plan.json's migration, and the difference against
+    today's row is the plan's (to the rounding of plan.json)."""
+    assert plan.migration is not None
+    assert [row["Mesh"] for row in rows] == list(MIGRATION_MESHES)
+    meshes = [(plan.totals, None), *((t.totals, t) for t in plan.migration.targets)]
+    for row, (totals, target) in zip(rows, meshes, strict=True):
+        for header, (part, field) in MIGRATION_FIGURES.items():
+            expected = getattr(getattr(totals, part), field)
+            # a total adds the three rounded parts: within plan.json's rounding of each
+            assert row[header] == pytest.approx(expected, abs=0.002), (row["Mesh"], header)
+        for header, field in AGAINST_TODAY.items():
+            if target is None:
+                assert row[header] is None
+            else:
+                expected = getattr(target.difference, field)
+                assert row[header] == pytest.approx(expected, abs=0.003), (row["Mesh"], header)
+
+
+def test_migration_sheet_lays_the_meshes_side_by_side(migration: tuple[Plan, Path]) -> None:
+    plan, path = migration
+    assert plan.migration is not None
+    assert len(plan.migration.targets) == len(MIGRATION_TARGETS)
+    book = _open(path.read_bytes())
+    assert book.sheetnames == [
+        "Summary",
+        "Workloads",
+        "Namespaces",
+        "Gateways",
+        "Control plane",
+        "Migration",
+        "Findings",
+        "Assumptions",
+    ]
+    sheet = book["Migration"]
+    assert [c.value for c in sheet[1]] == [col.header for col in MIGRATION_COLS]
+    assert sheet.freeze_panes == "B2"
+    rows = _migration_table(sheet)
+    assert [row["Version"] for row in rows] == [
+        plan.profile.mesh_version,
+        *(t.mesh_version for t in plan.migration.targets),
+    ]
+    # the figures are the plan's numbers; the totals and the differences are formulas
+    for r, (row, target) in enumerate(
+        zip(rows, (None, *plan.migration.targets), strict=True), start=2
+    ):
+        assert row["Total CPU requests (cores)"] == f"=D{r}+F{r}+H{r}"
+        assert row["Total memory requests (GiB)"] == f"=E{r}+G{r}+I{r}"
+        if target is None:
+            assert row["CPU requests against today (cores)"] is None
+            continue
+        assert row["CPU requests against today (cores)"] == f"=J{r}-$J$2"
+        assert row["Memory requests against today (GiB)"] == f"=K{r}-$K$2"
+        assert row["Folder (its plan.json and hand-over files)"] == f"{target.folder}/"
+        assert row["Control plane"] == "; ".join(target.control_plane)
+        assert row["Findings (its plan.json)"] == target.findings
+        for header, (part, field) in MIGRATION_FIGURES.items():
+            if not header.startswith("Total"):
+                assert row[header] == getattr(getattr(target.totals, part), field), header
+    for row in sheet.iter_rows(min_row=2, max_row=len(rows) + 1):
+        for col, cell in zip(MIGRATION_COLS, row, strict=True):
+            if col.kind is Kind.FORMULA and cell.value is not None:
+                assert cell.data_type == "f", cell.coordinate
+            elif cell.value is not None:
+                assert cell.data_type in ("s", "n"), cell.coordinate
+    istio, linkerd, _ = (row["Scoping"] for row in rows[1:])
+    assert istio == (
+        "Sidecar resources, exportTo and discovery selectors: 5 resources written; "
+        "5 workloads scoped exactly, 0 wider"
+    )
+    assert linkerd == plan.migration.targets[1].scoping_note
+    # below the table, what is left to do by hand: the common steps, then each target's
+    notes = [c.value for c in sheet["A"][len(rows) + 1 :] if c.value is not None]
+    assert all(isinstance(note, str) for note in notes)
+    at = notes.index(
+        "Left to do by hand, whatever the target: mesh-planner does not translate routes "
+        "(VirtualRouters, GatewayRoutes)"
+    )
+    steps = plan.migration.manual_steps
+    assert notes[at + 1 : at + 1 + len(steps)] == [f"{i}. {s}" for i, s in enumerate(steps, 1)]
+    assert notes[at + 1].startswith("1. Routes are not translated: 2 VirtualRouters")
+    for target in plan.migration.targets:
+        at = notes.index(f"Left to do by hand for {target.mesh_title}")
+        own = [f"{i}. {s}" for i, s in enumerate(target.manual_steps, 1)]
+        assert notes[at + 1 : at + 1 + len(own)] == own
+
+
+def test_workbook_without_a_migration_has_no_migration_sheet(sample_plan_module: Plan) -> None:
+    assert sample_plan_module.migration is None
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    assert "Migration" not in book.sheetnames
+    assert book.sheetnames == SHEETS
+
+
+def test_libreoffice_recalculates_the_migration_to_the_plan(
+    soffice: tuple[str, Path], migration: tuple[Plan, Path], tmp_path: Path
+) -> None:
+    plan, path = migration
+    assert plan.migration is not None
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(path.read_bytes())
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, plan)
+    _assert_migration_figures(_migration_table(book["Migration"]), plan)
+    # the differences are live: a larger figure today lowers every target's difference by it
+    edited = _open(path.read_bytes())
+    sheet = edited["Migration"]
+    assert sheet["A2"].value == MIGRATION_MESHES[0]
+    assert sheet["D2"].value == plan.totals.sidecars.cpu_request_cores
+    sheet["D2"].value = plan.totals.sidecars.cpu_request_cores + 1.0
+    assert sheet["I3"].value == plan.migration.targets[0].totals.control_plane.memory_request_gib
+    sheet["I3"].value += 2.0
+    moved = tmp_path / "edited" / XLSX_FILE
+    moved.parent.mkdir()
+    edited.save(moved)
+    rows = _migration_table(_open(recalculate(soffice, moved), values=True)["Migration"])
+    for row, target in zip(rows[1:], plan.migration.targets, strict=True):
+        cpu = target.difference.cpu_request_cores - 1.0
+        assert row["CPU requests against today (cores)"] == pytest.approx(cpu, abs=0.003)
+    istio = plan.migration.targets[0].difference.memory_request_gib + 2.0
+    assert rows[1]["Memory requests against today (GiB)"] == pytest.approx(istio, abs=0.003)
+
+
+def test_hostile_migration_texts_stay_text(
+    soffice: tuple[str, Path], migration: tuple[Plan, Path], tmp_path: Path
+) -> None:
+    plan = hostile_migration(migration[0])
+    data = render_xlsx(plan)[XLSX_FILE]
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(data)
+    recalculated = recalculate(soffice, workbook)
+    for book, written in ((_open(data), True), (_open(recalculated), False)):
+        sheet = book["Migration"]
+        header = [c.value for c in sheet[1]]
+        texts = [header.index(h) for h in MIGRATION_TEXT]
+        seen: set[str] = set()
+        for r, row in enumerate(sheet.iter_rows(min_row=2), start=2):
+            for index, cell in enumerate(row):
+                if cell.value is None:
+                    continue
+                if index in texts or r > len(MIGRATION_MESHES) + 1:
+                    assert cell.data_type == "s", cell.coordinate
+                    seen.add(str(cell.value))
+                    if written and str(cell.value)[:1] in "=+-@":
+                        assert cell.quotePrefix, cell.coordinate
+                elif cell.data_type == "f":  # only the totals and the differences
+                    assert re.fullmatch(r"=[D-K]\d[-+][D-K$\d+]+", str(cell.value)), cell.value
+        for name in HOSTILE_NAMES:
+            assert any(name in text for text in seen), name
+        assert HYPERLINK in seen  # a whole cell, kept as text
+    values = _open(recalculated, values=True)
+    _assert_no_errors(values)
+    rows = _migration_table(values["Migration"])
+    assert rows[0]["Mesh"] == "<script>alert(1)</script> (today)"
+    assert [row["Mesh"] for row in rows[1:]] == list(HOSTILE_NAMES[:3])
+    _assert_migration_figures(
+        [{**row, "Mesh": mesh} for row, mesh in zip(rows, MIGRATION_MESHES, strict=True)], plan
+    )
+
+
+def test_migration_sheet_is_documented() -> None:
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    assert "| Migration |" in doc
+    for col in MIGRATION_COLS:
+        assert col.header in doc, col.header

@@ -12,7 +12,7 @@ import pytest
 from jinja2 import UndefinedError
 from playwright.sync_api import ConsoleMessage, Dialog, Error, Request, sync_playwright
 
-from models.plan import Plan
+from models.plan import Plan, ResourceTotals, Totals
 from reports.conventions import HTML_FILE
 from reports.html.charts import Bar, bar_chart, buckets, nice_step
 from reports.html.page import (
@@ -20,16 +20,22 @@ from reports.html.page import (
     TOP_WORKLOADS,
     change,
     environment,
+    number,
     render_html,
+    signed,
 )
 from tests.conftest import SAMPLE_ARGS, assert_golden, require_tool, run_cli
 from tests.plans import (
     DDE,
     HOSTILE_NAMES,
     HYPERLINK,
+    MIGRATION_MESHES,
+    MIGRATION_TARGETS,
     SCRIPT,
+    hostile_migration,
     inventory_only_plan,
     large_plan,
+    run_migration,
     sample_plan,
     write_hostile_inputs,
 )
@@ -358,3 +364,181 @@ def test_template_refuses_undefined_variables() -> None:
     with pytest.raises(UndefinedError):
         environment().get_template("report.html.j2").render()
     assert environment().autoescape is True
+
+
+# --- the migration off App Mesh (--migrate-to) ---------------------------------------------------
+
+
+class _TableCells(HTMLParser):
+    """The text of each body row's cells (th and td) of the table with one id."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.table_id = table_id
+        self.inside = False
+        self.in_body = False
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tbody":
+            self.in_body = True
+        elif self.in_body and tag == "tr":
+            self.rows.append([])
+        elif self.in_body and tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.in_body and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.inside:
+            self.inside = self.in_body = False
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _table_rows(page: str, table_id: str) -> list[list[str]]:
+    parser = _TableCells(table_id)
+    parser.feed(page)
+    parser.close()
+    return parser.rows
+
+
+@pytest.fixture(scope="module")
+def migration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    """The App Mesh walkthrough sized for istio, linkerd and consul: its plan and report.html."""
+    folder = tmp_path_factory.mktemp("migration")
+    plan = run_migration(folder, "html")
+    return plan, folder / "planner-out" / HTML_FILE
+
+
+def test_migration_section_shows_each_mesh_beside_today(migration: tuple[Plan, Path]) -> None:
+    plan, page_path = migration
+    assert plan.migration is not None
+    assert len(plan.migration.targets) == len(MIGRATION_TARGETS)
+    page = page_path.read_text("utf-8")
+    parsed = _parse(page)
+    sections = [a["id"] for t, a in parsed.tags if t == "section"]
+    assert sections.index("migration") == sections.index("scoping") + 1
+    assert '<a href="#migration">Migration</a>' in page
+    charts = [a["id"] for t, a in parsed.tags if t == "svg"]
+    assert charts[-2:] == ["migration-cpu", "migration-memory"]
+    rows = _table_rows(page, "migration-meshes")
+    assert [row[0] for row in rows] == list(MIGRATION_MESHES)
+    today = plan.totals
+    expected: list[tuple[str, Totals, ResourceTotals | None]] = [
+        (plan.profile.mesh_version, today, None)
+    ]
+    expected += [(t.mesh_version, t.totals, t.difference) for t in plan.migration.targets]
+    for row, (version, totals, difference) in zip(rows, expected, strict=True):
+        figures = [
+            totals.sidecars.cpu_request_cores,
+            totals.sidecars.memory_request_gib,
+            totals.gateways.cpu_request_cores,
+            totals.gateways.memory_request_gib,
+            totals.control_plane.cpu_request_cores,
+            totals.control_plane.memory_request_gib,
+            totals.mesh.cpu_request_cores,
+            totals.mesh.memory_request_gib,
+            totals.mesh.estimated_cpu_cores,
+            totals.mesh.estimated_memory_gib,
+        ]
+        against = (
+            ["\u2013", "\u2013"]
+            if difference is None
+            else [signed(difference.cpu_request_cores), signed(difference.memory_request_gib)]
+        )
+        assert row[1:] == [
+            version,
+            number(totals.mesh.pods),
+            *(number(f, 2) for f in figures),
+            *against,
+        ], row[0]
+    # the reviewed figures of this walkthrough, as the summary prints them
+    istio_figures = ["0.50", "0.62", "0.20", "0.25", "1.00", "4.00", "1.70", "4.88", "0.04"]
+    assert rows[1][3:] == [*istio_figures, "0.62", "+1.53", "+4.22"]
+    text = " ".join(" ".join(parsed.text).split())
+    assert "Migration off AWS App Mesh" in text
+    assert "it does not translate routes" in text
+    for step in plan.migration.manual_steps:
+        assert " ".join(step.split()) in text
+    for target in plan.migration.targets:
+        assert f"{target.folder}/" in text
+        for component in target.control_plane:
+            assert component in text
+        for step in target.manual_steps:
+            assert " ".join(step.split()) in text
+    istio, linkerd, consul = plan.migration.targets
+    assert (
+        "Sidecar resources, exportTo and discovery selectors: 5 resources written; "
+        "5 workloads scoped exactly, 0 wider" in text
+    )
+    assert linkerd.scoping_mechanism == "none"
+    assert f"Scoping {linkerd.scoping_note}" in text
+    assert consul.scoped_workloads == 5
+    assert istio.findings > 0
+    joined = " ".join("".join(parsed.text).split())
+    assert f"Findings{istio.findings} (in {istio.folder}/plan.json)" in joined
+
+
+def test_page_without_a_migration_has_no_migration_section() -> None:
+    plan = sample_plan()
+    assert plan.migration is None
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    assert 'id="migration' not in page
+    assert "#migration" not in page
+    assert "Migration" not in page
+
+
+def test_hostile_migration_texts_are_escaped(migration: tuple[Plan, Path]) -> None:
+    page = render_html(hostile_migration(migration[0]))[HTML_FILE].decode("utf-8")
+    parsed = _parse(page)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert SCRIPT not in page
+    assert HYPERLINK not in page
+    section = page[page.index('<section id="migration"') :]
+    section = section[: section.index("</section>")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; (today)" in section
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in section
+    text = "".join(_parse(section).text)
+    for name in HOSTILE_NAMES:
+        assert name in text, name
+    # the chart labels and descriptions are escaped as well
+    chart = section[section.index('<svg class="chart" id="migration-cpu"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; (today)" in chart
+    assert DDE.replace("'", "&#39;") in chart
+
+
+def test_hostile_names_escaped_on_a_migration_page(tmp_path: Path) -> None:
+    write_hostile_inputs(tmp_path)
+    args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv", "--mesh", "appmesh"]
+    args += [a for target in MIGRATION_TARGETS for a in ("--migrate-to", target)]
+    run = run_cli([*args, "--traffic-window", "7d", "--format", "html"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    page = (tmp_path / "planner-out" / HTML_FILE).read_text("utf-8")
+    parsed = _parse(page)
+    assert [row[0] for row in _table_rows(page, "migration-meshes")] == list(MIGRATION_MESHES)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert SCRIPT not in page
+    assert HYPERLINK not in page
+    text = "".join(parsed.text)
+    for name in HOSTILE_NAMES:
+        assert name in text, name
+
+
+def test_migration_page_in_headless_chromium(migration: tuple[Plan, Path], tmp_path: Path) -> None:
+    _, page_path = migration
+    seen = load_in_chromium(page_path, tmp_path, "migration.png")
+    assert seen.problems == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    assert seen.dialogs == []
+    flat = " ".join(seen.text.split())
+    assert "Migration off AWS App Mesh" in flat
+    for mesh in MIGRATION_MESHES:
+        assert mesh in flat, mesh

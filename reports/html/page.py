@@ -43,6 +43,7 @@ from reports.html.charts import (
     histogram,
     stacked_bars,
 )
+from reports.migration import MeshRow, scoping_text, side_by_side
 
 TOP_NAMESPACES = 25
 TOP_WORKLOADS = 25
@@ -95,6 +96,15 @@ def change(before: float, after: float) -> str:
     if text in ("0", "100") and size not in (0.0, 100.0):
         text = f"{size:,.1f}"
     return f"{sign}{text} %"
+
+
+def signed(value: float, decimals: int = 2) -> str:
+    """A difference with its sign and a real minus sign: '+1.53', '\u22120.22'; a difference that
+    rounds to nothing is '0.00', unsigned."""
+    text = f"{abs(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("\u2212" if value < 0 else "+") + text
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -320,6 +330,26 @@ def _scoping_chart(plan: Plan) -> Markup | None:
     return before_after("scoping", "What the recommended scoping saves", desc, pairs)
 
 
+def _migration_charts(rows: list[MeshRow]) -> tuple[Markup, Markup] | None:
+    """Each mesh's total CPU and memory requests, today's first; None without a migration."""
+    if not rows:
+        return None
+    charts = []
+    for chart_id, key, what, fmt in (
+        ("migration-cpu", "cpu_request_cores", "CPU requests", cores),
+        ("migration-memory", "memory_request_gib", "Memory requests", gib),
+    ):
+        bars = [
+            Bar(r.title, float(getattr(r.totals.mesh, key)), fmt(getattr(r.totals.mesh, key)))
+            for r in rows
+        ]
+        desc = f"{what} of the whole mesh for the same workloads, by mesh: " + "; ".join(
+            f"{b.label} {b.text}" for b in bars
+        )
+        charts.append(bar_chart(chart_id, f"{what} by mesh", desc, bars, HALF))
+    return charts[0], charts[1]
+
+
 def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
     titles = {
         "version": "Figures for this mesh version",
@@ -398,6 +428,8 @@ def context(plan: Plan) -> dict[str, Any]:
             if src.name == "*" and src.action == "allow"
         ]
     )
+    meshes = side_by_side(plan)
+    migration_charts = _migration_charts(meshes)
     return {
         "plan": plan,
         "parts": _parts(plan),
@@ -432,6 +464,8 @@ def context(plan: Plan) -> dict[str, Any]:
         "xlsx_file": XLSX_FILE,
         "memory_driver": _memory_driver(plan),
         "holds_header": "Connections" if _counts_connections(plan) else "Clusters / endpoints",
+        "migration": plan.migration,
+        "meshes": meshes,
         "charts": {
             "overhead": _overhead_chart(plan),
             "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),
@@ -441,6 +475,8 @@ def context(plan: Plan) -> dict[str, Any]:
             "namespace_cpu": ns_cpu_chart,
             "namespace_memory": ns_memory_chart,
             "scoping": _scoping_chart(plan),
+            "migration_cpu": migration_charts[0] if migration_charts else None,
+            "migration_memory": migration_charts[1] if migration_charts else None,
         },
     }
 
@@ -503,9 +539,11 @@ def environment() -> Environment:
             "number": number,
             "plain": plain,
             "change": change,
+            "signed": signed,
         }
     )
     env.globals["change"] = change
+    env.globals["scoping_text"] = scoping_text
     return env
 
 

@@ -65,6 +65,8 @@ F_GIB = '#,##0.00" GiB"'
 F_RPS = '#,##0.0" rps"'
 F_TIMES = '0.00"x"'
 F_PCT = "0.0%"
+F_SIGNED_CORES = '+#,##0.00" cores";-#,##0.00" cores";0.00" cores"'
+F_SIGNED_GIB = '+#,##0.00" GiB";-#,##0.00" GiB";0.00" GiB"'
 F_GENERAL = "General"
 
 

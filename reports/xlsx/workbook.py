@@ -1,13 +1,14 @@
 """report.xlsx: the plan as a workbook for reviewers, its sizing columns live formulas.
 
 Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars and Exports
-(for a mesh with scoping), Findings, Assumptions. The Workloads, Gateways and Control plane sheets
-hold each proxy's inputs (rates, what it holds, observed usage, replicas) as values and recompute
-expected usage, requests, limits and replicas with the plan's own models (its proxy model and
-each control-plane component's terms, models/plan.py), reading every coefficient and knob from a
-named cell on the Assumptions sheet; the Summary and Namespaces sheets total them with formulas. A
-reviewer who changes a coefficient or the headroom there sees every figure move. Figures the
-workbook cannot recompute (the mesh-wide default, scoping) are the plan's values, labelled so.
+(for a mesh with scoping), Migration (with `--migrate-to`), Findings, Assumptions. The Workloads,
+Gateways and Control plane sheets hold each proxy's inputs (rates, what it holds, observed usage,
+replicas) as values and recompute expected usage, requests, limits and replicas with the plan's
+own models (its proxy model and each control-plane component's terms, models/plan.py), reading
+every coefficient and knob from a named cell on the Assumptions sheet; the Summary and Namespaces
+sheets total them with formulas. A reviewer who changes a coefficient or the headroom there sees
+every figure move. Figures the workbook cannot recompute (the mesh-wide default, scoping, the
+migration's target meshes) are the plan's values, labelled so.
 
 Written by reports/xlsx/spreadsheet.py (openpyxl's write-only mode, table rows streamed), so a
 100,000-pod mesh fits. Names from the inventory are always written as text cells, never as
@@ -41,6 +42,7 @@ from models.plan import (
     WorkloadPlan,
 )
 from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO, XLSX_FILE
+from reports.migration import MeshRow, scoping_text, side_by_side
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -52,6 +54,8 @@ from reports.xlsx.spreadsheet import (
     F_MIB1,
     F_PCT,
     F_RPS,
+    F_SIGNED_CORES,
+    F_SIGNED_GIB,
     F_TIMES,
     HEADER_FILLS,
     HEADER_HEIGHT,
@@ -1518,6 +1522,108 @@ def _highlight_gateways(ws: Any, count: int) -> None:
     )
 
 
+# --- Migration ----------------------------------------------------------------------------------
+
+MIGRATION_COLS = (
+    Col("mesh", "Mesh", Kind.TEXT, width=26),
+    Col("version", "Version", Kind.TEXT, width=9),
+    Col("pods", "Pods (proxies and control plane)", Kind.INFO, F_INT, 10),
+    Col("sc_cpu", "Sidecar CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("sc_mem", "Sidecar memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("gw_cpu", "Gateway CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("gw_mem", "Gateway memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("cp_cpu", "Control-plane CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("cp_mem", "Control-plane memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("cpu", "Total CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("mem", "Total memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("est_cpu", "Expected CPU (cores)", Kind.INFO, F_CORES, 12),
+    Col("est_mem", "Expected memory (GiB)", Kind.INFO, F_GIB, 12),
+    Col("d_cpu", "CPU requests against today (cores)", Kind.FORMULA, F_SIGNED_CORES, 13),
+    Col("d_mem", "Memory requests against today (GiB)", Kind.FORMULA, F_SIGNED_GIB, 13),
+    Col("folder", "Folder (its plan.json and hand-over files)", Kind.TEXT, width=26),
+    Col("control_plane", "Control plane", Kind.TEXT, width=50),
+    Col("scoping", "Scoping", Kind.TEXT, width=60),
+    Col("findings", "Findings (its plan.json)", Kind.INFO, F_INT, 10),
+)
+MG = _letters(MIGRATION_COLS)
+MIGRATION_TODAY_ROW = 2
+"""Today's mesh is the first row under the header; every difference subtracts its cells."""
+
+
+def _migration_row(r: int, row: MeshRow) -> list[CellValue]:
+    """One mesh: the plan's figures as values, the totals and the difference against today's row
+    as formulas (so a changed figure moves them)."""
+    t = row.totals
+    c = {key: f"{letter}{r}" for key, letter in MG.items()}
+    values: dict[str, CellValue] = {
+        "mesh": row.title,
+        "version": row.version,
+        "pods": t.mesh.pods,
+        "sc_cpu": t.sidecars.cpu_request_cores,
+        "sc_mem": t.sidecars.memory_request_gib,
+        "gw_cpu": t.gateways.cpu_request_cores,
+        "gw_mem": t.gateways.memory_request_gib,
+        "cp_cpu": t.control_plane.cpu_request_cores,
+        "cp_mem": t.control_plane.memory_request_gib,
+        "cpu": f"={c['sc_cpu']}+{c['gw_cpu']}+{c['cp_cpu']}",
+        "mem": f"={c['sc_mem']}+{c['gw_mem']}+{c['cp_mem']}",
+        "est_cpu": t.mesh.estimated_cpu_cores,
+        "est_mem": t.mesh.estimated_memory_gib,
+    }
+    target = row.target
+    if target is not None:
+        values.update(
+            {
+                "d_cpu": f"={c['cpu']}-${MG['cpu']}${MIGRATION_TODAY_ROW}",
+                "d_mem": f"={c['mem']}-${MG['mem']}${MIGRATION_TODAY_ROW}",
+                "folder": target.folder + "/",
+                "control_plane": "; ".join(target.control_plane),
+                "scoping": scoping_text(target),
+                "findings": target.findings,
+            }
+        )
+    return [values.get(col.key) for col in MIGRATION_COLS]
+
+
+def _write_migration(book: Book, plan: Plan) -> None:
+    """The Migration sheet: today's mesh and each target side by side, then what is left to do
+    by hand (text cells, whatever the steps say)."""
+    migration = plan.migration
+    if migration is None:
+        return
+    rows = [_migration_row(r, row) for r, row in enumerate(side_by_side(plan), start=2)]
+    ws, _ = book.table("Migration", MIGRATION_COLS, rows, freeze="B2", stream=False)
+    text = book.style()
+    bold = book.style(bold=True)
+    lines: list[tuple[str, Any]] = [
+        ("", text),
+        (
+            f"The same workloads sized for each target mesh, side by side with "
+            f"{plan.profile.mesh_title} today; the targets' scoping comes from the "
+            f"{migration.call_graph} call graph.",
+            text,
+        ),
+        (
+            "The figures per mesh are the plan's (plan.json migration); the totals add up the "
+            "three parts and the columns against today subtract today's row, live: change a "
+            "figure and they move.",
+            text,
+        ),
+        ("", text),
+        (
+            "Left to do by hand, whatever the target: mesh-planner does not translate routes "
+            "(VirtualRouters, GatewayRoutes)",
+            bold,
+        ),
+        *((f"{i}. {step}", text) for i, step in enumerate(migration.manual_steps, start=1)),
+    ]
+    for target in migration.targets:
+        lines += [("", text), (f"Left to do by hand for {target.mesh_title}", bold)]
+        lines += [(f"{i}. {step}", text) for i, step in enumerate(target.manual_steps, start=1)]
+    for line, style in lines:
+        ws.append([book.cell(ws, line, Kind.TEXT, style) if line else None])
+
+
 # --- the workbook -------------------------------------------------------------------------------
 
 
@@ -1626,6 +1732,7 @@ def workbook_bytes(plan: Plan) -> bytes:
     _write_control_plane(book, plan, ranges)
     if plan.scoping is not None:  # a mesh without scoping has no scoping sheets
         _write_scoping(book, plan)
+    _write_migration(book, plan)
     book.table("Findings", FINDING_COLS, _finding_rows(plan), freeze="A2")
     _write_assumptions(book, plan)
     return book.save()
