@@ -542,6 +542,8 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
+        for kind in sorted(wanted):  # a target version without figures fails before any input
+            check_target(kind, target_versions.get(kind))
         user_profile = load_profile_file(profile) if profile else None
         chosen = _named_mesh(mesh, user_profile, versions)
         if chosen is not None:
@@ -565,8 +567,6 @@ def size(
             _check_flags(MESHES[kind], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         targets = target_meshes(chosen[0], migrate_to) if migrate_to else ()
-        for target in targets:  # a version without figures fails before the sizing starts
-            check_target(target, target_versions.get(target))
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
         files: dict[str, bytes] = {}
