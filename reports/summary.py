@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from models.plan import Plan, ResourceTotals, Totals, WorkloadPlan
+from models.plan import Plan, WorkloadPlan
 from reports.conventions import plural_kind
+from reports.migration import MeshRow, side_by_side
 
 
 def _percent(ratio: float | None) -> str:
@@ -92,17 +93,32 @@ def _signed(value: float) -> str:
     return f"{value:+,.2f}" if round(value, 2) else "0.00"
 
 
+def _mesh_row(row: MeshRow) -> tuple[str, ...]:
+    """One mesh of the side by side: requests per part (cores / GiB), expected use, and the
+    requests against today's."""
+    t, d = row.totals, row.difference
+
+    def pair(cores: float, gib: float) -> str:
+        return f"{cores:,.2f} / {gib:,.2f}"
+
+    return (
+        row.title,
+        row.version,
+        pair(t.sidecars.cpu_request_cores, t.sidecars.memory_request_gib),
+        pair(t.gateways.cpu_request_cores, t.gateways.memory_request_gib),
+        pair(t.control_plane.cpu_request_cores, t.control_plane.memory_request_gib),
+        pair(t.mesh.cpu_request_cores, t.mesh.memory_request_gib),
+        pair(t.mesh.estimated_cpu_cores, t.mesh.estimated_memory_gib),
+        "-" if d is None else f"{_signed(d.cpu_request_cores)} / {_signed(d.memory_request_gib)}",
+    )
+
+
 def _migration_lines(plan: Plan) -> list[str]:
     """The migration side by side: today and each target, requests and expected use, and the
     difference of each target's requests against today's."""
     migration = plan.migration
     if migration is None:
         return []
-    today = plan.totals
-    rows: list[tuple[str, str, Totals, ResourceTotals | None]] = [
-        (plan.profile.mesh_title + " (today)", plan.profile.mesh_version, today, None)
-    ]
-    rows += [(t.mesh_title, t.mesh_version, t.totals, t.difference) for t in migration.targets]
     lines = [
         "",
         f"Migration off {migration.source_title} (requests in cores / GiB; scoping from the "
@@ -110,22 +126,7 @@ def _migration_lines(plan: Plan) -> list[str]:
     ]
     lines += _table(
         ("mesh", "version", "sidecars", "gateways", "control plane", "total", "used", "vs today"),
-        [
-            (
-                title,
-                version,
-                f"{t.sidecars.cpu_request_cores:,.2f} / {t.sidecars.memory_request_gib:,.2f}",
-                f"{t.gateways.cpu_request_cores:,.2f} / {t.gateways.memory_request_gib:,.2f}",
-                f"{t.control_plane.cpu_request_cores:,.2f} / "
-                f"{t.control_plane.memory_request_gib:,.2f}",
-                f"{t.mesh.cpu_request_cores:,.2f} / {t.mesh.memory_request_gib:,.2f}",
-                f"{t.mesh.estimated_cpu_cores:,.2f} / {t.mesh.estimated_memory_gib:,.2f}",
-                "-"
-                if d is None
-                else f"{_signed(d.cpu_request_cores)} / {_signed(d.memory_request_gib)}",
-            )
-            for title, version, t, d in rows
-        ],
+        [_mesh_row(row) for row in side_by_side(plan)],
         right={2, 3, 4, 5, 6, 7},
     )
     for target in migration.targets:
