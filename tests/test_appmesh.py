@@ -195,10 +195,28 @@ def test_virtual_gateway_deployments_are_gateways(tmp_path: Path) -> None:
 
 
 def test_a_table_inventory_declares_nothing_and_says_so(sample: Path) -> None:
+    """Without a declaration, observed calls stand in for the backends (a lower bound); without
+    traffic either, every proxy holds the whole mesh (an upper bound)."""
     run = run_cli([*SAMPLE_ARGS, "--mesh", "appmesh"], cwd=sample)
     assert run.exit_code == 0, run.stderr
-    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
-    assert "appmesh-backends-unknown" in {f.code for f in plan.findings}
+    observed = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    assert "appmesh-backends-from-traffic" in {f.code for f in observed.findings}
+    args = ["size", "-i", "cluster.csv", "--services", "services.csv", "--mesh", "appmesh"]
+    run = run_cli([*args, "-o", "whole"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    whole = Plan.model_validate_json((sample / "whole" / "plan.json").read_bytes())
+    assert "appmesh-backends-unknown" in {f.code for f in whole.findings}
+    calls = {
+        (line.split(",")[0], line.split(",")[1], line.split(",")[2], line.split(",")[3])
+        for line in (sample / "traffic.csv").read_text("utf-8").splitlines()[1:]
+    }
+    for before, after in zip(whole.workloads, observed.workloads, strict=True):
+        if before.proxy is None or after.proxy is None:
+            continue
+        called = {c for c in calls if (c[0], c[1]) == (after.namespace, after.workload)}
+        # an Envoy holds what it was seen calling, never more than the whole mesh
+        assert after.proxy.visible_services == len({(c[2], c[3]) for c in called})
+        assert after.proxy.visible_services < before.proxy.visible_services
 
 
 def test_patch_annotations_and_helm_keys_are_the_controllers(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ control plane itself is AWS's and runs outside the cluster).
 
 What an Envoy holds comes from the declared call graph (planner.inputs.appmesh): the Services
 its VirtualNode's backends resolve to (the one it dials and those its traffic lands on). A
-table inventory declares nothing, so its proxies are sized as if they held every Service (an
-upper bound, and a finding says so).
+table inventory declares nothing: with a traffic table, each proxy is sized holding what it was
+observed calling (a lower bound), without one as if it held every Service (an upper bound); a
+finding says which.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from models.plan import (
     ProxyModel,
 )
 from planner.inputs.inventory import Inventory
+from planner.inputs.traffic import UNREGISTERED_DESTINATIONS, Traffic
 from planner.meshes.appmesh.profile import AppMeshProfile, AppMeshVersionFigures, figures_for
 from planner.meshes.entry import MeshSizing, SizingInput
 from planner.model.control_plane import ComponentModel, size_component
@@ -131,7 +133,7 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
     services = service_config(inventory)
-    scope = declared_scope(inventory, workloads)
+    scope = declared_scope(inventory, workloads, request.traffic)
     configured = proxy_config(
         workloads,
         services,
@@ -167,7 +169,7 @@ def size(request: SizingInput) -> MeshSizing:
             figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
         )
     )
-    findings.extend(_appmesh_findings(inventory, sidecars))
+    findings.extend(_appmesh_findings(inventory, sidecars, request.traffic is not None))
     if request.traffic is not None:
         findings.extend(declaration_findings(inventory, request.traffic.edges, knobs))
     return MeshSizing(
@@ -193,12 +195,20 @@ def size(request: SizingInput) -> MeshSizing:
     )
 
 
-def declared_scope(inventory: Inventory, workloads: pd.DataFrame) -> Scope | None:
-    """What each meshed workload's Envoy holds: the Services of its declared backends (None
-    when nothing is declared, as for a table inventory: every proxy is priced with the whole
-    mesh)."""
-    edges = inventory.declared.edges if inventory.declared is not None else None
-    if edges is None:
+def declared_scope(
+    inventory: Inventory, workloads: pd.DataFrame, traffic: Traffic | None = None
+) -> Scope | None:
+    """What each meshed workload's Envoy holds: the Services of its declared backends. Without
+    a declaration (a table inventory), the Services each workload was observed calling stand in
+    for them: a call through App Mesh must be declared, so they are a lower bound. None when
+    neither is known: every proxy is priced with the whole mesh, an upper bound."""
+    if inventory.declared is not None:
+        edges = inventory.declared.edges
+    elif traffic is not None:
+        edges = traffic.edges.loc[
+            ~traffic.edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)
+        ]
+    else:
         return None
     meshed = workloads.loc[workloads["mesh_injected"], KEYS]
     grants = edges.loc[edges["destination_service"] != ""].rename(
@@ -277,7 +287,9 @@ def _controller(
     )
 
 
-def _appmesh_findings(inventory: Inventory, sidecars: pd.DataFrame) -> list[Finding]:
+def _appmesh_findings(
+    inventory: Inventory, sidecars: pd.DataFrame, observed: bool
+) -> list[Finding]:
     findings = [
         Finding(
             code="appmesh-end-of-support",
@@ -294,7 +306,18 @@ def _appmesh_findings(inventory: Inventory, sidecars: pd.DataFrame) -> list[Find
             "corrects them",
         ),
     ]
-    if inventory.declared is None:
+    if inventory.declared is None and observed:
+        findings.append(
+            Finding(
+                code="appmesh-backends-from-traffic",
+                subject=count_of(len(sidecars), "workload"),
+                message="the inventory declares no VirtualNode backends (a table carries none): "
+                "each Envoy is sized holding the Services it was observed calling, a lower bound "
+                "(a backend declared but not called in the window is missed); give the manifests "
+                "with their App Mesh resources to size what each holds",
+            )
+        )
+    elif inventory.declared is None:
         findings.append(
             Finding(
                 code="appmesh-backends-unknown",
