@@ -559,6 +559,34 @@ class ProfileInfo(_Frozen):
     figures: str
 
 
+class NodesPlan(_Frozen):
+    """The cluster's nodes and what the mesh costs each (planner.inputs.nodes).
+
+    `pods_per_node_*` are the pods the nodes run as given (null when unknown: spread evenly is
+    assumed); `busiest_node_share_ratio` is the busiest node's share of the pods.
+    `mesh_*_per_node` is the whole mesh's requests over the nodes (an average: gateways and the
+    control plane run on some nodes only); `busiest_node_sidecar_*` the sidecar requests on the
+    busiest node, at its share. Capacity and the mesh's share of it are null unless every node
+    gives its allocatable CPU (memory).
+    """
+
+    count: int
+    source: str
+    spread: Literal["as given", "assumed even"]
+    pods_per_node_min: int | None
+    pods_per_node_median: float | None
+    pods_per_node_max: int | None
+    busiest_node_share_ratio: float
+    mesh_cpu_request_cores_per_node: float
+    mesh_memory_request_gib_per_node: float
+    busiest_node_sidecar_cpu_request_cores: float
+    busiest_node_sidecar_memory_request_gib: float
+    cpu_cores: float | None
+    memory_gib: float | None
+    mesh_share_of_cpu_ratio: float | None
+    mesh_share_of_memory_ratio: float | None
+
+
 class MigrationTarget(_Frozen):
     """One mesh the same workloads are sized for in a migration (`--migrate-to`), beside the
     mesh they run today. Its whole plan is `folder`/plan.json; the figures here compare.
@@ -621,4 +649,5 @@ class Plan(_Frozen):
     scoping: ScopingPlan | None
     scoping_note: str
     findings: tuple[Finding, ...]
+    nodes: NodesPlan | None = None
     migration: Migration | None = None

@@ -22,6 +22,7 @@ from models.errors import PlannerError, printable
 from models.knobs import Knobs, MeshKind, MigrateTo, OutputFormat, ScopeGranularity, SizeFor
 from models.profile import ProfileBase
 from planner.inputs.load import read_inventory
+from planner.inputs.nodes import parse_nodes_option
 from planner.inputs.traffic import read_traffic
 from planner.inputs.units import parse_duration
 from planner.interrupts import Interrupted
@@ -467,6 +468,17 @@ def size(
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
     ] = 10,
+    nodes: Annotated[
+        str | None,
+        typer.Option(
+            "--nodes",
+            metavar="N|FILE",
+            help="The cluster's nodes: a number (for a cluster being planned) or a nodes table "
+            "(CSV or .xlsx sheet 'nodes': node, and where known pods, cpu_cores, memory_gib); "
+            "gives the mesh's cost per node (docs/inputs.md). Without it, a pod table's node "
+            "column is used.",
+        ),
+    ] = None,
     migrate_to: Annotated[
         list[MigrateTo] | None,
         typer.Option(
@@ -552,6 +564,7 @@ def size(
             knobs = knobs.model_copy(update={"mesh": chosen[0]})
             _check_flags(MESHES[chosen[0]], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
+        given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         checked = read_inventory(inventory, services, chosen[0] if chosen else None)
         if chosen is None:
             found = checked.mesh_found
@@ -568,11 +581,15 @@ def size(
             entry = entry_for(mesh_profile, knobs)
         targets = target_meshes(chosen[0], migrate_to) if migrate_to else ()
         edges = read_traffic(traffic, checked) if traffic is not None else None
-        plan = build_plan(checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1])
+        plan = build_plan(
+            checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1], nodes=given_nodes
+        )
         files: dict[str, bytes] = {}
         sized = []
         for target in targets:
-            target_plan = size_target(checked, edges, knobs, target, target_versions.get(target))
+            target_plan = size_target(
+                checked, edges, knobs, target, target_versions.get(target), given_nodes
+            )
             folder = folder_of(target)
             for output in sorted({OutputFormat.JSON, *HANDOVERS[target]}):
                 rendered = renderers(target)[output](target_plan)

@@ -17,6 +17,7 @@ from models.errors import PlannerError
 from models.knobs import Knobs, MeshKind, MigrateTo
 from models.plan import Confidence, Migration, MigrationTarget, Plan, ResourceTotals
 from planner.inputs.inventory import Inventory
+from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
 from planner.meshes.profiles import load_builtin_profile
 from planner.meshes.registry import MESHES
@@ -74,6 +75,7 @@ def size_target(
     knobs: Knobs,
     target: MeshKind,
     version: str | None = None,
+    nodes: Nodes | None = None,
 ) -> Plan:
     """The plan of `target` for the workloads of `inventory`, at `version` (None: the target's
     default, the newest with figures).
@@ -91,6 +93,7 @@ def size_target(
         load_builtin_profile(target),
         chosen,
         mesh_chosen_by=f"--migrate-to: the migration's target {entry.title}",
+        nodes=nodes,
     )
 
 

@@ -7,16 +7,23 @@ import numpy as np
 
 from models.errors import ProfileError
 from models.knobs import Knobs
-from models.plan import SCHEMA_VERSION, Plan, ProfileInfo, ToolInfo
+from models.plan import SCHEMA_VERSION, Finding, Plan, ProfileInfo, ToolInfo
 from models.profile import ProfileBase
 from planner.inputs.inventory import Inventory
+from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
 from planner.meshes.entry import MeshEntry, SizingInput
 from planner.meshes.registry import MESHES
 from planner.model.defaults import proxy_default
 from planner.model.findings import rate_findings
 from planner.model.rates import workload_rates
-from planner.model.records import gateway_plans, totals, workload_plans
+from planner.model.records import (
+    gateway_plans,
+    node_findings,
+    nodes_plan,
+    totals,
+    workload_plans,
+)
 from planner.version import __version__
 
 
@@ -42,12 +49,14 @@ def build_plan(
     knobs: Knobs,
     scope: object | None = None,
     mesh_chosen_by: str = "",
+    nodes: Nodes | None = None,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
     The mesh is the knobs' (its entry does the mesh-specific work); `mesh_chosen_by` says how it
     was chosen, for the reader (empty: as the knobs say). `scope`, when given, replaces the
     mesh's own scoping recommendation (the accuracy cases use it to rebuild published tests).
+    `nodes` (from --nodes) wins over the nodes the inventory names (a pod table's node column).
 
     Raises PlannerError (or a subclass) for inputs and knobs that cannot be sized.
     """
@@ -78,6 +87,22 @@ def build_plan(
         *sized.findings,
     ]
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
+    if nodes is not None and inventory.nodes is not None:
+        findings.append(
+            Finding(
+                code="nodes-given-twice",
+                subject=nodes.source,
+                message=f"{inventory.nodes.source} names {inventory.nodes.count} nodes too; "
+                f"{nodes.source} is used",
+            )
+        )
+    nodes = nodes or inventory.nodes
+    if nodes is not None and nodes.file is not None:
+        files.append(nodes.file)
+    mesh_totals = totals(sidecars, sized.gateways, sized.control_plane)
+    node_plan = nodes_plan(nodes, mesh_totals) if nodes is not None else None
+    if nodes is not None and node_plan is not None:
+        findings.extend(node_findings(nodes, node_plan))
     return Plan(
         schema_version=SCHEMA_VERSION,
         tool=ToolInfo(name="mesh-planner", version=__version__),
@@ -107,8 +132,9 @@ def build_plan(
         gateways=gateway_plans(sized.gateways),
         control_plane=sized.control_plane,
         proxy_default=default,
-        totals=totals(sidecars, sized.gateways, sized.control_plane),
+        totals=mesh_totals,
         scoping=sized.scoping,
         scoping_note=sized.scoping_note,
         findings=tuple(findings),
+        nodes=node_plan,
     )

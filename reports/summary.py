@@ -89,6 +89,31 @@ def _scoping_lines(plan: Plan) -> list[str]:
     return lines
 
 
+def _nodes_lines(plan: Plan) -> list[str]:
+    """What the mesh costs each node, when the nodes are known."""
+    nodes = plan.nodes
+    if nodes is None:
+        return []
+    spread = (
+        f"{nodes.pods_per_node_min:,} to {nodes.pods_per_node_max:,} pods each"
+        if nodes.spread == "as given"
+        else "pods assumed spread evenly"
+    )
+    lines = [
+        f"  per node ({nodes.count:,} nodes from {nodes.source}; {spread}): "
+        f"{nodes.mesh_cpu_request_cores_per_node:,.2f} cores, "
+        f"{nodes.mesh_memory_request_gib_per_node:,.2f} GiB on average; the busiest node's "
+        f"sidecars {nodes.busiest_node_sidecar_cpu_request_cores:,.2f} cores, "
+        f"{nodes.busiest_node_sidecar_memory_request_gib:,.2f} GiB"
+    ]
+    if nodes.mesh_share_of_cpu_ratio is not None or nodes.mesh_share_of_memory_ratio is not None:
+        lines.append(
+            f"  mesh vs the nodes' allocatable: CPU {_percent(nodes.mesh_share_of_cpu_ratio)}, "
+            f"memory {_percent(nodes.mesh_share_of_memory_ratio)}"
+        )
+    return lines
+
+
 def _signed(value: float) -> str:
     return f"{value:+,.2f}" if round(value, 2) else "0.00"
 
@@ -172,6 +197,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             f"  whole mesh vs app requests: CPU {_percent(totals.mesh_share_of_app_cpu_ratio)}, "
             f"memory {_percent(totals.mesh_share_of_app_memory_ratio)}"
         )
+    lines += _nodes_lines(plan)
     rows = [
         ("sidecars", totals.sidecars),
         ("gateways", totals.gateways),

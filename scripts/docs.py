@@ -13,6 +13,7 @@ from pathlib import Path
 
 from models.knobs import MeshKind
 from planner.inputs.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
+from planner.inputs.nodes import NODES_TABLE
 from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
@@ -62,6 +63,18 @@ _TABLE_NOTES = {
         "requests into a Service are split over the workloads behind it by replicas, unless a row "
         "names the `destination_workload`."
     ),
+    "nodes": (
+        "`--nodes` (optional): the cluster's nodes, one row per node, for the mesh's cost per node "
+        "(plan.json `nodes`, and the summary's per-node line). `--nodes` also takes a number "
+        "(`--nodes 40`) for a cluster being planned; without the flag, a pod table's `node` "
+        "column gives the nodes its pods run on (and the flag wins when both are given, with a "
+        "finding). Where the pods per node are unknown (a number, or a table without `pods`) "
+        "they are taken as spread evenly; otherwise the meshed pods are taken to spread like "
+        "all pods, so the busiest node carries its share of the sidecars. `cpu_cores` and "
+        "`memory_gib` (allocatable, as `kubectl get nodes` shows it) count only when every node "
+        "gives them: the plan then states the mesh's share of the nodes' capacity, and a finding "
+        "says when the busiest node's sidecars take more than a quarter of its CPU or memory."
+    ),
 }
 
 
@@ -84,7 +97,7 @@ def inputs_page() -> str:
     for spec in (WORKLOADS_TABLE, PODS_TABLE):
         lines += _table_section(spec)
     lines += manifests_section()
-    for spec in (SERVICES_TABLE, TRAFFIC_TABLE):
+    for spec in (SERVICES_TABLE, TRAFFIC_TABLE, NODES_TABLE):
         lines += _table_section(spec)
     return "\n".join(lines)
 

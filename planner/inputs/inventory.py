@@ -10,6 +10,7 @@ import pandas as pd
 
 from models.plan import Finding, InputFile, Role
 from planner.inputs.appmesh import DeclaredGraph
+from planner.inputs.nodes import Nodes
 
 WORKLOAD_KINDS = (
     "Deployment",
@@ -54,6 +55,7 @@ class Inventory:
         workload and the columns the mesh's manifest rules define), None for tables.
     declared: the call graph the manifests declare in a mesh's own resources (App Mesh
         backends: planner.inputs.appmesh.DeclaredGraph), None when they declare none.
+    nodes: the nodes the inventory names (a pod table's node column), None when it names none.
     """
 
     workloads: pd.DataFrame
@@ -64,6 +66,7 @@ class Inventory:
     mesh_found: MeshFound | None = None
     proxy_settings: pd.DataFrame | None = None
     declared: DeclaredGraph | None = None
+    nodes: Nodes | None = None
 
 
 def plural(count: int, noun: str) -> str:

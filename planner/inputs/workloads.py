@@ -32,6 +32,7 @@ from planner.inputs.inventory import (
     with_default_labels,
     with_roles,
 )
+from planner.inputs.nodes import nodes_from_pods
 from planner.inputs.protocols import PORT_COUNTS, PROTOCOLS, port_counts
 from planner.inputs.tables import (
     MICRO,
@@ -134,6 +135,12 @@ PODS_TABLE = TableSpec(
         Column("namespace", True, "Kubernetes namespace"),
         Column("pod", True, "pod name"),
         Column("workload", True, "the workload that owns the pod"),
+        Column(
+            "node",
+            False,
+            "the node the pod runs on (gives the nodes when --nodes is not given)",
+            default="unknown",
+        ),
         *_COMMON,
         *_OBSERVED,
     ),
@@ -163,7 +170,9 @@ def read_tables(inventory: Path, services: Path | None = None) -> Inventory:
     """Read and check the workloads (or pods) table and the optional services table."""
     raw, spec = read_table_file(inventory, (PODS_TABLE, WORKLOADS_TABLE))
     findings = list(_ignored_findings(raw))
+    nodes = None
     if spec is PODS_TABLE:
+        nodes = nodes_from_pods(parse_names(raw.rows, "node", raw.label, required=False))
         workloads, cells = _roll_up_pods(raw)
         findings.append(
             Finding(
@@ -202,6 +211,7 @@ def read_tables(inventory: Path, services: Path | None = None) -> Inventory:
         backing=backing.sort_values(["namespace", "service", "workload"], ignore_index=True),
         files=tuple(files),
         findings=tuple(findings),
+        nodes=nodes,
     )
 
 

@@ -19,7 +19,9 @@ from models.plan import (
     AppTotals,
     Assumption,
     ControlPlanePlan,
+    Finding,
     GatewayPlan,
+    NodesPlan,
     ProxyPlan,
     ResourceTotals,
     Totals,
@@ -27,6 +29,7 @@ from models.plan import (
     WorkloadScoping,
 )
 from models.profile import Coefficient
+from planner.inputs.nodes import Nodes
 
 
 @dataclass(frozen=True)
@@ -273,3 +276,67 @@ def assumptions(groups: list[tuple[str, object]]) -> tuple[Assumption, ...]:
             if isinstance(value, Coefficient):
                 out.append(Assumption(name=f"{prefix}.{name}", **value.model_dump()))
     return tuple(out)
+
+
+def nodes_plan(nodes: Nodes, mesh_totals: Totals) -> NodesPlan:
+    """What the mesh costs each node: the whole mesh's requests on average, and the sidecars of
+    the busiest node (its share of the pods, or an even spread), with the share of the nodes'
+    allocatable capacity where it is known."""
+    share = nodes.busiest_share()
+    side_cpu = mesh_totals.sidecars.cpu_request_cores
+    side_memory = mesh_totals.sidecars.memory_request_gib
+    mesh = mesh_totals.mesh
+    pods = np.array(nodes.pods, dtype=np.int64) if nodes.pods is not None else None
+    cpu = float(sum(nodes.cpu_cores)) if nodes.cpu_cores is not None else None
+    memory = float(sum(nodes.memory_gib)) if nodes.memory_gib is not None else None
+    return NodesPlan(
+        count=nodes.count,
+        source=nodes.source,
+        spread="as given" if pods is not None else "assumed even",
+        pods_per_node_min=int(pods.min()) if pods is not None else None,
+        pods_per_node_median=round(float(np.median(pods)), 3) if pods is not None else None,
+        pods_per_node_max=int(pods.max()) if pods is not None else None,
+        busiest_node_share_ratio=round(share, 6),
+        mesh_cpu_request_cores_per_node=round(mesh.cpu_request_cores / nodes.count, 3),
+        mesh_memory_request_gib_per_node=round(mesh.memory_request_gib / nodes.count, 3),
+        busiest_node_sidecar_cpu_request_cores=round(side_cpu * share, 3),
+        busiest_node_sidecar_memory_request_gib=round(side_memory * share, 3),
+        cpu_cores=round(cpu, 3) if cpu is not None else None,
+        memory_gib=round(memory, 3) if memory is not None else None,
+        mesh_share_of_cpu_ratio=round(mesh.cpu_request_cores / cpu, 6) if cpu else None,
+        mesh_share_of_memory_ratio=round(mesh.memory_request_gib / memory, 6) if memory else None,
+    )
+
+
+BUSY_NODE_SHARE = 0.25
+"""The share of a node's allocatable CPU or memory that sidecar requests may take on the busiest
+node before a finding says so (a quarter: the application no longer fits as planned)."""
+
+
+def node_findings(nodes: Nodes, plan: NodesPlan) -> list[Finding]:
+    """The busiest node's sidecars against that node's allocatable CPU and memory, when the
+    nodes table gives both the pods and the capacity of every node."""
+    if nodes.pods is None or (nodes.cpu_cores is None and nodes.memory_gib is None):
+        return []
+    busiest = int(np.argmax(nodes.pods))
+    parts = []
+    for what, need, capacity in (
+        ("CPU", plan.busiest_node_sidecar_cpu_request_cores, nodes.cpu_cores),
+        ("memory", plan.busiest_node_sidecar_memory_request_gib, nodes.memory_gib),
+    ):
+        if capacity is not None and capacity[busiest] > 0:
+            ratio = need / capacity[busiest]
+            if ratio > BUSY_NODE_SHARE:
+                parts.append(f"{ratio:.0%} of its allocatable {what}")
+    if not parts:
+        return []
+    return [
+        Finding(
+            code="sidecars-crowd-busiest-node",
+            subject=f"{nodes.pods[busiest]:,} pods on the busiest node",
+            message="at its share of the pods, the busiest node's sidecar requests take "
+            + " and ".join(parts)
+            + "; spread the meshed pods (topology spread constraints), use larger nodes, or "
+            "lower the proxies' requests where observed usage allows",
+        )
+    ]
