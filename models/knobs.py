@@ -12,9 +12,17 @@ class MeshKind(StrEnum):
     """Mesh flavours mesh-planner can size; each has an entry in `planner.meshes.MESHES`."""
 
     ISTIO_SIDECAR = "istio-sidecar"
+    ISTIO_AMBIENT = "istio-ambient"
     LINKERD = "linkerd"
     CONSUL = "consul"
     APPMESH = "appmesh"
+
+
+class WaypointRule(StrEnum):
+    """Where Istio ambient runs waypoints (L7 proxies) for a mesh being planned."""
+
+    NONE = "none"
+    NAMESPACE = "namespace"
 
 
 class MigrateTo(StrEnum):
@@ -65,6 +73,11 @@ class Knobs(BaseModel):
         pattern=r"^(\d+\.\d+(\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}|stable-\d+\.\d+(\.\d+)?)$",
         description="Mesh version whose published figures apply (1.24, 2.18.1, edge-25.4.4); "
         "None takes the profile default.",
+    )
+    waypoints: WaypointRule | None = Field(
+        default=None,
+        description="Istio ambient: a waypoint per namespace of captured workloads, or none; "
+        "None takes the manifests' istio.io/use-waypoint labels (none without them).",
     )
     headroom_ratio: float = Field(
         default=0.25,

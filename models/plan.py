@@ -39,9 +39,10 @@ class Role(StrEnum):
     WORKLOAD = "workload"
     INGRESS_GATEWAY = "ingress-gateway"
     EGRESS_GATEWAY = "egress-gateway"
+    WAYPOINT = "waypoint"
 
 
-GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value)
+GATEWAY_ROLES = (Role.INGRESS_GATEWAY.value, Role.EGRESS_GATEWAY.value, Role.WAYPOINT.value)
 """The roles sized as gateways rather than as sidecars."""
 
 
@@ -243,7 +244,9 @@ class ComponentPlan(_Frozen):
     per replica, what it is sized from and the model's terms.
 
     memory per replica = shared (each replica holds it) + serving x (1 + multiplier terms) /
-    replicas; CPU per replica = CPU terms / replicas.
+    replicas; CPU per replica = CPU terms / replicas. A `per_node` component (a DaemonSet: ztunnel,
+    istio-cni) runs one replica per node, each sized for the busiest node: its terms give that
+    node's load, and nothing is divided by the replicas.
     """
 
     component: str
@@ -271,6 +274,7 @@ class ComponentPlan(_Frozen):
     replicas_floor: int = 1
     quorum: bool = False
     storage: StoragePlan | None = None
+    per_node: bool = False
 
     def driver(self, name: str) -> float:
         """The value of the driver called `name` (KeyError when the component has none)."""
@@ -495,11 +499,13 @@ class AppTotals(_Frozen):
 
 
 class Totals(_Frozen):
-    """Mesh overhead: data plane (sidecars), gateways, control plane, and their share of the app."""
+    """Mesh overhead: data plane (sidecars, and node agents: ztunnel, istio-cni), gateways,
+    control plane, and their share of the app."""
 
     sidecars: ResourceTotals
     gateways: ResourceTotals
     control_plane: ResourceTotals
+    node_agents: ResourceTotals
     mesh: ResourceTotals
     app: AppTotals
     sidecar_share_of_app_cpu_ratio: float | None

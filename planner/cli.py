@@ -19,7 +19,15 @@ import typer
 from pydantic import ValidationError
 
 from models.errors import PlannerError, printable
-from models.knobs import Knobs, MeshKind, MigrateTo, OutputFormat, ScopeGranularity, SizeFor
+from models.knobs import (
+    Knobs,
+    MeshKind,
+    MigrateTo,
+    OutputFormat,
+    ScopeGranularity,
+    SizeFor,
+    WaypointRule,
+)
 from models.profile import ProfileBase
 from planner.inputs.load import read_inventory
 from planner.inputs.nodes import parse_nodes_option
@@ -468,6 +476,14 @@ def size(
         int,
         typer.Option("--top", min=0, max=1000, help="How many heavy proxies the summary lists."),
     ] = 10,
+    waypoints: Annotated[
+        WaypointRule | None,
+        typer.Option(
+            "--waypoints",
+            help="Istio ambient: plan a waypoint (L7 proxy) per namespace of captured workloads, "
+            "or none (default: as the manifests' istio.io/use-waypoint labels say, else none).",
+        ),
+    ] = None,
     nodes: Annotated[
         str | None,
         typer.Option(
@@ -549,6 +565,7 @@ def size(
                 patch_threshold_ratio=patch_threshold_ratio,
                 use_observed=use_observed,
                 inputs_date=date.fromisoformat(inputs_date) if inputs_date else None,
+                waypoints=waypoints,
             )
         except ValidationError as exc:  # typer has checked ranges; this guards the rest
             first = exc.errors()[0]

@@ -74,7 +74,19 @@ def build_plan(
     )
     if not knobs.use_observed:
         workloads = workloads.assign(proxy_cpu_millicores=np.nan, proxy_memory_mib=np.nan)
-    sized = entry.size(SizingInput(inventory, workloads, traffic, profile, knobs, scope))
+    if nodes is not None and inventory.nodes is not None:
+        twice: list[Finding] = [
+            Finding(
+                code="nodes-given-twice",
+                subject=nodes.source,
+                message=f"{inventory.nodes.source} names {inventory.nodes.count} nodes too; "
+                f"{nodes.source} is used",
+            )
+        ]
+    else:
+        twice = []
+    nodes = nodes or inventory.nodes
+    sized = entry.size(SizingInput(inventory, workloads, traffic, profile, knobs, scope, nodes))
     knobs = sized.knobs
     default, patch = proxy_default(
         sized.sidecars, knobs.patch_threshold_ratio, sized.proxy_policy, sized.applies_today
@@ -87,16 +99,7 @@ def build_plan(
         *sized.findings,
     ]
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
-    if nodes is not None and inventory.nodes is not None:
-        findings.append(
-            Finding(
-                code="nodes-given-twice",
-                subject=nodes.source,
-                message=f"{inventory.nodes.source} names {inventory.nodes.count} nodes too; "
-                f"{nodes.source} is used",
-            )
-        )
-    nodes = nodes or inventory.nodes
+    findings += twice
     if nodes is not None and nodes.file is not None:
         files.append(nodes.file)
     mesh_totals = totals(sidecars, sized.gateways, sized.control_plane)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
 from reports.conventions import HTML_FILE, XLSX_FILE
-from reports.gitops import appmesh, consul, istio_sidecar, linkerd
+from reports.gitops import appmesh, consul, istio_ambient, istio_sidecar, linkerd
 from reports.gitops.helm import HELM_DIR
 from reports.gitops.kustomize import KUSTOMIZE_DIR
 from reports.gitops.operator import OPERATOR_FILE
@@ -34,6 +34,7 @@ NEUTRAL: dict[OutputFormat, Renderer] = {
 
 HANDOVERS: dict[MeshKind, dict[OutputFormat, Renderer]] = {
     MeshKind.ISTIO_SIDECAR: istio_sidecar.HANDOVER,
+    MeshKind.ISTIO_AMBIENT: istio_ambient.HANDOVER,
     MeshKind.LINKERD: linkerd.HANDOVER,
     MeshKind.CONSUL: consul.HANDOVER,
     MeshKind.APPMESH: appmesh.HANDOVER,

@@ -99,12 +99,16 @@ def _nodes_lines(plan: Plan) -> list[str]:
         if nodes.spread == "as given"
         else "pods assumed spread evenly"
     )
+    busiest = (
+        f"; the busiest node's sidecars {nodes.busiest_node_sidecar_cpu_request_cores:,.2f} "
+        f"cores, {nodes.busiest_node_sidecar_memory_request_gib:,.2f} GiB"
+        if plan.totals.sidecars.pods
+        else ""
+    )
     lines = [
         f"  per node ({nodes.count:,} nodes from {nodes.source}; {spread}): "
         f"{nodes.mesh_cpu_request_cores_per_node:,.2f} cores, "
-        f"{nodes.mesh_memory_request_gib_per_node:,.2f} GiB on average; the busiest node's "
-        f"sidecars {nodes.busiest_node_sidecar_cpu_request_cores:,.2f} cores, "
-        f"{nodes.busiest_node_sidecar_memory_request_gib:,.2f} GiB"
+        f"{nodes.mesh_memory_request_gib_per_node:,.2f} GiB on average{busiest}"
     ]
     if nodes.mesh_share_of_cpu_ratio is not None or nodes.mesh_share_of_memory_ratio is not None:
         lines.append(
@@ -200,6 +204,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     lines += _nodes_lines(plan)
     rows = [
         ("sidecars", totals.sidecars),
+        *([("node agents", totals.node_agents)] if totals.node_agents.pods else []),
         ("gateways", totals.gateways),
         ("control plane", totals.control_plane),
     ]
@@ -233,8 +238,9 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             if modelled
             else "no published model: the chart's values"
         )
+        part = "Node agent" if cp.per_node else "Control plane"
         lines += [
-            f"Control plane ({cp.title}): {cp.replicas} replicas x "
+            f"{part} ({cp.title}): {cp.replicas} replicas x "
             f"{per.cpu_request_millicores}m CPU / {per.memory_request_mib}Mi memory (limits "
             f"{per.cpu_limit_millicores}m / {per.memory_limit_mib}Mi)",
             f"  {model}; {drivers}",
@@ -250,8 +256,9 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     ]
     for gateway in plan.gateways:
         g = gateway.per_replica
+        kind = "Waypoint" if gateway.role.value == "waypoint" else "Gateway"
         lines.append(
-            f"Gateway {gateway.namespace}/{gateway.workload}: {gateway.replicas} replicas "
+            f"{kind} {gateway.namespace}/{gateway.workload}: {gateway.replicas} replicas "
             f"(now {gateway.current_replicas}) x {g.cpu_request_millicores}m / "
             f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
         )

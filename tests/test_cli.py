@@ -48,6 +48,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
     assert plan["knobs"] == {
         "mesh": "istio-sidecar",
         "mesh_version": "1.22",
+        "waypoints": None,
         "headroom_ratio": 0.4,
         "min_control_plane_replicas": 2,
         "availability_zones": None,

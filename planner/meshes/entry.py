@@ -26,6 +26,7 @@ from models.plan import (
 from models.profile import ProfileBase
 from planner.inputs.inventory import Inventory
 from planner.inputs.manifests import MeshManifests
+from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
 from planner.model.records import CurrentDefaults
 from planner.model.sizing import ProxyPolicy
@@ -36,7 +37,7 @@ class SizingInput:
     """What the pipeline hands a mesh entry: the inventory, the workloads with their rates, the
     traffic (or None), the profile, the knobs, and a scope to size for instead of the mesh's own
     recommendation (the accuracy cases rebuild published tests with it; a mesh without scoping
-    ignores it)."""
+    ignores it), and the cluster's nodes when known (a mesh with per-node agents needs them)."""
 
     inventory: Inventory
     workloads: pd.DataFrame
@@ -44,6 +45,7 @@ class SizingInput:
     profile: ProfileBase
     knobs: Knobs
     scope: object | None = None
+    nodes: Nodes | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class ComponentModel:
     """A component as its mesh describes it: drivers, terms, policy and the formula in words.
 
     `guideline` terms give a rule-of-thumb figure shown beside the model, never used by it.
+    `per_node`, when above 0, makes it a DaemonSet on that many nodes: one replica per node,
+    each sized for the busiest node (its terms give that node's load: nothing is shared out).
     """
 
     component: str
@@ -49,6 +51,7 @@ class ComponentModel:
     replicas_floor: int = 1
     quorum: bool = False
     replicas_note: str = ""
+    per_node: int = 0
 
 
 def term_sum(
@@ -107,37 +110,42 @@ def size_component(
     max_cpu = values[policy.max_cpu_per_replica]
     max_memory = values[policy.max_memory_per_replica]
     findings: list[Finding] = []
-    by_cpu = math.ceil(round(cpu_total * grow / max_cpu, 9))
-    if shared * grow < max_memory:
-        by_memory = math.ceil(round(serving * grow / (max_memory - shared * grow), 9))
+    if model.per_node:
+        # a DaemonSet: one replica per node, each carrying the busiest node's load
+        replicas = model.per_node
+        estimated_memory, estimated_cpu = shared + serving, cpu_total
     else:
-        by_memory = 1
-        findings.append(
-            Finding(
-                code="control-plane-state-too-large",
-                subject=model.component,
-                message=(
-                    f"the mesh state alone needs {shared * grow:,.0f} MiB per replica, above the "
-                    f"{max_memory:,.0f} MiB per-replica target; {model.state_advice}"
-                ),
+        by_cpu = math.ceil(round(cpu_total * grow / max_cpu, 9))
+        if shared * grow < max_memory:
+            by_memory = math.ceil(round(serving * grow / (max_memory - shared * grow), 9))
+        else:
+            by_memory = 1
+            findings.append(
+                Finding(
+                    code="control-plane-state-too-large",
+                    subject=model.component,
+                    message=(
+                        f"the mesh state alone needs {shared * grow:,.0f} MiB per replica, above "
+                        f"the {max_memory:,.0f} MiB per-replica target; {model.state_advice}"
+                    ),
+                )
             )
-        )
-    replicas = max(min_replicas, by_cpu, by_memory, 1)
-    if max_replicas is not None and replicas > max_replicas:
-        findings.append(
-            Finding(
-                code="control-plane-replicas-capped",
-                subject=model.component,
-                message=(
-                    f"the load needs {replicas} replicas within the per-replica targets, but "
-                    f"{model.title} runs {max_replicas}: each carries more than its target "
-                    f"({max_cpu:,.0f}m CPU, {max_memory:,.0f} MiB); {model.state_advice}"
-                ),
+        replicas = max(min_replicas, by_cpu, by_memory, 1)
+        if max_replicas is not None and replicas > max_replicas:
+            findings.append(
+                Finding(
+                    code="control-plane-replicas-capped",
+                    subject=model.component,
+                    message=(
+                        f"the load needs {replicas} replicas within the per-replica targets, but "
+                        f"{model.title} runs {max_replicas}: each carries more than its target "
+                        f"({max_cpu:,.0f}m CPU, {max_memory:,.0f} MiB); {model.state_advice}"
+                    ),
+                )
             )
-        )
-        replicas = max_replicas
-    estimated_memory = shared + serving / replicas
-    estimated_cpu = cpu_total / replicas
+            replicas = max_replicas
+        estimated_memory = shared + serving / replicas
+        estimated_cpu = cpu_total / replicas
     cpu_step, memory_step = rounding.cpu_step_millicores, rounding.memory_step_mib
     cpu_request = ceil_step(max(estimated_cpu * grow, values[policy.cpu_request_floor]), cpu_step)
     memory_request = ceil_step(
@@ -154,12 +162,15 @@ def size_component(
         ceil_step(memory_request * values[policy.memory_limit_ratio], memory_step),
         chart_limit,
     )
-    rule = (
-        f"max(minimum {min_replicas}, CPU {cpu_total * grow:,.0f}m / {max_cpu:,.0f}m per replica "
-        f"-> {by_cpu}, memory -> {by_memory}) = {replicas}"
-        if max_replicas is None
-        else f"{replicas} (a quorum: {model.replicas_note})"
-    )
+    if model.per_node:
+        rule = f"{replicas}: one per node (a DaemonSet; each replica sized for the busiest node)"
+    elif max_replicas is None:
+        rule = (
+            f"max(minimum {min_replicas}, CPU {cpu_total * grow:,.0f}m / {max_cpu:,.0f}m per "
+            f"replica -> {by_cpu}, memory -> {by_memory}) = {replicas}"
+        )
+    else:
+        rule = f"{replicas} (a quorum: {model.replicas_note})"
     autoscaled = (
         policy.autoscale_max_ratio is not None and policy.autoscale_headroom_share is not None
     )
@@ -205,5 +216,6 @@ def size_component(
         policy=policy,
         replicas_floor=model.replicas_floor,
         quorum=model.quorum,
+        per_node=bool(model.per_node),
     )
     return plan, findings

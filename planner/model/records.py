@@ -23,6 +23,7 @@ from models.plan import (
     GatewayPlan,
     NodesPlan,
     ProxyPlan,
+    Resources,
     ResourceTotals,
     Totals,
     WorkloadPlan,
@@ -220,13 +221,21 @@ def _resource_totals(frame: pd.DataFrame, pods: pd.Series) -> ResourceTotals:
 def totals(
     sidecars: pd.DataFrame, gateways: pd.DataFrame, control_plane: ControlPlanePlan
 ) -> Totals:
-    """Mesh overhead by part, and its share of the application's own requests."""
+    """Mesh overhead by part, and its share of the application's own requests. Components that
+    run one replica per node (ztunnel, istio-cni) are the node agents, apart from the control
+    plane."""
     side = _resource_totals(sidecars, sidecars["replicas"])
     gate = _resource_totals(gateways, gateways["replicas"])
-    components = control_plane.components
-    cp_frame = pd.DataFrame([c.per_replica.model_dump() for c in components])
-    cp = _resource_totals(cp_frame, pd.Series([c.replicas for c in components], dtype=np.int64))
-    parts = (side, gate, cp)
+
+    def components_total(per_node: bool) -> ResourceTotals:
+        chosen = [c for c in control_plane.components if c.per_node is per_node]
+        frame = pd.DataFrame(
+            [c.per_replica.model_dump() for c in chosen], columns=list(Resources.model_fields)
+        )
+        return _resource_totals(frame, pd.Series([c.replicas for c in chosen], dtype=np.int64))
+
+    cp, agents = components_total(False), components_total(True)
+    parts = (side, gate, cp, agents)
     mesh = ResourceTotals(
         pods=sum(p.pods for p in parts),
         estimated_cpu_cores=round(sum(p.estimated_cpu_cores for p in parts), 3),
@@ -247,6 +256,7 @@ def totals(
         sidecars=side,
         gateways=gate,
         control_plane=cp,
+        node_agents=agents,
         mesh=mesh,
         app=AppTotals(
             workloads_with_requests=len(known),

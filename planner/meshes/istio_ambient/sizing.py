@@ -1,0 +1,531 @@
+"""Istio in ambient mode, sized: ztunnel per node, istio-cni per node, waypoints and gateways,
+and istiod (what it pushes to ztunnels and waypoints instead of sidecars).
+
+    ztunnel (each node)  memory = base + pods of the cluster x per pod
+                                  + connections on the busiest node x per connection
+                         CPU    = idle + rps through the busiest node / 1000 x per 1000 rps
+    istio-cni (each node)        the chart's values (no published figure relates it to the mesh)
+    waypoints, gateways          Envoy: the waypoint figures per 1000 rps and its base, plus the
+                                 configuration each holds (planner.model.envoy); replicas from
+                                 the L7 traffic through them, as gateways
+    istiod                       the sidecar mode's model, its proxies being the ztunnels (each
+                                 holds every workload), waypoints and gateways
+
+A DaemonSet has one request for all its pods, so ztunnel is sized for the busiest node: its
+share of the pods (a nodes table, a pod table's node column) or an even spread. Captured pods
+carry no proxy of their own: the plan's workloads have none, and no sidecar default applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.errors import InputError, ProfileError
+from models.knobs import Knobs, SizeFor, WaypointRule
+from models.plan import (
+    GATEWAY_ROLES,
+    Assumption,
+    ComponentPolicy,
+    ControlPlanePlan,
+    Driver,
+    Finding,
+    Formula,
+    Role,
+    Term,
+)
+from planner.inputs.inventory import Inventory
+from planner.inputs.nodes import Nodes
+from planner.inputs.traffic import UNREGISTERED_DESTINATIONS, Traffic
+from planner.meshes.entry import MeshSizing, SizingInput
+from planner.meshes.istio_ambient.profile import (
+    AmbientVersionFigures,
+    IstioAmbientProfile,
+    figures_for,
+    objects_for,
+)
+from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
+from planner.meshes.istio_sidecar.sizing import PROXY_MODEL
+from planner.model.control_plane import ComponentModel, size_component
+from planner.model.envoy import EnvoyCosts, estimate, proxy_config, service_config
+from planner.model.findings import count_of, version_findings
+from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
+from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
+from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
+
+ZTUNNEL = "ztunnel"
+CNI = "istio-cni"
+WAYPOINT = "waypoint"
+"""The name of a namespace's waypoint when --waypoints namespace plans one (istioctl's)."""
+KEYS = ["namespace", "workload"]
+NO_NODES = (
+    "Istio ambient runs a ztunnel and an istio-cni agent on every node: give the nodes with "
+    "--nodes N (a cluster being planned) or --nodes nodes.csv (a nodes table), or a pod table "
+    "with a node column"
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The profile, its figures for the chosen version, and the knobs with defaults filled in."""
+
+    profile: IstioAmbientProfile
+    figures: AmbientVersionFigures
+    knobs: Knobs
+    costs: EnvoyCosts
+    policy: ProxyPolicy
+    gateway: GatewayPolicy
+    current: CurrentDefaults
+
+
+def resolve(profile: IstioAmbientProfile, knobs: Knobs) -> Resolved:
+    """Pick the version figures and fill in the knobs the profile gives defaults for."""
+    if profile.mesh != knobs.mesh:
+        raise ProfileError(
+            f"profile {profile.name} is for mesh {profile.mesh.value}, not {knobs.mesh.value}; "
+            "pass a profile for that mesh or change --mesh"
+        )
+    if knobs.size_for is SizeFor.SCOPED:
+        raise InputError(
+            "--size-for scoped: Istio ambient has no scoping to recommend (a ztunnel holds every "
+            "workload; Sidecar resources do not apply); leave --size-for out"
+        )
+    version = knobs.mesh_version or profile.default_mesh_version
+    figures = figures_for(profile, version)
+    objects = objects_for(profile, version)
+    gateway = profile.gateway
+    filled = knobs.model_copy(
+        update={
+            "mesh_version": version,
+            "size_for": SizeFor.UNSCOPED,
+            "mesh_root_namespace": knobs.mesh_root_namespace or "istio-system",
+            "min_gateway_replicas": knobs.min_gateway_replicas or int(gateway.min_replicas.value),
+        }
+    )
+    proxy = profile.proxy
+    policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
+    current = CurrentDefaults(
+        cpu_request_millicores=proxy.cpu_request_floor_millicores.value,
+        memory_request_mib=proxy.memory_request_floor_mib.value,
+        cpu_limit_millicores=proxy.cpu_limit_floor_millicores.value,
+        memory_limit_mib=proxy.memory_limit_floor_mib.value,
+        source="chart default",
+    )
+    gateways = GatewayPolicy(
+        min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
+        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
+        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
+        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
+    )
+    costs = EnvoyCosts.of(proxy, figures, objects)
+    return Resolved(profile, figures, filled, costs, policy, gateways, current)
+
+
+def size(request: SizingInput) -> MeshSizing:
+    """Size ztunnel, istio-cni, waypoints, gateways and istiod for the inventory.
+
+    Raises InputError without nodes (ztunnel and istio-cni run on each)."""
+    profile = request.profile
+    assert isinstance(profile, IstioAmbientProfile)
+    nodes = request.nodes
+    if nodes is None:
+        raise InputError(NO_NODES)
+    resolved = resolve(profile, request.knobs)
+    knobs = resolved.knobs
+    inventory, workloads = request.inventory, request.workloads
+    captured = workloads.loc[
+        workloads["mesh_injected"]
+        & (workloads["replicas"] > 0)
+        & ~workloads["role"].isin(GATEWAY_ROLES)
+    ]
+    findings: list[Finding] = []
+    waypoints, waypoint_findings = _waypoints(inventory, captured, workloads, knobs)
+    findings += waypoint_findings
+    services = service_config(inventory)
+    configured = proxy_config(
+        pd.concat([workloads, waypoints], ignore_index=True),
+        services,
+        inventory.backing,
+        fixed_clusters=int(profile.proxy.fixed_clusters.value),
+    )
+    gateways = size_gateways(
+        configured, resolved.costs, resolved.policy, resolved.current, resolved.gateway,
+        knobs.headroom_ratio,
+    )  # fmt: skip
+    gateways = protect_limits(
+        gateways, gateways["memory_request_mib"], pd.Series(False, index=gateways.index)
+    )
+    sidecars = _no_sidecars(configured, resolved)
+    assumed = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumed}
+    load = _node_load(captured, request.traffic, nodes, inventory)
+    components = []
+    for model in (
+        _ztunnel(load, nodes, int(workloads["replicas"].sum())),
+        _cni(nodes),
+    ):
+        component, extra = size_component(model, values, profile.rounding, knobs.headroom_ratio, 1)
+        components.append(component)
+        findings += extra
+    counts = _istiod_counts(workloads, services, gateways, nodes.count)
+    istiod, extra = size_component(
+        istiod_model(counts, profile.control_plane, knobs.pod_churn_ratio),
+        values,
+        profile.rounding,
+        knobs.headroom_ratio,
+        int(knobs.min_control_plane_replicas or 1),
+    )
+    findings += extra
+    figures = resolved.figures
+    findings += version_findings(
+        figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
+    )
+    findings += _ambient_findings(load, nodes, request.traffic is not None, captured)
+    return MeshSizing(
+        knobs=knobs,
+        figures=figures.label,
+        sidecars=sidecars,
+        gateways=gateways,
+        gateways_sized_apart=True,
+        control_plane=ControlPlanePlan(components=(istiod, *components)),
+        scoping=None,
+        scoping_note=SCOPING_NOTE,
+        workload_scopings={},
+        findings=tuple(findings),
+        formulas=_formulas(resolved),
+        assumptions=assumed,
+        proxy_model=PROXY_MODEL,
+        proxy_policy=resolved.policy,
+        current=resolved.current,
+        applies_today=(
+            "no sidecar: in ambient mode a pod's traffic goes through its node's ztunnel (and a "
+            "waypoint for L7); the default below is what a waypoint or gateway gets from "
+            "global.waypoint.resources"
+        ),
+    )
+
+
+SCOPING_NOTE = (
+    "none in ambient mode: a ztunnel holds every workload of the mesh (its memory follows the "
+    "cluster's size), and Sidecar resources do not apply; discovery selectors still narrow what "
+    "istiod watches"
+)
+
+
+@dataclass(frozen=True)
+class NodeLoad:
+    """What the busiest node's ztunnel carries, and the spread over the nodes."""
+
+    busiest_pods: float
+    busiest_rps: float
+    busiest_connections: float
+    quietest_share: float
+
+
+def _node_load(
+    captured: pd.DataFrame, traffic: Traffic | None, nodes: Nodes, inventory: Inventory
+) -> NodeLoad:
+    """The busiest node's captured pods, requests through its ztunnel (in and out of its pods)
+    and open connections (one per pod and peer), at its share of the cluster's pods."""
+    share = nodes.busiest_share()
+    quietest = share if nodes.pods is None else min(nodes.pods) / max(sum(nodes.pods), 1)
+    pods = float(captured["replicas"].sum())
+    rps = float((captured["inbound_rps"] + captured["outbound_rps"]).sum())
+    degree = _peers(captured, traffic, inventory)
+    connections = float((captured["replicas"] * degree).sum())
+    return NodeLoad(pods * share, rps * share, connections * share, quietest)
+
+
+def _peers(captured: pd.DataFrame, traffic: Traffic | None, inventory: Inventory) -> pd.Series:
+    """Per captured workload (in `captured`'s order): the Services it calls and the workloads
+    calling it, from the traffic table (0 without one)."""
+    if traffic is None:
+        return pd.Series(0, index=captured.index)
+    edges = traffic.edges.loc[~traffic.edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
+    out = (
+        edges[
+            ["source_namespace", "source_workload", "destination_namespace", "destination_service"]
+        ]
+        .drop_duplicates()
+        .groupby(["source_namespace", "source_workload"])
+        .size()
+    )
+    called = edges.merge(
+        inventory.backing.rename(
+            columns={"namespace": "destination_namespace", "service": "destination_service"}
+        ),
+        on=["destination_namespace", "destination_service"],
+    )
+    into = (
+        called[["destination_namespace", "workload", "source_namespace", "source_workload"]]
+        .drop_duplicates()
+        .groupby(["destination_namespace", "workload"])
+        .size()
+    )
+    index = pd.MultiIndex.from_frame(captured[KEYS])
+    return pd.Series(
+        out.reindex(index, fill_value=0).to_numpy() + into.reindex(index, fill_value=0).to_numpy(),
+        index=captured.index,
+    )
+
+
+def _waypoints(
+    inventory: Inventory, captured: pd.DataFrame, workloads: pd.DataFrame, knobs: Knobs
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """One row per waypoint, shaped as a workload of role `waypoint`: the L7 traffic into the
+    captured workloads that use it goes through it (in and out)."""
+    chosen = _waypoint_of(inventory, captured, knobs)
+    using = captured.assign(waypoint=chosen.to_numpy())
+    using = using.loc[using["waypoint"] != ""]
+    findings = []
+    if using.empty:
+        findings.append(
+            Finding(
+                code="ambient-no-waypoints",
+                subject="waypoints",
+                message="none planned: ambient runs at L4 only (mTLS, L4 authorization and "
+                "telemetry); L7 routing, policy and telemetry need a waypoint "
+                "(--waypoints namespace, or istio.io/use-waypoint labels)",
+            )
+        )
+        return workloads.iloc[0:0], findings
+    through = (
+        using.groupby(["namespace", "waypoint"], sort=True)
+        .agg(rps=("inbound_rps", "sum"), l4=("inbound_l4_rps", "sum"))
+        .reset_index()
+    )
+    rows = pd.DataFrame(
+        {column: _blank(workloads[column], len(through)) for column in workloads.columns}
+    )
+    rows["namespace"] = through["namespace"].to_numpy()
+    rows["workload"] = through["waypoint"].to_numpy()
+    rows["role"] = Role.WAYPOINT.value
+    rows["kind"] = "Deployment"
+    rows["replicas"] = 1
+    rows["mesh_injected"] = True
+    rows["labels"] = "gateway.networking.k8s.io/gateway-name=" + rows["workload"]
+    for column in ("inbound_rps", "outbound_rps"):
+        rows[column] = through["rps"].to_numpy()
+    for column in ("inbound_l4_rps", "outbound_l4_rps"):
+        if column in rows:
+            rows[column] = through["l4"].to_numpy()
+    return rows, findings
+
+
+def _blank(column: pd.Series, length: int) -> pd.Series:
+    """A column of `length` empty values of `column`'s kind (NaN, 0, False or "")."""
+    if pd.api.types.is_bool_dtype(column):
+        return pd.Series(False, index=range(length))
+    if pd.api.types.is_float_dtype(column):
+        return pd.Series(np.nan, index=range(length))
+    if pd.api.types.is_integer_dtype(column):
+        return pd.Series(0, index=range(length), dtype=column.dtype)
+    return pd.Series("", index=range(length), dtype=object)
+
+
+def _waypoint_of(inventory: Inventory, captured: pd.DataFrame, knobs: Knobs) -> pd.Series:
+    """Per captured workload, the waypoint its traffic goes through ("" for none)."""
+    if knobs.waypoints is WaypointRule.NAMESPACE:
+        return pd.Series(WAYPOINT, index=captured.index)
+    if knobs.waypoints is WaypointRule.NONE or inventory.proxy_settings is None:
+        return pd.Series("", index=captured.index)
+    settings = inventory.proxy_settings
+    if "waypoint" not in settings:
+        return pd.Series("", index=captured.index)
+    named = captured[KEYS].merge(settings[[*KEYS, "waypoint"]], on=KEYS, how="left")
+    return pd.Series(named["waypoint"].fillna("").to_numpy(), index=captured.index)
+
+
+def _no_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """An empty frame of sized proxies: captured pods carry none of their own."""
+    none = configured.iloc[0:0]
+    rate = none["inbound_rps"]
+    frame = estimate(proxy_inputs(none, rate, rate), resolved.costs)
+    sized = with_current(size_requests(frame, resolved.policy), resolved.current)
+    return protect_limits(sized, sized["memory_request_mib"], pd.Series(False, index=sized.index))
+
+
+_Z = "ztunnel."
+_V = "version."
+
+
+def _ztunnel(load: NodeLoad, nodes: Nodes, cluster_pods: int) -> ComponentModel:
+    """ztunnel on every node, each sized for the busiest node."""
+    return ComponentModel(
+        component=ZTUNNEL,
+        title="ztunnel (per node)",
+        drivers=(
+            Driver(name="nodes", label="Nodes (one ztunnel each)", unit="nodes", value=nodes.count),
+            Driver(
+                name="cluster_pods",
+                label="Pods of the cluster (every ztunnel tracks them)",
+                unit="pods",
+                value=cluster_pods,
+            ),
+            Driver(
+                name="busiest_node_pods",
+                label="Captured pods on the busiest node",
+                unit="pods",
+                value=round(load.busiest_pods, 3),
+            ),
+            Driver(
+                name="busiest_node_rps",
+                label="Requests per second through the busiest node's ztunnel",
+                unit="rps",
+                value=round(load.busiest_rps, 3),
+            ),
+            Driver(
+                name="busiest_node_connections",
+                label="Open connections on the busiest node",
+                unit="connections",
+                value=round(load.busiest_connections, 3),
+            ),
+        ),
+        shared=(
+            Term(driver=None, coefficient=f"{_V}ztunnel_base_memory_mib", divisor=1.0),
+            Term(
+                driver="cluster_pods",
+                coefficient=f"{_Z}memory_per_cluster_pod_bytes",
+                divisor=MIB,
+            ),
+            Term(
+                driver="busiest_node_connections",
+                coefficient=f"{_Z}memory_per_connection_bytes",
+                factor=f"{_Z}connections_per_peer",
+                divisor=MIB,
+            ),
+        ),
+        serving=(),
+        multiplier=(),
+        cpu=(
+            Term(driver=None, coefficient=f"{_Z}idle_cpu_millicores", divisor=1.0),
+            Term(
+                driver="busiest_node_rps",
+                coefficient=f"{_V}ztunnel_cpu_per_1000_rps_millicores",
+                divisor=1000.0,
+            ),
+        ),
+        policy=_daemonset_policy("ztunnel"),
+        model_formula=(
+            "each node's ztunnel: base + pods of the cluster x per pod + the busiest node's open "
+            "connections x per connection (memory); idle + the busiest node's rps / 1000 x per "
+            "1000 rps (CPU); one replica per node, all at the busiest node's figure"
+        ),
+        per_node=nodes.count,
+    )
+
+
+def _cni(nodes: Nodes) -> ComponentModel:
+    """The istio-cni agent on every node, at its chart's values."""
+    return ComponentModel(
+        component=CNI,
+        title="istio-cni (per node)",
+        drivers=(
+            Driver(name="nodes", label="Nodes (one agent each)", unit="nodes", value=nodes.count),
+        ),
+        shared=(),
+        serving=(),
+        multiplier=(),
+        cpu=(),
+        policy=_daemonset_policy("cni"),
+        model_formula=(
+            "the istio-cni chart's values: no published figure relates the node agent to the "
+            "mesh's size (it sets up each new pod's traffic redirection and holds no mesh state)"
+        ),
+        per_node=nodes.count,
+    )
+
+
+def _daemonset_policy(group: str) -> ComponentPolicy:
+    return ComponentPolicy(
+        cpu_request_floor=f"{group}.cpu_request_floor_millicores",
+        memory_request_floor=f"{group}.memory_request_floor_mib",
+        cpu_limit_ratio=f"{group}.cpu_limit_ratio",
+        memory_limit_ratio=f"{group}.memory_limit_ratio",
+        memory_limit_floor=None,
+        max_cpu_per_replica=f"{group}.max_cpu_per_replica_millicores",
+        max_memory_per_replica=f"{group}.max_memory_per_replica_mib",
+        autoscale_max_ratio=None,
+        autoscale_headroom_share=None,
+    )
+
+
+def _istiod_counts(
+    workloads: pd.DataFrame, services: pd.DataFrame, gateways: pd.DataFrame, nodes: int
+) -> MeshCounts:
+    """What istiod tracks and serves in ambient mode: every ztunnel holds every workload (one
+    address per pod) and the Services; waypoints and gateways hold Envoy configuration."""
+    pods = int(workloads["replicas"].sum())
+    return MeshCounts(
+        services=len(services),
+        pods=pods,
+        endpoints=int((services["ports"] * np.maximum(services["pods"], 1)).sum()),
+        connected_proxies=nodes + int(gateways["replicas"].sum()),
+        proxy_visible_clusters=int((gateways["visible_clusters"] * gateways["replicas"]).sum()),
+        proxy_visible_endpoints=int(
+            (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+            + nodes * (pods + len(services))
+        ),
+    )
+
+
+def _ambient_findings(
+    load: NodeLoad, nodes: Nodes, traffic: bool, captured: pd.DataFrame
+) -> list[Finding]:
+    """How the per-node figures were found, and what they cannot see."""
+    findings = []
+    spread = (
+        "pods assumed spread evenly over the nodes"
+        if nodes.pods is None
+        else f"the busiest node runs {nodes.busiest_share():.1%} of the pods, the quietest "
+        f"{load.quietest_share:.1%}"
+    )
+    findings.append(
+        Finding(
+            code="ztunnel-sized-for-busiest-node",
+            subject=f"ztunnel on {count_of(nodes.count, 'node')}",
+            message=f"one request for every node, sized for the busiest ({spread}: "
+            f"{load.busiest_pods:,.1f} captured pods, {load.busiest_rps:,.0f} rps, "
+            f"{load.busiest_connections:,.0f} connections); quieter nodes use less",
+        )
+    )
+    if not traffic:
+        findings.append(
+            Finding(
+                code="ztunnel-connections-unknown",
+                subject=count_of(len(captured), "workload"),
+                message="no traffic table: the connections ztunnel holds are not counted (its "
+                "memory is the cluster-size term alone); give --traffic to count them",
+            )
+        )
+    return findings
+
+
+def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
+    return (
+        *resolved.costs.formulas(),
+        *resolved.policy.formulas(),
+        replicas_formula(resolved.gateway, resolved.knobs.headroom_ratio),
+    )
+
+
+def assumptions_of(resolved: Resolved) -> tuple[Assumption, ...]:
+    """Every coefficient the run uses, named by its path in the profile."""
+    profile = resolved.profile
+    objects = objects_for(profile, str(resolved.knobs.mesh_version))
+    return assumptions(
+        [
+            ("version", resolved.figures),
+            ("objects", objects),
+            ("proxy", profile.proxy),
+            ("gateway", profile.gateway),
+            ("ztunnel", profile.ztunnel),
+            ("cni", profile.cni),
+            ("control_plane", profile.control_plane),
+        ]
+    )
+
+
+__all__ = ["size"]
