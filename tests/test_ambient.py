@@ -203,7 +203,7 @@ def test_helm_values_use_only_keys_the_charts_have(sample: Path) -> None:
     (cni,) = _documents((helm / "istio-cni-values.yaml").read_text("utf-8"))
     (istiod,) = _documents((helm / "istiod-values.yaml").read_text("utf-8"))
     # resources are a Kubernetes ResourceRequirements the charts render whole (toYaml)
-    free = {("resources", "limits", "memory"): "ResourceRequirements"}
+    free: dict[tuple[str, ...], str] = {("resources", "limits", "memory"): "ResourceRequirements"}
     assert unknown_paths(ztunnel, _defaults("ztunnel-values.yaml"), free) == []
     assert unknown_paths(cni, _defaults("istio-cni-values.yaml"), free) == []
     assert unknown_paths(istiod, DISCOVERY_DEFAULTS, ISTIOD_ALLOWED) == []
