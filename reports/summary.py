@@ -259,7 +259,8 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         kind = "Waypoint" if gateway.role.value == "waypoint" else "Gateway"
         lines.append(
             f"{kind} {gateway.namespace}/{gateway.workload}: {gateway.replicas} replicas "
-            f"(now {gateway.current_replicas}) x {g.cpu_request_millicores}m / "
+            f"({f'now {gateway.current_replicas}' if gateway.current_replicas else 'planned'}) "
+            f"x {g.cpu_request_millicores}m / "
             f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
         )
     lines += _scoping_lines(plan)

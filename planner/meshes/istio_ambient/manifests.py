@@ -3,7 +3,10 @@ waypoint labels (istio.io/latest/docs/ambient/usage/add-workloads/; the labels' 
 ../shared/reference/istio-labels.yaml).
 
 A pod is captured by its node's ztunnel when its namespace (or the pod itself) carries
-istio.io/dataplane-mode=ambient and the pod does not say `none`; never with hostNetwork; a
+istio.io/dataplane-mode=ambient and the pod does not say `none`; never with hostNetwork. As for
+the sidecar mode, namespace labels are known only from Namespace objects in the file: a
+namespace without one, or a file where no Namespace carries the label, is taken as ambient (the
+mesh was asked for: --mesh istio-ambient, or a pod's label). A
 waypoint proxy's own pods (gateway.istio.io/managed: istio.io-mesh-controller) are sized as
 waypoints, not as captured workloads. istio.io/use-waypoint on a pod (or, without one, on its
 namespace) names the waypoint its traffic goes through; `none` opts out.
@@ -36,6 +39,8 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
     """Why each workload is not captured by ztunnel, `` for those that are."""
     mode_of = dict(zip(namespaces.index, _label(namespaces, DATAPLANE_MODE), strict=True))
     namespace_mode = records["namespace"].map(mode_of).fillna("").to_numpy(dtype=object)
+    present = records["namespace"].isin(namespaces.index).to_numpy()
+    labelled = any(mode_of.values())
     pod_mode = _label(records, DATAPLANE_MODE).to_numpy(dtype=object)
     managed = records["labels"].map(lambda labels: labels.get(GATEWAY_MANAGED, ""))
     reason = np.select(
@@ -43,7 +48,8 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
             records["host_network"].to_numpy(dtype=bool),
             (managed == WAYPOINT_CONTROLLER).to_numpy(dtype=bool),
             pod_mode == "none",
-            (pod_mode == "ambient") | ((pod_mode == "") & (namespace_mode == "ambient")),
+            (pod_mode == "ambient")
+            | ((pod_mode == "") & ((namespace_mode == "ambient") | ~present | (not labelled))),
         ],
         [
             "hostNetwork: true",

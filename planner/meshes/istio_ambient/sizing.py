@@ -303,7 +303,7 @@ def _waypoints(
     rows["workload"] = through["waypoint"].to_numpy()
     rows["role"] = Role.WAYPOINT.value
     rows["kind"] = "Deployment"
-    rows["replicas"] = 1
+    rows["replicas"] = 0  # planned: none runs today (sizing sets its replicas)
     rows["mesh_injected"] = True
     rows["labels"] = "gateway.networking.k8s.io/gateway-name=" + rows["workload"]
     for column in ("inbound_rps", "outbound_rps"):
