@@ -38,7 +38,7 @@ def _label(frame: pd.DataFrame, key: str) -> pd.Series:
 def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
     """Why each workload is not captured by ztunnel, `` for those that are."""
     mode_of = dict(zip(namespaces.index, _label(namespaces, DATAPLANE_MODE), strict=True))
-    namespace_mode = records["namespace"].map(mode_of).fillna("").to_numpy(dtype=object)
+    namespace_mode = records["namespace"].map(lambda n: mode_of.get(n, "")).to_numpy(dtype=object)
     present = records["namespace"].isin(namespaces.index).to_numpy()
     labelled = any(mode_of.values())
     pod_mode = _label(records, DATAPLANE_MODE).to_numpy(dtype=object)
@@ -67,7 +67,7 @@ def settings(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.DataFrame:
     istio.io/use-waypoint, or its namespace's."""
     of_namespace = dict(zip(namespaces.index, _label(namespaces, USE_WAYPOINT), strict=True))
     pod = _label(records, USE_WAYPOINT)
-    namespace = records["namespace"].map(of_namespace).fillna("")
+    namespace = records["namespace"].map(lambda n: of_namespace.get(n, ""))
     chosen = pod.where(pod != "", namespace)
     return pd.DataFrame({"waypoint": chosen.where(chosen != NO_WAYPOINT, "").to_numpy()})
 
