@@ -538,10 +538,12 @@ def size(
         # a target mesh's own version flag is that target's version, not today's mesh's
         wanted = {kind for c in migrate_to or [] if (kind := TARGETS[c]) is not None}
         target_versions = {
-            kind: versions.pop(MESHES[kind].version_flag)
+            kind: versions[MESHES[kind].version_flag]
             for kind in sorted(wanted)
             if MESHES[kind].version_flag in versions
         }
+        for kind in wanted:  # both of Istio's modes take --istio-version
+            versions.pop(MESHES[kind].version_flag, None)
         if len(versions) > 1:
             _usage(f"{' and '.join(versions)}: give the version once, with the flag of the mesh")
         try:

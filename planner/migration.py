@@ -30,17 +30,14 @@ MIGRATION_DIR = "migrate-to"
 TARGETS: dict[MigrateTo, MeshKind | None] = {
     MigrateTo.ISTIO: MeshKind.ISTIO_SIDECAR,
     MigrateTo.ISTIO_SIDECAR: MeshKind.ISTIO_SIDECAR,
-    MigrateTo.ISTIO_AMBIENT: None,
+    MigrateTo.ISTIO_AMBIENT: MeshKind.ISTIO_AMBIENT,
     MigrateTo.LINKERD: MeshKind.LINKERD,
     MigrateTo.CONSUL: MeshKind.CONSUL,
 }
 """What each `--migrate-to` value sizes (None: no model yet)."""
 
-NOT_MODELLED = {
-    MigrateTo.ISTIO_AMBIENT: "mesh-planner cannot size Istio's ambient mode yet (ztunnel per "
-    "node, waypoints): its model is not built. Size the sidecar mode with --migrate-to istio, "
-    "and leave istio-ambient out",
-}
+NOT_MODELLED: dict[MigrateTo, str] = {}
+"""Targets a `--migrate-to` value names but no model sizes yet, and the message saying so."""
 
 
 def target_meshes(source: MeshKind, wanted: Sequence[MigrateTo]) -> tuple[MeshKind, ...]:

@@ -332,17 +332,27 @@ def test_the_summary_shows_the_migration_side_by_side(tmp_path: Path) -> None:
     ]
 
 
-def test_ambient_says_it_cannot_be_sized_yet(tmp_path: Path) -> None:
+def test_ambient_needs_the_nodes_and_then_sits_beside_the_others(tmp_path: Path) -> None:
     app = APPMESH / "howto-k8s-http-headers.yaml"
     args = ["size", "-i", str(app), "--migrate-to", "istio", "--migrate-to", "istio-ambient"]
     run = run_cli(args, cwd=tmp_path)
-    assert run.exit_code == 2
-    assert run.stderr == (
-        "Error: --migrate-to istio-ambient: mesh-planner cannot size Istio's ambient mode yet "
-        "(ztunnel per node, waypoints): its model is not built. Size the sidecar mode with "
-        "--migrate-to istio, and leave istio-ambient out\n"
+    assert run.exit_code == 1
+    assert run.stderr.startswith(
+        "Error: Istio ambient runs a ztunnel and an istio-cni agent on every node: give the nodes"
     )
     assert not (tmp_path / "planner-out").exists()
+    run = run_cli([*args, "--nodes", "3", "--waypoints", "namespace"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    assert plan.migration is not None
+    ambient = plan.migration.targets[1]
+    assert (ambient.mesh, ambient.scoping_mechanism) == ("istio-ambient", "none")
+    assert "helm/" in ambient.files
+    target = Plan.model_validate_json(
+        (tmp_path / "planner-out" / MIGRATION_DIR / "istio-ambient" / "plan.json").read_bytes()
+    )
+    assert target.control_plane.component("ztunnel").replicas == 3
+    assert ambient.totals == target.totals
 
 
 def test_a_migration_starts_from_app_mesh(sample: Path) -> None:

@@ -14,6 +14,9 @@ ADOPTION = (
     "in helm/; istiod's values carry the waypoints' resources (global.waypoint.resources)",
     "Label each namespace istio.io/dataplane-mode=ambient (no restart needed: the node's "
     "ztunnel captures its pods)",
+    "No Sidecar scoping in ambient: a ztunnel holds every workload; to keep App Mesh's "
+    "allow-list, write AuthorizationPolicies from the declared backends (L4 on ztunnel, L7 on "
+    "a waypoint)",
     "For L7 routing, policy and telemetry, deploy a waypoint (istioctl waypoint apply -n NS) and "
     "label the namespace istio.io/use-waypoint=waypoint",
     "Routes: a VirtualRouter's routes become HTTPRoutes (Gateway API) attached to the "
