@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 
+from models.compare import DataPlane
 from models.errors import PlannerError, printable
 from models.knobs import (
     Knobs,
@@ -29,6 +30,8 @@ from models.knobs import (
     WaypointRule,
 )
 from models.profile import ProfileBase
+from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
+from planner.compare import compare as compare_plans
 from planner.inputs.load import read_inventory
 from planner.inputs.nodes import parse_nodes_option
 from planner.inputs.traffic import read_traffic
@@ -52,6 +55,7 @@ from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.version import __version__
 from reports import ENTRIES, HANDOVERS, renderers
+from reports.compare import COMPARE_FILE, render_compare_json, render_compare_summary
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -629,6 +633,135 @@ def size(
             switched=run.mark_written,
         )
         summary = render_summary(plan, top).split("\n")
+        sys.stderr.write("\n".join(printable(line) for line in summary))
+        for path in written:
+            typer.echo(printable(str(path)))
+
+
+@app.command()
+def compare(
+    inventory: Annotated[
+        Path,
+        typer.Option(
+            "--inventory",
+            "-i",
+            help="Workloads or pods table, or Kubernetes manifests, as for planner size.",
+        ),
+    ],
+    services: Annotated[
+        Path | None, typer.Option("--services", help="Services table, as for planner size.")
+    ] = None,
+    traffic: Annotated[
+        Path | None, typer.Option("--traffic", help="Traffic table, as for planner size.")
+    ] = None,
+    traffic_window: Annotated[
+        str | None,
+        typer.Option(
+            "--traffic-window",
+            callback=_check_duration,
+            help="How long the traffic table was observed (7d, 24h...).",
+        ),
+    ] = None,
+    nodes: Annotated[
+        str | None,
+        typer.Option(
+            "--nodes",
+            metavar="N|FILE",
+            help="The cluster's nodes: a number or a nodes table (Istio ambient needs them; every "
+            "data plane's cost per node follows them).",
+        ),
+    ] = None,
+    data_planes: Annotated[
+        list[DataPlane] | None,
+        typer.Option(
+            "--data-plane",
+            metavar="PLANE",
+            help="A data plane to size: "
+            + ", ".join(d.value for d in DataPlane)
+            + "; repeat for several (default: all of them).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        DataPlane | None,
+        typer.Option(
+            "--baseline",
+            help="The data plane the others are compared with (default: the first).",
+        ),
+    ] = None,
+    headroom_ratio: Annotated[
+        float,
+        typer.Option("--headroom-ratio", min=0.0, max=5.0, help="Added on top of expected usage."),
+    ] = 0.25,
+    use_observed: Annotated[
+        bool,
+        typer.Option(
+            "--observed/--no-observed",
+            help="Let the inventory's observed proxy usage raise each model's estimate "
+            "(default, as planner size); --no-observed compares the models alone.",
+        ),
+    ] = True,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            callback=_check_out,
+            help="Folder compare.json is written to (owned by mesh-planner, as for planner size).",
+        ),
+    ] = "planner-compare",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the outputs of an earlier run in --out.")
+    ] = False,
+) -> None:
+    """Size one inventory for several data planes side by side; write compare.json.
+
+    Each data plane is sized as planner size --mesh <mesh> sizes it with the same inputs and
+    knobs (istio-ambient-waypoints with --waypoints namespace, istio-ambient with none), and
+    compared with a baseline. A table goes to stderr, the path written to stdout.
+
+    Example:
+
+        planner compare --inventory data/cluster.csv --services data/services.csv
+        --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv
+    """
+    out_dir = Path(out)
+    chosen = list(dict.fromkeys(data_planes or DEFAULT_DATA_PLANES))
+    base = baseline or chosen[0]
+    if base not in chosen:
+        _usage(
+            f"--baseline {base.value}: not among the data planes compared; add --data-plane "
+            f"{base.value} or choose one of {', '.join(d.value for d in chosen)}"
+        )
+    with user_errors(out_dir) as run:
+        knobs = Knobs(
+            headroom_ratio=headroom_ratio,
+            traffic_window_seconds=(
+                parse_duration(traffic_window) if traffic_window is not None else None
+            ),
+            use_observed=use_observed,
+        )
+        given_nodes = parse_nodes_option(nodes) if nodes is not None else None
+        read: dict[MeshKind, tuple[Any, Any]] = {}
+        plans = []
+        for data_plane in chosen:
+            mesh = MESH_OF[data_plane][0]
+            if mesh not in read:
+                checked = read_inventory(inventory, services, mesh)
+                read[mesh] = (checked, read_traffic(traffic, checked) if traffic else None)
+            checked, edges = read[mesh]
+            plans.append(
+                (data_plane, size_data_plane(checked, edges, knobs, data_plane, given_nodes))
+            )
+        comparison = compare_plans(plans, base, knobs)
+        written = write_outputs(
+            out_dir,
+            render_compare_json(comparison),
+            force=force,
+            owned=[COMPARE_FILE],
+            switched=run.mark_written,
+        )
+        summary = render_compare_summary(comparison).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:
             typer.echo(printable(str(path)))

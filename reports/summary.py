@@ -11,7 +11,8 @@ def _percent(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio * 100:.1f}%"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Rows under a header, columns padded to their widest cell (right-aligned: `right`)."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
@@ -153,7 +154,7 @@ def _migration_lines(plan: Plan) -> list[str]:
         f"Migration off {migration.source_title} (requests in cores / GiB; scoping from the "
         f"{migration.call_graph} call graph):",
     ]
-    lines += _table(
+    lines += table(
         ("mesh", "version", "sidecars", "gateways", "control plane", "total", "used", "vs today"),
         [_mesh_row(row) for row in side_by_side(plan)],
         right={2, 3, 4, 5, 6, 7},
@@ -208,7 +209,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         ("gateways", totals.gateways),
         ("control plane", totals.control_plane),
     ]
-    lines += _table(
+    lines += table(
         ("part", "pods", "CPU req (cores)", "mem req (GiB)", "CPU used", "mem used"),
         [
             (
@@ -268,7 +269,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
     heavy = heaviest(plan, top)
     if heavy:
         lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]
-        lines += _table(
+        lines += table(
             ("workload", "pods", "CPU", "memory", "basis (CPU/mem)"),
             [
                 (

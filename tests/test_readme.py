@@ -49,9 +49,10 @@ def test_every_planner_line_runs(line: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("planner-out")
     printed = result.stdout.splitlines()
-    assert str(out / "plan.json") in printed
+    main = "compare.json" if args[0] == "compare" else "plan.json"
+    assert str(out / main) in printed
     assert all(
         (tmp_path / path).is_file() and Path(path).parts[0] == out.parts[0] for path in printed
     )
-    assert (tmp_path / out / "plan.json").is_file()
+    assert (tmp_path / out / main).is_file()
     assert result.stderr.startswith("mesh-planner ")

@@ -1,0 +1,113 @@
+"""`planner compare`: one inventory sized for every data plane side by side, each row the same
+numbers as that mesh's own `planner size` run, deterministic, with clear errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from models.compare import Comparison, DataPlane
+from models.plan import Plan
+from tests.conftest import DATA, SAMPLE_ARGS, run_cli
+
+INPUTS = SAMPLE_ARGS[1:]
+SIZE_FLAGS = {
+    DataPlane.ISTIO_SIDECAR: ["--mesh", "istio-sidecar"],
+    DataPlane.ISTIO_AMBIENT: ["--mesh", "istio-ambient", "--waypoints", "none"],
+    DataPlane.ISTIO_AMBIENT_WAYPOINTS: ["--mesh", "istio-ambient", "--waypoints", "namespace"],
+    DataPlane.LINKERD: ["--mesh", "linkerd"],
+    DataPlane.CONSUL: ["--mesh", "consul"],
+}
+
+
+@pytest.fixture
+def nodes(sample: Path) -> Path:
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    return sample
+
+
+def _compare(folder: Path, *extra: str, out: str = "planner-compare") -> Comparison:
+    run = run_cli(["compare", *INPUTS, "--nodes", "nodes.csv", *extra, "-o", out], cwd=folder)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == f"{out}/compare.json\n"
+    return Comparison.model_validate_json((folder / out / "compare.json").read_bytes())
+
+
+def test_every_row_is_the_single_mesh_run(nodes: Path) -> None:
+    comparison = _compare(nodes)
+    assert [r.data_plane for r in comparison.rows] == list(DataPlane)
+    assert comparison.baseline is DataPlane.ISTIO_SIDECAR
+    for row in comparison.rows:
+        out = f"size-{row.data_plane.value}"
+        args = [*SAMPLE_ARGS, "--nodes", "nodes.csv", *SIZE_FLAGS[row.data_plane], "-o", out]
+        run = run_cli(args, cwd=nodes)
+        assert run.exit_code == 0, run.stderr
+        plan = Plan.model_validate_json((nodes / out / "plan.json").read_bytes())
+        assert row.totals == plan.totals, row.data_plane
+        assert row.mesh_version == plan.profile.mesh_version
+        assert plan.nodes is not None
+        assert row.per_node_cpu_request_cores == plan.nodes.mesh_cpu_request_cores_per_node
+        base = comparison.rows[0].totals.mesh
+        assert row.difference.cpu_request_cores == pytest.approx(
+            plan.totals.mesh.cpu_request_cores - base.cpu_request_cores, abs=1e-3
+        )
+
+
+def test_the_summary_table_and_what_each_needs(nodes: Path) -> None:
+    args = ["--data-plane", "istio-sidecar", "--data-plane", "istio-ambient-waypoints"]
+    run = run_cli(["compare", *INPUTS, "--nodes", "nodes.csv", *args], cwd=nodes)
+    assert run.exit_code == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert lines[0] == (
+        "mesh-planner 0.1.0: 2 data planes for the same inventory, headroom 0.25; requests in "
+        "cores / GiB, against istio-sidecar"
+    )
+    assert lines[1].split()[:3] == ["data", "plane", "version"]
+    assert lines[2].split()[0] == "istio-sidecar"
+    assert lines[2].endswith("baseline")
+    assert lines[3].split()[0] == "istio-ambient-waypoints"
+    assert lines[-1].startswith(
+        "istio-ambient-waypoints (Istio, ambient mode): on every node: ztunnel, istio-cni "
+        "(6 nodes); 7 waypoints"
+    )
+
+
+def test_the_same_inputs_in_another_order_give_the_same_bytes(nodes: Path) -> None:
+    first = _compare(nodes, out="a")
+    text = (nodes / "cluster.csv").read_text("utf-8").splitlines()
+    (nodes / "cluster.csv").write_text("\n".join([text[0], *reversed(text[1:])]) + "\n", "utf-8")
+    second = _compare(nodes, out="b")
+    assert first == second
+    assert (nodes / "a" / "compare.json").read_bytes() == (
+        nodes / "b" / "compare.json"
+    ).read_bytes()
+
+
+def test_a_baseline_outside_the_comparison_is_refused(nodes: Path) -> None:
+    args = ["compare", *INPUTS, "--data-plane", "linkerd", "--baseline", "consul"]
+    run = run_cli(args, cwd=nodes)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "Error: --baseline consul: not among the data planes compared; add --data-plane consul "
+        "or choose one of linkerd\n"
+    )
+
+
+def test_ambient_without_nodes_is_a_clear_error(sample: Path) -> None:
+    run = run_cli(["compare", *INPUTS], cwd=sample)
+    assert run.exit_code == 1
+    assert run.stderr.startswith(
+        "Error: Istio ambient runs a ztunnel and an istio-cni agent on every node"
+    )
+    assert not (sample / "planner-compare").exists()
+    run = run_cli(
+        ["compare", *INPUTS, "--data-plane", "linkerd", "--data-plane", "consul"], cwd=sample
+    )
+    assert run.exit_code == 0, run.stderr
+    comparison = Comparison.model_validate_json(
+        (sample / "planner-compare" / "compare.json").read_bytes()
+    )
+    assert comparison.nodes is None
+    assert comparison.rows[0].per_node_cpu_request_cores is None
