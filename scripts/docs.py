@@ -18,9 +18,11 @@ from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
 from planner.meshes.consul.profile import ConsulProfile
+from planner.meshes.istio_ambient.profile import IstioAmbientProfile
 from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
 from planner.meshes.linkerd.profile import LinkerdProfile
 from planner.meshes.profiles import load_builtin_profile
+from tools.accuracy.ambient import ambient_section, evaluate_ambient
 from tools.accuracy.cases import Role, evaluate, load_figures
 from tools.accuracy.consul import consul_section, evaluate_consul
 from tools.accuracy.derivations import leave_one_out
@@ -260,6 +262,9 @@ def accuracy_page() -> str:
     consul = load_builtin_profile(MeshKind.CONSUL)
     assert isinstance(consul, ConsulProfile)
     section += consul_section(evaluate_consul(figures, consul), consul)
+    ambient = load_builtin_profile(MeshKind.ISTIO_AMBIENT)
+    assert isinstance(ambient, IstioAmbientProfile)
+    section += ambient_section(evaluate_ambient(figures, ambient), ambient)
     return render_page(results, profile, COMMAND, left_out) + "\n".join(section)
 
 
