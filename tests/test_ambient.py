@@ -12,7 +12,15 @@ import pytest
 import yaml
 
 from models.plan import Plan, Role
-from tests.conftest import DATA, FIXTURES, SAMPLE_ARGS, run_cli, write
+from tests.conftest import (
+    DATA,
+    FIXTURES,
+    SAMPLE_ARGS,
+    assert_golden,
+    assert_golden_tree,
+    run_cli,
+    write,
+)
 from tests.test_helm import DISCOVERY_DEFAULTS, ISTIOD_ALLOWED, unknown_paths
 
 AMBIENT = FIXTURES / "istio-ambient"
@@ -243,3 +251,20 @@ def test_the_profile_cites_figures_that_exist() -> None:
             cited |= {i.strip() for i in line.split("[", 1)[1].rstrip("]").split(",")}
     assert {"perf-097", "perf-099", "defaults-031", "defaults-033"} <= cited
     assert cited <= known, sorted(cited - known)
+
+
+def test_ambient_sample_is_exactly_as_reviewed(sample: Path, update_golden: bool) -> None:
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    args = [*SAMPLE_ARGS, "--mesh", "istio-ambient", "--nodes", "nodes.csv"]
+    args += ["--waypoints", "namespace", "--inputs-date", "2026-11-20", "-f", "helm"]
+    run = run_cli(args, cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    assert_golden("ambient-sample-summary.txt", run.stderr.encode("utf-8"), update_golden)
+    out = sample / "planner-out"
+    assert_golden("ambient-sample-plan.json", (out / "plan.json").read_bytes(), update_golden)
+    files = {
+        str(p.relative_to(out / "helm")): p.read_bytes()
+        for p in sorted((out / "helm").rglob("*"))
+        if p.is_file()
+    }
+    assert_golden_tree("ambient-sample-helm", files, update_golden)
