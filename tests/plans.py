@@ -8,6 +8,7 @@ from pathlib import Path
 from models.knobs import Knobs, MeshKind
 from models.plan import Plan, WorkloadPlan
 from planner import build_plan, load_builtin_profile, read_inventory, read_traffic
+from planner.inputs.nodes import parse_nodes_option
 from planner.meshes.istio_sidecar.profile import IstioSidecarProfile
 from tests.conftest import DATA, FIXTURES, run_cli, write
 
@@ -28,12 +29,25 @@ def istio_profile() -> IstioSidecarProfile:
     return profile
 
 
-def sample_plan(headroom_ratio: float = 0.25) -> Plan:
-    """The bundled sample with a week of traffic, as `planner size ... --traffic-window 7d`."""
+def sample_plan(headroom_ratio: float = 0.25, nodes: str | None = None) -> Plan:
+    """The bundled sample with a week of traffic, as `planner size ... --traffic-window 7d`
+    (and `--nodes NODES`: a count, or the path of a nodes table)."""
     inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
     traffic = read_traffic(DATA / "traffic.csv", inventory)
     knobs = Knobs(headroom_ratio=headroom_ratio, traffic_window_seconds=WEEK_SECONDS)
-    return build_plan(inventory, traffic, load_builtin_profile(MeshKind.ISTIO_SIDECAR), knobs)
+    profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    given = parse_nodes_option(nodes) if nodes is not None else None
+    return build_plan(inventory, traffic, profile, knobs, nodes=given)
+
+
+SAMPLE_NODES = str(DATA / "nodes.csv")
+"""The bundled nodes table: six nodes with their pods and allocatable CPU and memory."""
+
+
+def hostile_nodes(plan: Plan, source: str) -> Plan:
+    """`plan` with its nodes said to come from `source` (markup, a formula, a DDE payload)."""
+    assert plan.nodes is not None
+    return plan.model_copy(update={"nodes": plan.nodes.model_copy(update={"source": source})})
 
 
 def inventory_only_plan() -> Plan:

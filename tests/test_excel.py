@@ -21,14 +21,23 @@ from models.plan import Plan
 from reports.breakdown import namespace_totals
 from reports.conventions import XLSX_FILE
 from reports.xlsx.spreadsheet import FIXED_ZIP_TIME, Kind
-from reports.xlsx.workbook import GATEWAY_COLS, MIGRATION_COLS, WORKLOAD_COLS, render_xlsx
-from tests.conftest import REPO, SAMPLE_ARGS, require_tool, run_cli
+from reports.xlsx.workbook import (
+    GATEWAY_COLS,
+    MIGRATION_COLS,
+    NODES_COUNT,
+    NODES_SHARE,
+    WORKLOAD_COLS,
+    render_xlsx,
+)
+from tests.conftest import DATA, REPO, SAMPLE_ARGS, require_tool, run_cli
 from tests.plans import (
     HOSTILE_NAMES,
     HYPERLINK,
     MIGRATION_MESHES,
     MIGRATION_TARGETS,
+    SAMPLE_NODES,
     hostile_migration,
+    hostile_nodes,
     hostile_plan,
     inventory_only_plan,
     large_plan,
@@ -756,3 +765,214 @@ def test_migration_sheet_is_documented() -> None:
     assert "| Migration |" in doc
     for col in MIGRATION_COLS:
         assert col.header in doc, col.header
+
+
+# --- the nodes (--nodes) ------------------------------------------------------------------------
+
+NODES_TITLE = "Per node (live: change the blue cells or the totals above and it moves)"
+PER_NODE = "Mesh requests per node (the whole mesh / nodes: an average)"
+BUSIEST = "The busiest node's sidecar requests (all sidecars' x its share)"
+ALLOCATABLE = "The nodes' allocatable, summed over the nodes"
+MESH_SHARE = "Mesh requests / the nodes' allocatable"
+
+
+def _nodes_block(book: Any) -> dict[str, list[Any]]:
+    """The Summary's per-node rows: label -> the cells beside it (A to D), up to the blank row."""
+    sheet = book["Summary"]
+    rows = list(sheet.iter_rows(min_col=1, max_col=4))
+    start = next(i for i, row in enumerate(rows) if row[0].value == NODES_TITLE)
+    block: dict[str, list[Any]] = {}
+    for row in rows[start + 1 :]:
+        if all(c.value is None for c in row):
+            break
+        block[str(row[0].value)] = list(row[1:])
+    return block
+
+
+def _named_cell(book: Any, name: str) -> Any:
+    sheet, cell = book.defined_names[name].attr_text.split("!")
+    return book[sheet][cell.replace("$", "")]
+
+
+@pytest.fixture(scope="module")
+def nodes_plan() -> Plan:
+    """The sample with the bundled nodes table: pods per node and allocatable as given."""
+    return sample_plan(nodes=SAMPLE_NODES)
+
+
+def test_per_node_block_is_live_over_the_totals(nodes_plan: Plan) -> None:
+    nodes = nodes_plan.nodes
+    assert nodes is not None
+    book = _open(render_xlsx(nodes_plan)[XLSX_FILE])
+    block = _nodes_block(book)
+    count = block["Nodes, and where they came from"]
+    assert (count[0].value, count[0].data_type) == (6, "n")
+    assert count[0].fill.fgColor.rgb == "00EEF4FB"  # an input, tinted
+    assert (count[1].value, count[1].data_type) == ("the nodes table nodes.csv", "s")
+    assert _named_cell(book, NODES_COUNT).coordinate == count[0].coordinate
+    spread = block["Pods per node: fewest / median / most (as given)"]
+    assert [c.value for c in spread] == [28, 29.5, 31]
+    share = block["The busiest node's share of the pods (its pods / all pods, as given)"][0]
+    assert share.value == nodes.busiest_node_share_ratio
+    assert share.fill.fgColor.rgb == "00EEF4FB"
+    assert _named_cell(book, NODES_SHARE).coordinate == share.coordinate
+    # formulas over the live totals (row 8 the sidecars, row 11 the whole mesh; docs/reports.md
+    # quotes them) and the count's and share's named cells
+    summary = book["Summary"]
+    assert summary["A8"].value == "Workload proxies"
+    assert summary["A11"].value == "Whole mesh"
+    assert [c.value for c in block[PER_NODE][:2]] == ["=E11/nodes_count", "=F11/nodes_count"]
+    assert [c.value for c in block[BUSIEST][:2]] == [
+        "=E8*nodes_busiest_share_ratio",
+        "=F8*nodes_busiest_share_ratio",
+    ]
+    capacity = block[ALLOCATABLE]
+    assert [c.value for c in capacity[:2]] == [95.34, 345.6]
+    r = capacity[0].row
+    assert [c.value for c in block[MESH_SHARE][:2]] == [
+        f'=IF(B{r}>0,E11/B{r},"n/a")',
+        f'=IF(C{r}>0,F11/C{r},"n/a")',
+    ]
+    for label in (PER_NODE, BUSIEST, MESH_SHARE):
+        assert all(c.data_type == "f" for c in block[label][:2]), label
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    assert "`=E11/nodes_count`" in doc
+    assert "`=E8*nodes_busiest_share_ratio`" in doc
+
+
+def test_per_node_block_of_a_count_follows_it() -> None:
+    plan = sample_plan(nodes="12")
+    book = _open(render_xlsx(plan)[XLSX_FILE])
+    block = _nodes_block(book)
+    count = block["Nodes, and where they came from"]
+    assert count[0].value == 12
+    # "--nodes 12" starts like a formula: text, quote-prefixed
+    assert (count[1].value, count[1].data_type, count[1].quotePrefix) == ("--nodes 12", "s", True)
+    assert [c.value for c in block["Pods per node"][:1]] == ["not given: taken as spread evenly"]
+    share = block["The busiest node's share of the pods (1 / nodes: spread evenly)"][0]
+    assert (share.value, share.data_type) == ("=1/nodes_count", "f")
+    assert ALLOCATABLE not in block
+    assert MESH_SHARE not in block
+    assert any(
+        label.startswith("The nodes' allocatable CPU and memory are not known") for label in block
+    )
+
+
+def test_workbook_without_nodes_has_no_per_node_block(sample_plan_module: Plan) -> None:
+    assert sample_plan_module.nodes is None
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    labels = [row[0] for row in book["Summary"].iter_rows(values_only=True)]
+    assert NODES_TITLE not in labels
+    assert not any(isinstance(label, str) and "per node" in label.lower() for label in labels)
+    assert NODES_COUNT not in book.defined_names
+    assert NODES_SHARE not in book.defined_names
+
+
+def _assert_nodes(book: Any, plan: Plan) -> None:
+    """The recalculated per-node figures are the plan's (to the rounding of plan.json)."""
+    nodes = plan.nodes
+    assert nodes is not None
+    block = {label: [c.value for c in cells] for label, cells in _nodes_block(book).items()}
+    assert block[PER_NODE][:2] == pytest.approx(
+        [nodes.mesh_cpu_request_cores_per_node, nodes.mesh_memory_request_gib_per_node],
+        abs=0.002,
+    )
+    assert block[BUSIEST][:2] == pytest.approx(
+        [
+            nodes.busiest_node_sidecar_cpu_request_cores,
+            nodes.busiest_node_sidecar_memory_request_gib,
+        ],
+        abs=0.002,
+    )
+    if nodes.mesh_share_of_cpu_ratio is not None and nodes.mesh_share_of_memory_ratio is not None:
+        assert block[MESH_SHARE][:2] == pytest.approx(
+            [nodes.mesh_share_of_cpu_ratio, nodes.mesh_share_of_memory_ratio], abs=1e-4
+        )
+
+
+def test_libreoffice_recalculates_the_per_node_block(
+    soffice: tuple[str, Path], nodes_plan: Plan, tmp_path: Path
+) -> None:
+    nodes = nodes_plan.nodes
+    assert nodes is not None
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(nodes_plan)[XLSX_FILE])
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_totals(book, nodes_plan)
+    _assert_nodes(book, nodes_plan)
+    # twice the nodes: half the mesh's requests per node; the busiest node's share is as given,
+    # so its sidecars do not move
+    edited = _open(workbook.read_bytes())
+    _named_cell(edited, NODES_COUNT).value = 12
+    moved = tmp_path / "edited" / XLSX_FILE
+    moved.parent.mkdir()
+    edited.save(moved)
+    again = _open(recalculate(soffice, moved), values=True)
+    _assert_no_errors(again)
+    block = {label: [c.value for c in cells] for label, cells in _nodes_block(again).items()}
+    mesh = nodes_plan.totals.mesh
+    assert block[PER_NODE][:2] == pytest.approx(
+        [mesh.cpu_request_cores / 12, mesh.memory_request_gib / 12], abs=0.002
+    )
+    assert block[BUSIEST][:2] == pytest.approx(
+        [
+            nodes.busiest_node_sidecar_cpu_request_cores,
+            nodes.busiest_node_sidecar_memory_request_gib,
+        ],
+        abs=0.002,
+    )
+
+
+def test_an_edited_count_recalculates_as_the_planner_sizes_it(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    """An even spread: 12 nodes edited to 20 gives `planner size --nodes 20`'s figures."""
+    twenty = sample_plan(nodes="20")
+    book = _open(render_xlsx(sample_plan(nodes="12"))[XLSX_FILE])
+    cell = _named_cell(book, NODES_COUNT)
+    assert cell.value == 12
+    cell.value = 20
+    workbook = tmp_path / XLSX_FILE
+    book.save(workbook)
+    recalculated = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(recalculated)
+    assert twenty.nodes is not None
+    assert _named_cell(recalculated, NODES_SHARE).value == pytest.approx(
+        twenty.nodes.busiest_node_share_ratio, abs=1e-6
+    )
+    _assert_nodes(recalculated, twenty)
+
+
+def test_hostile_nodes_source_stays_text(
+    soffice: tuple[str, Path], nodes_plan: Plan, tmp_path: Path
+) -> None:
+    for name in HOSTILE_NAMES:
+        book = _open(render_xlsx(hostile_nodes(nodes_plan, name))[XLSX_FILE])
+        source = _nodes_block(book)["Nodes, and where they came from"][1]
+        assert (source.value, source.data_type) == (name, "s"), name
+        assert source.quotePrefix == (name[:1] in "=+-@"), name
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(hostile_nodes(nodes_plan, HYPERLINK))[XLSX_FILE])
+    recalculated = recalculate(soffice, workbook)
+    source = _nodes_block(_open(recalculated))["Nodes, and where they came from"][1]
+    assert source.data_type == "s"
+    values = _open(recalculated, values=True)
+    _assert_no_errors(values)
+    assert _nodes_block(values)["Nodes, and where they came from"][1].value == HYPERLINK
+    _assert_nodes(values, nodes_plan)
+
+
+def test_a_nodes_file_named_like_a_formula_stays_text(sample: Path) -> None:
+    (sample / "=1+1.csv").write_bytes((DATA / "nodes.csv").read_bytes())
+    run = run_cli([*SAMPLE_ARGS, "--nodes", "=1+1.csv", "--format", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    data = (sample / "planner-out" / XLSX_FILE).read_bytes()
+    source = _nodes_block(_open(data))["Nodes, and where they came from"][1]
+    assert (source.value, source.data_type) == ("the nodes table =1+1.csv", "s")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for member in archive.namelist():
+        if member.startswith("xl/worksheets/"):
+            xml = archive.read(member).decode("utf-8")
+            for formula in (part.split("</f>")[0] for part in xml.split("<f>")[1:]):
+                assert "1+1" not in formula, formula

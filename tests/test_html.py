@@ -19,20 +19,25 @@ from reports.html.page import (
     TOP_NAMESPACES,
     TOP_WORKLOADS,
     change,
+    cores,
     environment,
+    gib,
     number,
+    percent,
     render_html,
     signed,
 )
-from tests.conftest import SAMPLE_ARGS, assert_golden, require_tool, run_cli
+from tests.conftest import DATA, REPO, SAMPLE_ARGS, assert_golden, require_tool, run_cli
 from tests.plans import (
     DDE,
     HOSTILE_NAMES,
     HYPERLINK,
     MIGRATION_MESHES,
     MIGRATION_TARGETS,
+    SAMPLE_NODES,
     SCRIPT,
     hostile_migration,
+    hostile_nodes,
     inventory_only_plan,
     large_plan,
     run_migration,
@@ -278,8 +283,11 @@ class BrowserRun:
         dialog.dismiss()
 
 
-def load_in_chromium(page_path: Path, tmp_path: Path, screenshot: str) -> BrowserRun:
-    """Load a page from its file:// URL in the system Chromium, screenshot it and print it.
+def load_in_chromium(
+    page_path: Path, tmp_path: Path, screenshot: str, cards: tuple[str, ...] = ()
+) -> BrowserRun:
+    """Load a page from its file:// URL in the system Chromium, screenshot it and print it;
+    the summary's cards (and `cards`) must be visible.
 
     Skips without Chromium (fails under PLANNER_REQUIRE_INTEGRATION=1); never downloads one.
     """
@@ -306,7 +314,13 @@ def load_in_chromium(page_path: Path, tmp_path: Path, screenshot: str) -> Browse
             page.on("dialog", seen.dialog)
             page.goto(page_path.resolve().as_uri(), wait_until="load")
             seen.text = page.inner_text("body")
-            for card in ("#card-overhead", "#card-control-plane", "#card-scoping", "#ns-cpu"):
+            for card in (
+                "#card-overhead",
+                "#card-control-plane",
+                "#card-scoping",
+                "#ns-cpu",
+                *cards,
+            ):
                 assert page.locator(card).is_visible(), card
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
@@ -542,3 +556,147 @@ def test_migration_page_in_headless_chromium(migration: tuple[Plan, Path], tmp_p
     assert "Migration off AWS App Mesh" in flat
     for mesh in MIGRATION_MESHES:
         assert mesh in flat, mesh
+
+
+# --- the nodes (--nodes) ------------------------------------------------------------------------
+
+SECTIONS = [
+    "summary",
+    "cost",
+    "namespaces",
+    "workloads",
+    "control-plane",
+    "scoping",
+    "warnings",
+    "assumptions",
+]
+
+
+def _card(page: str, card_id: str) -> str:
+    """The text of one summary card, its whitespace folded."""
+    card = page[page.index(f'<div class="card" id="{card_id}">') :]
+    card = card[: card.index("</p>")]
+    return " ".join("".join(_parse(card).text).split())
+
+
+def test_per_node_card_and_table_show_the_plans_figures() -> None:
+    plan = sample_plan(nodes=SAMPLE_NODES)
+    nodes = plan.nodes
+    assert nodes is not None
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    parsed = _parse(page)
+    # a card and a table, no new section
+    assert [a["id"] for t, a in parsed.tags if t == "section"] == SECTIONS
+    cards = [a["id"] for t, a in parsed.tags if t == "div" and a.get("class") == "card"]
+    assert cards[-1] == "card-nodes"
+    card = _card(page, "card-nodes")
+    assert card == (
+        f"Per node {cores(nodes.mesh_cpu_request_cores_per_node)} "
+        f"{gib(nodes.mesh_memory_request_gib_per_node)} The mesh's requests per node, on average "
+        "over 6 nodes from the nodes table nodes.csv; 28 to 31 pods a node (median 29.5). The "
+        f"busiest node's sidecars: {cores(nodes.busiest_node_sidecar_cpu_request_cores)}, "
+        f"{gib(nodes.busiest_node_sidecar_memory_request_gib)}. The mesh takes CPU "
+        f"{percent(nodes.mesh_share_of_cpu_ratio)}, memory "
+        f"{percent(nodes.mesh_share_of_memory_ratio)} of the nodes' allocatable."
+    )
+    # the sample's reviewed figures, as the text summary prints them
+    for figure in ("3.00 cores", "3.42 GiB", "2.94 cores", "2.86 GiB", "18.9 %", "5.9 %"):
+        assert figure in card, figure
+    rows = _table_rows(page, "nodes")
+    assert [row[:-1] for row in rows] == [
+        ["Nodes", "6"],
+        ["Pods per node", "28 to 31 (median 29.5)"],
+        ["The busiest node's share of the pods", percent(nodes.busiest_node_share_ratio)],
+        ["Mesh requests per node (average)", "3.00 cores", "3.42 GiB"],
+        ["The busiest node's sidecar requests", "2.94 cores", "2.86 GiB"],
+        ["The nodes' allocatable", "95.34 cores", "345.60 GiB"],
+        ["Mesh requests / the nodes' allocatable", "18.9 %", "5.9 %"],
+    ]
+    assert rows[0][-1] == "from the nodes table nodes.csv"
+    assert page.index('id="card-nodes"') < page.index('<section id="cost"')
+    assert page.index('<section id="cost"') < page.index('<table id="nodes"')
+
+
+def test_per_node_of_a_count_assumes_an_even_spread() -> None:
+    plan = sample_plan(nodes="12")
+    nodes = plan.nodes
+    assert nodes is not None
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    card = _card(page, "card-nodes")
+    assert "on average over 12 nodes from --nodes 12; pods assumed spread evenly." in card
+    assert "allocatable" not in card  # unknown: not shown as zero
+    rows = _table_rows(page, "nodes")
+    assert rows == [
+        ["Nodes", "12", "from --nodes 12"],
+        ["Pods per node", "not given", "assumed spread evenly"],
+        [
+            "The busiest node's share of the pods",
+            "8.3 %",
+            "1 / nodes: the pods taken as spread evenly",
+        ],
+        [
+            "Mesh requests per node (average)",
+            cores(nodes.mesh_cpu_request_cores_per_node),
+            gib(nodes.mesh_memory_request_gib_per_node),
+            rows[3][-1],
+        ],
+        [
+            "The busiest node's sidecar requests",
+            cores(nodes.busiest_node_sidecar_cpu_request_cores),
+            gib(nodes.busiest_node_sidecar_memory_request_gib),
+            rows[4][-1],
+        ],
+    ]
+
+
+def test_page_without_nodes_has_no_per_node_figures() -> None:
+    plan = sample_plan()
+    assert plan.nodes is None
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    assert "card-nodes" not in page
+    assert 'id="nodes' not in page
+    assert "Per node" not in page
+    assert "allocatable" not in page
+
+
+def test_hostile_nodes_source_is_escaped() -> None:
+    plan = sample_plan(nodes=SAMPLE_NODES)
+    for name in HOSTILE_NAMES:
+        page = render_html(hostile_nodes(plan, name))[HTML_FILE].decode("utf-8")
+        parsed = _parse(page)
+        assert "script" not in {tag for tag, _ in parsed.tags}
+        assert SCRIPT not in page
+        assert HYPERLINK not in page
+        assert f"from {name};" in _card(page, "card-nodes")
+        assert _table_rows(page, "nodes")[0][-1] == f"from {name}"
+
+
+HOSTILE_NODES_FILE = "<img src=x onerror=alert(1)>.csv"
+"""A nodes table named as markup (no slash: a file name cannot hold one)."""
+
+
+def test_hostile_nodes_file_name_runs_nothing_in_chromium(sample: Path, tmp_path: Path) -> None:
+    (sample / HOSTILE_NODES_FILE).write_bytes((DATA / "nodes.csv").read_bytes())
+    run = run_cli([*SAMPLE_ARGS, "--nodes", HOSTILE_NODES_FILE, "--format", "html"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    page_path = sample / "planner-out" / HTML_FILE
+    page = page_path.read_text("utf-8")
+    assert "<img" not in page
+    assert "img" not in {tag for tag, _ in _parse(page).tags}
+    assert "the nodes table &lt;img src=x onerror=alert(1)&gt;.csv" in page
+    seen = load_in_chromium(page_path, tmp_path, "nodes.png", cards=("#card-nodes", "#nodes"))
+    assert seen.problems == []
+    assert seen.dialogs == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    flat = " ".join(seen.text.split())
+    assert f"6 nodes from the nodes table {HOSTILE_NODES_FILE}" in flat
+    for figure in ("3.00 cores", "3.42 GiB", "2.94 cores", "2.86 GiB", "CPU 18.9 %"):
+        assert figure in flat, figure
+
+
+def test_per_node_figures_are_documented() -> None:
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    html = doc[doc.index("## report.html") : doc.index("## report.xlsx")]
+    rows = {line.split("|")[1].strip(): line for line in html.splitlines() if line.startswith("| ")}
+    assert "**Per node**" in rows["Summary"]
+    assert "**Per node**" in rows["Where the cost goes"]

@@ -22,6 +22,7 @@ from models.plan import (
     Assumption,
     Confidence,
     LimitBasis,
+    NodesPlan,
     OomRisk,
     Plan,
     ProxyPlan,
@@ -350,6 +351,83 @@ def _migration_charts(rows: list[MeshRow]) -> tuple[Markup, Markup] | None:
     return charts[0], charts[1]
 
 
+@dataclass(frozen=True)
+class NodeRow:
+    """A row of the per-node table: the figure, its CPU and memory (or one value) and how."""
+
+    label: str
+    cpu: str
+    memory: str | None
+    how: str
+
+
+def _pods_per_node(nodes: NodesPlan, unit: str = "") -> str | None:
+    """'28 to 31 (median 29.5)'; None when the pods per node were not given."""
+    low, high = nodes.pods_per_node_min, nodes.pods_per_node_max
+    if low is None or high is None:
+        return None
+    median = nodes.pods_per_node_median
+    return f"{low:,} to {high:,}{unit}" + ("" if median is None else f" (median {median:,.10g})")
+
+
+def _nodes_spread(nodes: NodesPlan) -> str:
+    """How the pods spread over the nodes, in words: '28 to 31 pods a node (median 29.5)'."""
+    return _pods_per_node(nodes, " pods a node") or "pods assumed spread evenly"
+
+
+def _node_rows(nodes: NodesPlan | None) -> list[NodeRow]:
+    """The per-node table, from the plan's nodes (none without them)."""
+    if nodes is None:
+        return []
+    rows = [
+        NodeRow("Nodes", number(nodes.count), None, f"from {nodes.source}"),
+        NodeRow(
+            "Pods per node",
+            _pods_per_node(nodes) or "not given",
+            None,
+            "as given" if nodes.spread == "as given" else "assumed spread evenly",
+        ),
+        NodeRow(
+            "The busiest node's share of the pods",
+            percent(nodes.busiest_node_share_ratio),
+            None,
+            "its pods over all pods"
+            if nodes.spread == "as given"
+            else "1 / nodes: the pods taken as spread evenly",
+        ),
+        NodeRow(
+            "Mesh requests per node (average)",
+            cores(nodes.mesh_cpu_request_cores_per_node),
+            gib(nodes.mesh_memory_request_gib_per_node),
+            "the whole mesh's requests / nodes (gateways and the control plane run on some "
+            "nodes only)",
+        ),
+        NodeRow(
+            "The busiest node's sidecar requests",
+            cores(nodes.busiest_node_sidecar_cpu_request_cores),
+            gib(nodes.busiest_node_sidecar_memory_request_gib),
+            "the sidecars' requests x the busiest node's share of the pods (meshed pods taken "
+            "to spread like all pods)",
+        ),
+    ]
+    if nodes.cpu_cores is not None or nodes.memory_gib is not None:
+        rows += [
+            NodeRow(
+                "The nodes' allocatable",
+                "not given" if nodes.cpu_cores is None else cores(nodes.cpu_cores),
+                "not given" if nodes.memory_gib is None else gib(nodes.memory_gib),
+                "summed over the nodes (known only when every node gives it)",
+            ),
+            NodeRow(
+                "Mesh requests / the nodes' allocatable",
+                percent(nodes.mesh_share_of_cpu_ratio),
+                percent(nodes.mesh_share_of_memory_ratio),
+                "the whole mesh's requests over the nodes' allocatable",
+            ),
+        ]
+    return rows
+
+
 def _assumption_groups(plan: Plan) -> list[tuple[str, list[Assumption]]]:
     titles = {
         "version": "Figures for this mesh version",
@@ -466,6 +544,9 @@ def context(plan: Plan) -> dict[str, Any]:
         "holds_header": "Connections" if _counts_connections(plan) else "Clusters / endpoints",
         "migration": plan.migration,
         "meshes": meshes,
+        "nodes": plan.nodes,
+        "nodes_spread": _nodes_spread(plan.nodes) if plan.nodes is not None else "",
+        "node_rows": _node_rows(plan.nodes),
         "charts": {
             "overhead": _overhead_chart(plan),
             "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),

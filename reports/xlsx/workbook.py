@@ -6,9 +6,10 @@ Gateways and Control plane sheets hold each proxy's inputs (rates, what it holds
 replicas) as values and recompute expected usage, requests, limits and replicas with the plan's
 own models (its proxy model and each control-plane component's terms, models/plan.py), reading
 every coefficient and knob from a named cell on the Assumptions sheet; the Summary and Namespaces
-sheets total them with formulas. A reviewer who changes a coefficient or the headroom there sees
-every figure move. Figures the workbook cannot recompute (the mesh-wide default, scoping, the
-migration's target meshes) are the plan's values, labelled so.
+sheets total them with formulas (and, with the nodes known, the Summary divides the totals per
+node). A reviewer who changes a coefficient or the headroom there sees every figure move.
+Figures the workbook cannot recompute (the mesh-wide default, scoping, the migration's target
+meshes) are the plan's values, labelled so.
 
 Written by reports/xlsx/spreadsheet.py (openpyxl's write-only mode, table rows streamed), so a
 100,000-pod mesh fits. Names from the inventory are always written as text cells, never as
@@ -32,6 +33,7 @@ from models.plan import (
     Basis,
     ComponentPlan,
     LimitBasis,
+    NodesPlan,
     OomRisk,
     Plan,
     ProxyModel,
@@ -863,6 +865,89 @@ def _summary_total_formulas(
     return [sidecars, gateways, cp, mesh]
 
 
+# the Summary's named cells of the per-node block
+NODES_COUNT = "nodes_count"
+NODES_SHARE = "nodes_busiest_share_ratio"
+
+
+def _write_nodes(
+    book: Book, ws: Any, put: Callable[..., int], nodes: NodesPlan, sidecars: int, mesh: int
+) -> None:
+    """The Summary's per-node block: the node count and the busiest node's share as inputs (the
+    share a formula of the count when the pods are taken as spread evenly), the mesh's requests
+    per node and the busiest node's sidecar requests as formulas over the live totals in rows
+    `sidecars` and `mesh`, and the share of the nodes' allocatable where it is known."""
+    text = book.style()
+    bold = book.style(bold=True)
+    head = book.style(bold=True, fill=HEADER_FILLS[Kind.FORMULA], wrap=True, border=True)
+
+    def t(value: str, style: Any = text) -> Any:
+        return book.cell(ws, value, Kind.TEXT, style)
+
+    def live(formula: str, number_format: str) -> Any:
+        return book.cell(ws, formula, Kind.FORMULA, book.style(number_format))
+
+    def given(value: CellValue, number_format: str, kind: Kind = Kind.INPUT) -> Any:
+        fill = INPUT_FILL if kind is Kind.INPUT else None
+        return book.cell(ws, value, kind, book.style(number_format, fill=fill))
+
+    even = nodes.spread != "as given"
+    put(t("Per node (live: change the blue cells or the totals above and it moves)", bold))
+    row = put(t("Nodes, and where they came from"), given(nodes.count, F_INT), t(nodes.source))
+    book.name(NODES_COUNT, "Summary", f"$B${row}")
+    if even:
+        put(t("Pods per node"), t("not given: taken as spread evenly"))
+        share = live(f"=1/{NODES_COUNT}", F_PCT)
+        label = "The busiest node's share of the pods (1 / nodes: spread evenly)"
+    else:
+        put(
+            t("Pods per node: fewest / median / most (as given)"),
+            given(nodes.pods_per_node_min, F_INT, Kind.INFO),
+            given(nodes.pods_per_node_median, F_GENERAL, Kind.INFO),
+            given(nodes.pods_per_node_max, F_INT, Kind.INFO),
+        )
+        share = given(nodes.busiest_node_share_ratio, F_PCT)
+        label = "The busiest node's share of the pods (its pods / all pods, as given)"
+    row = put(t(label), share)
+    book.name(NODES_SHARE, "Summary", f"$B${row}")
+    put(t("", head), t("CPU", head), t("Memory", head))
+    put(
+        t("Mesh requests per node (the whole mesh / nodes: an average)"),
+        live(f"=E{mesh}/{NODES_COUNT}", F_CORES),
+        live(f"=F{mesh}/{NODES_COUNT}", F_GIB),
+    )
+    put(
+        t("The busiest node's sidecar requests (all sidecars' x its share)"),
+        live(f"=E{sidecars}*{NODES_SHARE}", F_CORES),
+        live(f"=F{sidecars}*{NODES_SHARE}", F_GIB),
+    )
+    if nodes.cpu_cores is None and nodes.memory_gib is None:
+        put(
+            t(
+                "The nodes' allocatable CPU and memory are not known: a nodes table with "
+                "cpu_cores and memory_gib for every node gives them."
+            )
+        )
+        return
+    row = put(
+        t("The nodes' allocatable, summed over the nodes"),
+        t("not given") if nodes.cpu_cores is None else given(nodes.cpu_cores, F_CORES),
+        t("not given") if nodes.memory_gib is None else given(nodes.memory_gib, F_GIB),
+    )
+    put(
+        t("Mesh requests / the nodes' allocatable"),
+        *(
+            t("n/a")
+            if capacity is None
+            else live(f'=IF({column}{row}>0,{total}{mesh}/{column}{row},"n/a")', F_PCT)
+            for capacity, column, total in (
+                (nodes.cpu_cores, "B", "E"),
+                (nodes.memory_gib, "C", "F"),
+            )
+        ),
+    )
+
+
 def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     ws = book.wb.create_sheet("Summary")
     for index, width in enumerate((62, 16, 16, 16, 16, 16, 16, 16), start=1):
@@ -986,6 +1071,9 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
         n(f'=IF(AND({complete},C{app_row}>0),F{mesh_row}/C{app_row},"n/a")', F_PCT),
     )
     put()
+    if plan.nodes is not None:
+        _write_nodes(book, ws, put, plan.nodes, first, mesh_row)
+        put()
     for component in plan.control_plane.components:
         p = cp_prefix(component.component)
         put(t(f"Control plane: {component.title}, live", bold))
