@@ -858,6 +858,18 @@ def test_per_node_block_of_a_count_follows_it() -> None:
     )
 
 
+def test_per_node_block_of_a_mesh_without_sidecars(sample: Path) -> None:
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    args = [*SAMPLE_ARGS, "--mesh", "istio-ambient", "--nodes", "nodes.csv"]
+    run = run_cli([*args, "--format", "json", "--format", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    assert plan.totals.sidecars.pods == 0
+    block = _nodes_block(_open((sample / "planner-out" / XLSX_FILE).read_bytes()))
+    assert BUSIEST not in block  # no sidecars to put on the busiest node
+    assert [c.value for c in block[PER_NODE][:2]] == ["=E11/nodes_count", "=F11/nodes_count"]
+
+
 def test_workbook_without_nodes_has_no_per_node_block(sample_plan_module: Plan) -> None:
     assert sample_plan_module.nodes is None
     book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])

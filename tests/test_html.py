@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -647,6 +648,25 @@ def test_per_node_of_a_count_assumes_an_even_spread() -> None:
             rows[4][-1],
         ],
     ]
+
+
+def test_per_node_of_a_mesh_without_sidecars_shows_no_sidecars(sample: Path) -> None:
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    args = [*SAMPLE_ARGS, "--mesh", "istio-ambient", "--nodes", "nodes.csv"]
+    run = run_cli([*args, "--format", "json", "--format", "html"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    nodes = plan.nodes
+    assert nodes is not None
+    assert plan.totals.sidecars.pods == 0
+    page = (sample / "planner-out" / HTML_FILE).read_text("utf-8")
+    card = _card(page, "card-nodes")
+    assert f"Per node {cores(nodes.mesh_cpu_request_cores_per_node)} " in card
+    assert "sidecars" not in card
+    assert f"The mesh takes CPU {percent(nodes.mesh_share_of_cpu_ratio)}," in card
+    labels = [row[0] for row in _table_rows(page, "nodes")]
+    assert "The busiest node's sidecar requests" not in labels
+    assert "Mesh requests per node (average)" in labels
 
 
 def test_page_without_nodes_has_no_per_node_figures() -> None:

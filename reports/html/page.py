@@ -375,8 +375,10 @@ def _nodes_spread(nodes: NodesPlan) -> str:
     return _pods_per_node(nodes, " pods a node") or "pods assumed spread evenly"
 
 
-def _node_rows(nodes: NodesPlan | None) -> list[NodeRow]:
-    """The per-node table, from the plan's nodes (none without them)."""
+def _node_rows(plan: Plan) -> list[NodeRow]:
+    """The per-node table, from the plan's nodes (none without them); the busiest node's
+    sidecars only for a mesh that runs sidecars."""
+    nodes = plan.nodes
     if nodes is None:
         return []
     rows = [
@@ -402,14 +404,17 @@ def _node_rows(nodes: NodesPlan | None) -> list[NodeRow]:
             "the whole mesh's requests / nodes (gateways and the control plane run on some "
             "nodes only)",
         ),
-        NodeRow(
-            "The busiest node's sidecar requests",
-            cores(nodes.busiest_node_sidecar_cpu_request_cores),
-            gib(nodes.busiest_node_sidecar_memory_request_gib),
-            "the sidecars' requests x the busiest node's share of the pods (meshed pods taken "
-            "to spread like all pods)",
-        ),
     ]
+    if plan.totals.sidecars.pods:
+        rows.append(
+            NodeRow(
+                "The busiest node's sidecar requests",
+                cores(nodes.busiest_node_sidecar_cpu_request_cores),
+                gib(nodes.busiest_node_sidecar_memory_request_gib),
+                "the sidecars' requests x the busiest node's share of the pods (meshed pods "
+                "taken to spread like all pods)",
+            )
+        )
     if nodes.cpu_cores is not None or nodes.memory_gib is not None:
         rows += [
             NodeRow(
@@ -546,7 +551,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "meshes": meshes,
         "nodes": plan.nodes,
         "nodes_spread": _nodes_spread(plan.nodes) if plan.nodes is not None else "",
-        "node_rows": _node_rows(plan.nodes),
+        "node_rows": _node_rows(plan),
         "charts": {
             "overhead": _overhead_chart(plan),
             "cpu_distribution": _distribution_chart("dist-cpu", "CPU", cpu_weights, "m"),

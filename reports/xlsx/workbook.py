@@ -33,7 +33,6 @@ from models.plan import (
     Basis,
     ComponentPlan,
     LimitBasis,
-    NodesPlan,
     OomRisk,
     Plan,
     ProxyModel,
@@ -871,12 +870,15 @@ NODES_SHARE = "nodes_busiest_share_ratio"
 
 
 def _write_nodes(
-    book: Book, ws: Any, put: Callable[..., int], nodes: NodesPlan, sidecars: int, mesh: int
+    book: Book, ws: Any, put: Callable[..., int], plan: Plan, sidecars: int, mesh: int
 ) -> None:
     """The Summary's per-node block: the node count and the busiest node's share as inputs (the
     share a formula of the count when the pods are taken as spread evenly), the mesh's requests
-    per node and the busiest node's sidecar requests as formulas over the live totals in rows
-    `sidecars` and `mesh`, and the share of the nodes' allocatable where it is known."""
+    per node and the busiest node's sidecar requests (for a mesh with sidecars) as formulas over
+    the live totals in rows `sidecars` and `mesh`, and the share of the nodes' allocatable where
+    it is known."""
+    nodes = plan.nodes
+    assert nodes is not None
     text = book.style()
     bold = book.style(bold=True)
     head = book.style(bold=True, fill=HEADER_FILLS[Kind.FORMULA], wrap=True, border=True)
@@ -916,11 +918,12 @@ def _write_nodes(
         live(f"=E{mesh}/{NODES_COUNT}", F_CORES),
         live(f"=F{mesh}/{NODES_COUNT}", F_GIB),
     )
-    put(
-        t("The busiest node's sidecar requests (all sidecars' x its share)"),
-        live(f"=E{sidecars}*{NODES_SHARE}", F_CORES),
-        live(f"=F{sidecars}*{NODES_SHARE}", F_GIB),
-    )
+    if plan.totals.sidecars.pods:
+        put(
+            t("The busiest node's sidecar requests (all sidecars' x its share)"),
+            live(f"=E{sidecars}*{NODES_SHARE}", F_CORES),
+            live(f"=F{sidecars}*{NODES_SHARE}", F_GIB),
+        )
     if nodes.cpu_cores is None and nodes.memory_gib is None:
         put(
             t(
@@ -1072,7 +1075,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     )
     put()
     if plan.nodes is not None:
-        _write_nodes(book, ws, put, plan.nodes, first, mesh_row)
+        _write_nodes(book, ws, put, plan, first, mesh_row)
         put()
     for component in plan.control_plane.components:
         p = cp_prefix(component.component)
