@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import ValidationError
 
-from models.compare import DataPlane
+from models.compare import CompareFormat, DataPlane
 from models.errors import PlannerError, printable
 from models.knobs import (
     Knobs,
@@ -54,8 +54,8 @@ from planner.migration import (
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.version import __version__
-from reports import ENTRIES, HANDOVERS, renderers
-from reports.compare import COMPARE_FILE, render_compare_json, render_compare_summary
+from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
+from reports.compare import render_compare_summary
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -603,6 +603,11 @@ def size(
             _check_flags(MESHES[kind], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         targets = target_meshes(chosen[0], migrate_to) if migrate_to else ()
+        if waypoints is not None and MeshKind.ISTIO_AMBIENT not in (chosen[0], *targets):
+            _usage(
+                f"--waypoints {waypoints.value}: waypoints are Istio ambient's; this run sizes "
+                f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
+            )
         edges = read_traffic(traffic, checked) if traffic is not None else None
         plan = build_plan(
             checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1], nodes=given_nodes
@@ -707,9 +712,21 @@ def compare(
             "-o",
             metavar="FOLDER",
             callback=_check_out,
-            help="Folder compare.json is written to (owned by mesh-planner, as for planner size).",
+            help="Folder compare.json and the --format files are written to (owned by "
+            "mesh-planner, as for planner size).",
         ),
     ] = "planner-compare",
+    formats: Annotated[
+        list[CompareFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output to write besides compare.json, one of: "
+            + ", ".join(f.value for f in CompareFormat)
+            + " (compare.html, compare.xlsx); repeat for several.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the outputs of an earlier run in --out.")
     ] = False,
@@ -718,12 +735,14 @@ def compare(
 
     Each data plane is sized as planner size --mesh <mesh> sizes it with the same inputs and
     knobs (istio-ambient-waypoints with --waypoints namespace, istio-ambient with none), and
-    compared with a baseline. A table goes to stderr, the path written to stdout.
+    compared with a baseline. A table goes to stderr, the paths written to stdout; --format html
+    adds a page with a chart (compare.html), --format xlsx a workbook with live formulas
+    (compare.xlsx).
 
     Example:
 
         planner compare --inventory data/cluster.csv --services data/services.csv
-        --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv
+        --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv --format html
     """
     out_dir = Path(out)
     chosen = list(dict.fromkeys(data_planes or DEFAULT_DATA_PLANES))
@@ -754,11 +773,15 @@ def compare(
                 (data_plane, size_data_plane(checked, edges, knobs, data_plane, given_nodes))
             )
         comparison = compare_plans(plans, base, knobs)
+        files: dict[str, bytes] = {}
+        # compare.json is always written: the page and the sheet render from it
+        for output in sorted({CompareFormat.JSON, *(formats or [])}):
+            files.update(COMPARE_RENDERERS[output](comparison))
         written = write_outputs(
             out_dir,
-            render_compare_json(comparison),
+            files,
             force=force,
-            owned=[COMPARE_FILE],
+            owned=list(COMPARE_ENTRIES.values()),
             switched=run.mark_written,
         )
         summary = render_compare_summary(comparison).split("\n")

@@ -268,3 +268,13 @@ def test_ambient_sample_is_exactly_as_reviewed(sample: Path, update_golden: bool
         if p.is_file()
     }
     assert_golden_tree("ambient-sample-helm", files, update_golden)
+
+
+def test_waypoints_apply_to_ambient_only(sample: Path) -> None:
+    run = run_cli([*SAMPLE_ARGS, "--waypoints", "namespace"], cwd=sample)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "Error: --waypoints namespace: waypoints are Istio ambient's; this run sizes Istio, "
+        "sidecar mode (use --mesh istio-ambient, or leave --waypoints out)\n"
+    )
+    assert not (sample / "planner-out").exists()
