@@ -25,6 +25,7 @@ from planner.meshes.istio_ambient.profile import IstioAmbientProfile
 from planner.pipeline import build_plan
 from tools.accuracy.cases import Case, Figure, Result, inventory_of
 from tools.accuracy.cases import Role as CaseRole
+from tools.accuracy.page import case_rows
 
 Built = tuple[Inventory, Traffic | None, Nodes]
 
@@ -134,10 +135,6 @@ def evaluate_ambient(figures: dict[str, Figure], profile: IstioAmbientProfile) -
     return results
 
 
-def _percent(ratio: float) -> str:
-    return "0.0%" if abs(ratio) < 0.0005 else f"{ratio * 100:+.1f}%"
-
-
 def ambient_section(results: list[Result], profile: IstioAmbientProfile) -> list[str]:
     """The Istio ambient section of docs/accuracy.md."""
     lines = [
@@ -153,16 +150,8 @@ def ambient_section(results: list[Result], profile: IstioAmbientProfile) -> list
         "chart's 200m / 512Mi, covers it), the second is what observed usage shows, not the "
         "model.",
         "",
-        "| Case | What | Figure | Published | Model | Difference | Role | Note |",
-        "|---|---|---|---|---|---|---|---|",
+        *case_rows(results),
     ]
-    for r in results:
-        lines.append(
-            f"| {r.case.key} | {r.case.what} | {r.figure.id} ({r.figure.tag}) | "
-            f"{r.figure.published} = {r.figure.value:,.1f} {r.figure.unit} | "
-            f"{r.model:,.1f} {r.figure.unit} | {_percent(r.error_ratio)} | "
-            f"{r.case.role.value} | {r.case.note} |"
-        )
     lines += [
         "",
         "What the cases say: the pipeline gives back the published per-proxy figures at the "

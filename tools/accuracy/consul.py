@@ -32,6 +32,7 @@ from planner.inputs.traffic import Traffic
 from planner.meshes.consul.profile import ConsulProfile
 from planner.pipeline import build_plan
 from tools.accuracy.cases import Case, Figure, Result, Role, inventory_of
+from tools.accuracy.page import case_rows
 
 
 def _ecs() -> tuple[Inventory, Traffic | None]:
@@ -173,10 +174,6 @@ def evaluate_consul(figures: dict[str, Figure], profile: ConsulProfile) -> list[
     return results
 
 
-def _percent(ratio: float) -> str:
-    return "0.0%" if abs(ratio) < 0.0005 else f"{ratio * 100:+.1f}%"
-
-
 def consul_section(results: list[Result], profile: ConsulProfile) -> list[str]:
     """The Consul section of docs/accuracy.md."""
     lines = [
@@ -189,16 +186,8 @@ def consul_section(results: list[Result], profile: ConsulProfile) -> list[str]:
         "shown beside the model (guideline). The sidecar's CPU per request and the servers' "
         "working set are heuristics (docs/consul.md); observed usage corrects them.",
         "",
-        "| Case | What | Figure | Published | Model | Difference | Role | Note |",
-        "|---|---|---|---|---|---|---|---|",
+        *case_rows(results),
     ]
-    for r in results:
-        lines.append(
-            f"| {r.case.key} | {r.case.what} | {r.figure.id} ({r.figure.tag}) | "
-            f"{r.figure.published} = {r.figure.value:,.1f} {r.figure.unit} | "
-            f"{r.model:,.1f} {r.figure.unit} | {_percent(r.error_ratio)} | "
-            f"{r.case.role.value} | {r.case.note} |"
-        )
     lines += [
         "",
         "What the cases say:",

@@ -28,6 +28,7 @@ from planner.inputs.traffic import Traffic
 from planner.meshes.linkerd.profile import LinkerdProfile
 from planner.pipeline import build_plan
 from tools.accuracy.cases import Case, Figure, Result, Role, inventory_of
+from tools.accuracy.page import case_rows
 
 LOAD = "load"
 """The load generator's workload in every scenario."""
@@ -199,10 +200,6 @@ def evaluate_linkerd(figures: dict[str, Figure], profile: LinkerdProfile) -> lis
     return results
 
 
-def _percent(ratio: float) -> str:
-    return "0.0%" if abs(ratio) < 0.0005 else f"{ratio * 100:+.1f}%"
-
-
 def linkerd_section(results: list[Result], profile: LinkerdProfile) -> list[str]:
     """The Linkerd section of docs/accuracy.md."""
     held_out = [abs(r.error_ratio) for r in results if r.case.role is Role.HELD_OUT]
@@ -217,16 +214,8 @@ def linkerd_section(results: list[Result], profile: LinkerdProfile) -> list[str]
         f"Held-out cases: {len(held_out)}; median absolute error "
         f"{statistics.median(held_out) * 100:.1f}%, largest {max(held_out) * 100:.1f}%.",
         "",
-        "| Case | What | Figure | Published | Model | Error | Role | Note |",
-        "|---|---|---|---|---|---|---|---|",
+        *case_rows(results, "Error"),
     ]
-    for r in results:
-        lines.append(
-            f"| {r.case.key} | {r.case.what} | {r.figure.id} ({r.figure.tag}) | "
-            f"{r.figure.published} = {r.figure.value:,.1f} {r.figure.unit} | "
-            f"{r.model:,.1f} {r.figure.unit} | {_percent(r.error_ratio)} | "
-            f"{r.case.role.value} | {r.case.note} |"
-        )
     lines += [
         "",
         "What the errors say:",

@@ -84,8 +84,25 @@ NOT_COMPARABLE = (
 )
 
 
-def _percent(ratio: float) -> str:
+def percent(ratio: float) -> str:
+    """A signed difference in percent, `0.0%` when it rounds to nothing."""
     return "0.0%" if abs(ratio) < 0.0005 else f"{ratio * 100:+.1f}%"
+
+
+def case_rows(results: list[Result], difference: str = "Difference") -> list[str]:
+    """The table of a mesh's cases: one row per published figure against the model."""
+    lines = [
+        f"| Case | What | Figure | Published | Model | {difference} | Role | Note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.case.key} | {r.case.what} | {r.figure.id} ({r.figure.tag}) | "
+            f"{r.figure.published} = {r.figure.value:,.1f} {r.figure.unit} | "
+            f"{r.model:,.1f} {r.figure.unit} | {percent(r.error_ratio)} | "
+            f"{r.case.role.value} | {r.case.note} |"
+        )
+    return lines
 
 
 def _without(result: Result, left_out: Mapping[str, float | None]) -> str:
@@ -96,7 +113,7 @@ def _without(result: Result, left_out: Mapping[str, float | None]) -> str:
     if value is None:
         return "no other figure"
     error = (value - result.figure.value) / result.figure.value
-    return f"{value:,.1f} {result.figure.unit} ({_percent(error)})"
+    return f"{value:,.1f} {result.figure.unit} ({percent(error)})"
 
 
 def render_page(
@@ -146,7 +163,7 @@ def render_page(
         lines.append(
             f"| {r.case.key} | {r.case.what} | {r.figure.id} ({r.figure.tag}) | "
             f"{r.figure.published} = {r.figure.value:,.1f} {r.figure.unit} | "
-            f"{r.model:,.1f} {r.figure.unit} | {_percent(r.error_ratio)} | "
+            f"{r.model:,.1f} {r.figure.unit} | {percent(r.error_ratio)} | "
             f"{_without(r, left_out)} | {r.case.role.value} | {r.case.note} |"
         )
     lines += [
@@ -192,8 +209,8 @@ def _istiod_prose(
         "unscoped meshes with many Services need far more istiod memory than their pod count "
         "suggests, and why scoping saves istiod memory too. Fitted to "
         f"{len(ISTIOD_PROXY_CASES)} published points together, each is predicted without "
-        f"itself within {_percent(min(fitted))} to {_percent(max(fitted))}; Azure's asm-1-18 "
-        f"drafts, held out, land between {_percent(min(drafts))} and {_percent(max(drafts))}.",
+        f"itself within {percent(min(fitted))} to {percent(max(fitted))}; Azure's asm-1-18 "
+        f"drafts, held out, land between {percent(min(drafts))} and {percent(max(drafts))}.",
         f"- Pod churn adds {cp.memory_churn_factor.value:g} x the churned share to the "
         "per-proxy terms (AKS at 25-50% churn); --pod-churn-ratio (default 0.25, Kubernetes' "
         "default rollout surge) sizes for a rollout in progress, and the memory limit "
