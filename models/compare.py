@@ -29,6 +29,15 @@ class DataPlane(StrEnum):
     CONSUL = "consul"
 
 
+class CompareFormat(StrEnum):
+    """What `planner compare` writes (`--format`): compare.json always, the page and the sheet
+    when asked for; the values are `OutputFormat`'s for the same kinds of file."""
+
+    JSON = "json"
+    HTML = "html"  # compare.html: the side by side as one self-contained page
+    XLSX = "xlsx"  # compare.xlsx: the side by side with live totals and differences
+
+
 class CompareRow(_Frozen):
     """One data plane: its mesh's plan summed up.
 

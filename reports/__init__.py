@@ -3,24 +3,34 @@
 `renderers(mesh)` maps every `OutputFormat` a mesh has to a function returning {relative path:
 bytes}: the neutral plan.json, HTML and Excel, and the mesh's own hand-over files. `ENTRIES`
 maps each format to the entries directly under `--out` that its files lie in (`name` for a file,
-`name/` for a folder): what a run owns there (planner.outputs). Renderers never compute sizing
-figures: everything they show comes from the Plan.
+`name/` for a folder): what a run owns there (planner.outputs). `COMPARE_RENDERERS` and
+`COMPARE_ENTRIES` do the same for a Comparison (`planner compare`). Renderers never compute
+sizing figures: everything they show comes from the Plan or the Comparison.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from models.compare import CompareFormat, Comparison
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
+from reports.compare import (
+    COMPARE_FILE,
+    COMPARE_HTML_FILE,
+    COMPARE_XLSX_FILE,
+    render_compare_json,
+)
 from reports.conventions import HTML_FILE, XLSX_FILE
 from reports.gitops import appmesh, consul, istio_ambient, istio_sidecar, linkerd
 from reports.gitops.helm import HELM_DIR
 from reports.gitops.kustomize import KUSTOMIZE_DIR
 from reports.gitops.operator import OPERATOR_FILE
 from reports.gitops.sidecars import SIDECARS_FILE
+from reports.html.compare import render_compare_html
 from reports.html.page import render_html
 from reports.plan_json import PLAN_FILE, render_json
+from reports.xlsx.compare import render_compare_xlsx
 from reports.xlsx.workbook import render_xlsx
 
 Renderer = Callable[[Plan], dict[str, bytes]]
@@ -58,3 +68,20 @@ ENTRIES: dict[OutputFormat, str] = {
     OutputFormat.HTML: HTML_FILE,
     OutputFormat.XLSX: XLSX_FILE,
 }
+
+
+CompareRenderer = Callable[[Comparison], dict[str, bytes]]
+
+COMPARE_RENDERERS: dict[CompareFormat, CompareRenderer] = {
+    CompareFormat.JSON: render_compare_json,
+    CompareFormat.HTML: render_compare_html,
+    CompareFormat.XLSX: render_compare_xlsx,
+}
+"""Renderers of a comparison, by `planner compare --format`."""
+
+COMPARE_ENTRIES: dict[CompareFormat, str] = {
+    CompareFormat.JSON: COMPARE_FILE,
+    CompareFormat.HTML: COMPARE_HTML_FILE,
+    CompareFormat.XLSX: COMPARE_XLSX_FILE,
+}
+"""What each format of `planner compare` writes under its `--out`: what a compare run owns."""

@@ -1,4 +1,4 @@
-"""Inline SVG charts for the HTML report: no scripts, every mark labelled, printable in grey.
+"""Inline SVG charts for the HTML pages: no scripts, every mark labelled, printable in grey.
 
 Each chart is an `<svg role="img">` with a `<title>` and a `<desc>` that says in words what the
 bars show, and every bar carries its value as text, so the chart reads without colour and in a
@@ -200,6 +200,74 @@ def stacked_bars(
         parts = "; ".join(f"{s.label} {fmt(s.value)}" for s in segments)
         body.append(_label(left, y + 38, parts, anchor="start", extra=' fill="#444"', cut=False))
     return _frame(chart_id, title, desc, 30 + max(len(rows), 1) * row, body)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One bar made of parts, drawn to the same scale as the other bars of its panel."""
+
+    label: str
+    segments: tuple[Segment, ...]
+
+
+def stacked_totals(
+    chart_id: str,
+    title: str,
+    desc: str,
+    parts: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[Stack], Callable[[float], str]]],
+) -> Markup:
+    """Panels of horizontal bars split into `parts` (the same parts in the same order in every
+    bar), each panel drawn to its largest total: each bar's total at its end, a part's value
+    inside it where it fits, and every part in words below the bar."""
+    left, right, bar, row = 190.0, 110.0, 20.0, 44.0
+    span = WIDTH - left - right
+    body = []
+    for i, name in enumerate(parts):  # legend
+        x = left + i * 130
+        body.append(f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{COLOURS[i]}"/>')
+        body.append(_label(x + 17, 14, name, anchor="start", cut=False))
+    y = 28.0
+    for heading, stacks, fmt in panels:
+        body.append(
+            _label(8, y + 14, heading, anchor="start", extra=' font-weight="600"', cut=False)
+        )
+        y += 24
+        top = max((sum(s.value for s in stack.segments) for stack in stacks), default=0.0)
+        for stack in stacks:
+            body.append(_label(left - 8, y + 15, stack.label))
+            x = left
+            for i, segment in enumerate(stack.segments):
+                width = 0.0 if top <= 0 else max(segment.value, 0.0) / top * span
+                if width <= 0:
+                    continue
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y + 2:.1f}" width="{width:.1f}" height="{bar:.1f}" '
+                    f'fill="{COLOURS[i]}"><title>{escape(stack.label)}, '
+                    f"{escape(segment.label)}: {escape(fmt(segment.value))}</title></rect>"
+                )
+                inside = f"{segment.value:,.2f}"
+                if width >= len(inside) * 7 + 8:
+                    body.append(
+                        _label(x + width / 2, y + 16, inside, anchor="middle", extra=' fill="#fff"')
+                    )
+                x += width
+            total = sum(s.value for s in stack.segments)
+            body.append(_label(x + 6, y + 16, fmt(total), anchor="start", cut=False))
+            words = "; ".join(f"{s.label} {fmt(s.value)}" for s in stack.segments if s.value)
+            body.append(
+                _label(
+                    left,
+                    y + bar + 15,
+                    words or "nothing",
+                    anchor="start",
+                    extra=' fill="#444" font-size="11"',
+                    cut=False,
+                )
+            )
+            y += row
+        y += 8
+    return _frame(chart_id, title, desc, y, body)
 
 
 def before_after(chart_id: str, title: str, desc: str, pairs: Sequence[Pair]) -> Markup:
