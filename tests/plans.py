@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.knobs import Knobs, MeshKind
+from models.knobs import Knobs, MeshKind, WaypointRule
 from models.plan import Plan, WorkloadPlan
 from planner import build_plan, load_builtin_profile, read_inventory, read_traffic
 from planner.inputs.nodes import parse_nodes_option
@@ -29,19 +29,37 @@ def istio_profile() -> IstioSidecarProfile:
     return profile
 
 
-def sample_plan(headroom_ratio: float = 0.25, nodes: str | None = None) -> Plan:
+def sample_plan(
+    headroom_ratio: float = 0.25,
+    nodes: str | None = None,
+    mesh: MeshKind = MeshKind.ISTIO_SIDECAR,
+    waypoints: WaypointRule | None = None,
+) -> Plan:
     """The bundled sample with a week of traffic, as `planner size ... --traffic-window 7d`
-    (and `--nodes NODES`: a count, or the path of a nodes table)."""
+    (and `--nodes NODES`: a count, or the path of a nodes table; `--mesh MESH`, `--waypoints
+    WAYPOINTS`)."""
     inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
     traffic = read_traffic(DATA / "traffic.csv", inventory)
-    knobs = Knobs(headroom_ratio=headroom_ratio, traffic_window_seconds=WEEK_SECONDS)
-    profile = load_builtin_profile(MeshKind.ISTIO_SIDECAR)
+    knobs = Knobs(
+        mesh=mesh,
+        headroom_ratio=headroom_ratio,
+        traffic_window_seconds=WEEK_SECONDS,
+        waypoints=waypoints,
+    )
+    profile = load_builtin_profile(mesh)
     given = parse_nodes_option(nodes) if nodes is not None else None
     return build_plan(inventory, traffic, profile, knobs, nodes=given)
 
 
 SAMPLE_NODES = str(DATA / "nodes.csv")
 """The bundled nodes table: six nodes with their pods and allocatable CPU and memory."""
+
+
+def ambient_plan(nodes: str = SAMPLE_NODES) -> Plan:
+    """The sample in Istio's ambient mode with a waypoint per namespace, on `nodes` (the bundled
+    nodes table unless told), as `planner size ... --mesh istio-ambient --nodes NODES
+    --waypoints namespace`: ztunnel and istio-cni run one per node."""
+    return sample_plan(nodes=nodes, mesh=MeshKind.ISTIO_AMBIENT, waypoints=WaypointRule.NAMESPACE)
 
 
 def hostile_nodes(plan: Plan, source: str) -> Plan:

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from models.plan import Plan
+from models.plan import Plan, ResourceTotals, Role
 from reports.breakdown import namespace_totals
 from reports.conventions import XLSX_FILE
 from reports.xlsx.spreadsheet import FIXED_ZIP_TIME, Kind
 from reports.xlsx.workbook import (
     GATEWAY_COLS,
+    MIGRATION_AGENT_COLS,
     MIGRATION_COLS,
     NODES_COUNT,
     NODES_SHARE,
@@ -31,11 +32,13 @@ from reports.xlsx.workbook import (
 )
 from tests.conftest import DATA, REPO, SAMPLE_ARGS, require_tool, run_cli
 from tests.plans import (
+    APPMESH_INGRESS,
     HOSTILE_NAMES,
     HYPERLINK,
     MIGRATION_MESHES,
     MIGRATION_TARGETS,
     SAMPLE_NODES,
+    ambient_plan,
     hostile_migration,
     hostile_nodes,
     hostile_plan,
@@ -294,30 +297,46 @@ def recalculate(soffice: tuple[str, Path], workbook: Path) -> bytes:
 
 
 def _live_totals(book: Any) -> dict[str, tuple[Any, ...]]:
-    """The live totals table at the top of the Summary sheet: part -> its seven figures."""
+    """The live totals table at the top of the Summary sheet: part -> its seven figures, in the
+    sheet's order, up to the whole mesh."""
     rows = list(book["Summary"].iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row[0] == "Part")
-    return {row[0]: tuple(row[1:8]) for row in rows[start + 1 : start + 5]}
+    end = next(i for i, row in enumerate(rows) if i > start and row[0] == "Whole mesh")
+    return {row[0]: tuple(row[1:8]) for row in rows[start + 1 : end + 1]}
+
+
+def _parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
+    """The Summary's parts and the plan's totals of each: node agents for a mesh that runs them
+    (after the sidecars, as in the text summary), gateways named with the waypoints when there
+    are some."""
+    t = plan.totals
+    waypoints = any(g.role is Role.WAYPOINT for g in plan.gateways)
+    return [
+        ("Workload proxies", t.sidecars),
+        *([("Node agents", t.node_agents)] if t.node_agents.pods else []),
+        ("Gateways and waypoints" if waypoints else "Gateways", t.gateways),
+        ("Control plane", t.control_plane),
+        ("Whole mesh", t.mesh),
+    ]
+
+
+def _figures(total: ResourceTotals) -> tuple[float, ...]:
+    return (
+        total.pods,
+        total.estimated_cpu_cores,
+        total.estimated_memory_gib,
+        total.cpu_request_cores,
+        total.memory_request_gib,
+        total.cpu_limit_cores,
+        total.memory_limit_gib,
+    )
 
 
 def _assert_totals(book: Any, plan: Plan) -> None:
     parts = _live_totals(book)
-    t = plan.totals
-    for name, total in (
-        ("Workload proxies", t.sidecars),
-        ("Gateways", t.gateways),
-        ("Control plane", t.control_plane),
-        ("Whole mesh", t.mesh),
-    ):
-        expected = (
-            total.pods,
-            total.estimated_cpu_cores,
-            total.estimated_memory_gib,
-            total.cpu_request_cores,
-            total.memory_request_gib,
-            total.cpu_limit_cores,
-            total.memory_limit_gib,
-        )
+    assert list(parts) == [name for name, _ in _parts(plan)]
+    for name, total in _parts(plan):
+        expected = _figures(total)
         assert parts[name][0] == expected[0], name
         assert parts[name][1:] == pytest.approx(expected[1:], abs=0.002), name
 
@@ -383,6 +402,9 @@ def _assert_control_plane_and_gateways(book: Any, plan: Plan) -> None:
         assert live.get("Autoscale max") == cp.autoscale_max
         assert live["Expected memory per replica"] == pytest.approx(
             cp.per_replica.estimated_memory_mib, abs=1e-3
+        )
+        assert live["Expected CPU per replica"] == pytest.approx(
+            cp.per_replica.estimated_cpu_millicores, abs=1e-3
         )
     gateways = {(r["Namespace"], r["Gateway"]): r for r in _table(book["Gateways"])}
     assert len(gateways) == len(plan.gateways)
@@ -867,7 +889,8 @@ def test_per_node_block_of_a_mesh_without_sidecars(sample: Path) -> None:
     assert plan.totals.sidecars.pods == 0
     block = _nodes_block(_open((sample / "planner-out" / XLSX_FILE).read_bytes()))
     assert BUSIEST not in block  # no sidecars to put on the busiest node
-    assert [c.value for c in block[PER_NODE][:2]] == ["=E11/nodes_count", "=F11/nodes_count"]
+    # the node agents' row comes after the sidecars': the whole mesh is row 12
+    assert [c.value for c in block[PER_NODE][:2]] == ["=E12/nodes_count", "=F12/nodes_count"]
 
 
 def test_workbook_without_nodes_has_no_per_node_block(sample_plan_module: Plan) -> None:
@@ -889,13 +912,16 @@ def _assert_nodes(book: Any, plan: Plan) -> None:
         [nodes.mesh_cpu_request_cores_per_node, nodes.mesh_memory_request_gib_per_node],
         abs=0.002,
     )
-    assert block[BUSIEST][:2] == pytest.approx(
-        [
-            nodes.busiest_node_sidecar_cpu_request_cores,
-            nodes.busiest_node_sidecar_memory_request_gib,
-        ],
-        abs=0.002,
-    )
+    if plan.totals.sidecars.pods:
+        assert block[BUSIEST][:2] == pytest.approx(
+            [
+                nodes.busiest_node_sidecar_cpu_request_cores,
+                nodes.busiest_node_sidecar_memory_request_gib,
+            ],
+            abs=0.002,
+        )
+    else:
+        assert BUSIEST not in block
     if nodes.mesh_share_of_cpu_ratio is not None and nodes.mesh_share_of_memory_ratio is not None:
         assert block[MESH_SHARE][:2] == pytest.approx(
             [nodes.mesh_share_of_cpu_ratio, nodes.mesh_share_of_memory_ratio], abs=1e-4
@@ -988,3 +1014,179 @@ def test_a_nodes_file_named_like_a_formula_stays_text(sample: Path) -> None:
             xml = archive.read(member).decode("utf-8")
             for formula in (part.split("</f>")[0] for part in xml.split("<f>")[1:]):
                 assert "1+1" not in formula, formula
+
+
+# --- node agents: Istio ambient's ztunnel and istio-cni, one per node ----------------------------
+
+AGENTS = ("ztunnel", "istio-cni")
+
+
+@pytest.fixture(scope="module")
+def ambient() -> Plan:
+    """The sample in ambient mode on the bundled nodes table, a waypoint per namespace."""
+    plan = ambient_plan()
+    assert plan.nodes is not None
+    assert plan.nodes.count == 6
+    return plan
+
+
+def _control_plane_formulas(book: Any) -> dict[str, dict[str, Any]]:
+    """The Control plane sheet's live cells: component title -> row label -> its cell."""
+    blocks: dict[str, dict[str, Any]] = {}
+    current: dict[str, Any] = {}
+    for row in book["Control plane"].iter_rows(max_col=2):
+        if row[1].value == "Live value":
+            current = blocks.setdefault(str(row[0].value), {})
+        elif row[0].value is not None:
+            current[str(row[0].value)] = row[1]
+    return blocks
+
+
+def test_node_agents_are_sized_one_per_node(ambient: Plan) -> None:
+    book = _open(render_xlsx(ambient)[XLSX_FILE])
+    blocks = _control_plane_formulas(book)
+    for name in AGENTS:
+        cp = ambient.control_plane.component(name)
+        assert cp.per_node
+        live = blocks[cp.title]
+        p = "cp_" + name.replace("-", "_")
+        # replicas: the Summary's node count; per replica: the busiest node's load, undivided
+        assert live["Recommended replicas"].value == "=nodes_count"
+        nodes = next(d.label for d in cp.drivers if d.name == "nodes")
+        assert live[nodes].value == "=nodes_count"
+        assert live["Expected CPU per replica"].value == f"={p}_cpu_total_millicores"
+        assert live["Expected memory per replica"].value == (
+            f"={p}_shared_memory_mib+{p}_serving_memory_mib"
+        )
+        assert "Replicas the CPU needs" not in live  # no replica search: one per node
+    # the Summary: node agents apart from the control plane, both in the whole mesh
+    summary = book["Summary"]
+    labels = [summary[f"A{r}"].value for r in range(8, 13)]
+    assert labels == [
+        "Workload proxies",
+        "Node agents",
+        "Gateways and waypoints",
+        "Control plane",
+        "Whole mesh",
+    ]
+    assert summary["B9"].value == "=cp_ztunnel_replicas+cp_istio_cni_replicas"
+    assert summary["B11"].value == "=cp_istiod_replicas"
+    assert summary["E11"].value == "=(cp_istiod_replicas*cp_istiod_cpu_request_millicores)/1000"
+    assert summary["E12"].value == "=SUM(E8:E11)"
+    # istiod serves every node's ztunnel: what each node adds is an input, times the node count
+    istiod = blocks["istiod"]
+    assert istiod["Connected proxies"].value.endswith(
+        "+nodes_count*cp_istiod_connected_proxies_per_node"
+    )
+    assert istiod["Connected proxies: what each node adds (node agents)"].value == 1
+
+
+def test_libreoffice_recalculates_an_ambient_plan(
+    soffice: tuple[str, Path], ambient: Plan, tmp_path: Path
+) -> None:
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(ambient)[XLSX_FILE])
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    # node agents, gateways and waypoints, the control plane (istiod alone) and the whole mesh
+    _assert_totals(book, ambient)
+    _assert_control_plane_and_gateways(book, ambient)
+    _assert_nodes(book, ambient)
+    blocks = {
+        title: {label: cell.value for label, cell in cells.items()}
+        for title, cells in _control_plane_formulas(book).items()
+    }
+    for name in AGENTS:
+        cp = ambient.control_plane.component(name)
+        live = blocks[cp.title]
+        assert live["Recommended replicas"] == cp.replicas == 6
+        assert live["CPU request per replica"] == cp.per_replica.cpu_request_millicores
+        assert live["Memory request per replica"] == cp.per_replica.memory_request_mib
+    # the reviewed figures of the sample: 6 x (450m + 100m), 6 x (512Mi + 104Mi); istiod alone
+    parts = _live_totals(book)
+    assert parts["Node agents"][0] == 12
+    assert parts["Node agents"][3:5] == pytest.approx((3.3, 6 * 616 / 1024))
+    assert parts["Control plane"][0] == 2
+    assert parts["Control plane"][3:5] == pytest.approx((1.0, 4.0))
+    assert parts["Whole mesh"][3] == pytest.approx(ambient.totals.mesh.cpu_request_cores)
+    assert ambient.totals.mesh.cpu_request_cores == pytest.approx(10.68)
+    summary = {row[0]: row[1:4] for row in book["Summary"].iter_rows(values_only=True)}
+    assert summary["Replicas (one per node, each sized for the busiest node)"][0] == 6
+
+
+def test_node_agents_follow_the_node_count(
+    soffice: tuple[str, Path], ambient: Plan, tmp_path: Path
+) -> None:
+    """Twice the nodes: twice the node agents (each still sized for the busiest node, whose load
+    is an input), and istiod serves the ztunnels added; the whole mesh adds it all up."""
+    book = _open(render_xlsx(ambient)[XLSX_FILE])
+    _named_cell(book, NODES_COUNT).value = 12
+    workbook = tmp_path / XLSX_FILE
+    book.save(workbook)
+    again = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(again)
+    parts = _live_totals(again)
+    agents = _figures(ambient.totals.node_agents)
+    assert parts["Node agents"][0] == 24
+    assert parts["Node agents"][1:] == pytest.approx([2 * f for f in agents[1:]], abs=0.002)
+    # the gateways do not move; istiod's drivers count the 6 ztunnels more
+    gateways = _figures(ambient.totals.gateways)
+    assert parts["Gateways and waypoints"][0] == gateways[0]
+    assert parts["Gateways and waypoints"][1:] == pytest.approx(gateways[1:], abs=0.002)
+    istiod = {label: cell.value for label, cell in _control_plane_formulas(again)["istiod"].items()}
+    assert (
+        istiod["Connected proxies"]
+        == ambient.control_plane.component("istiod").driver("connected_proxies") + 6
+    )
+    whole = [sum(parts[name][i] for name in list(parts)[:-1]) for i in range(7)]
+    assert parts["Whole mesh"] == pytest.approx(whole)
+    assert parts["Whole mesh"][3] > ambient.totals.mesh.cpu_request_cores
+
+
+def test_a_plan_without_node_agents_has_no_node_agents_part(sample_plan_module: Plan) -> None:
+    book = _open(render_xlsx(sample_plan_module)[XLSX_FILE])
+    labels = [row[0] for row in book["Summary"].iter_rows(values_only=True)]
+    assert "Node agents" not in labels
+    assert not any(isinstance(label, str) and label.startswith("Node agent") for label in labels)
+    assert "Gateways" in labels
+
+
+def test_libreoffice_recalculates_a_migration_to_ambient(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    """A target with node agents: the Migration sheet gains their columns and its totals add
+    them up (the plan's whole-mesh figures)."""
+    args = ["size", "--inventory", str(APPMESH_INGRESS), "--migrate-to", "istio-ambient"]
+    args += ["--migrate-to", "linkerd", "--nodes", "3"]
+    run = run_cli([*args, "--format", "json", "--format", "xlsx"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    assert plan.migration is not None
+    ambient_target = plan.migration.targets[0]
+    assert ambient_target.totals.node_agents.pods == 6
+    workbook = tmp_path / "planner-out" / XLSX_FILE
+    headers = [c.value for c in _open(workbook.read_bytes())["Migration"][1]]
+    at = headers.index("Sidecar memory requests (GiB)") + 1
+    assert headers[at : at + 2] == [col.header for col in MIGRATION_AGENT_COLS]
+    rows = _migration_table(_open(recalculate(soffice, workbook), values=True)["Migration"])
+    meshes = [plan.totals, *(t.totals for t in plan.migration.targets)]
+    for row, totals in zip(rows, meshes, strict=True):
+        assert row["Node-agent CPU requests (cores)"] == totals.node_agents.cpu_request_cores
+        assert row["Total CPU requests (cores)"] == pytest.approx(
+            totals.mesh.cpu_request_cores, abs=0.002
+        )
+        assert row["Total memory requests (GiB)"] == pytest.approx(
+            totals.mesh.memory_request_gib, abs=0.002
+        )
+    assert rows[1]["CPU requests against today (cores)"] == pytest.approx(
+        ambient_target.difference.cpu_request_cores, abs=0.003
+    )
+
+
+def test_node_agents_are_documented() -> None:
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    xlsx = doc[doc.index("## report.xlsx") :]
+    assert "**Node agents**" in xlsx
+    assert "`=nodes_count`" in xlsx
+    for col in MIGRATION_AGENT_COLS:
+        assert col.header in xlsx, col.header

@@ -30,6 +30,7 @@ from reports.html.page import (
 )
 from tests.conftest import DATA, REPO, SAMPLE_ARGS, assert_golden, require_tool, run_cli
 from tests.plans import (
+    APPMESH_INGRESS,
     DDE,
     HOSTILE_NAMES,
     HYPERLINK,
@@ -37,6 +38,7 @@ from tests.plans import (
     MIGRATION_TARGETS,
     SAMPLE_NODES,
     SCRIPT,
+    ambient_plan,
     hostile_migration,
     hostile_nodes,
     inventory_only_plan,
@@ -720,3 +722,145 @@ def test_per_node_figures_are_documented() -> None:
     rows = {line.split("|")[1].strip(): line for line in html.splitlines() if line.startswith("| ")}
     assert "**Per node**" in rows["Summary"]
     assert "**Per node**" in rows["Where the cost goes"]
+
+
+# --- node agents and waypoints (Istio's ambient mode) ---------------------------------------------
+
+
+def _parts_rows(page: str) -> list[list[str]]:
+    """The body rows of the totals table of "Where the cost goes" (found by its caption)."""
+    at = page.index("Mesh overhead by part, summed over pods")
+    table = page[page.rindex("<table", 0, at) : page.index("</table>", at) + len("</table>")]
+    return _table_rows(table.replace("<table>", '<table id="parts">', 1), "parts")
+
+
+def _row(total: ResourceTotals) -> list[str]:
+    return [
+        number(total.pods),
+        cores(total.estimated_cpu_cores),
+        gib(total.estimated_memory_gib),
+        cores(total.cpu_request_cores),
+        gib(total.memory_request_gib),
+        cores(total.cpu_limit_cores),
+        gib(total.memory_limit_gib),
+    ]
+
+
+def test_node_agents_are_a_part_of_the_cost() -> None:
+    plan = ambient_plan()
+    t = plan.totals
+    assert t.node_agents.pods == 12
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    assert _parts_rows(page) == [
+        ["Workload proxies", *_row(t.sidecars)],
+        ["Node agents (one per node)", *_row(t.node_agents)],
+        ["Gateways and waypoints", *_row(t.gateways)],
+        ["Control plane", *_row(t.control_plane)],
+        ["Whole mesh", *_row(t.mesh)],
+    ]
+    # the sample's reviewed figures, as the text summary prints them
+    assert _parts_rows(page)[1][4:6] == ["3.30 cores", "3.61 GiB"]
+    assert _parts_rows(page)[3][4:6] == ["1.00 cores", "4.00 GiB"]
+    assert _card(page, "card-overhead") == (
+        "Mesh overhead (requests) 10.68 cores 9.61 GiB 30 pods: 0 sidecars, 12 node-agent pods "
+        "(one per node), 16 gateway and waypoint replicas, 2 control-plane replicas. Expected use "
+        "6.87 cores, 1.30 GiB."
+    )
+    parsed = _parse(page)
+    text = " ".join(" ".join(parsed.text).split())
+    # the chart: node agents, the gateways with the waypoints, the control plane (no sidecar)
+    assert (
+        "Mesh requests split into node agents, gateways (and waypoints) and the control plane. "
+        "CPU: node agents 3.30 cores, gateways/waypoints 6.38 cores, control plane 1.00 cores."
+    ) in text
+    assert (
+        "Where the mesh's requests go: node agents, gateways (and waypoints) and the control "
+        "plane, as a share" in text
+    )
+    assert '<a href="#control-plane">Control plane, node agents, gateways and waypoints</a>' in page
+
+
+def test_node_agents_say_they_run_one_per_node() -> None:
+    plan = ambient_plan()
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    text = " ".join(" ".join(_parse(page).text).split())
+    ztunnel = plan.control_plane.component("ztunnel")
+    per = ztunnel.per_replica
+    card = page[page.index('<div class="card" id="card-control-plane">') :]
+    card = " ".join("".join(_parse(card[: card.index("</div>\n  <div")]).text).split())
+    assert card.startswith("Control plane and node agents istiod: 2 replicas ")
+    assert (
+        "ztunnel: 6 replicas, one per node Each sized for the busiest node: "
+        f"{per.cpu_request_millicores}m CPU and {per.memory_request_mib}Mi memory each (limits "
+        f"{per.cpu_limit_millicores}m / {per.memory_limit_mib}Mi); 6 nodes, 176 pods."
+    ) in card
+    assert "istio-cni: 6 replicas, one per node Each sized for the busiest node: 100m" in card
+    assert (
+        "A node agent: ztunnel runs one per node (6 replicas), each sized for the busiest node; "
+        "nothing is divided among the replicas."
+    ) in text
+    assert "the busiest node's load: state + what it serves, not divided among the replicas" in text
+    # istiod is shared out among its replicas, as before
+    assert "state each replica holds + what all replicas serve / replicas" in text
+    # waypoints read as waypoints where the gateways are listed
+    assert "Gateways and waypoints Gateway or waypoint Role" in text
+    assert "catalog/waypoint waypoint 9,988 rps" in text
+
+
+def test_a_page_without_node_agents_names_none() -> None:
+    page = render_html(sample_plan(nodes=SAMPLE_NODES))[HTML_FILE].decode("utf-8")
+    assert "node agent" not in page.lower()
+    assert "waypoint" not in page.replace("<code>waypoints</code>", "")  # the knob only
+    assert [row[0] for row in _parts_rows(page)] == [
+        "Workload proxies",
+        "Gateways",
+        "Control plane",
+        "Whole mesh",
+    ]
+
+
+def test_a_migration_to_ambient_shows_the_node_agents(tmp_path: Path) -> None:
+    args = ["size", "--inventory", str(APPMESH_INGRESS), "--migrate-to", "istio-ambient"]
+    run = run_cli([*args, "--nodes", "3", "--format", "json", "--format", "html"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    assert plan.migration is not None
+    target = plan.migration.targets[0]
+    page = (tmp_path / "planner-out" / HTML_FILE).read_text("utf-8")
+    rows = _table_rows(page, "migration-meshes")
+    for row, totals in zip(rows, (plan.totals, target.totals), strict=True):
+        # sidecars, then the node agents, then gateways, control plane and the totals
+        assert row[3:9] == [
+            number(totals.sidecars.cpu_request_cores, 2),
+            number(totals.sidecars.memory_request_gib, 2),
+            number(totals.node_agents.cpu_request_cores, 2),
+            number(totals.node_agents.memory_request_gib, 2),
+            number(totals.gateways.cpu_request_cores, 2),
+            number(totals.gateways.memory_request_gib, 2),
+        ]
+        assert row[11:13] == [
+            number(totals.mesh.cpu_request_cores, 2),
+            number(totals.mesh.memory_request_gib, 2),
+        ]
+    assert rows[1][5:7] == ["0.90", "1.80"]  # 3 nodes x (200m + 100m), 3 x (512Mi + 104Mi)
+    assert '<th scope="colgroup" colspan="2">Node agents</th>' in page
+
+
+def test_ambient_page_in_headless_chromium(tmp_path: Path) -> None:
+    page_path = tmp_path / HTML_FILE
+    page_path.write_bytes(render_html(ambient_plan())[HTML_FILE])
+    seen = load_in_chromium(page_path, tmp_path, "ambient.png", cards=("#overhead",))
+    assert seen.problems == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    flat = " ".join(seen.text.split())
+    assert "ztunnel: 6 replicas, one per node" in flat
+    assert "Node agents (one per node) 12 2.13 cores" in flat
+
+
+def test_node_agents_in_the_page_are_documented() -> None:
+    doc = (REPO / "docs" / "reports.md").read_text("utf-8")
+    html = doc[doc.index("## report.html") : doc.index("## report.xlsx")]
+    rows = {line.split("|")[1].strip(): line for line in html.splitlines() if line.startswith("| ")}
+    for section in ("Summary", "Where the cost goes", "Control plane and gateways", "Migration"):
+        assert "node agents" in rows[section].lower(), section
+    assert "waypoints" in rows["Control plane and gateways"]

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from models.plan import (
     Assumption,
+    ComponentPlan,
     Confidence,
     LimitBasis,
     NodesPlan,
@@ -270,14 +271,56 @@ def _namespace_charts(totals: list[NamespaceTotals]) -> tuple[Markup, Markup]:
     return charts[0], charts[1]
 
 
-def _overhead_chart(plan: Plan) -> Markup:
+def _has_node_agents(plan: Plan) -> bool:
+    """Whether the mesh runs node agents (per-node components: Istio ambient's ztunnel and
+    istio-cni), a part of the cost of their own."""
+    return plan.totals.node_agents.pods > 0
+
+
+def _has_waypoints(plan: Plan) -> bool:
+    """Whether some of the gateways are waypoints (Istio's ambient mode), sized as gateways."""
+    return any(g.role is Role.WAYPOINT for g in plan.gateways)
+
+
+def _and(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _cost_parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
+    """The parts the mesh's requests split into, as the chart names them: sidecars, node agents
+    (for a mesh that runs them), gateways (with the waypoints, where there are some) and the
+    control plane. A mesh with node agents and no sidecar (Istio's ambient mode) leaves the
+    sidecars out."""
     t = plan.totals
-    parts = (("sidecars", t.sidecars), ("gateways", t.gateways), ("control plane", t.control_plane))
+    agents = _has_node_agents(plan)
+    return [
+        *([("sidecars", t.sidecars)] if t.sidecars.pods or not agents else []),
+        *([("node agents", t.node_agents)] if agents else []),
+        ("gateways/waypoints" if _has_waypoints(plan) else "gateways", t.gateways),
+        ("control plane", t.control_plane),
+    ]
+
+
+_PART_WORDS = {
+    "gateways/waypoints": "gateways (and waypoints)",
+    "control plane": "the control plane",
+}
+
+
+def _part_words(plan: Plan) -> str:
+    """The parts of the mesh's cost in words: 'sidecars, gateways and the control plane', with
+    the node agents and the waypoints where the mesh has them."""
+    return _and([_PART_WORDS.get(name, name) for name, _ in _cost_parts(plan)])
+
+
+def _overhead_chart(plan: Plan) -> Markup:
+    parts = _cost_parts(plan)
     rows = [
         ("CPU", [Segment(n, p.cpu_request_cores) for n, p in parts], cores),
         ("Memory", [Segment(n, p.memory_request_gib) for n, p in parts], gib),
     ]
-    desc = "Mesh requests split into sidecars, gateways and the control plane. " + " ".join(
+    desc = f"Mesh requests split into {_part_words(plan)}. " + " ".join(
         f"{label}: " + ", ".join(f"{s.label} {fmt(s.value)}" for s in segments) + "."
         for label, segments, fmt in rows
     )
@@ -459,13 +502,32 @@ def _memory_driver(plan: Plan) -> str:
 
 
 def _parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
+    """The rows of the totals table: node agents only for a mesh that runs them, and the
+    gateways named with the waypoints when there are some."""
     t = plan.totals
     return [
         ("Workload proxies", t.sidecars),
-        ("Gateways", t.gateways),
+        *([("Node agents (one per node)", t.node_agents)] if _has_node_agents(plan) else []),
+        ("Gateways and waypoints" if _has_waypoints(plan) else "Gateways", t.gateways),
         ("Control plane", t.control_plane),
         ("Whole mesh", t.mesh),
     ]
+
+
+def _section_title(plan: Plan) -> str:
+    """'Control plane and gateways', with the node agents and the waypoints where the mesh has
+    them."""
+    agents = ["node agents"] if _has_node_agents(plan) else []
+    waypoints = ["waypoints"] if _has_waypoints(plan) else []
+    return _and(["Control plane", *agents, "gateways", *waypoints])
+
+
+def component_name(component: ComponentPlan) -> str:
+    """A component's name where the page says how it runs: a per-node component's title
+    without its '(per node)' (the page says 'one per node')."""
+    if component.per_node:
+        return component.title.removesuffix(" (per node)")
+    return component.title
 
 
 def context(plan: Plan) -> dict[str, Any]:
@@ -516,6 +578,10 @@ def context(plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan,
         "parts": _parts(plan),
+        "part_words": _part_words(plan),
+        "section_title": _section_title(plan),
+        "node_agents": _has_node_agents(plan),
+        "waypoints": _has_waypoints(plan),
         "namespaces": top_namespaces,
         "namespace_count": len(totals),
         "more_namespaces": more_namespaces,
@@ -549,6 +615,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "holds_header": "Connections" if _counts_connections(plan) else "Clusters / endpoints",
         "migration": plan.migration,
         "meshes": meshes,
+        "migration_agents": any(m.totals.node_agents.pods for m in meshes),
         "nodes": plan.nodes,
         "nodes_spread": _nodes_spread(plan.nodes) if plan.nodes is not None else "",
         "node_rows": _node_rows(plan),
@@ -630,6 +697,7 @@ def environment() -> Environment:
     )
     env.globals["change"] = change
     env.globals["scoping_text"] = scoping_text
+    env.globals["component_name"] = component_name
     return env
 
 

@@ -7,7 +7,9 @@ replicas) as values and recompute expected usage, requests, limits and replicas 
 own models (its proxy model and each control-plane component's terms, models/plan.py), reading
 every coefficient and knob from a named cell on the Assumptions sheet; the Summary and Namespaces
 sheets total them with formulas (and, with the nodes known, the Summary divides the totals per
-node). A reviewer who changes a coefficient or the headroom there sees every figure move.
+node). A per-node component (Istio ambient's ztunnel and istio-cni) runs one replica per node (the
+Summary's node count), each sized for the busiest node, and totals apart as the node agents. A
+reviewer who changes a coefficient or the headroom there sees every figure move.
 Figures the workbook cannot recompute (the mesh-wide default, scoping, the migration's target
 meshes) are the plan's values, labelled so.
 
@@ -37,6 +39,7 @@ from models.plan import (
     Plan,
     ProxyModel,
     ProxyPlan,
+    ResourceTotals,
     Role,
     RpsBasis,
     Term,
@@ -100,6 +103,10 @@ G_AUTOSCALE = defined_name("gateway.autoscale_max_ratio")
 CP = "control_plane_"
 CPU_LIMIT_FLOOR = "proxy_cpu_limit_rounded_millicores"
 MEMORY_LIMIT_FLOOR = "proxy_memory_limit_rounded_mib"
+
+# the Summary's named cells of the per-node block
+NODES_COUNT = "nodes_count"
+NODES_SHARE = "nodes_busiest_share_ratio"
 
 DEFAULT_CPU = "proxy_default_cpu_request_millicores"
 DEFAULT_MEMORY = "proxy_default_memory_request_mib"
@@ -450,8 +457,9 @@ def cp_prefix(component: str) -> str:
     return "cp_" + re.sub(r"[^a-z0-9]+", "_", component.lower()).strip("_")
 
 
-def _live_drivers(ranges: _Ranges) -> dict[str, str]:
-    """Drivers the workbook recomputes from its own sheets, by driver name."""
+def _live_drivers(ranges: _Ranges, nodes_known: bool) -> dict[str, str]:
+    """Drivers the workbook recomputes from its own sheets, by driver name (`nodes` from the
+    Summary's node count, when the plan knows the nodes)."""
     sized = ranges.w("sized")
     replicas = ranges.w("replicas")
     proxies_from_sidecars = f'SUMIFS({replicas},{sized},"yes")' if replicas and sized else "0"
@@ -466,12 +474,15 @@ def _live_drivers(ranges: _Ranges) -> dict[str, str]:
             parts.append(f"SUMPRODUCT({ranges.g('replicas')},{ranges.g(column)})")
         return "+".join(parts)
 
-    return {
+    live = {
         "connected_proxies": "=" + connected,
         "proxy_visible_clusters": "=" + visible("clusters"),
         "proxy_visible_endpoints": "=" + visible("endpoints"),
         "pod_churn_ratio": f"={POD_CHURN}",
     }
+    if nodes_known:
+        live["nodes"] = f"={NODES_COUNT}"
+    return live
 
 
 _LIVE_HOW = {
@@ -479,69 +490,54 @@ _LIVE_HOW = {
     "proxy_visible_clusters": "sum over proxies of replicas x visible clusters",
     "proxy_visible_endpoints": "sum over proxies of replicas x visible endpoints",
     "pod_churn_ratio": "the knob on the Assumptions sheet",
+    "nodes": "the node count on the Summary sheet (nodes_count)",
 }
+
+
+def _sheet_drivers(plan: Plan) -> dict[str, float]:
+    """What the live formulas of `_live_drivers` give with the plan's own figures: the proxies
+    on the Workloads and Gateways sheets."""
+    proxies = [(w.replicas, w.proxy) for w in plan.workloads if w.proxy is not None]
+    proxies += [(g.replicas, g.per_replica) for g in plan.gateways]
+    return {
+        "connected_proxies": float(sum(replicas for replicas, _ in proxies)),
+        "proxy_visible_clusters": float(sum(r * (p.visible_clusters or 0) for r, p in proxies)),
+        "proxy_visible_endpoints": float(sum(r * p.visible_endpoints for r, p in proxies)),
+    }
+
+
+def _per_node_shares(plan: Plan) -> dict[str, float]:
+    """What each node adds to a driver summed from the sheets, by driver name: the plan's figure
+    less the sheets', over the nodes. Only for a plan with node agents (Istio's ambient mode:
+    each node's ztunnel is a proxy istiod serves, holding every pod and Service), whose drivers
+    count them; none otherwise."""
+    nodes = plan.nodes
+    components = plan.control_plane.components
+    if nodes is None or not any(c.per_node for c in components):
+        return {}
+    sheets = _sheet_drivers(plan)
+    shares: dict[str, float] = {}
+    for component in components:
+        for driver in component.drivers:
+            if driver.name in sheets:
+                extra = driver.value - sheets[driver.name]
+                if abs(extra) > 1e-9:
+                    shares[driver.name] = extra / nodes.count
+    return shares
 
 
 def _sum(terms: tuple[Term, ...], p: str) -> str:
     return "+".join(term_formula(t, f"{p}_{t.driver}" if t.driver else "") for t in terms) or "0"
 
 
-def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[_CpRow]:
-    """One component's rows: its drivers, then the model's sums, replicas and resources."""
-    p = cp_prefix(cp.component)
-    per = cp.per_replica
+def _replica_rows(cp: ComponentPlan, p: str) -> list[_CpRow]:
+    """The replica search of a component shared out among its replicas: the replicas its CPU
+    and its memory need, its floor, and the recommendation."""
     policy = cp.policy
-    live = _live_drivers(ranges)
-    rows = [
-        _CpRow(
-            f"{p}_{d.name}",
-            d.label,
-            d.unit,
-            F_GENERAL if d.unit == "ratio" else F_INT,
-            live.get(d.name, d.value),
-            d.value,
-            _LIVE_HOW.get(d.name, "input: from the plan"),
-        )
-        for d in cp.drivers
-    ]
     grown_shared = f"{p}_shared_memory_mib*{GROW}"
     max_cpu = defined_name(policy.max_cpu_per_replica)
     max_memory = defined_name(policy.max_memory_per_replica)
-    serving = _sum(cp.serving_memory_terms, p)
-    multiplier = _sum(cp.serving_memory_multiplier_terms, p)
-    chart_limit = (
-        "," + _round_up(defined_name(policy.memory_limit_floor), MEMORY_STEP)
-        if policy.memory_limit_floor is not None
-        else ""
-    )
-    rows += [
-        _CpRow(
-            f"{p}_shared_memory_mib",
-            "State each replica holds",
-            "MiB",
-            F_MIB1,
-            "=" + _sum(cp.shared_memory_terms, p),
-            cp.shared_memory_mib,
-            "the shared terms of the model",
-        ),
-        _CpRow(
-            f"{p}_serving_memory_mib",
-            "Serving (all replicas together)",
-            "MiB",
-            F_MIB1,
-            f"=({serving})*(1+{multiplier})",
-            cp.serving_memory_mib,
-            "the serving terms x (1 + the multiplier terms)",
-        ),
-        _CpRow(
-            f"{p}_cpu_total_millicores",
-            "CPU, all replicas",
-            "millicores",
-            F_M1,
-            "=" + _sum(cp.cpu_terms, p),
-            cp.single_replica_estimated_cpu_millicores,
-            "the CPU terms of the model",
-        ),
+    return [
         _CpRow(
             f"{p}_replicas_by_cpu",
             "Replicas the CPU needs",
@@ -584,6 +580,91 @@ def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[
             cp.replicas_rule,
         ),
     ]
+
+
+def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[_CpRow]:
+    """One component's rows: its drivers, then the model's sums, replicas and resources."""
+    p = cp_prefix(cp.component)
+    per = cp.per_replica
+    policy = cp.policy
+    live = _live_drivers(ranges, plan.nodes is not None)
+    shares = _per_node_shares(plan)
+    rows = []
+    for d in cp.drivers:
+        number_format = F_GENERAL if d.unit == "ratio" else F_INT
+        formula = live.get(d.name, d.value)
+        how = _LIVE_HOW.get(d.name, "input: from the plan")
+        if d.name in shares:
+            formula = f"{formula}+{NODES_COUNT}*{p}_{d.name}_per_node"
+            how += " + nodes x what each node adds (the row below)"
+        rows.append(_CpRow(f"{p}_{d.name}", d.label, d.unit, number_format, formula, d.value, how))
+        if d.name in shares:
+            rows.append(
+                _CpRow(
+                    f"{p}_{d.name}_per_node",
+                    f"{d.label}: what each node adds (node agents)",
+                    f"{d.unit} per node",
+                    F_GENERAL,
+                    shares[d.name],
+                    shares[d.name],
+                    "input: the plan's figure less the Workloads and Gateways sheets', over the "
+                    "nodes (the node agents, one per node, count in it)",
+                )
+            )
+    serving = _sum(cp.serving_memory_terms, p)
+    multiplier = _sum(cp.serving_memory_multiplier_terms, p)
+    chart_limit = (
+        "," + _round_up(defined_name(policy.memory_limit_floor), MEMORY_STEP)
+        if policy.memory_limit_floor is not None
+        else ""
+    )
+    # a per-node component (a DaemonSet) runs one replica per node, each carrying the busiest
+    # node's load: nothing is shared out among its replicas (planner/model/control_plane.py)
+    per_node = cp.per_node
+    rows += [
+        _CpRow(
+            f"{p}_shared_memory_mib",
+            "State each replica holds",
+            "MiB",
+            F_MIB1,
+            "=" + _sum(cp.shared_memory_terms, p),
+            cp.shared_memory_mib,
+            "the shared terms of the model",
+        ),
+        _CpRow(
+            f"{p}_serving_memory_mib",
+            "Serving (each replica, its node's)" if per_node else "Serving (all replicas together)",
+            "MiB",
+            F_MIB1,
+            f"=({serving})*(1+{multiplier})",
+            cp.serving_memory_mib,
+            "the serving terms x (1 + the multiplier terms)",
+        ),
+        _CpRow(
+            f"{p}_cpu_total_millicores",
+            "CPU, each replica (the busiest node's)" if per_node else "CPU, all replicas",
+            "millicores",
+            F_M1,
+            "=" + _sum(cp.cpu_terms, p),
+            cp.single_replica_estimated_cpu_millicores,
+            "the CPU terms of the model",
+        ),
+    ]
+    if per_node:
+        rows.append(
+            _CpRow(
+                f"{p}_replicas",
+                "Recommended replicas",
+                "replicas",
+                F_INT,
+                f"={NODES_COUNT}" if plan.nodes is not None else cp.replicas,
+                cp.replicas,
+                "one per node: the node count on the Summary sheet (nodes_count); "
+                + cp.replicas_rule,
+            )
+        )
+    else:
+        rows += _replica_rows(cp, p)
     if policy.autoscale_max_ratio is not None:
         rows += [
             _CpRow(
@@ -612,18 +693,24 @@ def _control_plane_rows(plan: Plan, cp: ComponentPlan, ranges: _Ranges) -> list[
             "Expected CPU per replica",
             "millicores",
             F_M1,
-            f"={p}_cpu_total_millicores/{p}_replicas",
+            f"={p}_cpu_total_millicores" if per_node else f"={p}_cpu_total_millicores/{p}_replicas",
             per.estimated_cpu_millicores,
-            "CPU, all replicas / replicas",
+            "the busiest node's CPU (not divided: one replica per node)"
+            if per_node
+            else "CPU, all replicas / replicas",
         ),
         _CpRow(
             f"{p}_estimated_memory_mib",
             "Expected memory per replica",
             "MiB",
             F_MIB1,
-            f"={p}_shared_memory_mib+{p}_serving_memory_mib/{p}_replicas",
+            f"={p}_shared_memory_mib+{p}_serving_memory_mib"
+            if per_node
+            else f"={p}_shared_memory_mib+{p}_serving_memory_mib/{p}_replicas",
             per.estimated_memory_mib,
-            "state + serving / replicas",
+            "state + serving (not divided: one replica per node)"
+            if per_node
+            else "state + serving / replicas",
         ),
         _CpRow(
             f"{p}_cpu_request_millicores",
@@ -818,6 +905,12 @@ def _namespace_rows(names: Sequence[str], ranges: _Ranges) -> Iterable[list[Cell
 # --- Summary ------------------------------------------------------------------------------------
 
 SUMMARY_PARTS = ("Workload proxies", "Gateways", "Control plane", "Whole mesh")
+NODE_AGENTS = "Node agents"
+"""The part of the per-node components (ztunnel, istio-cni), after the workload proxies, in a
+plan that has them."""
+WAYPOINTS_TOO = "Gateways and waypoints"
+"""The gateways' part in a plan with waypoints (Istio's ambient mode), which are sized as
+gateways."""
 TOTAL_KEYS = ("t_est_cpu", "t_est_mem", "t_cpu_req", "t_mem_req", "t_cpu_lim", "t_mem_lim")
 TOTAL_HEADERS = (
     "Pods",
@@ -831,10 +924,31 @@ TOTAL_HEADERS = (
 TOTAL_FORMATS = (F_INT, F_CORES, F_GIB, F_CORES, F_GIB, F_CORES, F_GIB)
 
 
-def _summary_total_formulas(
-    ranges: _Ranges, first: int, components: tuple[ComponentPlan, ...]
-) -> list[list[str]]:
-    """Formulas of the live totals: workload proxies in row `first`, the other parts below."""
+def summary_parts(plan: Plan) -> list[tuple[str, ResourceTotals]]:
+    """The parts of the Summary's totals and the plan's figure of each, the whole mesh last:
+    node agents only for a plan with per-node components, and gateways named with the
+    waypoints when there are some."""
+    t = plan.totals
+    gateways = (
+        WAYPOINTS_TOO if any(g.role is Role.WAYPOINT for g in plan.gateways) else SUMMARY_PARTS[1]
+    )
+    agents = [(NODE_AGENTS, t.node_agents)] if _has_node_agents(plan) else []
+    return [
+        (SUMMARY_PARTS[0], t.sidecars),
+        *agents,
+        (gateways, t.gateways),
+        (SUMMARY_PARTS[2], t.control_plane),
+        (SUMMARY_PARTS[3], t.mesh),
+    ]
+
+
+def _has_node_agents(plan: Plan) -> bool:
+    return any(c.per_node for c in plan.control_plane.components)
+
+
+def _summary_total_formulas(ranges: _Ranges, first: int, plan: Plan) -> list[list[str]]:
+    """Formulas of the live totals, one row per part of `summary_parts`: workload proxies in row
+    `first`, the other parts below, the whole mesh their sum."""
     sized = ranges.w("sized")
     pods = f'=SUMIFS({ranges.w("replicas")},{sized},"yes")' if sized else "=0"
     sidecars = [pods, *(f"=SUM({ranges.w(k)})" if ranges.workloads else "=0" for k in TOTAL_KEYS)]
@@ -842,31 +956,34 @@ def _summary_total_formulas(
         f"=SUM({ranges.g('replicas')})" if ranges.gateways else "=0",
         *(f"=SUM({ranges.g(k)})" if ranges.gateways else "=0" for k in TOTAL_KEYS),
     ]
-    prefixes = [cp_prefix(c.component) for c in components]
 
-    def over_components(name: str, per: int) -> str:
-        parts = [f"{p}_replicas*{p}_{name}" for p in prefixes]
-        return "=(" + ("+".join(parts) or "0") + f")/{per}"
+    def over(components: Iterable[ComponentPlan]) -> list[str]:
+        prefixes = [cp_prefix(c.component) for c in components]
 
-    cp = [
-        "=" + ("+".join(f"{p}_replicas" for p in prefixes) or "0"),
-        over_components("estimated_cpu_millicores", 1000),
-        over_components("estimated_memory_mib", 1024),
-        over_components("cpu_request_millicores", 1000),
-        over_components("memory_request_mib", 1024),
-        over_components("cpu_limit_millicores", 1000),
-        over_components("memory_limit_mib", 1024),
-    ]
+        def total(name: str, per: int) -> str:
+            parts = [f"{p}_replicas*{p}_{name}" for p in prefixes]
+            return "=(" + ("+".join(parts) or "0") + f")/{per}"
+
+        return [
+            "=" + ("+".join(f"{p}_replicas" for p in prefixes) or "0"),
+            total("estimated_cpu_millicores", 1000),
+            total("estimated_memory_mib", 1024),
+            total("cpu_request_millicores", 1000),
+            total("memory_request_mib", 1024),
+            total("cpu_limit_millicores", 1000),
+            total("memory_limit_mib", 1024),
+        ]
+
+    components = plan.control_plane.components
+    # the node agents are apart from the control plane, as in the plan's totals
+    agents = [over(c for c in components if c.per_node)] if _has_node_agents(plan) else []
+    parts = [sidecars, *agents, gateways, over(c for c in components if not c.per_node)]
+    last = first + len(parts) - 1
     mesh = [
-        f"=SUM({get_column_letter(i)}{first}:{get_column_letter(i)}{first + 2})"
+        f"=SUM({get_column_letter(i)}{first}:{get_column_letter(i)}{last})"
         for i in range(2, 2 + len(TOTAL_HEADERS))
     ]
-    return [sidecars, gateways, cp, mesh]
-
-
-# the Summary's named cells of the per-node block
-NODES_COUNT = "nodes_count"
-NODES_SHARE = "nodes_busiest_share_ratio"
+    return [*parts, mesh]
 
 
 def _write_nodes(
@@ -1009,8 +1126,9 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     )
     put(*(t(h, head) for h in ("Part", *TOTAL_HEADERS)), height=HEADER_HEIGHT * 2 / 3)
     first = rows_written + 1
-    live = _summary_total_formulas(ranges, first, plan.control_plane.components)
-    for part, formulas in zip(SUMMARY_PARTS, live, strict=True):
+    parts = summary_parts(plan)
+    live = _summary_total_formulas(ranges, first, plan)
+    for (part, _), formulas in zip(parts, live, strict=True):
         put(
             t(part, bold if part == "Whole mesh" else text),
             *(n(f, fmt) for f, fmt in zip(formulas, TOTAL_FORMATS, strict=True)),
@@ -1018,12 +1136,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     put()
     put(t("As computed by the planner (plan.json), for comparison", bold))
     put(*(t(h, static_head) for h in ("Part", *TOTAL_HEADERS)), height=HEADER_HEIGHT * 2 / 3)
-    totals = plan.totals
-    for part, total in zip(
-        SUMMARY_PARTS,
-        (totals.sidecars, totals.gateways, totals.control_plane, totals.mesh),
-        strict=True,
-    ):
+    for part, total in parts:
         put(
             t(part),
             *(
@@ -1044,7 +1157,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
             ),
         )
     put()
-    mesh_row = first + 3
+    mesh_row = first + len(parts) - 1
     app_cpu = f"SUM({ranges.w('t_app_cpu')})" if ranges.workloads else "0"
     app_mem = f"SUM({ranges.w('t_app_mem')})" if ranges.workloads else "0"
     with_app = ranges.w("app_given")
@@ -1079,8 +1192,14 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
         put()
     for component in plan.control_plane.components:
         p = cp_prefix(component.component)
-        put(t(f"Control plane: {component.title}, live", bold))
-        if component.autoscale_min is not None:
+        if component.per_node:
+            put(t(f"Node agent: {component.title}, live", bold))
+            put(
+                t("Replicas (one per node, each sized for the busiest node)"),
+                n(f"={p}_replicas", F_INT),
+            )
+        elif component.autoscale_min is not None:
+            put(t(f"Control plane: {component.title}, live", bold))
             put(
                 t("Replicas (autoscale min / max)"),
                 n(f"={p}_replicas", F_INT),
@@ -1088,6 +1207,7 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
                 n(f"={p}_autoscale_max", F_INT),
             )
         else:
+            put(t(f"Control plane: {component.title}, live", bold))
             put(t("Replicas"), n(f"={p}_replicas", F_INT))
         put(
             t("Per replica: CPU request / limit"),
@@ -1636,28 +1756,45 @@ MIGRATION_COLS = (
     Col("scoping", "Scoping", Kind.TEXT, width=60),
     Col("findings", "Findings (its plan.json)", Kind.INFO, F_INT, 10),
 )
-MG = _letters(MIGRATION_COLS)
+MIGRATION_AGENT_COLS = (
+    Col("na_cpu", "Node-agent CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("na_mem", "Node-agent memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+)
+"""The node agents' requests, after the sidecars', when a mesh of the migration has them."""
 MIGRATION_TODAY_ROW = 2
 """Today's mesh is the first row under the header; every difference subtracts its cells."""
 
 
-def _migration_row(r: int, row: MeshRow) -> list[CellValue]:
+def migration_columns(meshes: Sequence[MeshRow]) -> tuple[Col, ...]:
+    """The Migration sheet's columns: MIGRATION_COLS, with the node agents' requests after the
+    sidecars' when a mesh of the side by side runs node agents (Istio's ambient mode)."""
+    if not any(m.totals.node_agents.pods for m in meshes):
+        return MIGRATION_COLS
+    at = [col.key for col in MIGRATION_COLS].index("sc_mem") + 1
+    return (*MIGRATION_COLS[:at], *MIGRATION_AGENT_COLS, *MIGRATION_COLS[at:])
+
+
+def _migration_row(r: int, row: MeshRow, cols: tuple[Col, ...]) -> list[CellValue]:
     """One mesh: the plan's figures as values, the totals and the difference against today's row
     as formulas (so a changed figure moves them)."""
     t = row.totals
-    c = {key: f"{letter}{r}" for key, letter in MG.items()}
+    letters = _letters(cols)
+    c = {key: f"{letter}{r}" for key, letter in letters.items()}
+    parts = [key for key in ("sc", "na", "gw", "cp") if f"{key}_cpu" in c]
     values: dict[str, CellValue] = {
         "mesh": row.title,
         "version": row.version,
         "pods": t.mesh.pods,
         "sc_cpu": t.sidecars.cpu_request_cores,
         "sc_mem": t.sidecars.memory_request_gib,
+        "na_cpu": t.node_agents.cpu_request_cores,
+        "na_mem": t.node_agents.memory_request_gib,
         "gw_cpu": t.gateways.cpu_request_cores,
         "gw_mem": t.gateways.memory_request_gib,
         "cp_cpu": t.control_plane.cpu_request_cores,
         "cp_mem": t.control_plane.memory_request_gib,
-        "cpu": f"={c['sc_cpu']}+{c['gw_cpu']}+{c['cp_cpu']}",
-        "mem": f"={c['sc_mem']}+{c['gw_mem']}+{c['cp_mem']}",
+        "cpu": "=" + "+".join(c[f"{key}_cpu"] for key in parts),
+        "mem": "=" + "+".join(c[f"{key}_mem"] for key in parts),
         "est_cpu": t.mesh.estimated_cpu_cores,
         "est_mem": t.mesh.estimated_memory_gib,
     }
@@ -1665,15 +1802,15 @@ def _migration_row(r: int, row: MeshRow) -> list[CellValue]:
     if target is not None:
         values.update(
             {
-                "d_cpu": f"={c['cpu']}-${MG['cpu']}${MIGRATION_TODAY_ROW}",
-                "d_mem": f"={c['mem']}-${MG['mem']}${MIGRATION_TODAY_ROW}",
+                "d_cpu": f"={c['cpu']}-${letters['cpu']}${MIGRATION_TODAY_ROW}",
+                "d_mem": f"={c['mem']}-${letters['mem']}${MIGRATION_TODAY_ROW}",
                 "folder": target.folder + "/",
                 "control_plane": "; ".join(target.control_plane),
                 "scoping": scoping_text(target),
                 "findings": target.findings,
             }
         )
-    return [values.get(col.key) for col in MIGRATION_COLS]
+    return [values.get(col.key) for col in cols]
 
 
 def _write_migration(book: Book, plan: Plan) -> None:
@@ -1682,8 +1819,10 @@ def _write_migration(book: Book, plan: Plan) -> None:
     migration = plan.migration
     if migration is None:
         return
-    rows = [_migration_row(r, row) for r, row in enumerate(side_by_side(plan), start=2)]
-    ws, _ = book.table("Migration", MIGRATION_COLS, rows, freeze="B2", stream=False)
+    meshes = side_by_side(plan)
+    cols = migration_columns(meshes)
+    rows = [_migration_row(r, row, cols) for r, row in enumerate(meshes, start=2)]
+    ws, _ = book.table("Migration", cols, rows, freeze="B2", stream=False)
     text = book.style()
     bold = book.style(bold=True)
     lines: list[tuple[str, Any]] = [
@@ -1696,8 +1835,8 @@ def _write_migration(book: Book, plan: Plan) -> None:
         ),
         (
             "The figures per mesh are the plan's (plan.json migration); the totals add up the "
-            "three parts and the columns against today subtract today's row, live: change a "
-            "figure and they move.",
+            f"{'four' if len(cols) > len(MIGRATION_COLS) else 'three'} parts and the columns "
+            "against today subtract today's row, live: change a figure and they move.",
             text,
         ),
         ("", text),
