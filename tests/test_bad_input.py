@@ -256,10 +256,14 @@ KINDS = (
         (
             "role",
             "ingres-gateway",
-            '"ingres-gateway" is not one of workload, ingress-gateway, egress-gateway (did you '
-            'mean "ingress-gateway"?)',
+            '"ingres-gateway" is not one of workload, ingress-gateway, egress-gateway, waypoint '
+            '(did you mean "ingress-gateway"?)',
         ),
-        ("role", "router", '"router" is not one of workload, ingress-gateway, egress-gateway'),
+        (
+            "role",
+            "router",
+            '"router" is not one of workload, ingress-gateway, egress-gateway, waypoint',
+        ),
     ],
 )
 def test_bad_choice_lists_the_choices(

@@ -7,14 +7,20 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from models.errors import ProfileError
 from models.knobs import Knobs
 from models.plan import ComponentPlan, Finding
+from planner.inputs.load import read_inventory
 from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
 from planner.meshes.istio_sidecar.sizing import Resolved, assumptions_of, resolve
+from planner.meshes.profiles import parse_profile
 from planner.model.control_plane import autoscale_target_percent, size_component
 from planner.model.envoy import EnvoyCosts, estimate, estimated_cpu_millicores, estimated_memory_mib
 from planner.model.sizing import protect_limits, round_up, size_requests
+from planner.pipeline import build_plan
+from tests.conftest import DATA, REPO
 from tests.plans import istio_profile
 
 PROFILE = istio_profile()
@@ -194,3 +200,20 @@ def test_autoscaler_target_uses_half_the_headroom() -> None:
     assert autoscale_target_percent(1.0, 0.5) == 75
     assert autoscale_target_percent(0.0, 0.5) == 95  # capped: never at 100 %
     assert autoscale_target_percent(5.0, 0.0) == 50  # floored
+
+
+def test_per_replica_targets_that_need_absurd_replicas_are_a_profile_error() -> None:
+    """Found by the profile fuzzer: a target of 1e-300 millicores per replica asked for more
+    replicas than an int64 holds, and the totals crashed."""
+    document = yaml.safe_load(
+        (REPO / "planner/meshes/istio_sidecar/profile.yaml").read_text("utf-8")
+    )
+    document["control_plane"]["max_cpu_per_replica_millicores"]["value"] = 1e-300
+    profile = parse_profile(yaml.safe_dump(document), "profile.yaml")
+    with pytest.raises(ProfileError) as caught:
+        build_plan(read_inventory(DATA / "cluster.csv"), None, profile, Knobs())
+    assert str(caught.value) == (
+        "istiod: the profile's per-replica targets (control_plane.max_cpu_per_replica_millicores "
+        "1e-300, control_plane.max_memory_per_replica_mib 8192) need more than 100,000 replicas; "
+        "check those figures in the profile"
+    )

@@ -22,6 +22,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from models.errors import ProfileError
+from models.kube import MAX_REPLICAS
 from models.plan import ComponentPlan, ComponentPolicy, Driver, Finding, Resources, Term
 from models.profile import Rounding
 from planner.model.sizing import ceil_step
@@ -131,6 +133,13 @@ def size_component(
                 )
             )
         replicas = max(min_replicas, by_cpu, by_memory, 1)
+        if replicas > MAX_REPLICAS:
+            raise ProfileError(
+                f"{model.component}: the profile's per-replica targets "
+                f"({policy.max_cpu_per_replica} {max_cpu:g}, {policy.max_memory_per_replica} "
+                f"{max_memory:g}) need more than {MAX_REPLICAS:,} replicas; check those figures "
+                "in the profile"
+            )
         if max_replicas is not None and replicas > max_replicas:
             findings.append(
                 Finding(
