@@ -13,6 +13,7 @@ from models.errors import ProfileError
 from models.knobs import Knobs
 from models.plan import ComponentPlan, Finding
 from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
 from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
 from planner.meshes.istio_sidecar.sizing import Resolved, assumptions_of, resolve
 from planner.meshes.profiles import parse_profile
@@ -216,4 +217,20 @@ def test_per_replica_targets_that_need_absurd_replicas_are_a_profile_error() -> 
         "istiod: the profile's per-replica targets (control_plane.max_cpu_per_replica_millicores "
         "1e-300, control_plane.max_memory_per_replica_mib 8192) need more than 100,000 replicas; "
         "check those figures in the profile"
+    )
+
+
+def test_a_gateway_target_that_needs_absurd_replicas_is_a_profile_error() -> None:
+    document = yaml.safe_load(
+        (REPO / "planner/meshes/istio_sidecar/profile.yaml").read_text("utf-8")
+    )
+    document["gateway"]["target_cpu_per_replica_millicores"]["value"] = 1e-300
+    profile = parse_profile(yaml.safe_dump(document), "profile.yaml")
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    with pytest.raises(ProfileError) as caught:
+        build_plan(inventory, traffic, profile, Knobs())
+    assert str(caught.value) == (
+        "gateways: a target of 1e-300 millicores per replica needs more than 100,000 replicas; "
+        "check gateway.target_cpu_per_replica_millicores in the profile"
     )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.errors import ProfileError
+from models.kube import MAX_REPLICAS
 from models.plan import GATEWAY_ROLES, Formula
 from planner.model.control_plane import autoscale_target_percent
 from planner.model.envoy import EnvoyCosts, estimate
@@ -61,7 +63,15 @@ def size_gateways(
     )
     target = gateway.target_cpu_per_replica_millicores
     minimum = gateway.min_replicas
-    replicas = np.maximum(minimum, np.ceil(np.round(needed / target, 9))).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        wanted = np.maximum(minimum, np.ceil(np.round(needed / target, 9)))
+    if (wanted > MAX_REPLICAS).any():
+        raise ProfileError(
+            f"gateways: a target of {target:g} millicores per replica needs more than "
+            f"{MAX_REPLICAS:,} replicas; check gateway.target_cpu_per_replica_millicores in the "
+            "profile"
+        )
+    replicas = wanted.astype(np.int64)
     now = gateways["replicas"].to_numpy()
     gateways["current_replicas"] = now
     gateways["replicas"] = replicas
