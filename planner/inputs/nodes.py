@@ -9,7 +9,8 @@ They come, first found first, from:
 - the pod table's `node` column (the node each pod runs on).
 
 Where the pods per node are unknown (a count, or a table without a `pods` column), they are
-taken as spread evenly: the busiest node runs ceil(pods / nodes).
+taken as spread evenly: the busiest node carries 1 / nodes of the pods (a share, not rounded to
+whole pods, so per-node figures add up to the cluster's).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from models.errors import InputError
@@ -136,19 +138,23 @@ def read_nodes(path: Path) -> Nodes:
     return Nodes(
         count=len(rows),
         source=f"the nodes table {raw.name}",
-        pods=_complete(pods[order], int),
-        cpu_cores=_complete(cpu[order], float),
-        memory_gib=_complete(memory[order], float),
+        pods=_whole(_complete(pods[order])),
+        cpu_cores=_complete(cpu[order]),
+        memory_gib=_complete(memory[order]),
         file=file,
     )
 
 
-def _complete(values: np.ndarray, kind: type) -> tuple | None:  # type: ignore[type-arg]
+def _complete(values: npt.NDArray[np.float64]) -> tuple[float, ...] | None:
     """The column's values when every node gives one, else None (an empty column is unknown;
     a partly filled one is unknown too: a sum over some nodes would mislead)."""
     if np.isnan(values).any():
         return None
-    return tuple(kind(v) for v in values)
+    return tuple(float(v) for v in values)
+
+
+def _whole(values: tuple[float, ...] | None) -> tuple[int, ...] | None:
+    return None if values is None else tuple(int(v) for v in values)
 
 
 def nodes_from_pods(pod_nodes: pd.Series) -> Nodes | None:
