@@ -12,6 +12,7 @@ so a gateway's throughput is the larger of its inbound and outbound rates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,10 +20,24 @@ import pandas as pd
 from models.errors import ProfileError
 from models.kube import MAX_REPLICAS
 from models.plan import GATEWAY_ROLES, Formula
+from models.profile import Coefficient
 from planner.model.control_plane import autoscale_target_percent
 from planner.model.envoy import EnvoyCosts, estimate
 from planner.model.records import CurrentDefaults, proxy_inputs, with_current
 from planner.model.sizing import ProxyPolicy, size_requests
+
+
+class GatewayFigures(Protocol):
+    """A mesh profile's gateway group: its replica rule and the autoscaler's range and target."""
+
+    @property
+    def min_replicas(self) -> Coefficient: ...
+    @property
+    def target_cpu_per_replica_millicores(self) -> Coefficient: ...
+    @property
+    def autoscale_max_ratio(self) -> Coefficient: ...
+    @property
+    def autoscale_headroom_share(self) -> Coefficient: ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,17 @@ class GatewayPolicy:
     target_cpu_per_replica_millicores: float
     autoscale_max_ratio: float
     autoscale_headroom_share: float
+
+    @classmethod
+    def of(cls, gateway: GatewayFigures, min_replicas: int | None) -> GatewayPolicy:
+        """The policy a mesh profile's gateway group gives; `min_replicas` (the knob) wins over
+        the profile's minimum when given."""
+        return cls(
+            min_replicas=int(min_replicas or gateway.min_replicas.value),
+            target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
+            autoscale_max_ratio=gateway.autoscale_max_ratio.value,
+            autoscale_headroom_share=gateway.autoscale_headroom_share.value,
+        )
 
 
 def replicas_formula(gateway: GatewayPolicy, headroom_ratio: float) -> Formula:

@@ -109,12 +109,7 @@ def resolve(profile: AppMeshProfile, knobs: Knobs) -> Resolved:
     )
     costs = EnvoyCosts.of(proxy, figures, figures)
     policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
-    gateways = GatewayPolicy(
-        min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
-        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
-        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
-        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
-    )
+    gateways = GatewayPolicy.of(gateway, filled.min_gateway_replicas)
     current = CurrentDefaults(
         cpu_request_millicores=10.0,
         memory_request_mib=32.0,

@@ -147,12 +147,7 @@ def resolve(profile: ConsulProfile, knobs: Knobs) -> Resolved:
         beside_memory_mib=proxy.dataplane_memory_mib.value,
     )
     policy = ProxyPolicy.of(proxy, profile.rounding, knobs.headroom_ratio)
-    gateways = GatewayPolicy(
-        min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
-        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
-        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
-        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
-    )
+    gateways = GatewayPolicy.of(gateway, filled.min_gateway_replicas)
     zones = knobs.availability_zones or int(profile.server.zones_for_zoned_servers.value)
     return Resolved(profile, figures, filled, costs, policy, gateways, zones)
 

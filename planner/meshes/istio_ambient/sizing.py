@@ -113,12 +113,7 @@ def resolve(profile: IstioAmbientProfile, knobs: Knobs) -> Resolved:
         memory_limit_mib=proxy.memory_limit_floor_mib.value,
         source="chart default",
     )
-    gateways = GatewayPolicy(
-        min_replicas=int(filled.min_gateway_replicas or gateway.min_replicas.value),
-        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
-        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
-        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
-    )
+    gateways = GatewayPolicy.of(gateway, filled.min_gateway_replicas)
     costs = EnvoyCosts.of(proxy, figures, objects)
     return Resolved(profile, figures, filled, costs, policy, gateways, current)
 

@@ -361,12 +361,7 @@ def _size_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame
 
 def _gateway_policy(resolved: Resolved) -> GatewayPolicy:
     gateway = resolved.profile.gateway
-    return GatewayPolicy(
-        min_replicas=int(resolved.knobs.min_gateway_replicas or gateway.min_replicas.value),
-        target_cpu_per_replica_millicores=gateway.target_cpu_per_replica_millicores.value,
-        autoscale_max_ratio=gateway.autoscale_max_ratio.value,
-        autoscale_headroom_share=gateway.autoscale_headroom_share.value,
-    )
+    return GatewayPolicy.of(gateway, resolved.knobs.min_gateway_replicas)
 
 
 def _size_gateways(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
