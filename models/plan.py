@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.2"] = "2.2"
+SCHEMA_VERSION: Literal["2.3"] = "2.3"
 
 CallGraphBasis = Literal["observed", "declared", "declared and observed"]
 """Where a call graph comes from: a traffic table, the mesh's own resources, or both."""
@@ -638,7 +638,7 @@ class Migration(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.2"]
+    schema_version: Literal["2.3"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs
@@ -646,6 +646,9 @@ class Plan(_Frozen):
     formulas: tuple[Formula, ...]
     assumptions: tuple[Assumption, ...]
     proxy_model: ProxyModel
+    gateway_model: ProxyModel | None = None
+    """How gateways' and waypoints' expected usage is computed when it differs from the
+    sidecars' (Istio ambient: at the waypoint's figures); None: as `proxy_model`."""
     rounding: Rounding
     workloads: tuple[WorkloadPlan, ...]
     gateways: tuple[GatewayPlan, ...]

@@ -124,6 +124,7 @@ def build_plan(
         formulas=sized.formulas,
         assumptions=sized.assumptions,
         proxy_model=sized.proxy_model,
+        gateway_model=sized.gateway_model,
         rounding=profile.rounding,
         workloads=workload_plans(
             workloads,

@@ -3,6 +3,7 @@ migration off App Mesh."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from models.knobs import Knobs, MeshKind, WaypointRule
@@ -60,6 +61,24 @@ def ambient_plan(nodes: str = SAMPLE_NODES) -> Plan:
     nodes table unless told), as `planner size ... --mesh istio-ambient --nodes NODES
     --waypoints namespace`: ztunnel and istio-cni run one per node."""
     return sample_plan(nodes=nodes, mesh=MeshKind.ISTIO_AMBIENT, waypoints=WaypointRule.NAMESPACE)
+
+
+def mixed_ambient_plan(sidecar_namespace: str = "payments") -> Plan:
+    """The sample in ambient mode as a mixed cluster: the pods of `sidecar_namespace` carry
+    sidecar.istio.io/inject=true and keep their sidecars; a waypoint per ambient namespace."""
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    workloads = inventory.workloads
+    asks = workloads["namespace"] == sidecar_namespace
+    labels = workloads["labels"].where(~asks, workloads["labels"] + ";sidecar.istio.io/inject=true")
+    inventory = replace(inventory, workloads=workloads.assign(labels=labels))
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    knobs = Knobs(
+        mesh=MeshKind.ISTIO_AMBIENT,
+        traffic_window_seconds=WEEK_SECONDS,
+        waypoints=WaypointRule.NAMESPACE,
+    )
+    profile = load_builtin_profile(MeshKind.ISTIO_AMBIENT)
+    return build_plan(inventory, traffic, profile, knobs, nodes=parse_nodes_option(SAMPLE_NODES))
 
 
 def hostile_nodes(plan: Plan, source: str) -> Plan:

@@ -278,3 +278,138 @@ def test_waypoints_apply_to_ambient_only(sample: Path) -> None:
         "sidecar mode (use --mesh istio-ambient, or leave --waypoints out)\n"
     )
     assert not (sample / "planner-out").exists()
+
+
+MIXED = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    istio.io/dataplane-mode: ambient
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: legacy
+  labels:
+    istio-injection: enabled
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: billing
+  namespace: legacy
+spec:
+  selector:
+    app: billing
+  ports:
+  - port: 80
+---
+"""
+
+
+def _mixed(folder: Path) -> None:
+    text = (
+        MIXED
+        + APP.format(name="web", namespace="shop", extra="")
+        + APP.format(
+            name="cart", namespace="shop", extra="\n        sidecar.istio.io/inject: 'true'"
+        )
+        + APP.format(name="billing", namespace="legacy", extra="")
+    )
+    write(folder / "app.yaml", text)
+    write(
+        folder / "traffic.csv",
+        "source_namespace,source_workload,destination_namespace,destination_service,rps\n"
+        "shop,web,legacy,billing,400\n",
+    )
+
+
+def test_a_mixed_cluster_keeps_its_sidecars_at_the_sidecar_modes_figures(tmp_path: Path) -> None:
+    """Namespaces in ambient and in sidecar mode in one run: a pod a label asks a sidecar for
+    keeps it (it takes precedence over ztunnel), sized as the sidecar mode sizes it."""
+    _mixed(tmp_path)
+    args = ["size", "-i", "app.yaml", "--traffic", "traffic.csv", "--nodes", "3"]
+    run = run_cli([*args, "-f", "json", "-f", "helm", "-f", "kustomize"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert (
+        "Mesh: Istio, ambient mode (detected from the manifests: Namespace shop "
+        "(istio.io/dataplane-mode), with Istio: Namespace legacy (istio-injection) (a mixed "
+        "cluster: Istio ambient rules read both))" in run.stderr
+    )
+    plan = _plan(tmp_path)
+    with_sidecar = {w.workload for w in plan.workloads if w.proxy is not None}
+    assert with_sidecar == {"billing", "cart"}
+    assert all(w.mesh_injected for w in plan.workloads)
+    mixed = next(f for f in plan.findings if f.code == "ambient-mixed-with-sidecars")
+    assert mixed.subject == "2 workloads"
+    # ztunnel carries the captured pods only: web's 400 rps out, not billing's 400 in
+    ztunnel = plan.control_plane.component("ztunnel")
+    assert ztunnel.driver("busiest_node_rps") == pytest.approx(400 * 2 / 6, abs=1e-3)
+    # istiod serves the ztunnels and the sidecars
+    istiod = plan.control_plane.component("istiod")
+    assert istiod.driver("connected_proxies") == 3 + 4
+    # the same sidecars as a sidecar-mode run of the same manifests, seeing the whole mesh
+    sidecar_args = [*args, "--mesh", "istio-sidecar", "--size-for", "unscoped", "-o", "sc"]
+    run = run_cli(sidecar_args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    alone = {w.workload: w.proxy for w in _plan(tmp_path, "sc").workloads if w.proxy}
+    assert set(alone) == {"billing", "cart"}
+    for workload in plan.workloads:
+        if workload.proxy is not None:
+            assert workload.proxy == alone[workload.workload]
+    values = _values(plan)
+    billing = next(w for w in plan.workloads if w.workload == "billing")
+    assert billing.proxy is not None
+    assert billing.proxy.estimated_cpu_millicores == pytest.approx(
+        values["proxy.idle_cpu_millicores"]
+        + 200 / 1000 * values["version.sidecar_cpu_per_1000_rps_millicores"],
+        abs=1e-3,
+    )
+    # hand-over: the sidecars' default in istiod's values, patches in kustomize/
+    out = tmp_path / "planner-out"
+    istiod_values = yaml.safe_load((out / "helm" / "istiod-values.yaml").read_text("utf-8"))
+    assert set(istiod_values["global"]) == {"proxy", "waypoint"}
+    default = istiod_values["global"]["proxy"]["resources"]["requests"]
+    assert default["cpu"] == f"{plan.proxy_default.cpu_request_millicores}m"
+    assert (out / "kustomize" / "kustomization.yaml").is_file()
+
+
+def test_without_sidecars_istiod_values_set_the_waypoints_alone(tmp_path: Path) -> None:
+    write(tmp_path / "app.yaml", MANIFEST + APP.format(name="web", namespace="shop", extra=""))
+    run = run_cli(["size", "-i", "app.yaml", "--nodes", "3", "-f", "helm"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    values = yaml.safe_load(
+        (tmp_path / "planner-out" / "helm" / "istiod-values.yaml").read_text("utf-8")
+    )
+    assert set(values["global"]) == {"waypoint"}
+
+
+def test_a_tables_pod_labels_ask_for_a_sidecar(tmp_path: Path) -> None:
+    write(
+        tmp_path / "cluster.csv",
+        "namespace,workload,replicas,rps,labels\n"
+        "shop,web,2,100,app=web\n"
+        "shop,cart,2,100,app=cart;sidecar.istio.io/inject=true\n"
+        "shop,pay,2,100,app=pay;istio.io/rev=canary\n"
+        "shop,ledger,2,100,app=ledger;sidecar.istio.io/inject=false\n",
+    )
+    args = ["size", "-i", "cluster.csv", "--mesh", "istio-ambient", "--nodes", "2"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = _plan(tmp_path)
+    assert {w.workload for w in plan.workloads if w.proxy is not None} == {"cart", "pay"}
+    ztunnel = plan.control_plane.component("ztunnel")
+    assert ztunnel.driver("busiest_node_pods") == pytest.approx(2 * 2 / 2)  # web and ledger

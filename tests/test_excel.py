@@ -39,6 +39,7 @@ from tests.plans import (
     MIGRATION_TARGETS,
     SAMPLE_NODES,
     ambient_plan,
+    mixed_ambient_plan,
     hostile_migration,
     hostile_nodes,
     hostile_plan,
@@ -1149,6 +1150,24 @@ def test_a_plan_without_node_agents_has_no_node_agents_part(sample_plan_module: 
     assert "Node agents" not in labels
     assert not any(isinstance(label, str) and label.startswith("Node agent") for label in labels)
     assert "Gateways" in labels
+
+
+def test_libreoffice_recalculates_a_mixed_ambient_plan(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Sidecars (at the sidecar mode's figures) beside waypoints and gateways (at the
+    waypoint's): each sheet computes with its own model's figures."""
+    plan = mixed_ambient_plan()
+    assert plan.gateway_model is not None
+    sidecars = [w for w in plan.workloads if w.proxy is not None]
+    assert {w.namespace for w in sidecars} == {"payments"}
+    workbook = tmp_path / XLSX_FILE
+    workbook.write_bytes(render_xlsx(plan)[XLSX_FILE])
+    book = _open(recalculate(soffice, workbook), values=True)
+    _assert_no_errors(book)
+    _assert_workloads(book, plan)
+    _assert_control_plane_and_gateways(book, plan)
+    _assert_totals(book, plan)
 
 
 def test_libreoffice_recalculates_a_migration_to_ambient(

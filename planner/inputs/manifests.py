@@ -74,7 +74,9 @@ class MeshManifests:
     when the mesh declares its call graph in its own resources (App Mesh), reads it: its edges
     become the inventory's `declared_calls`, the workloads it names gateways take that role,
     and its findings are the inventory's; `declared_groups` are the API groups of the objects it
-    reads (not reported as ignored).
+    reads (not reported as ignored). `covers`: the meshes whose markers these rules read too
+    (Istio's ambient mode sizes the sidecar namespaces of a mixed cluster), so manifests that
+    carry both are read by these rules rather than refused.
     """
 
     mesh: str
@@ -88,6 +90,7 @@ class MeshManifests:
     settings: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None
     declared: DeclaredReader | None = None
     declared_groups: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()
 
 
 MAX_MANIFEST_MIB = {".json": 512, ".yaml": 64, ".yml": 64}
@@ -283,6 +286,19 @@ def _choose_mesh(
         return next(m for m in meshes if m.mesh == mesh), None
     seen = [(m, _marked(m, records, namespaces)) for m in meshes]
     marked = [(m, where) for m, where in seen if where]
+    covering = [
+        (m, where)
+        for m, where in marked
+        if all(other is m or other.mesh in m.covers for other, _ in marked)
+    ]
+    if len(marked) > 1 and covering:
+        rules, where = covering[0]
+        covered = [f"{o.title}: {w[0]}" for o, w in marked if o is not rules]
+        return rules, MeshFound(
+            rules.mesh,
+            f"detected from the manifests: {where[0]}, with {'; '.join(covered)} (a mixed "
+            f"cluster: {rules.title} rules read both)",
+        )
     if len(marked) > 1:
         shown = "; ".join(f"{m.title}: {where[0]}" for m, where in marked)
         raise InventoryError(

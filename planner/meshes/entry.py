@@ -56,7 +56,8 @@ class MeshSizing:
     reads. `gateways`: one row per gateway the mesh sizes apart (empty for a mesh that sizes its
     gateways as workloads: `gateways_sized_apart` False). `figures` names the published figures
     used; `current` is what the chart gives a proxy without settings, `applies_today` says so in
-    words. The rest goes into the plan as it is.
+    words; `gateway_model`, when gateways are priced apart from sidecars (Istio ambient's
+    waypoint figures). The rest goes into the plan as it is.
     """
 
     knobs: Knobs
@@ -75,6 +76,7 @@ class MeshSizing:
     proxy_policy: ProxyPolicy
     current: CurrentDefaults
     applies_today: str
+    gateway_model: ProxyModel | None = None
 
 
 @dataclass(frozen=True)

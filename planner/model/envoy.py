@@ -114,17 +114,18 @@ class EnvoyCosts:
             workers=proxy.concurrency.value,
         )
 
-    def formulas(self) -> tuple[Formula, Formula]:
-        """The `sidecar CPU` and `sidecar memory` formulas with these costs' figures."""
+    def formulas(self, proxy: str = "sidecar") -> tuple[Formula, Formula]:
+        """The `sidecar CPU` and `sidecar memory` formulas with these costs' figures (`proxy`
+        names the proxies they size)."""
         per_cluster, per_endpoint, per_listener = self.bytes_per_object()
         return (
             Formula(
-                name="sidecar CPU (millicores)",
+                name=f"{proxy} CPU (millicores)",
                 expression=f"{self.idle_cpu_millicores:g} + rps through the proxy per pod / "
                 f"1000 x {self.cpu_per_1000_rps_millicores:g}",
             ),
             Formula(
-                name="sidecar memory (MiB)",
+                name=f"{proxy} memory (MiB)",
                 expression=f"{self.base_memory_mib:g} + (clusters x {per_cluster:,.0f} B + "
                 f"endpoints x {per_endpoint:,.0f} B + listeners x {per_listener:,.0f} B) / 2^20",
             ),

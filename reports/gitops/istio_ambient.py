@@ -6,8 +6,10 @@ busiest node's figure; no CPU limit, as the chart, so a busy node's traffic is n
 `helm/istio-cni-values.yaml` sets the agent's `resources` and `ambient.enabled`.
 `helm/istiod-values.yaml` sets istiod's replicas and resources, and `global.waypoint.resources`,
 which the istiod chart's waypoint template gives every waypoint Deployment (the largest
-waypoint's figure). Every key exists in the charts' default values (tests/test_ambient.py
-checks them against copies of them).
+waypoint's figure), and in a mixed cluster `global.proxy.resources`, the default of the sidecars
+of its sidecar namespaces (whose outliers kustomize/ patches, as in sidecar mode). Every key
+exists in the charts' default values (tests/test_ambient.py checks them against copies of
+them).
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from reports.gitops.helm import (
     gateway_block,
     gateway_values_file,
     istiod_block,
+    proxy_default_block,
 )
+from reports.gitops.istio_sidecar import PATCH
 from reports.gitops.kube import cpu_quantity, memory_quantity
+from reports.gitops.kustomize import render_overlay
 from reports.gitops.provenance import formula, number, resources_block
 from reports.gitops.provenance import header as provenance
 
@@ -64,10 +69,19 @@ def _agent_resources(component: ComponentPlan, cpu_limit: bool) -> dict[str, Nod
 
 
 def _waypoint_resources(plan: Plan) -> Node:
-    """`global.waypoint.resources`: every waypoint Deployment gets it; the largest waypoint's."""
+    """`global.waypoint.resources`: every waypoint Deployment gets it; the largest waypoint's
+    (without a waypoint, the chart's default, which the plan's proxy default is when no pod
+    keeps a sidecar)."""
     waypoints = [g for g in plan.gateways if g.role is Role.WAYPOINT]
     if not waypoints:
-        default = plan.proxy_default.resources()
+        default = Resources(
+            estimated_cpu_millicores=0.0,
+            estimated_memory_mib=0.0,
+            cpu_request_millicores=round(_value(plan, "proxy.cpu_request_floor_millicores")),
+            cpu_limit_millicores=round(_value(plan, "proxy.cpu_limit_floor_millicores")),
+            memory_request_mib=round(_value(plan, "proxy.memory_request_floor_mib")),
+            memory_limit_mib=round(_value(plan, "proxy.memory_limit_floor_mib")),
+        )
         notes = dict.fromkeys(_NOTE_KEYS, "the chart's default (no waypoint planned)")
         return Commented(resources_block(default, notes, "proxy_default"), "no waypoint planned")
     largest = max(
@@ -93,6 +107,17 @@ def _waypoint_resources(plan: Plan) -> Node:
 
 
 _NOTE_KEYS = ("cpu", "memory", "cpu_limit", "memory_limit")
+
+
+def _value(plan: Plan, name: str) -> float:
+    return next(a.value for a in plan.assumptions if a.name == name)
+
+
+def render_kustomize(plan: Plan) -> dict[str, bytes]:
+    """kustomize/ with Istio's proxy resource annotations for the sidecars of a mixed
+    cluster's sidecar namespaces whose recommendation differs from the default (an empty
+    component when every pod is captured by ztunnel)."""
+    return render_overlay(plan, PATCH)
 
 
 def render_helm(plan: Plan) -> dict[str, bytes]:
@@ -128,10 +153,10 @@ def render_helm(plan: Plan) -> dict[str, bytes]:
         f"Request formula: {formula(plan, 'request')}. Limits: {formula(plan, 'limits')}.",
         f"istiod memory: {plan.control_plane.component('istiod').model_formula}.",
     ]
-    values: dict[str, Node] = {
-        **istiod_block(plan),
-        "global": {"waypoint": {"resources": _waypoint_resources(plan)}},
-    }
+    global_values: dict[str, Node] = {"waypoint": {"resources": _waypoint_resources(plan)}}
+    if any(w.proxy is not None for w in plan.workloads):  # a mixed cluster's sidecars
+        global_values = {"proxy": {"resources": proxy_default_block(plan)}, **global_values}
+    values: dict[str, Node] = {**istiod_block(plan), "global": global_values}
     files[ISTIOD_VALUES] = (header(istiod_lines) + dump(values)).encode("utf-8")
     for gateway in sorted(plan.gateways, key=lambda g: (g.namespace, g.workload)):
         if gateway.role is Role.WAYPOINT:
@@ -154,5 +179,6 @@ def _gateway_file(plan: Plan, gateway: GatewayPlan) -> bytes:
 
 
 HANDOVER: dict[OutputFormat, Callable[[Plan], dict[str, bytes]]] = {
+    OutputFormat.KUSTOMIZE: render_kustomize,
     OutputFormat.HELM: render_helm,
 }

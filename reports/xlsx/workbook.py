@@ -365,7 +365,7 @@ def _observed_total(proxy: ProxyPlan, replicas: int) -> float | None:
 
 
 def _gateway_rows(plan: Plan, numbers: dict[str, int]) -> Iterable[list[CellValue]]:
-    formulas = _ProxyFormulas(plan.proxy_model)
+    formulas = _ProxyFormulas(plan.gateway_model or plan.proxy_model)
     per_1000 = formulas.cpu_per_1000_rps()
     for r, gateway in enumerate(plan.gateways, start=2):
         proxy = gateway.per_replica

@@ -10,9 +10,16 @@ mesh was asked for: --mesh istio-ambient, or a pod's label). A
 waypoint proxy's own pods (gateway.istio.io/managed: istio.io-mesh-controller) are sized as
 waypoints, not as captured workloads. istio.io/use-waypoint on a pod (or, without one, on its
 namespace) names the waypoint its traffic goes through; `none` opts out.
+
+A mixed cluster: a pod whose own label or namespace's label asks for a sidecar
+(sidecar.istio.io/inject, istio-injection=enabled, istio.io/rev) keeps its sidecar, which takes
+precedence over ztunnel; it is in the mesh with data plane `sidecar`. Manifests that carry both
+modes' markers are read by these rules (they cover the sidecar mode's).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -21,14 +28,23 @@ from models.knobs import MeshKind
 from planner.inputs.manifests import MeshManifests
 from planner.meshes.istio_sidecar.manifests import (
     GATEWAY_MANAGED,
+    INJECT,
+    INJECT_ON,
     PROXY_ANNOTATIONS,
+    REVISION,
     WAYPOINT_CONTROLLER,
     roles,
+    sidecar_asked,
 )
+from planner.meshes.istio_sidecar.manifests import MANIFESTS as SIDECAR_MANIFESTS
 
 DATAPLANE_MODE = "istio.io/dataplane-mode"
 USE_WAYPOINT = "istio.io/use-waypoint"
 NO_WAYPOINT = "none"
+DATAPLANE = "dataplane"
+"""The settings column (and the workloads table's optional column) naming a pod's data plane."""
+SIDECAR = "sidecar"
+AMBIENT = "ambient"
 
 
 def _label(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -47,6 +63,7 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
         [
             records["host_network"].to_numpy(dtype=bool),
             (managed == WAYPOINT_CONTROLLER).to_numpy(dtype=bool),
+            sidecar_asked(records, namespaces),
             pod_mode == "none",
             (pod_mode == "ambient")
             | ((pod_mode == "") & ((namespace_mode == "ambient") | ~present | (not labelled))),
@@ -54,6 +71,7 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
         [
             "hostNetwork: true",
             "a waypoint proxy: sized as a waypoint",
+            "",
             f"{DATAPLANE_MODE}=none",
             "",
         ],
@@ -63,13 +81,33 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
 
 
 def settings(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.DataFrame:
-    """Per workload, the waypoint its traffic goes through ("" for none): the pod's
-    istio.io/use-waypoint, or its namespace's."""
+    """Per workload, its data plane (`sidecar` where a label asks for a sidecar: it takes
+    precedence over ztunnel; else `ambient`) and the waypoint its traffic goes through ("" for
+    none, and for a sidecar's): the pod's istio.io/use-waypoint, or its namespace's."""
     of_namespace = dict(zip(namespaces.index, _label(namespaces, USE_WAYPOINT), strict=True))
     pod = _label(records, USE_WAYPOINT)
     namespace = records["namespace"].map(lambda n: of_namespace.get(n, ""))
     chosen = pod.where(pod != "", namespace)
-    return pd.DataFrame({"waypoint": chosen.where(chosen != NO_WAYPOINT, "").to_numpy()})
+    sidecar = sidecar_asked(records, namespaces)
+    return pd.DataFrame(
+        {
+            DATAPLANE: np.where(sidecar, SIDECAR, AMBIENT),
+            "waypoint": chosen.where((chosen != NO_WAYPOINT) & ~sidecar, "").to_numpy(),
+        }
+    )
+
+
+def dataplane_of_labels(labels: pd.Series) -> pd.Series:
+    """A workloads table's data planes from its `labels` column (`key=value` pairs joined by
+    `;`): `sidecar` where the pod's labels ask for one (sidecar.istio.io/inject on, or an
+    istio.io/rev), else `ambient`. A table has no Namespace labels: label the pods."""
+    on = "|".join(sorted(INJECT_ON))
+    asks = labels.fillna("").str.contains(
+        rf"(?:^|;)(?:{re.escape(INJECT)}=(?:{on})|{re.escape(REVISION)}=[^;]*)(?:;|$)",
+        case=False,
+        regex=True,
+    )
+    return pd.Series(np.where(asks.to_numpy(dtype=bool), SIDECAR, AMBIENT), index=labels.index)
 
 
 MANIFESTS = MeshManifests(
@@ -82,4 +120,5 @@ MANIFESTS = MeshManifests(
     proxy_annotations=PROXY_ANNOTATIONS,
     proxy_container="istio-proxy",
     settings=settings,
+    covers=(SIDECAR_MANIFESTS.mesh,),
 )

@@ -28,10 +28,27 @@ VERSION_FLAG = "--istio-version"
 
 class AmbientVersionFigures(VersionFigures):
     """Per version range: the waypoint's (an Envoy with 2 workers: `cpu_per_1000_rps_millicores`,
-    `base_memory_mib`, which gateways use too) and ztunnel's published figures."""
+    `base_memory_mib`, which gateways use too), ztunnel's, and the sidecar mode's published
+    figures (`sidecar_*`: the pods of a mixed cluster's sidecar namespaces)."""
 
     ztunnel_cpu_per_1000_rps_millicores: Coefficient
     ztunnel_base_memory_mib: Coefficient
+    sidecar_cpu_per_1000_rps_millicores: Coefficient
+    sidecar_base_memory_mib: Coefficient
+
+    def sidecar(self) -> SidecarFigures:
+        """The sidecar mode's figures, for the sidecar namespaces of a mixed cluster."""
+        return SidecarFigures(
+            cpu_per_1000_rps_millicores=self.sidecar_cpu_per_1000_rps_millicores,
+            base_memory_mib=self.sidecar_base_memory_mib,
+        )
+
+
+class SidecarFigures(_Frozen):
+    """An Envoy sidecar's published figures (the shape planner.model.envoy.EnvoyCosts reads)."""
+
+    cpu_per_1000_rps_millicores: Coefficient
+    base_memory_mib: Coefficient
 
 
 class ZtunnelModel(_Frozen):

@@ -33,6 +33,7 @@ from models.plan import (
     Driver,
     Finding,
     Formula,
+    ProxyModel,
     Role,
     Term,
 )
@@ -40,6 +41,12 @@ from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import UNREGISTERED_DESTINATIONS, Traffic
 from planner.meshes.entry import MeshSizing, SizingInput
+from planner.meshes.istio_ambient.manifests import (
+    AMBIENT,
+    DATAPLANE,
+    SIDECAR,
+    dataplane_of_labels,
+)
 from planner.meshes.istio_ambient.profile import (
     AmbientVersionFigures,
     IstioAmbientProfile,
@@ -47,10 +54,10 @@ from planner.meshes.istio_ambient.profile import (
     objects_for,
 )
 from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
-from planner.meshes.istio_sidecar.sizing import PROXY_MODEL
+from planner.meshes.istio_sidecar.sizing import APPLIES_TODAY, PROXY_MODEL
 from planner.model.control_plane import ComponentModel, size_component
 from planner.model.envoy import EnvoyCosts, estimate, proxy_config, service_config
-from planner.model.findings import count_of, version_findings
+from planner.model.findings import count_of, limit_findings, proxy_findings, version_findings
 from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
 from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
 from planner.model.sizing import MIB, ProxyPolicy, protect_limits, size_requests
@@ -75,6 +82,7 @@ class Resolved:
     figures: AmbientVersionFigures
     knobs: Knobs
     costs: EnvoyCosts
+    sidecar_costs: EnvoyCosts
     policy: ProxyPolicy
     gateway: GatewayPolicy
     current: CurrentDefaults
@@ -115,7 +123,8 @@ def resolve(profile: IstioAmbientProfile, knobs: Knobs) -> Resolved:
     )
     gateways = GatewayPolicy.of(gateway, filled.min_gateway_replicas)
     costs = EnvoyCosts.of(proxy, figures, objects)
-    return Resolved(profile, figures, filled, costs, policy, gateways, current)
+    sidecar_costs = EnvoyCosts.of(proxy, figures.sidecar(), objects)
+    return Resolved(profile, figures, filled, costs, sidecar_costs, policy, gateways, current)
 
 
 def size(request: SizingInput) -> MeshSizing:
@@ -130,11 +139,13 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
     inventory, workloads = request.inventory, request.workloads
-    captured = workloads.loc[
+    meshed = workloads.loc[
         workloads["mesh_injected"]
         & (workloads["replicas"] > 0)
         & ~workloads["role"].isin(GATEWAY_ROLES)
     ]
+    with_sidecar = (_dataplane(inventory, meshed) == SIDECAR).to_numpy()
+    captured = meshed.loc[~with_sidecar]
     findings: list[Finding] = []
     waypoints, waypoint_findings = _waypoints(inventory, captured, workloads, knobs)
     findings += waypoint_findings
@@ -152,7 +163,11 @@ def size(request: SizingInput) -> MeshSizing:
     gateways = protect_limits(
         gateways, gateways["memory_request_mib"], pd.Series(False, index=gateways.index)
     )
-    sidecars = _no_sidecars(configured, resolved)
+    sidecars = _sidecars(configured, meshed.loc[with_sidecar], resolved)
+    findings += proxy_findings(
+        sidecars, profile.proxy.concurrency.value, "raise the proxy concurrency"
+    )
+    findings += limit_findings(sidecars)
     assumed = assumptions_of(resolved)
     values = {a.name: a.value for a in assumed}
     load = _node_load(captured, request.traffic, nodes, inventory)
@@ -164,7 +179,7 @@ def size(request: SizingInput) -> MeshSizing:
         component, extra = size_component(model, values, profile.rounding, knobs.headroom_ratio, 1)
         components.append(component)
         findings += extra
-    counts = _istiod_counts(workloads, services, gateways, nodes.count)
+    counts = _istiod_counts(workloads, services, pd.concat([sidecars, gateways]), nodes.count)
     istiod, extra = size_component(
         istiod_model(counts, profile.control_plane, knobs.pod_churn_ratio),
         values,
@@ -178,6 +193,7 @@ def size(request: SizingInput) -> MeshSizing:
         figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
     )
     findings += _ambient_findings(load, nodes, request.traffic is not None, captured)
+    findings += _mixed_findings(sidecars, captured)
     return MeshSizing(
         knobs=knobs,
         figures=figures.label,
@@ -191,15 +207,35 @@ def size(request: SizingInput) -> MeshSizing:
         findings=tuple(findings),
         formulas=_formulas(resolved),
         assumptions=assumed,
-        proxy_model=PROXY_MODEL,
+        proxy_model=SIDECAR_MODEL,
+        gateway_model=PROXY_MODEL,
         proxy_policy=resolved.policy,
         current=resolved.current,
         applies_today=(
-            "no sidecar: in ambient mode a pod's traffic goes through its node's ztunnel (and a "
-            "waypoint for L7); the default below is what a waypoint or gateway gets from "
-            "global.waypoint.resources"
+            APPLIES_TODAY.format(
+                cpu=resolved.current.cpu_request_millicores,
+                memory=resolved.current.memory_request_mib,
+                cpu_limit=resolved.current.cpu_limit_millicores,
+                memory_limit=resolved.current.memory_limit_mib,
+            )
+            + " (the sidecars of a mixed cluster's sidecar namespaces)"
+            if len(sidecars)
+            else "no sidecar: in ambient mode a pod's traffic goes through its node's ztunnel "
+            "(and a waypoint for L7); the default below is what a waypoint or gateway gets "
+            "from global.waypoint.resources"
         ),
     )
+
+
+SIDECAR_MODEL = ProxyModel(
+    idle_cpu=PROXY_MODEL.idle_cpu,
+    cpu_per_1000_rps="version.sidecar_cpu_per_1000_rps_millicores",
+    tcp_cpu_ratio=PROXY_MODEL.tcp_cpu_ratio,
+    base_memory="version.sidecar_base_memory_mib",
+    memory_terms=PROXY_MODEL.memory_terms,
+)
+"""A mixed cluster's sidecars: Envoy's cost at the sidecar mode's published figures (the
+waypoints and gateways, PROXY_MODEL, at the waypoint's)."""
 
 
 SCOPING_NOTE = (
@@ -333,11 +369,23 @@ def _waypoint_of(inventory: Inventory, captured: pd.DataFrame, knobs: Knobs) -> 
     return pd.Series(named["waypoint"].fillna("").to_numpy(), index=captured.index)
 
 
-def _no_sidecars(configured: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
-    """An empty frame of sized proxies: captured pods carry none of their own."""
-    none = configured.iloc[0:0]
-    rate = none["inbound_rps"]
-    frame = estimate(proxy_inputs(none, rate, rate), resolved.costs)
+def _dataplane(inventory: Inventory, meshed: pd.DataFrame) -> pd.Series:
+    """Per meshed workload (in `meshed`'s order): `sidecar` or `ambient`, as the manifests'
+    labels (pod and Namespace) or, for a table, the pods' labels say."""
+    settings = inventory.proxy_settings
+    if settings is None or DATAPLANE not in settings:
+        return dataplane_of_labels(meshed["labels"])
+    named = meshed[KEYS].merge(settings[[*KEYS, DATAPLANE]], on=KEYS, how="left")
+    return pd.Series(named[DATAPLANE].fillna(AMBIENT).to_numpy(), index=meshed.index)
+
+
+def _sidecars(configured: pd.DataFrame, meshed: pd.DataFrame, resolved: Resolved) -> pd.DataFrame:
+    """The sidecars of a mixed cluster's sidecar workloads (`meshed`), each seeing the whole
+    mesh, at the sidecar mode's figures; none when every pod is captured by ztunnel."""
+    rows = configured.merge(meshed[KEYS], on=KEYS).sort_values(KEYS, ignore_index=True)
+    per_pod = (rows["inbound_rps"] + rows["outbound_rps"]) / rows["replicas"]
+    l4_per_pod = (rows["inbound_l4_rps"] + rows["outbound_l4_rps"]) / rows["replicas"]
+    frame = estimate(proxy_inputs(rows, per_pod, l4_per_pod), resolved.sidecar_costs)
     sized = with_current(size_requests(frame, resolved.policy), resolved.current)
     return protect_limits(sized, sized["memory_request_mib"], pd.Series(False, index=sized.index))
 
@@ -448,22 +496,43 @@ def _daemonset_policy(group: str) -> ComponentPolicy:
 
 
 def _istiod_counts(
-    workloads: pd.DataFrame, services: pd.DataFrame, gateways: pd.DataFrame, nodes: int
+    workloads: pd.DataFrame, services: pd.DataFrame, envoys: pd.DataFrame, nodes: int
 ) -> MeshCounts:
     """What istiod tracks and serves in ambient mode: every ztunnel holds every workload (one
-    address per pod) and the Services; waypoints and gateways hold Envoy configuration."""
+    address per pod) and the Services; waypoints, gateways and a mixed cluster's sidecars
+    (`envoys`) hold Envoy configuration."""
     pods = int(workloads["replicas"].sum())
     return MeshCounts(
         services=len(services),
         pods=pods,
         endpoints=int((services["ports"] * np.maximum(services["pods"], 1)).sum()),
-        connected_proxies=nodes + int(gateways["replicas"].sum()),
-        proxy_visible_clusters=int((gateways["visible_clusters"] * gateways["replicas"]).sum()),
+        connected_proxies=nodes + int(envoys["replicas"].sum()),
+        proxy_visible_clusters=int((envoys["visible_clusters"] * envoys["replicas"]).sum()),
         proxy_visible_endpoints=int(
-            (gateways["visible_endpoints"] * gateways["replicas"]).sum()
+            (envoys["visible_endpoints"] * envoys["replicas"]).sum()
             + nodes * (pods + len(services))
         ),
     )
+
+
+def _mixed_findings(sidecars: pd.DataFrame, captured: pd.DataFrame) -> list[Finding]:
+    """A mixed cluster: how many workloads keep a sidecar beside those ztunnel captures."""
+    if sidecars.empty:
+        return []
+    namespaces = sorted(set(sidecars["namespace"]))
+    more = f" and {len(namespaces) - 5} more" if len(namespaces) > 5 else ""
+    shown = ", ".join(namespaces[:5]) + more
+    return [
+        Finding(
+            code="ambient-mixed-with-sidecars",
+            subject=count_of(len(sidecars), "workload"),
+            message=f"keep a sidecar ({count_of(int(sidecars['replicas'].sum()), 'pod')} in "
+            f"{shown}; a label asks for it, and a sidecar takes precedence over ztunnel), beside "
+            f"{count_of(len(captured), 'workload')} captured by ztunnel: their sidecars are "
+            "sized at the sidecar mode's figures, each seeing the whole mesh (no Sidecar "
+            "scoping in an ambient plan), and count in istiod's load",
+        )
+    ]
 
 
 def _ambient_findings(
@@ -500,7 +569,8 @@ def _ambient_findings(
 
 def _formulas(resolved: Resolved) -> tuple[Formula, ...]:
     return (
-        *resolved.costs.formulas(),
+        *resolved.sidecar_costs.formulas(),
+        *resolved.costs.formulas("waypoint and gateway"),
         *resolved.policy.formulas(),
         replicas_formula(resolved.gateway, resolved.knobs.headroom_ratio),
     )

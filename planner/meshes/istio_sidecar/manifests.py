@@ -13,6 +13,8 @@ is taken as injected.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -52,8 +54,19 @@ def _pod_setting(records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return pd.Series(setting, index=records.index), by_label
 
 
-def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
-    """Why each workload gets no sidecar, `` for those that get one."""
+@dataclass(frozen=True)
+class _Injection:
+    """What decides each workload's injection (arrays in the records' order)."""
+
+    host_network: npt.NDArray[np.bool_]
+    pod_off: npt.NDArray[np.bool_]
+    namespace_disabled: npt.NDArray[np.bool_]
+    asked: npt.NDArray[np.bool_]  # the pod's label or its namespace's label asks for a sidecar
+    present: npt.NDArray[np.bool_]  # its namespace has a Namespace object in the file
+    labelled: bool  # some Namespace of the file carries an injection label
+
+
+def _injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> _Injection:
     setting_of = {
         name: labels.get(NAMESPACE_INJECTION, "")
         for name, labels in zip(namespaces.index, namespaces["labels"], strict=True)
@@ -64,17 +77,28 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
         if REVISION in labels
     }
     names = records["namespace"]
-    present = names.isin(namespaces.index).to_numpy()
     setting = names.map(setting_of).to_numpy(dtype=object)
     enabled = (setting == "enabled") | names.isin(sorted(revised)).to_numpy()
-    labelled = any(v == "enabled" for v in setting_of.values()) or bool(revised)
     pod, by_label = _pod_setting(records)
+    return _Injection(
+        host_network=records["host_network"].to_numpy(dtype=bool),
+        pod_off=pod.eq("off").to_numpy(),
+        namespace_disabled=setting == "disabled",
+        asked=by_label.to_numpy(dtype=bool) | enabled,
+        present=names.isin(namespaces.index).to_numpy(),
+        labelled=any(v == "enabled" for v in setting_of.values()) or bool(revised),
+    )
+
+
+def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
+    """Why each workload gets no sidecar, `` for those that get one."""
+    of = _injection(records, namespaces)
     reason = np.select(
         [
-            records["host_network"].to_numpy(dtype=bool),
-            pod.eq("off").to_numpy(),
-            setting == "disabled",
-            by_label.to_numpy(dtype=bool) | enabled | ~present | (not labelled),
+            of.host_network,
+            of.pod_off,
+            of.namespace_disabled,
+            of.asked | ~of.present | (not of.labelled),
         ],
         [
             "hostNetwork: true",
@@ -85,6 +109,15 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
         default=f"namespace without {NAMESPACE_INJECTION}=enabled or {REVISION}",
     )
     return pd.Series(reason, index=records.index, dtype=str)
+
+
+def sidecar_asked(records: pd.DataFrame, namespaces: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which workloads a label asks a sidecar for (the pod's, or its namespace's injection or
+    revision label) and nothing refuses: in a cluster that runs ambient mode too, these pods
+    keep their sidecar (a sidecar takes precedence over ztunnel,
+    istio.io/latest/docs/ambient/migrate/enable-ambient-mode/)."""
+    of = _injection(records, namespaces)
+    return of.asked & ~of.host_network & ~of.pod_off & ~of.namespace_disabled
 
 
 def roles(records: pd.DataFrame) -> npt.NDArray[np.object_]:
