@@ -23,6 +23,7 @@ class WaypointRule(StrEnum):
 
     NONE = "none"
     NAMESPACE = "namespace"
+    SERVICE_ACCOUNT = "service-account"
 
 
 class MigrateTo(StrEnum):

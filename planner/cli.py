@@ -485,7 +485,8 @@ def size(
         typer.Option(
             "--waypoints",
             help="Istio ambient: plan a waypoint (L7 proxy) per namespace of captured workloads, "
-            "or none (default: as the manifests' istio.io/use-waypoint labels say, else none).",
+            "per service account (the pod template's serviceAccountName), or none (default: as "
+            "the manifests' istio.io/use-waypoint labels say, else none).",
         ),
     ] = None,
     nodes: Annotated[

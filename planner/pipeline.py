@@ -95,7 +95,7 @@ def build_plan(
     findings = [
         *inventory.findings,
         *(traffic.findings if traffic is not None else ()),
-        *rate_findings(workloads, traffic is not None, sized.gateways_sized_apart),
+        *rate_findings(workloads, traffic is not None, sized.gateways_sized_apart, sized.idle),
         *sized.findings,
     ]
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]

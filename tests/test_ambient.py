@@ -413,3 +413,78 @@ def test_a_tables_pod_labels_ask_for_a_sidecar(tmp_path: Path) -> None:
     assert {w.workload for w in plan.workloads if w.proxy is not None} == {"cart", "pay"}
     ztunnel = plan.control_plane.component("ztunnel")
     assert ztunnel.driver("busiest_node_pods") == pytest.approx(2 * 2 / 2)  # web and ledger
+
+
+SERVICE_ACCOUNTS = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    istio.io/dataplane-mode: ambient
+---
+""" + "".join(
+    f"""\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: shop
+spec:
+  selector:
+    app: {name}
+  ports:
+  - port: 80
+  - port: 9090
+---
+"""
+    for name in ("web", "cart", "admin")
+)
+
+
+def _with_account(name: str, account: str) -> str:
+    text = APP.format(name=name, namespace="shop", extra="")
+    if not account:
+        return text
+    return text.replace("    spec:\n", f"    spec:\n      serviceAccountName: {account}\n")
+
+
+def test_waypoints_per_service_account_hold_only_their_services(tmp_path: Path) -> None:
+    """--waypoints service-account: a waypoint per service account the captured pods run as
+    (a pod template without one runs as `default`); a waypoint holds the Services bound to it,
+    not the whole mesh (the ingress gateway still does)."""
+    text = (
+        SERVICE_ACCOUNTS
+        + _with_account("web", "storefront")
+        + _with_account("cart", "storefront")
+        + _with_account("admin", "")
+    )
+    write(tmp_path / "app.yaml", text)
+    run = run_cli(
+        ["size", "-i", "app.yaml", "--nodes", "2", "--waypoints", "service-account"], cwd=tmp_path
+    )
+    assert run.exit_code == 0, run.stderr
+    plan = _plan(tmp_path)
+    waypoints = {g.workload: g for g in plan.gateways if g.role is Role.WAYPOINT}
+    assert sorted(waypoints) == ["default-waypoint", "storefront-waypoint"]
+    fixed = int(_values(plan)["proxy.fixed_clusters"])
+    # storefront: web's and cart's Services, two ports each; default: admin's
+    assert waypoints["storefront-waypoint"].per_replica.visible_clusters == fixed + 4
+    assert waypoints["storefront-waypoint"].per_replica.visible_endpoints == 2 * 2 * 2
+    assert waypoints["default-waypoint"].per_replica.visible_clusters == fixed + 2
+    assert "waypoint-service-accounts-assumed" not in {f.code for f in plan.findings}
+
+
+def test_a_table_gives_a_waypoint_per_workload_and_says_so(tmp_path: Path) -> None:
+    write(
+        tmp_path / "cluster.csv",
+        "namespace,workload,replicas,rps\nshop,web,2,100\nshop,cart,2,50\n",
+    )
+    args = ["size", "-i", "cluster.csv", "--mesh", "istio-ambient", "--nodes", "2"]
+    run = run_cli([*args, "--waypoints", "service-account"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = _plan(tmp_path)
+    waypoints = {g.workload: g.throughput_rps for g in plan.gateways if g.role is Role.WAYPOINT}
+    assert waypoints == {"cart-waypoint": 50, "web-waypoint": 100}
+    assumed = next(f for f in plan.findings if f.code == "waypoint-service-accounts-assumed")
+    assert assumed.subject == "2 workloads"

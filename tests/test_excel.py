@@ -39,12 +39,12 @@ from tests.plans import (
     MIGRATION_TARGETS,
     SAMPLE_NODES,
     ambient_plan,
-    mixed_ambient_plan,
     hostile_migration,
     hostile_nodes,
     hostile_plan,
     inventory_only_plan,
     large_plan,
+    mixed_ambient_plan,
     run_migration,
     sample_plan,
     write_hostile_inputs,
@@ -478,7 +478,10 @@ def test_libreoffice_recalculates_a_plan_without_scoping(
     _assert_control_plane_and_gateways(book, plan)
     assert "Scoping" not in book.sheetnames  # nothing to scope: no empty scoping sheets
     summary = [row[0] for row in book["Summary"].iter_rows(values_only=True)]
-    assert "No traffic table was given: nothing to scope from." in summary
+    assert (
+        "None recommended: not assessed: scoping is recommended from a traffic table (--traffic)."
+        in summary
+    )
 
 
 def test_hostile_names_stay_text_after_libreoffice(

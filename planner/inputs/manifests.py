@@ -63,20 +63,20 @@ class MeshManifests:
     """How one mesh shows in manifests: what the reader needs from a mesh entry.
 
     `markers`: label or annotation keys whose presence on a pod template or Namespace says the
-    manifests are meshed by it. `injection(records, namespaces)`: per workload record, why it gets
-    no proxy ("" when it gets one); records hold `namespace`, `labels` and `annotations` (the pod
-    template's, as dicts) and `host_network`; namespaces (indexed by name) hold `labels` and
-    `annotations`. `roles(records)`: the gateway role the pod labels give ("" for none), and
-    `role_labels` says which labels those are, for findings. `settings(records, namespaces)`,
-    when the mesh has one, gives per workload record the mesh's own proxy settings (columns the
-    mesh defines; the inventory's `proxy_settings` carries them, keyed by namespace and
-    workload, to the mesh's sizing). `declared(documents, workloads, services, backing, file)`,
-    when the mesh declares its call graph in its own resources (App Mesh), reads it: its edges
-    become the inventory's `declared_calls`, the workloads it names gateways take that role,
-    and its findings are the inventory's; `declared_groups` are the API groups of the objects it
-    reads (not reported as ignored). `covers`: the meshes whose markers these rules read too
-    (Istio's ambient mode sizes the sidecar namespaces of a mixed cluster), so manifests that
-    carry both are read by these rules rather than refused.
+    manifests are meshed by it. `injection(records, namespaces)`: per workload record, why it
+    gets no proxy ("" when it gets one); records hold `namespace`, `labels` and `annotations`
+    (the pod template's, as dicts), `host_network` and `service_account`; namespaces (indexed by
+    name) hold `labels` and `annotations`. `roles(records)`: the gateway role the pod labels
+    give ("" for none), and `role_labels` says which labels those are, for findings.
+    `settings(records, namespaces)`, when the mesh has one, gives per workload record the mesh's
+    own proxy settings (columns the mesh defines; the inventory's `proxy_settings` carries them,
+    keyed by namespace and workload, to the mesh's sizing). `declared(documents, workloads,
+    services, backing, file)`, when the mesh declares its call graph in its own resources (App
+    Mesh), reads it: its edges become the inventory's `declared_calls`, the workloads it names
+    gateways take that role, and its findings are the inventory's; `declared_groups` are the API
+    groups of the objects it reads (not reported as ignored). `covers`: the meshes whose markers
+    these rules read too (Istio's ambient mode sizes the sidecar namespaces of a mixed cluster),
+    so manifests that carry both are read by these rules rather than refused.
     """
 
     mesh: str
@@ -702,10 +702,21 @@ def _workload_record(obj: _Object) -> dict[str, object]:
         "replicas": replicas,
         "note": note,
         "host_network": _text(_get(obj, (*template, "spec", "hostNetwork"))).lower() == "true",
+        "service_account": _service_account(obj, template),
         "labels": labels,
         "annotations": {str(k): _text(v) for k, v in annotations.items()},
         ROW: obj.number,
     }
+
+
+def _service_account(obj: _Object, template: tuple[str, ...]) -> str:
+    """The pod's service account: serviceAccountName, else the deprecated serviceAccount, else
+    the namespace's `default` (as Kubernetes assigns it)."""
+    for key in ("serviceAccountName", "serviceAccount"):
+        name = _text(_get(obj, (*template, "spec", key))).strip()
+        if name:
+            return name
+    return "default"
 
 
 def _current_requests(

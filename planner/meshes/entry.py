@@ -77,6 +77,8 @@ class MeshSizing:
     current: CurrentDefaults
     applies_today: str
     gateway_model: ProxyModel | None = None
+    idle: str = "their sidecars are sized for idle traffic"
+    """What a workload without any request rate means for its proxies, for the findings."""
 
 
 @dataclass(frozen=True)

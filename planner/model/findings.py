@@ -30,11 +30,15 @@ def listed(names: list[str]) -> str:
 
 
 def rate_findings(
-    workloads: pd.DataFrame, has_traffic: bool, gateways_apart: bool = True
+    workloads: pd.DataFrame,
+    has_traffic: bool,
+    gateways_apart: bool = True,
+    idle: str = "their sidecars are sized for idle traffic",
 ) -> list[Finding]:
     """Proxies sized without any request rate, and rates the two sources disagree on.
 
-    `gateways_apart`: the mesh sizes gateways apart from workloads (else they are workloads)."""
+    `gateways_apart`: the mesh sizes gateways apart from workloads (else they are workloads).
+    `idle`: what that means for a workload's proxies (Istio ambient's pods have none)."""
     findings = []
     where = (
         "no traffic rows and no rps figure in the inventory"
@@ -49,7 +53,7 @@ def rate_findings(
     ]
     proxied_gateway = gateway.loc[proxied.index]
     for is_gateway, sized_as in (
-        (False, "their sidecars are sized for idle traffic"),
+        (False, idle),
         (True, "sized at the minimum replicas for idle traffic"),
     ):
         silent = proxied.loc[proxied_gateway == is_gateway]

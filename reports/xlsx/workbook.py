@@ -1245,7 +1245,8 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     scoping = plan.scoping
     put(t("Scoping (from the plan; not recomputed here)", bold))
     if scoping is None:
-        put(t("No traffic table was given: nothing to scope from."))
+        note = plan.scoping_note
+        put(t(f"None recommended: {note}." if note else "None recommended."))
     else:
         s = scoping.totals
         put(

@@ -110,7 +110,7 @@ AMBIENT_CASES = (
          "the source; the model adds each replica's idle 5m (2 replicas at least)"),
     Case("waypoint-memory-1000rps", "perf-098", "waypoint memory at 1000 rps", CaseRole.SOURCE,
          "benchmark-waypoint", waypoint_memory,
-         "the source of the base; its configuration (every Service) adds to it"),
+         "the source of the base; its configuration (the Services bound to it) adds to it"),
     Case("ztunnel-200k-pods", "defaults-032", "ztunnel memory, 200,000 pods", CaseRole.SOURCE,
          "200k-pods", ztunnel_memory,
          "the chart's 512Mi is 'enough for ~200k pod cluster': the source of the per-pod term"),

@@ -45,6 +45,7 @@ DATAPLANE = "dataplane"
 """The settings column (and the workloads table's optional column) naming a pod's data plane."""
 SIDECAR = "sidecar"
 AMBIENT = "ambient"
+SERVICE_ACCOUNT = "service_account"
 
 
 def _label(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -82,8 +83,9 @@ def injection(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.Series:
 
 def settings(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.DataFrame:
     """Per workload, its data plane (`sidecar` where a label asks for a sidecar: it takes
-    precedence over ztunnel; else `ambient`) and the waypoint its traffic goes through ("" for
-    none, and for a sidecar's): the pod's istio.io/use-waypoint, or its namespace's."""
+    precedence over ztunnel; else `ambient`), the waypoint its traffic goes through ("" for
+    none, and for a sidecar's): the pod's istio.io/use-waypoint, or its namespace's, and its
+    service account (for --waypoints service-account)."""
     of_namespace = dict(zip(namespaces.index, _label(namespaces, USE_WAYPOINT), strict=True))
     pod = _label(records, USE_WAYPOINT)
     namespace = records["namespace"].map(lambda n: of_namespace.get(n, ""))
@@ -93,6 +95,7 @@ def settings(records: pd.DataFrame, namespaces: pd.DataFrame) -> pd.DataFrame:
         {
             DATAPLANE: np.where(sidecar, SIDECAR, AMBIENT),
             "waypoint": chosen.where((chosen != NO_WAYPOINT) & ~sidecar, "").to_numpy(),
+            SERVICE_ACCOUNT: records["service_account"].to_numpy(),
         }
     )
 

@@ -44,6 +44,7 @@ from planner.meshes.entry import MeshSizing, SizingInput
 from planner.meshes.istio_ambient.manifests import (
     AMBIENT,
     DATAPLANE,
+    SERVICE_ACCOUNT,
     SIDECAR,
     dataplane_of_labels,
 )
@@ -56,7 +57,7 @@ from planner.meshes.istio_ambient.profile import (
 from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
 from planner.meshes.istio_sidecar.sizing import APPLIES_TODAY, PROXY_MODEL
 from planner.model.control_plane import ComponentModel, size_component
-from planner.model.envoy import EnvoyCosts, estimate, proxy_config, service_config
+from planner.model.envoy import EnvoyCosts, Scope, estimate, proxy_config, service_config
 from planner.model.findings import count_of, limit_findings, proxy_findings, version_findings
 from planner.model.gateways import GatewayPolicy, replicas_formula, size_gateways
 from planner.model.records import CurrentDefaults, assumptions, proxy_inputs, with_current
@@ -147,14 +148,19 @@ def size(request: SizingInput) -> MeshSizing:
     with_sidecar = (_dataplane(inventory, meshed) == SIDECAR).to_numpy()
     captured = meshed.loc[~with_sidecar]
     findings: list[Finding] = []
-    waypoints, waypoint_findings = _waypoints(inventory, captured, workloads, knobs)
-    findings += waypoint_findings
+    waypoints = _waypoints(inventory, captured, workloads, knobs)
+    findings += waypoints.findings
     services = service_config(inventory)
+    # a waypoint Deployment the manifests hold is sized as its waypoint row
+    held = pd.MultiIndex.from_frame(workloads[KEYS]).isin(
+        pd.MultiIndex.from_frame(waypoints.rows[KEYS])
+    )
     configured = proxy_config(
-        pd.concat([workloads, waypoints], ignore_index=True),
+        pd.concat([workloads.loc[~held], waypoints.rows], ignore_index=True),
         services,
         inventory.backing,
         fixed_clusters=int(profile.proxy.fixed_clusters.value),
+        scope=waypoints.scope(inventory.backing),
     )
     gateways = size_gateways(
         configured, resolved.costs, resolved.policy, resolved.current, resolved.gateway,
@@ -209,6 +215,10 @@ def size(request: SizingInput) -> MeshSizing:
         assumptions=assumed,
         proxy_model=SIDECAR_MODEL,
         gateway_model=PROXY_MODEL,
+        idle=(
+            "counted as idle in their node's ztunnel, their waypoint and, where they keep one, "
+            "their sidecars"
+        ),
         proxy_policy=resolved.policy,
         current=resolved.current,
         applies_today=(
@@ -302,15 +312,70 @@ def _peers(captured: pd.DataFrame, traffic: Traffic | None, inventory: Inventory
     )
 
 
+@dataclass(frozen=True)
+class Waypoints:
+    """The waypoints planned: one row each, shaped as a workload of role `waypoint`, and the
+    captured workloads that use one (`using`: keys and `waypoint`)."""
+
+    rows: pd.DataFrame
+    using: pd.DataFrame
+    findings: list[Finding]
+
+    def scope(self, backing: pd.DataFrame) -> Scope | None:
+        """What each waypoint's configuration holds: the Services its workloads back (istiod
+        sends a waypoint the Services and workloads bound to it: pilot/pkg/networking/core/
+        waypoint.go, findWaypointResources), not the whole mesh; None without waypoints."""
+        if self.rows.empty:
+            return None
+        bound = (
+            backing.merge(self.using[[*KEYS, "waypoint"]], on=KEYS)
+            .rename(columns={"namespace": "service_namespace"})
+            .assign(namespace=lambda f: f["service_namespace"])
+        )
+        return Scope(
+            viewers=self.rows[KEYS].assign(viewer=self.rows["workload"].to_numpy()),
+            namespace_grants=pd.DataFrame(
+                {c: pd.Series(dtype=object) for c in ("namespace", "viewer", "service_namespace")}
+            ),
+            service_grants=(
+                bound[["namespace", "waypoint", "service_namespace", "service"]]
+                .rename(columns={"waypoint": "viewer"})
+                .drop_duplicates(ignore_index=True)
+            ),
+            exports=pd.DataFrame(
+                {
+                    c: pd.Series(dtype=object)
+                    for c in ("service_namespace", "service", "exported_to")
+                }
+            ),
+            discovered=None,
+        )
+
+
 def _waypoints(
     inventory: Inventory, captured: pd.DataFrame, workloads: pd.DataFrame, knobs: Knobs
-) -> tuple[pd.DataFrame, list[Finding]]:
-    """One row per waypoint, shaped as a workload of role `waypoint`: the L7 traffic into the
-    captured workloads that use it goes through it (in and out)."""
+) -> Waypoints:
+    """The waypoints: the L7 traffic into the captured workloads that use one goes through it
+    (in and out). A waypoint Deployment the manifests hold already gives its current
+    replicas."""
     chosen = _waypoint_of(inventory, captured, knobs)
     using = captured.assign(waypoint=chosen.to_numpy())
-    using = using.loc[using["waypoint"] != ""]
+    using = using.loc[using["waypoint"] != "", [*KEYS, "waypoint", "inbound_rps", "inbound_l4_rps"]]
     findings = []
+    settings = inventory.proxy_settings
+    if knobs.waypoints is WaypointRule.SERVICE_ACCOUNT and (
+        settings is None or SERVICE_ACCOUNT not in settings
+    ):
+        findings.append(
+            Finding(
+                code="waypoint-service-accounts-assumed",
+                subject=count_of(len(using), "workload"),
+                message="--waypoints service-account: a table names no service accounts; each "
+                "workload is taken to run as its own (one waypoint per workload, "
+                "<workload>-waypoint), the most waypoints the rule can give; manifests name "
+                "them (serviceAccountName)",
+            )
+        )
     if using.empty:
         findings.append(
             Finding(
@@ -321,7 +386,7 @@ def _waypoints(
                 "(--waypoints namespace, or istio.io/use-waypoint labels)",
             )
         )
-        return workloads.iloc[0:0], findings
+        return Waypoints(workloads.iloc[0:0], using, findings)
     through = (
         using.groupby(["namespace", "waypoint"], sort=True)
         .agg(rps=("inbound_rps", "sum"), l4=("inbound_l4_rps", "sum"))
@@ -334,7 +399,10 @@ def _waypoints(
     rows["workload"] = through["waypoint"].to_numpy()
     rows["role"] = Role.WAYPOINT.value
     rows["kind"] = "Deployment"
-    rows["replicas"] = 0  # planned: none runs today (sizing sets its replicas)
+    running = workloads.set_index(KEYS)["replicas"]
+    index = pd.MultiIndex.from_frame(rows[KEYS])
+    # planned: none runs today unless the manifests hold it (sizing sets its replicas)
+    rows["replicas"] = running.reindex(index, fill_value=0).to_numpy()
     rows["mesh_injected"] = True
     rows["labels"] = "gateway.networking.k8s.io/gateway-name=" + rows["workload"]
     for column in ("inbound_rps", "outbound_rps"):
@@ -342,7 +410,7 @@ def _waypoints(
     for column in ("inbound_l4_rps", "outbound_l4_rps"):
         if column in rows:
             rows[column] = through["l4"].to_numpy()
-    return rows, findings
+    return Waypoints(rows, using, findings)
 
 
 def _blank(column: pd.Series, length: int) -> pd.Series:
@@ -357,16 +425,32 @@ def _blank(column: pd.Series, length: int) -> pd.Series:
 
 
 def _waypoint_of(inventory: Inventory, captured: pd.DataFrame, knobs: Knobs) -> pd.Series:
-    """Per captured workload, the waypoint its traffic goes through ("" for none)."""
+    """Per captured workload, the waypoint its traffic goes through ("" for none): the rule's
+    (`waypoint` per namespace, `<service account>-waypoint` per service account), else the
+    manifests' istio.io/use-waypoint labels."""
     if knobs.waypoints is WaypointRule.NAMESPACE:
         return pd.Series(WAYPOINT, index=captured.index)
-    if knobs.waypoints is WaypointRule.NONE or inventory.proxy_settings is None:
+    if knobs.waypoints is WaypointRule.SERVICE_ACCOUNT:
+        return _setting(inventory, captured, SERVICE_ACCOUNT, captured["workload"]) + "-waypoint"
+    if knobs.waypoints is WaypointRule.NONE:
         return pd.Series("", index=captured.index)
+    return _setting(inventory, captured, "waypoint", pd.Series("", index=captured.index))
+
+
+def _setting(
+    inventory: Inventory, captured: pd.DataFrame, column: str, otherwise: pd.Series
+) -> pd.Series:
+    """Per captured workload, the manifests' setting `column`, `otherwise` where none is
+    known (a table inventory)."""
     settings = inventory.proxy_settings
-    if "waypoint" not in settings:
-        return pd.Series("", index=captured.index)
-    named = captured[KEYS].merge(settings[[*KEYS, "waypoint"]], on=KEYS, how="left")
-    return pd.Series(named["waypoint"].fillna("").to_numpy(), index=captured.index)
+    if settings is None or column not in settings:
+        return otherwise.astype(object)
+    named = captured[KEYS].merge(settings[[*KEYS, column]], on=KEYS, how="left")
+    values = named[column].to_numpy(dtype=object)
+    known = pd.notna(values)
+    return pd.Series(
+        np.where(known, values, otherwise.to_numpy(dtype=object)), index=captured.index
+    )
 
 
 def _dataplane(inventory: Inventory, meshed: pd.DataFrame) -> pd.Series:
@@ -374,6 +458,8 @@ def _dataplane(inventory: Inventory, meshed: pd.DataFrame) -> pd.Series:
     labels (pod and Namespace) or, for a table, the pods' labels say."""
     settings = inventory.proxy_settings
     if settings is None or DATAPLANE not in settings:
+        if "labels" not in meshed:  # an inventory built without labels (the accuracy cases)
+            return pd.Series(AMBIENT, index=meshed.index)
         return dataplane_of_labels(meshed["labels"])
     named = meshed[KEYS].merge(settings[[*KEYS, DATAPLANE]], on=KEYS, how="left")
     return pd.Series(named[DATAPLANE].fillna(AMBIENT).to_numpy(), index=meshed.index)
