@@ -4,7 +4,10 @@ package (planner.meshes.<mesh>.profile)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.knobs import MeshKind
 
@@ -45,8 +48,64 @@ class Rounding(_Frozen):
     memory_step_mib: int = Field(ge=1)
 
 
+_MINOR = r"^\d+\.\d+$"
+
+
+class KnownReleases(_Frozen):
+    """The mesh's releases that exist as far as the profile knows: every `major.minor` up to
+    `latest`, a major series that ended stopping at its entry in `ended` (Consul's 1.x at 1.22,
+    before 2.0). `source` says where that was read, `as_of` when. A version beyond them is
+    refused: it does not exist, or it came out after `as_of` (a profile of your own that names
+    it in `latest` sizes it)."""
+
+    latest: str = Field(pattern=_MINOR)
+    ended: tuple[Annotated[str, Field(pattern=_MINOR)], ...] = ()
+    source: str = Field(min_length=1)
+    as_of: date
+
+    @model_validator(mode="after")
+    def _ended_before_latest(self) -> KnownReleases:
+        majors = [version_key(v)[0] for v in self.ended]
+        if majors != sorted(set(majors)) or any(m >= version_key(self.latest)[0] for m in majors):
+            raise ValueError(
+                "ended lists the last release of each earlier major series, oldest first, "
+                "one per major, all before latest"
+            )
+        return self
+
+    def knows(self, version: str) -> bool:
+        """Whether `version` (`major.minor[.patch]`) is a release the profile knows."""
+        key = version_key(version)
+        if key > version_key(self.latest):
+            return False
+        return all(
+            key <= version_key(last) for last in self.ended if version_key(last)[0] == key[0]
+        )
+
+    def spans(self, first: str, last: str | None) -> list[str]:
+        """The known releases from `first` to `last` (None: the latest) as `1.14-1.22` and `2.0`
+        spans, a series that ended closing its span."""
+        low, high = version_key(first), version_key(last or self.latest)
+        high = min(high, version_key(self.latest))
+        shown = []
+        for end in [*self.ended, self.latest]:
+            top = min(version_key(end), high)
+            if low <= top:
+                shown.append(_span(low, top))
+            low = max(low, (version_key(end)[0] + 1, 0))
+        return shown
+
+
+def _span(low: tuple[int, int], high: tuple[int, int]) -> str:
+    first, last = f"{low[0]}.{low[1]}", f"{high[0]}.{high[1]}"
+    return first if low == high else f"{first}-{last}"
+
+
 class ProfileBase(_Frozen):
-    """What every mesh's profile holds besides its own models (planner.meshes.<mesh>.profile)."""
+    """What every mesh's profile holds besides its own models (planner.meshes.<mesh>.profile).
+
+    `releases`: the mesh's releases the profile knows (every built-in profile names them); None,
+    in a profile of your own, takes any version its figures' ranges hold."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -55,6 +114,7 @@ class ProfileBase(_Frozen):
     default_mesh_version: str
     description: str
     rounding: Rounding
+    releases: KnownReleases | None = None
 
 
 class VersionRange(_Frozen):
@@ -64,6 +124,17 @@ class VersionRange(_Frozen):
     last: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     label: str
     note: str | None = None
+    note_for: str | None = Field(default=None, pattern=r"^\d+\.\d+(-\d+\.\d+)?$")
+    """The versions `note` is about (`1.17-1.18`, or `1.17`); None: every version of the range."""
+
+    def note_applies(self, version: str) -> bool:
+        """Whether `note` is about `version` (False without a note)."""
+        if self.note is None:
+            return False
+        if self.note_for is None:
+            return True
+        first, _, last = self.note_for.partition("-")
+        return version_key(first) <= version_key(version) <= version_key(last or first)
 
 
 def ordered_ranges(field: str, ranges: tuple[VersionRange, ...]) -> None:

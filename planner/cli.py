@@ -30,6 +30,7 @@ from models.knobs import (
     WaypointRule,
 )
 from models.profile import ProfileBase
+from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
 from planner.inputs.load import read_inventory
@@ -265,7 +266,8 @@ def size(
             "--istio-version",
             callback=_check_version,
             help="Istio version whose published figures apply (default: 1.24, the newest with "
-            "published figures).",
+            "published figures); one after the latest release the profile knows is refused "
+            "(docs/model.md#versions).",
         ),
     ] = None,
     linkerd_version: Annotated[
@@ -274,7 +276,7 @@ def size(
             "--linkerd-version",
             callback=_check_linkerd_version,
             help="Linkerd version whose published figures apply: 2.x or an edge release "
-            "(edge-25.4.4); default: the profile's.",
+            "(edge-25.4.4), up to the latest the profile knows; default: the profile's.",
         ),
     ] = None,
     consul_version: Annotated[
@@ -283,7 +285,7 @@ def size(
             "--consul-version",
             callback=_check_version,
             help="Consul version whose figures apply: 1.14 or later, the consul-dataplane "
-            "architecture (default: the profile's).",
+            "architecture, up to the latest release the profile knows (default: the profile's).",
         ),
     ] = None,
     appmesh_version: Annotated[
@@ -789,3 +791,6 @@ def compare(
         sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:
             typer.echo(printable(str(path)))
+
+
+app.command(name="collect")(collect_command)

@@ -13,9 +13,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+import yaml
 
 from models.knobs import OutputFormat
-from tests.conftest import Run, run_cli, write
+from tests.conftest import REPO, Run, run_cli, write
 
 INVENTORY = "namespace,workload,replicas\nshop,reviews,2\nshop,web,1\n"
 TRAFFIC_HEADER = "source_namespace,source_workload,destination_namespace,destination_service,rps\n"
@@ -717,9 +718,104 @@ def test_istio_version_without_published_figures(tmp_path: Path) -> None:
         size(tmp_path, "cluster.csv", "--istio-version", "0.9"),
         tmp_path,
         "--istio-version 0.9: profile istio-sidecar has published figures for 1.1-1.3, 1.4-1.7, "
-        "1.8-1.16, 1.17-1.23, 1.24 and later; pass --istio-version with a version in those "
-        "ranges",
+        "1.8-1.16, 1.17-1.23, 1.24-1.31; pass --istio-version with a version in those ranges",
     )
+
+
+@pytest.mark.parametrize("version", ["9.9", "1.99", "1.32", "2.0.1"])
+def test_istio_version_that_does_not_exist_is_refused(tmp_path: Path, version: str) -> None:
+    # beyond the latest release the profile knows (1.31): the last range no longer reads "and later"
+    write(tmp_path / "cluster.csv", INVENTORY)
+    assert_user_error(
+        size(tmp_path, "cluster.csv", "--istio-version", version),
+        tmp_path,
+        f"--istio-version {version}: not a release profile istio-sidecar knows of (the latest it "
+        "knows is 1.31, as of 2026-12-02); it has published figures for 1.1-1.3, 1.4-1.7, "
+        "1.8-1.16, 1.17-1.23, 1.24-1.31; pass --istio-version with a version in those ranges (a "
+        "release since then needs a --profile whose releases.latest names it)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--consul-version", "1.99"],
+            "--consul-version 1.99: not a release profile consul knows of (1.x ended with 1.22; "
+            "the latest it knows is 2.0, as of 2026-12-02); it has published figures for "
+            "1.14-1.22, 2.0; pass --consul-version with a version in those ranges (a release "
+            "since then needs a --profile whose releases.latest names it)",
+        ),
+        (
+            ["--linkerd-version", "2.21"],
+            "--linkerd-version 2.21: not a release profile linkerd knows of (the latest it knows "
+            "is 2.20, as of 2026-12-02); it has published figures for 2.0-2.9, 2.10, 2.11-2.20; "
+            "pass --linkerd-version with a version in those ranges (a release since then needs a "
+            "--profile whose releases.latest names it)",
+        ),
+        (
+            ["--linkerd-version", "edge-27.1.1"],
+            "--linkerd-version edge-27.1.1: not a release profile linkerd knows of (an edge "
+            "release is named edge-YY.M.N for the year and month it came out; the profile knows "
+            "releases to 2026-12-02, edge-26.12.N at the latest); pass --linkerd-version with "
+            "the edge release you run, or its 2.x version (a release since then needs a --profile "
+            "whose releases.as_of is later)",
+        ),
+        (
+            ["--mesh", "linkerd", "--mesh-version", "edge-26.13.1"],
+            "--linkerd-version edge-26.13.1: not a release profile linkerd knows of (an edge "
+            "release is named edge-YY.M.N for the year and month it came out; the profile knows "
+            "releases to 2026-12-02, edge-26.12.N at the latest); pass --linkerd-version with "
+            "the edge release you run, or its 2.x version (a release since then needs a --profile "
+            "whose releases.as_of is later)",
+        ),
+        (
+            ["--appmesh-version", "1.35"],
+            "--appmesh-version 1.35: not a release profile appmesh knows of (the latest it knows "
+            "is 1.34, as of 2026-12-02); it has published figures for 1.15-1.34; pass "
+            "--appmesh-version with a version in those ranges (a release since then needs a "
+            "--profile whose releases.latest names it)",
+        ),
+        (
+            ["--mesh", "istio-ambient", "--nodes", "3", "--istio-version", "1.40"],
+            "--istio-version 1.40: not a release profile istio-ambient knows of (the latest it "
+            "knows is 1.31, as of 2026-12-02); it has published figures for 1.22-1.23, 1.24-1.31; "
+            "pass --istio-version with a version in those ranges (a release since then needs a "
+            "--profile whose releases.latest names it)",
+        ),
+    ],
+    ids=[
+        "consul-1.99",
+        "linkerd-2.21",
+        "linkerd-next-year",
+        "linkerd-month-13",
+        "appmesh",
+        "ambient",
+    ],
+)
+def test_other_meshes_refuse_versions_that_do_not_exist(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    write(tmp_path / "cluster.csv", INVENTORY)
+    assert_user_error(size(tmp_path, "cluster.csv", *flags), tmp_path, message)
+
+
+@pytest.mark.parametrize(
+    ("flags", "version"),
+    [
+        (["--istio-version", "1.31.2"], "1.31.2"),
+        (["--consul-version", "1.22"], "1.22"),
+        (["--consul-version", "2.0"], "2.0"),
+        (["--linkerd-version", "2.20"], "2.20"),
+        (["--linkerd-version", "edge-26.12.1"], "edge-26.12.1"),
+    ],
+)
+def test_the_latest_known_releases_are_sized(
+    tmp_path: Path, flags: list[str], version: str
+) -> None:
+    write(tmp_path / "cluster.csv", INVENTORY)
+    plan = succeeded(size(tmp_path, "cluster.csv", *flags), tmp_path)
+    assert plan["profile"]["mesh_version"] == version
 
 
 @pytest.mark.parametrize(
@@ -742,4 +838,43 @@ def test_names_with_control_characters_are_refused(tmp_path: Path, name: str, sh
         tmp_path,
         f'cluster.csv row 2 column workload: the name holds a control character ("{shown}"); fix '
         "the name",
+    )
+
+
+@pytest.mark.parametrize(("version", "noted"), [("1.17", True), ("1.18.4", True), ("1.19", False)])
+def test_the_note_on_carried_back_figures_is_only_for_1_17_and_1_18(
+    tmp_path: Path, version: str, noted: bool
+) -> None:
+    write(tmp_path / "cluster.csv", INVENTORY)
+    plan = succeeded(size(tmp_path, "cluster.csv", "--istio-version", version), tmp_path)
+    notes = [f for f in plan["findings"] if f["code"] == "figures-note"]
+    expected = {
+        "code": "figures-note",
+        "subject": "Istio 1.19-1.22 performance pages",
+        "message": "1.17 and 1.18 published no per-proxy figures; the 1.19 figures (the higher of "
+        "their two neighbours) are used for them so that the estimate errs on the side of "
+        "capacity.",
+    }
+    assert notes == ([expected] if noted else [])
+
+
+def test_a_profile_of_your_own_without_releases_takes_any_version_its_ranges_hold(
+    tmp_path: Path,
+) -> None:
+    raw = yaml.safe_load((REPO / "planner/meshes/istio_sidecar/profile.yaml").read_text("utf-8"))
+    del raw["releases"]
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    write(tmp_path / "cluster.csv", INVENTORY)
+    plan = succeeded(
+        size(tmp_path, "cluster.csv", "--profile", "mine.yaml", "--istio-version", "1.32"),
+        tmp_path,
+    )
+    assert plan["profile"]["mesh_version"] == "1.32"
+    (tmp_path / "planner-out" / "plan.json").unlink()
+    (tmp_path / "planner-out").rmdir()
+    assert_user_error(
+        size(tmp_path, "cluster.csv", "--profile", "mine.yaml", "--istio-version", "0.9"),
+        tmp_path,
+        "--istio-version 0.9: profile istio-sidecar has published figures for 1.1-1.3, 1.4-1.7, "
+        "1.8-1.16, 1.17-1.23, 1.24 and later; pass --istio-version with a version in those ranges",
     )

@@ -707,8 +707,8 @@ def test_versions_before_the_dataplane_are_refused(sample: Path) -> None:
     run = run_cli([*SAMPLE_ARGS, "--consul-version", "1.13"], cwd=sample)
     assert run.exit_code == 1
     assert run.stderr == (
-        "Error: --consul-version 1.13: profile consul has published figures for 1.14 and "
-        "later; pass --consul-version with a version in those ranges\n"
+        "Error: --consul-version 1.13: profile consul has published figures for 1.14-1.22, "
+        "2.0; pass --consul-version with a version in those ranges\n"
     )
 
 

@@ -510,7 +510,7 @@ def test_a_targets_version_flag_sets_its_version(tmp_path: Path) -> None:
     run = run_cli(wrong, cwd=tmp_path)
     assert run.exit_code == 1
     assert run.stderr == (
-        "Error: --consul-version 1.10: profile consul has published figures for 1.14 and later; "
+        "Error: --consul-version 1.10: profile consul has published figures for 1.14-1.22, 2.0; "
         "pass --consul-version with a version in those ranges\n"
     )
     assert not (tmp_path / "x").exists()

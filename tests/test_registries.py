@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.knobs import MeshKind, OutputFormat
-from models.profile import Coefficient
+from models.profile import Coefficient, VersionRange, version_key
 from planner.meshes.profiles import load_builtin_profile
 from planner.meshes.registry import MESHES
 from reports import ENTRIES, renderers
@@ -37,6 +37,24 @@ def test_every_mesh_loads_its_builtin_profile(mesh: MeshKind) -> None:
     assert profile.mesh == mesh.value
     assert profile.name == MESHES[mesh].builtin_profile
     MESHES[mesh].check_version(profile, profile.default_mesh_version)
+
+
+@pytest.mark.parametrize("mesh", list(MeshKind))
+def test_every_builtin_profile_names_the_releases_it_knows(mesh: MeshKind) -> None:
+    profile = load_builtin_profile(mesh)
+    releases = profile.releases
+    assert releases is not None, "a built-in profile says which releases exist, and since when"
+    assert releases.source.strip()
+    assert releases.knows(profile.default_mesh_version)
+    held: tuple[VersionRange, ...] = profile.versions  # type: ignore[attr-defined]
+    ranges = [*held, *getattr(profile, "objects", ())]
+    for figures in ranges:
+        # every range starts at a release that exists, and a note names versions of its range
+        assert releases.knows(figures.first), figures.label
+        if figures.note_for is not None:
+            first, _, last = figures.note_for.partition("-")
+            assert version_key(figures.first) <= version_key(first)
+            assert figures.last is None or version_key(last or first) <= version_key(figures.last)
 
 
 def _coefficients(value: object, path: str) -> list[tuple[str, Coefficient]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models.plan import GATEWAY_ROLES, Finding, OomRisk
-from models.profile import Coefficient, version_key
+from models.profile import Coefficient, VersionRange, version_key
 
 _EXAMPLES = 5
 """How many workloads a finding names before it says "and N more"."""
@@ -195,21 +195,19 @@ def fallback_findings(scopes: pd.DataFrame) -> list[Finding]:
     ]
 
 
-def version_findings(
-    first: str, last: str | None, label: str, note: str | None, version: str
-) -> list[Finding]:
-    """When the figures used (for versions `first` to `last`) were published for another
-    version, or carry a note."""
+def version_findings(figures: VersionRange, version: str) -> list[Finding]:
+    """When the figures used (a profile's range of versions) were published for another
+    version, or carry a note about `version`."""
     findings = []
-    if last is None and version_key(version) > version_key(first):
+    if figures.last is None and version_key(version) > version_key(figures.first):
         findings.append(
             Finding(
                 code="figures-from-older-version",
                 subject=f"version {version}",
-                message=f"no per-proxy figures were published after {first}; "
-                f"the {first} figures are used ({label})",
+                message=f"no per-proxy figures were published after {figures.first}; "
+                f"the {figures.first} figures are used ({figures.label})",
             )
         )
-    if note:
-        findings.append(Finding(code="figures-note", subject=label, message=note))
+    if figures.note is not None and figures.note_applies(version):
+        findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
     return findings

@@ -94,7 +94,9 @@ def figures_for(profile: AppMeshProfile, version: str) -> AppMeshVersionFigures:
     """The figures whose range holds the App Mesh Envoy `version` (1.34, 1.34.13).
 
     Raises ProfileError for a version outside every range."""
-    return in_range(profile.name, profile.versions, version, "published figures", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.versions, version, "published figures", VERSION_FLAG, profile.releases
+    )
 
 
 def check_version(profile: ProfileBase, version: str) -> None:

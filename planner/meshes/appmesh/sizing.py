@@ -159,11 +159,7 @@ def size(request: SizingInput) -> MeshSizing:
     findings.extend(proxy_findings(sidecars, profile.proxy.concurrency.value, MORE_WORKERS))
     findings.extend(limit_findings(sidecars, "Envoy's"))
     figures = resolved.figures
-    findings.extend(
-        version_findings(
-            figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
-        )
-    )
+    findings.extend(version_findings(figures, str(knobs.mesh_version)))
     findings.extend(_appmesh_findings(inventory, sidecars, request.traffic is not None))
     if request.traffic is not None:
         findings.extend(declaration_findings(inventory, request.traffic.edges, knobs))

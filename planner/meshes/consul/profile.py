@@ -154,7 +154,9 @@ def figures_for(profile: ConsulProfile, version: str) -> ConsulVersionFigures:
     agents, which this profile does not size).
     """
     release = ".".join(version.split(".")[:2])
-    return in_range(profile.name, profile.versions, release, "published figures", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.versions, release, "published figures", VERSION_FLAG, profile.releases
+    )
 
 
 def check_version(profile: ProfileBase, version: str) -> None:

@@ -206,11 +206,7 @@ def size(request: SizingInput) -> MeshSizing:
     findings.extend(proxy_findings(sidecars, profile.proxy.concurrency.value, MORE_WORKERS))
     findings.extend(limit_findings(sidecars, "Envoy's"))
     figures = resolved.figures
-    findings.extend(
-        version_findings(
-            figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
-        )
-    )
+    findings.extend(version_findings(figures, str(knobs.mesh_version)))
     findings.extend(evidence_findings(_measured(profile, chosen.counts)))
     findings.extend(_consul_findings(resolved, members, inventory, gateways, recommendation))
     if recommendation is not None:

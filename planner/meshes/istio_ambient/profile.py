@@ -110,12 +110,16 @@ class IstioAmbientProfile(ProfileBase):
 
 def figures_for(profile: IstioAmbientProfile, version: str) -> AmbientVersionFigures:
     """The version figures whose range holds `version` (ProfileError outside every range)."""
-    return in_range(profile.name, profile.versions, version, "published figures", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.versions, version, "published figures", VERSION_FLAG, profile.releases
+    )
 
 
 def objects_for(profile: IstioAmbientProfile, version: str) -> ObjectFigures:
     """The Envoy object costs whose range holds `version` (ProfileError outside every range)."""
-    return in_range(profile.name, profile.objects, version, "object costs", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.objects, version, "object costs", VERSION_FLAG, profile.releases
+    )
 
 
 def check_version(profile: ProfileBase, version: str) -> None:

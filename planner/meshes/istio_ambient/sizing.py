@@ -195,9 +195,7 @@ def size(request: SizingInput) -> MeshSizing:
     )
     findings += extra
     figures = resolved.figures
-    findings += version_findings(
-        figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
-    )
+    findings += version_findings(figures, str(knobs.mesh_version))
     findings += _ambient_findings(load, nodes, request.traffic is not None, captured)
     findings += _mixed_findings(sidecars, captured)
     return MeshSizing(

@@ -134,7 +134,9 @@ def figures_for(profile: IstioSidecarProfile, version: str) -> VersionFigures:
 
     Raises ProfileError for a version outside every range.
     """
-    return in_range(profile.name, profile.versions, version, "published figures", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.versions, version, "published figures", VERSION_FLAG, profile.releases
+    )
 
 
 def objects_for(profile: IstioSidecarProfile, version: str) -> ObjectFigures:
@@ -142,7 +144,9 @@ def objects_for(profile: IstioSidecarProfile, version: str) -> ObjectFigures:
 
     Raises ProfileError for a version outside every range.
     """
-    return in_range(profile.name, profile.objects, version, "object costs", VERSION_FLAG)
+    return in_range(
+        profile.name, profile.objects, version, "object costs", VERSION_FLAG, profile.releases
+    )
 
 
 def check_version(profile: ProfileBase, version: str) -> None:

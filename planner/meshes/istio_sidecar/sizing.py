@@ -169,11 +169,7 @@ def size(request: SizingInput) -> MeshSizing:
     )
     findings.extend(limit_findings(sidecars))
     figures = resolved.figures
-    findings.extend(
-        version_findings(
-            figures.first, figures.last, figures.label, figures.note, str(knobs.mesh_version)
-        )
-    )
+    findings.extend(version_findings(figures, str(knobs.mesh_version)))
     findings.extend(evidence_findings(_measured(profile, chosen.counts, sidecars, gateways)))
     rows = (
         scoping_rows(recommendation.workloads, before.sidecars, after.sidecars)

@@ -159,8 +159,27 @@ def figures_for(profile: LinkerdProfile, version: str) -> LinkerdVersionFigures:
 
     Raises ProfileError for a version outside every range.
     """
+    edge = _EDGE.fullmatch(version)
+    if edge is not None and profile.releases is not None:
+        year, month = 2000 + int(edge.group(1)), int(edge.group(2))
+        known = profile.releases.as_of
+        if not 1 <= month <= 12 or (year, month) > (known.year, known.month):
+            # an edge release is named for the year and month it came out
+            raise ProfileError(
+                f"{VERSION_FLAG} {version}: not a release profile {profile.name} knows of (an "
+                "edge release is named edge-YY.M.N for the year and month it came out; the "
+                f"profile knows releases to {known.isoformat()}, edge-{known.year % 100}."
+                f"{known.month}.N at the latest); pass {VERSION_FLAG} with the edge release you "
+                "run, or its 2.x version (a release since then needs a --profile whose "
+                "releases.as_of is later)"
+            )
     return in_range(
-        profile.name, profile.versions, release_of(version), "published figures", VERSION_FLAG
+        profile.name,
+        profile.versions,
+        release_of(version),
+        "published figures",
+        VERSION_FLAG,
+        profile.releases,
     )
 
 

@@ -165,9 +165,7 @@ def size(request: SizingInput) -> MeshSizing:
     findings.extend(proxy_findings(sidecars, profile.proxy.concurrency.value, MORE_WORKERS))
     findings.extend(limit_findings(sidecars, "linkerd2-proxy's"))
     figures = resolved.figures
-    findings.extend(
-        version_findings(figures.first, figures.last, figures.label, figures.note, resolved.release)
-    )
+    findings.extend(version_findings(figures, resolved.release))
     findings.extend(evidence_findings(_measured(profile, counts, sidecars)))
     findings.extend(_linkerd_findings(resolved, counts, sidecars, edges is not None))
     return MeshSizing(
