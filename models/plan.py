@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.3"] = "2.3"
+SCHEMA_VERSION: Literal["2.4"] = "2.4"
 
 CallGraphBasis = Literal["observed", "declared", "declared and observed"]
 """Where a call graph comes from: a traffic table, the mesh's own resources, or both."""
@@ -490,9 +490,16 @@ class ResourceTotals(_Frozen):
 
 
 class AppTotals(_Frozen):
-    """The application's own container requests, where the inventory gives them."""
+    """The application's own container requests, where the inventory gives them.
+
+    Each resource counts the meshed workloads that give that request: `cpu_request_cores` sums
+    the `workloads_with_cpu_requests`, `memory_request_gib` the `workloads_with_memory_requests`
+    (a workload with only one of the two counts for that one); `workloads_with_requests` give
+    both."""
 
     workloads_with_requests: int
+    workloads_with_cpu_requests: int
+    workloads_with_memory_requests: int
     workloads_injected: int
     cpu_request_cores: float
     memory_request_gib: float
@@ -638,7 +645,7 @@ class Migration(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.3"]
+    schema_version: Literal["2.4"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs

@@ -33,14 +33,14 @@ class NamespaceTotals:
 
     @property
     def sidecar_share_of_app_cpu_ratio(self) -> float | None:
-        """Sidecar CPU requests / app CPU requests, over the workloads that give app requests."""
+        """Sidecar CPU requests / app CPU requests, over the workloads that give a CPU request."""
         if self.app_cpu_request_cores <= 0:
             return None
         return self.sidecar_cpu_request_cores_with_app / self.app_cpu_request_cores
 
     @property
     def sidecar_share_of_app_memory_ratio(self) -> float | None:
-        """Sidecar memory requests / app memory requests, where app requests are given."""
+        """Sidecar memory requests / app memory requests, over the workloads that give one."""
         if self.app_memory_request_gib <= 0:
             return None
         return self.sidecar_memory_request_gib_with_app / self.app_memory_request_gib
@@ -82,12 +82,14 @@ def namespace_totals(plan: Plan) -> list[NamespaceTotals]:
             continue
         entry.sidecar_pods += workload.replicas
         entry.add(proxy, workload.replicas)
-        if workload.app_cpu_millicores is not None and workload.app_memory_mib is not None:
+        # each resource over the workloads that give that request, as the plan's totals
+        if workload.app_cpu_millicores is not None:
             entry.app_cpu_millicores += workload.app_cpu_millicores * workload.replicas
-            entry.app_memory_mib += workload.app_memory_mib * workload.replicas
             entry.sidecar_cpu_with_app_millicores += (
                 proxy.cpu_request_millicores * workload.replicas
             )
+        if workload.app_memory_mib is not None:
+            entry.app_memory_mib += workload.app_memory_mib * workload.replicas
             entry.sidecar_memory_with_app_mib += proxy.memory_request_mib * workload.replicas
     for gateway in plan.gateways:
         entry = sums.setdefault(gateway.namespace, _Sums())

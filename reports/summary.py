@@ -190,14 +190,30 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         f"{mesh.estimated_memory_gib:,.2f} GiB)",
     ]
     app = totals.app
-    if app.workloads_with_requests:
+    if app.workloads_with_cpu_requests or app.workloads_with_memory_requests:
+        if (
+            app.workloads_with_cpu_requests
+            == app.workloads_with_memory_requests
+            == (app.workloads_with_requests)
+        ):
+            counted = (
+                f"{app.workloads_with_requests:,} of {app.workloads_injected:,} meshed workloads "
+                "give app requests"
+            )
+        else:  # a workload with one of the two requests counts for that one
+            counted = (
+                f"CPU over the {app.workloads_with_cpu_requests:,} of "
+                f"{app.workloads_injected:,} meshed workloads that give a CPU request, memory "
+                f"over the {app.workloads_with_memory_requests:,} that give a memory request"
+            )
         lines.append(
             f"  sidecars vs app requests: CPU {_percent(totals.sidecar_share_of_app_cpu_ratio)}, "
-            f"memory {_percent(totals.sidecar_share_of_app_memory_ratio)} "
-            f"({app.workloads_with_requests:,} of {app.workloads_injected:,} meshed workloads "
-            "give app requests)"
+            f"memory {_percent(totals.sidecar_share_of_app_memory_ratio)} ({counted})"
         )
-    if totals.mesh_share_of_app_cpu_ratio is not None:
+    if (
+        totals.mesh_share_of_app_cpu_ratio is not None
+        or totals.mesh_share_of_app_memory_ratio is not None
+    ):
         lines.append(
             f"  whole mesh vs app requests: CPU {_percent(totals.mesh_share_of_app_cpu_ratio)}, "
             f"memory {_percent(totals.mesh_share_of_app_memory_ratio)}"

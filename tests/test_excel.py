@@ -442,6 +442,48 @@ def test_libreoffice_recalculates_to_the_plan(
         assert row["Memory requests (GiB)"] == pytest.approx(expected.memory_request_gib, abs=1e-9)
 
 
+def test_libreoffice_counts_each_app_request_where_it_is_given(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    # one workload gives both requests, one only CPU, one only memory, one neither
+    (tmp_path / "cluster.csv").write_text(
+        "namespace,workload,replicas,rps,app_cpu_millicores,app_memory_mib\n"
+        "shop,both,2,10,500,1024\nshop,cpu-only,1,10,1000,\n"
+        "shop,memory-only,3,10,,512\nshop,neither,1,10,,\n",
+        encoding="utf-8",
+    )
+    run = run_cli(["size", "--inventory", "cluster.csv", "--format", "xlsx"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    book = _open(recalculate(soffice, tmp_path / "planner-out" / XLSX_FILE), values=True)
+    _assert_no_errors(book)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    app = next(row for row in rows if str(row[0]).startswith("App requests of the meshed"))
+    assert app[1:3] == pytest.approx((2.0, 3.5), abs=1e-9)
+    share = next(row for row in rows if str(row[0]).startswith("Proxy requests / app"))
+    totals = plan.totals
+    assert share[1] == pytest.approx(totals.sidecar_share_of_app_cpu_ratio, abs=1e-4)
+    assert share[2] == pytest.approx(totals.sidecar_share_of_app_memory_ratio, abs=1e-4)
+    given = {
+        r["Workload"]: (r["App CPU request given"], r["App memory request given"])
+        for r in _table(book["Workloads"])
+    }
+    assert given == {
+        "both": ("yes", "yes"),
+        "cpu-only": ("yes", "no"),
+        "memory-only": ("no", "yes"),
+        "neither": ("no", "no"),
+    }
+    (namespace,) = _table(book["Namespaces"])
+    (expected,) = namespace_totals(plan)
+    assert namespace["Proxy CPU / app CPU"] == pytest.approx(
+        expected.sidecar_share_of_app_cpu_ratio, abs=1e-9
+    )
+    assert namespace["Proxy memory / app memory"] == pytest.approx(
+        expected.sidecar_share_of_app_memory_ratio, abs=1e-9
+    )
+
+
 def test_changed_headroom_moves_every_figure_as_the_planner_does(
     soffice: tuple[str, Path], sample: Path, sample_plan_module: Plan, tmp_path: Path
 ) -> None:

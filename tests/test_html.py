@@ -188,6 +188,24 @@ def test_page_without_traffic_says_why_there_is_no_scoping() -> None:
     assert '<svg class="chart" id="scoping"' not in page
 
 
+def test_share_card_says_over_which_workloads_each_app_request_counts(tmp_path: Path) -> None:
+    (tmp_path / "cluster.csv").write_text(
+        "namespace,workload,replicas,rps,app_cpu_millicores,app_memory_mib\n"
+        "shop,both,2,10,500,1024\nshop,cpu-only,1,10,1000,\nshop,neither,1,10,,\n",
+        encoding="utf-8",
+    )
+    assert run_cli(["size", "--inventory", "cluster.csv"], cwd=tmp_path).exit_code == 0
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    page = render_html(plan)[HTML_FILE].decode("utf-8")
+    text = " ".join(" ".join(_parse(page).text).split())
+    cpu = percent(plan.totals.sidecar_share_of_app_cpu_ratio)
+    memory = percent(plan.totals.sidecar_share_of_app_memory_ratio)
+    assert (
+        f"Share of the app's requests CPU {cpu} memory {memory} The sidecars against the app "
+        "requests of the meshed workloads that give each: CPU over 2 of 3, memory over 1."
+    ) in text
+
+
 def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
     write_hostile_inputs(tmp_path)
     args = ["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"]

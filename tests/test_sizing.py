@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import yaml
 
 from models.errors import ProfileError
 from models.knobs import Knobs
-from models.plan import ComponentPlan, Finding
+from models.plan import ComponentPlan, Finding, Plan
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.meshes.istio_sidecar.istiod import MeshCounts, istiod_model
@@ -21,7 +22,8 @@ from planner.model.control_plane import autoscale_target_percent, size_component
 from planner.model.envoy import EnvoyCosts, estimate, estimated_cpu_millicores, estimated_memory_mib
 from planner.model.sizing import protect_limits, round_up, size_requests
 from planner.pipeline import build_plan
-from tests.conftest import DATA, REPO
+from reports.breakdown import namespace_totals
+from tests.conftest import DATA, REPO, run_cli, write
 from tests.plans import istio_profile
 
 PROFILE = istio_profile()
@@ -234,3 +236,64 @@ def test_a_gateway_target_that_needs_absurd_replicas_is_a_profile_error() -> Non
         "gateways: a target of 1e-300 millicores per replica needs more than 100,000 replicas; "
         "check gateway.target_cpu_per_replica_millicores in the profile"
     )
+
+
+# ---- app requests: each resource over the workloads that give it ---------------------------------
+
+PARTIAL_APP = (
+    "namespace,workload,replicas,rps,app_cpu_millicores,app_memory_mib\n"
+    "shop,both,2,10,500,1024\n"
+    "shop,cpu-only,1,10,1000,\n"
+    "shop,memory-only,3,10,,512\n"
+    "shop,neither,1,10,,\n"
+)
+
+
+def test_a_workload_with_one_app_request_counts_for_that_one(tmp_path: Path) -> None:
+    write(tmp_path / "cluster.csv", PARTIAL_APP)
+    run = run_cli(["size", "--inventory", "cluster.csv"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    app = plan.totals.app
+    assert (app.workloads_with_requests, app.workloads_injected) == (1, 4)
+    assert (app.workloads_with_cpu_requests, app.workloads_with_memory_requests) == (2, 2)
+    # CPU: both (2 x 500m) and cpu-only (1 x 1000m); memory: both (2 x 1 GiB), memory-only (3 x 0.5)
+    assert app.cpu_request_cores == 2.0
+    assert app.memory_request_gib == 3.5
+    proxies = {w.workload: w.proxy for w in plan.workloads if w.proxy is not None}
+    side_cpu = sum(proxies[n].cpu_request_millicores * p for n, p in (("both", 2), ("cpu-only", 1)))
+    side_memory = sum(
+        proxies[n].memory_request_mib * p for n, p in (("both", 2), ("memory-only", 3))
+    )
+    cpu_ratio = round(side_cpu / 1000 / 2.0, 4)
+    memory_ratio = round(side_memory / 1024 / 3.5, 4)
+    assert plan.totals.sidecar_share_of_app_cpu_ratio == cpu_ratio
+    assert plan.totals.sidecar_share_of_app_memory_ratio == memory_ratio
+    assert plan.totals.mesh_share_of_app_cpu_ratio is None  # not every workload gives one
+    assert (
+        f"  sidecars vs app requests: CPU {cpu_ratio * 100:.1f}%, memory "
+        f"{memory_ratio * 100:.1f}% (CPU over the 2 of 4 meshed workloads that give a CPU "
+        "request, memory over the 2 that give a memory request)\n"
+    ) in run.stderr
+    namespace = namespace_totals(plan)[0]
+    assert namespace.sidecar_share_of_app_cpu_ratio == pytest.approx(cpu_ratio, abs=1e-4)
+    assert namespace.sidecar_share_of_app_memory_ratio == pytest.approx(memory_ratio, abs=1e-4)
+
+
+def test_every_workload_giving_its_cpu_request_gives_the_mesh_share_of_cpu(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path / "cluster.csv",
+        "namespace,workload,replicas,rps,app_cpu_millicores,app_memory_mib\n"
+        "shop,a,2,10,500,1024\nshop,b,1,10,1000,\n",
+    )
+    run = run_cli(["size", "--inventory", "cluster.csv"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    totals = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes()).totals
+    assert totals.mesh_share_of_app_cpu_ratio == round(totals.mesh.cpu_request_cores / 2.0, 4)
+    assert totals.mesh_share_of_app_memory_ratio is None
+    assert (
+        f"  whole mesh vs app requests: CPU {totals.mesh_share_of_app_cpu_ratio * 100:.1f}%, "
+        "memory n/a\n"
+    ) in run.stderr

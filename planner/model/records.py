@@ -245,13 +245,17 @@ def totals(
         cpu_limit_cores=round(sum(p.cpu_limit_cores for p in parts), 3),
         memory_limit_gib=round(sum(p.memory_limit_gib for p in parts), 3),
     )
-    known = sidecars.loc[
-        sidecars["app_cpu_millicores"].notna() & sidecars["app_memory_mib"].notna()
-    ]
-    app_cpu = float((known["app_cpu_millicores"] * known["replicas"]).sum()) / 1000.0
-    app_memory = float((known["app_memory_mib"] * known["replicas"]).sum()) / 1024.0
-    known_side = _resource_totals(known, known["replicas"])
-    complete = len(known) == len(sidecars) and len(sidecars) > 0
+    # each resource over the workloads that give that request: a workload with a CPU request
+    # and no memory request counts for its CPU (and the reverse)
+    with_cpu = sidecars.loc[sidecars["app_cpu_millicores"].notna()]
+    with_memory = sidecars.loc[sidecars["app_memory_mib"].notna()]
+    app_cpu = float((with_cpu["app_cpu_millicores"] * with_cpu["replicas"]).sum()) / 1000.0
+    app_memory = float((with_memory["app_memory_mib"] * with_memory["replicas"]).sum()) / 1024.0
+    side_cpu = _resource_totals(with_cpu, with_cpu["replicas"]).cpu_request_cores
+    side_memory = _resource_totals(with_memory, with_memory["replicas"]).memory_request_gib
+    both = sidecars["app_cpu_millicores"].notna() & sidecars["app_memory_mib"].notna()
+    every_cpu = len(with_cpu) == len(sidecars) and len(sidecars) > 0
+    every_memory = len(with_memory) == len(sidecars) and len(sidecars) > 0
     return Totals(
         sidecars=side,
         gateways=gate,
@@ -259,16 +263,18 @@ def totals(
         node_agents=agents,
         mesh=mesh,
         app=AppTotals(
-            workloads_with_requests=len(known),
+            workloads_with_requests=int(both.sum()),
+            workloads_with_cpu_requests=len(with_cpu),
+            workloads_with_memory_requests=len(with_memory),
             workloads_injected=len(sidecars),
             cpu_request_cores=round(app_cpu, 3),
             memory_request_gib=round(app_memory, 3),
         ),
-        sidecar_share_of_app_cpu_ratio=_ratio(known_side.cpu_request_cores, app_cpu),
-        sidecar_share_of_app_memory_ratio=_ratio(known_side.memory_request_gib, app_memory),
-        mesh_share_of_app_cpu_ratio=_ratio(mesh.cpu_request_cores, app_cpu) if complete else None,
+        sidecar_share_of_app_cpu_ratio=_ratio(side_cpu, app_cpu),
+        sidecar_share_of_app_memory_ratio=_ratio(side_memory, app_memory),
+        mesh_share_of_app_cpu_ratio=_ratio(mesh.cpu_request_cores, app_cpu) if every_cpu else None,
         mesh_share_of_app_memory_ratio=(
-            _ratio(mesh.memory_request_gib, app_memory) if complete else None
+            _ratio(mesh.memory_request_gib, app_memory) if every_memory else None
         ),
     )
 

@@ -221,7 +221,8 @@ WORKLOAD_COLS = (
     Col("patch", "Own patch (vs mesh default)", Kind.TEXT, width=9),
     Col("app_cpu", "App CPU request (m per pod)", Kind.INPUT, F_M, 10),
     Col("app_mem", "App memory request (MiB per pod)", Kind.INPUT, F_MIB, 11),
-    Col("app_given", "App requests given", Kind.FORMULA, F_GENERAL, 8),
+    Col("app_cpu_given", "App CPU request given", Kind.FORMULA, F_GENERAL, 8),
+    Col("app_mem_given", "App memory request given", Kind.FORMULA, F_GENERAL, 8),
     Col("t_est_cpu", "Expected CPU, all pods (cores)", Kind.FORMULA, F_CORES, 12),
     Col("t_est_mem", "Expected memory, all pods (GiB)", Kind.FORMULA, F_GIB, 12),
     Col("t_cpu_req", "CPU requests, all pods (cores)", Kind.FORMULA, F_CORES, 12),
@@ -295,10 +296,16 @@ def _workload_row(
                 "cpu_vs": f'=IF({c["cur_cpu"]}>0,{c["cpu_req"]}/{c["cur_cpu"]},"")',
                 "mem_vs": f'=IF({c["cur_mem"]}>0,{c["mem_req"]}/{c["cur_mem"]},"")',
                 "patch": _yes(workload.needs_patch),
-                "app_given": f'=IF(COUNT({c["app_cpu"]}:{c["app_mem"]})=2,"yes","no")',
+                # each resource counts where its own request is given
+                "app_cpu_given": f'=IF(COUNT({c["app_cpu"]})=1,"yes","no")',
+                "app_mem_given": f'=IF(COUNT({c["app_mem"]})=1,"yes","no")',
                 **_pod_totals(c),
-                "t_app_cpu": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_cpu"]}/1000,0)',
-                "t_app_mem": f'=IF({c["app_given"]}="yes",{c["replicas"]}*{c["app_mem"]}/1024,0)',
+                "t_app_cpu": (
+                    f'=IF({c["app_cpu_given"]}="yes",{c["replicas"]}*{c["app_cpu"]}/1000,0)'
+                ),
+                "t_app_mem": (
+                    f'=IF({c["app_mem_given"]}="yes",{c["replicas"]}*{c["app_mem"]}/1024,0)'
+                ),
             }
         )
     return [base.get(col.key) for col in WORKLOAD_COLS]
@@ -871,7 +878,7 @@ def _namespace_rows(names: Sequence[str], ranges: _Ranges) -> Iterable[list[Cell
                 lambda found, sheet: f"SUMIFS({found},{ns_w if sheet == 'w' else ns_g},{key})",
             )
 
-        with_app = ranges.w("app_given")
+        with_cpu, with_mem = ranges.w("app_cpu_given"), ranges.w("app_mem_given")
         values: dict[str, CellValue] = {
             "ns_no": no,
             "namespace": name,
@@ -888,13 +895,13 @@ def _namespace_rows(names: Sequence[str], ranges: _Ranges) -> Iterable[list[Cell
             "t_app_mem": f"=SUMIFS({ranges.w('t_app_mem')},{ns_w},{key})" if ns_w else 0,
             "cpu_share": (
                 f"=IF({N['t_app_cpu']}{r}>0,SUMIFS({ranges.w('t_cpu_req')},{ns_w},{key},"
-                f'{with_app},"yes")/{N["t_app_cpu"]}{r},"")'
+                f'{with_cpu},"yes")/{N["t_app_cpu"]}{r},"")'
                 if ns_w
                 else None
             ),
             "mem_share": (
                 f"=IF({N['t_app_mem']}{r}>0,SUMIFS({ranges.w('t_mem_req')},{ns_w},{key},"
-                f'{with_app},"yes")/{N["t_app_mem"]}{r},"")'
+                f'{with_mem},"yes")/{N["t_app_mem"]}{r},"")'
                 if ns_w
                 else None
             ),
@@ -1160,18 +1167,20 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
     mesh_row = first + len(parts) - 1
     app_cpu = f"SUM({ranges.w('t_app_cpu')})" if ranges.workloads else "0"
     app_mem = f"SUM({ranges.w('t_app_mem')})" if ranges.workloads else "0"
-    with_app = ranges.w("app_given")
+    with_cpu, with_mem = ranges.w("app_cpu_given"), ranges.w("app_mem_given")
     sized = ranges.w("sized")
-    side_cpu = f'SUMIFS({ranges.w("t_cpu_req")},{with_app},"yes")' if with_app else "0"
-    side_mem = f'SUMIFS({ranges.w("t_mem_req")},{with_app},"yes")' if with_app else "0"
-    complete = (
-        f'AND(COUNTIFS({sized},"yes")>0,COUNTIFS({sized},"yes",{with_app},"no")=0)'
-        if sized and with_app
-        else "FALSE"
-    )
+    side_cpu = f'SUMIFS({ranges.w("t_cpu_req")},{with_cpu},"yes")' if with_cpu else "0"
+    side_mem = f'SUMIFS({ranges.w("t_mem_req")},{with_mem},"yes")' if with_mem else "0"
+
+    def complete(given: str | None) -> str:
+        """Every sized workload gives this request."""
+        if not (sized and given):
+            return "FALSE"
+        return f'AND(COUNTIFS({sized},"yes")>0,COUNTIFS({sized},"yes",{given},"no")=0)'
+
     put(t("Against the application's own requests", bold), t("CPU", head), t("Memory", head))
     put(
-        t("App requests of the meshed workloads that give them"),
+        t("App requests of the meshed workloads that give them (each resource where given)"),
         n(f"={app_cpu}", F_CORES),
         n(f"={app_mem}", F_GIB),
     )
@@ -1182,9 +1191,9 @@ def _write_summary(book: Book, plan: Plan, ranges: _Ranges) -> None:
         n(f'=IF(C{app_row}>0,{side_mem}/C{app_row},"n/a")', F_PCT),
     )
     put(
-        t("Whole mesh / app requests (when every meshed workload gives them)"),
-        n(f'=IF(AND({complete},B{app_row}>0),E{mesh_row}/B{app_row},"n/a")', F_PCT),
-        n(f'=IF(AND({complete},C{app_row}>0),F{mesh_row}/C{app_row},"n/a")', F_PCT),
+        t("Whole mesh / app requests (when every meshed workload gives that request)"),
+        n(f'=IF(AND({complete(with_cpu)},B{app_row}>0),E{mesh_row}/B{app_row},"n/a")', F_PCT),
+        n(f'=IF(AND({complete(with_mem)},C{app_row}>0),F{mesh_row}/C{app_row},"n/a")', F_PCT),
     )
     put()
     if plan.nodes is not None:
