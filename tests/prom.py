@@ -214,8 +214,13 @@ def _is_meshed(truth: Truth, namespace: str, name: str) -> bool:
 # ---- OpenMetrics ------------------------------------------------------------------------------
 
 
+CLUSTER = "eu-1"
+"""Every series carries cluster="eu-1", as a fleet-wide Thanos or Mimir adds to each cluster's."""
+
+
 def _labels(**labels: str) -> str:
-    return "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+    pairs = {"cluster": CLUSTER, **labels}
+    return "{" + ",".join(f'{k}="{v}"' for k, v in pairs.items()) + "}"
 
 
 class _Writer:
@@ -342,8 +347,8 @@ def openmetrics(truth: Truth, mesh: str, end: int) -> str:
                 ),
                 1,
             )
-        for workload in service.workloads:
-            for address in pod_ips.get((ns, workload), []):
+        for backend in service.workloads:
+            for address in pod_ips.get((ns, backend), []):
                 w.gauge(
                     "kube_endpoint_address",
                     _labels(namespace=ns, endpoint=service.name, ip=address, ready="true"),

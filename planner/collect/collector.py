@@ -46,6 +46,11 @@ class Request:
     window_seconds: int
     end: datetime
     rate_interval_seconds: int = 300
+    matchers: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> q.Where:
+        return q.Where(None, self.matchers)
 
     @property
     def window(self) -> str:
@@ -94,18 +99,19 @@ class _Run:
         self.progress(len(self.sent), self.total, query.fills)
         split = False
         try:
-            samples = self.client.query(query.build(None), self.request.end)
+            samples = self.client.query(query.build(self.request.where), self.request.end)
         except TooLargeError:
             split = True
             samples = []
             for namespace in self._namespaces():
-                samples += self.client.query(query.build(namespace), self.request.end)
+                where = self.request.where.split(namespace)
+                samples += self.client.query(query.build(where), self.request.end)
         usable = [s for s in samples if all(s.labels.get(label) for label in query.labels)]
         self.sent.append(
             Sent(
                 name=query.name,
                 fills=query.fills,
-                query=query.build(None),
+                query=query.build(self.request.where),
                 series=len(usable),
                 split_by_namespace=split,
             )
@@ -114,7 +120,7 @@ class _Run:
 
     def _namespaces(self) -> list[str]:
         if self.namespaces is None:
-            found = self.client.query(q.namespaces(None), self.request.end)
+            found = self.client.query(q.namespaces(self.request.where), self.request.end)
             self.namespaces = sorted(
                 {s.labels["namespace"] for s in found if "namespace" in s.labels}
             )
@@ -502,6 +508,7 @@ def _record(client: Client, request: Request, run: _Run, counts: dict[str, int])
         "window": duration_text(request.window_seconds),
         "window_seconds": request.window_seconds,
         "rate_interval_seconds": request.rate_interval_seconds,
+        "matchers": list(request.matchers),
         "counts": counts,
         "queries": [vars(s) for s in run.sent],
         "findings": run.findings,

@@ -167,6 +167,15 @@ def collect_command(
             "--retries", min=0, max=10, help="Retries of a query that may pass, with backoff."
         ),
     ] = 3,
+    match: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--match",
+            metavar="MATCHER",
+            help="A label matcher added to every query, such as 'cluster=\"eu-1\"' on a "
+            "fleet-wide Thanos or Mimir; repeat for several.",
+        ),
+    ] = None,
     rate_interval: Annotated[
         str,
         typer.Option(
@@ -197,6 +206,7 @@ def collect_command(
             window_seconds=_seconds("--window", window, rate_seconds),
             end=_end(end),
             rate_interval_seconds=rate_seconds,
+            matchers=tuple(m.strip() for m in match or [] if m.strip()),
         )
         server = Server(
             url=check_url(prometheus),

@@ -157,7 +157,8 @@ class Client:
             ) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
-            return _http_error(error, shown)
+            with error:
+                return _http_error(error, shown)
         except TimeoutError as error:
             raise _RetryError(f"no answer within {self.server.timeout_seconds:g} s") from error
         except urllib.error.URLError as error:

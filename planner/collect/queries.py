@@ -26,14 +26,27 @@ PROXY_CONTAINER = {
 }
 """The proxy container of a meshed pod (a sidecar, or a native sidecar: an init container)."""
 
-Namespace = str | None
-Build = Callable[[Namespace], str]
+
+@dataclass(frozen=True)
+class Where:
+    """Where a query looks: one namespace (None: every one) and the user's own matchers
+    (`--match`, such as `cluster="eu-1"` on a fleet-wide Thanos or Mimir), added to every
+    selector as given."""
+
+    namespace: str | None = None
+    matchers: tuple[str, ...] = ()
+
+    def split(self, namespace: str) -> Where:
+        return Where(namespace, self.matchers)
 
 
-def selector(metric: str, namespace: Namespace, label: str = "namespace", **matchers: str) -> str:
-    """`metric{k="v",...}` with the namespace matcher when one is given. Values are PromQL
-    string literals; `=~`, `!=` and `!~` matchers are written as `k="~v"`, `k="!v"`,
-    `k="!~v"`."""
+Build = Callable[[Where], str]
+
+
+def selector(metric: str, namespace: Where, label: str = "namespace", **matchers: str) -> str:
+    """`metric{k="v",...}` with the namespace matcher (on `label`) when `namespace` names one,
+    and its extra matchers. Values are PromQL string literals; `=~`, `!=` and `!~` matchers are
+    written as `k="~v"`, `k="!v"`, `k="!~v"`."""
     parts = []
     for key, given in sorted(matchers.items()):
         op, value = "=", given
@@ -43,8 +56,9 @@ def selector(metric: str, namespace: Namespace, label: str = "namespace", **matc
                 value = given[len(prefix) :]
                 break
         parts.append(f"{key}{op}{_string(value)}")
-    if namespace is not None:
-        parts.append(f"{label}={_string(namespace)}")
+    if namespace.namespace is not None:
+        parts.append(f"{label}={_string(namespace.namespace)}")
+    parts += namespace.matchers
     return f"{metric}{{{','.join(parts)}}}"
 
 
@@ -60,7 +74,7 @@ def _renamed(vector: str, to: str, source: str) -> str:
     return f'label_replace({vector}, "{to}", "$1", "{source}", "(.+)")'
 
 
-def pod_workload(ns: Namespace) -> str:
+def pod_workload(ns: Where) -> str:
     """One series per pod: its `workload` and `kind` (a Deployment through its ReplicaSet, a
     StatefulSet, a DaemonSet). Pods of anything else (bare pods, Jobs) have none."""
     replicasets = _renamed(
@@ -94,7 +108,7 @@ def pod_workload(ns: Namespace) -> str:
     return "max by (namespace, pod, workload, kind) (" + " or ".join(parts) + ")"
 
 
-def per_workload(per_pod: str, ns: Namespace, how: str = "avg") -> str:
+def per_workload(per_pod: str, ns: Where, how: str = "avg") -> str:
     """`how` by workload of a per-pod vector (labels namespace and pod)."""
     return (
         f"{how} by (namespace, workload) ({per_pod} * on (namespace, pod) group_left (workload) "
@@ -102,7 +116,7 @@ def per_workload(per_pod: str, ns: Namespace, how: str = "avg") -> str:
     )
 
 
-def replicas(ns: Namespace) -> str:
+def replicas(ns: Where) -> str:
     """Desired replicas of every Deployment, StatefulSet and DaemonSet."""
     parts = [
         _kind(
@@ -125,7 +139,7 @@ def replicas(ns: Namespace) -> str:
     return "max by (namespace, workload, kind) (" + " or ".join(parts) + ")"
 
 
-def _container(metric: str, ns: Namespace, container: str, **matchers: str) -> str:
+def _container(metric: str, ns: Where, container: str, **matchers: str) -> str:
     """A per-pod sum over the proxy container, as a regular or a native sidecar (init)."""
     regular = selector(f"kube_pod_container_{metric}", ns, container=container, **matchers)
     native = selector(f"kube_pod_init_container_{metric}", ns, container=container, **matchers)
@@ -170,7 +184,7 @@ def proxy_cpu(container: str, window: str, rate_interval: str) -> Build:
     """The proxy's CPU per pod at the 95th percentile over the window (sampled every
     `rate_interval`), then the 95th percentile over the workload's pods, in millicores."""
 
-    def build(ns: Namespace) -> str:
+    def build(ns: Where) -> str:
         usage = selector("container_cpu_usage_seconds_total", ns, container=container)
         per_pod = (
             f"quantile_over_time(0.95, sum by (namespace, pod) (rate({usage}[{rate_interval}]))"
@@ -199,12 +213,12 @@ def proxy_memory(container: str, window: str) -> Build:
     )
 
 
-def services(ns: Namespace) -> str:
+def services(ns: Where) -> str:
     """Every Service and its type."""
     return "max by (namespace, service, type) (" + selector("kube_service_spec_type", ns) + ")"
 
 
-def service_ports(ns: Namespace) -> str:
+def service_ports(ns: Where) -> str:
     """Every Service port (by its Endpoints object, named like the Service): its name and
     protocol, for the Istio protocol its name selects."""
     return (
@@ -214,7 +228,7 @@ def service_ports(ns: Namespace) -> str:
     )
 
 
-def backing(ns: Namespace) -> str:
+def backing(ns: Where) -> str:
     """Which workloads each Service's endpoints are pods of (hostNetwork pods left out: they
     share their node's address)."""
     pods = _renamed(
@@ -266,6 +280,9 @@ LINKERD_EDGE = (
     "daemonset",
     "dst_namespace",
     "dst_service",
+    "dst_deployment",
+    "dst_statefulset",
+    "dst_daemonset",
 )
 
 
@@ -280,7 +297,7 @@ def linkerd_edges(window: str) -> Build:
     )
 
 
-def namespaces(ns: Namespace) -> str:
+def namespaces(ns: Where) -> str:
     """The namespaces the server knows pods in (to split a query by)."""
     return "count by (namespace) (" + selector("kube_pod_info", ns) + ")"
 
