@@ -502,6 +502,15 @@ def size(
             "column is used.",
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="A traffic row whose source workload or destination Service is not in the "
+            "inventory is an error; without it such rows are left out of sizing and a finding "
+            "names them (a collected table drifts: workloads deleted during the window).",
+        ),
+    ] = False,
     migrate_to: Annotated[
         list[MigrateTo] | None,
         typer.Option(
@@ -611,7 +620,7 @@ def size(
                 f"--waypoints {waypoints.value}: waypoints are Istio ambient's; this run sizes "
                 f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
             )
-        edges = read_traffic(traffic, checked) if traffic is not None else None
+        edges = read_traffic(traffic, checked, strict=strict) if traffic is not None else None
         plan = build_plan(
             checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1], nodes=given_nodes
         )

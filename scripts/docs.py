@@ -63,7 +63,14 @@ _TABLE_NOTES = {
         "(`reviews.bookinfo.svc.cluster.local`) gives its own namespace. Where the traffic table "
         "has rows for a workload and direction it wins over the inventory's `rps` columns; "
         "requests into a Service are split over the workloads behind it by replicas, unless a row "
-        "names the `destination_workload`."
+        "names the `destination_workload`. A row whose source workload or destination Service "
+        "is not in the inventory is normal drift in a collected table (a workload deleted "
+        "during the window, traffic from a namespace the inventory does not cover): it is left "
+        "out of sizing, and a finding names what was left out (the first few names, how many "
+        "more, the rows and their rps); a `destination_workload` not in the inventory is "
+        "cleared, so that the Service's workloads take the requests, with a finding too. "
+        "`planner size --strict` makes each of them an error naming the row (`planner compare` "
+        "always does)."
     ),
     "nodes": (
         "`--nodes` (optional): the cluster's nodes, one row per node, for the mesh's cost per node "

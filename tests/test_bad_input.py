@@ -341,12 +341,77 @@ def test_pods_of_one_workload_disagree_on_kind(tmp_path: Path) -> None:
     ],
     ids=["source-workload", "destination-service", "destination-workload"],
 )
-def test_traffic_naming_something_not_in_the_inventory(
+def test_traffic_naming_something_not_in_the_inventory_is_an_error_with_strict(
     tmp_path: Path, table: str, message: str
 ) -> None:
     write(tmp_path / "cluster.csv", INVENTORY)
     write(tmp_path / "traffic.csv", table)
-    assert_user_error(size(tmp_path, "cluster.csv", "--traffic", "traffic.csv"), tmp_path, message)
+    assert_user_error(
+        size(tmp_path, "cluster.csv", "--traffic", "traffic.csv", "--strict"), tmp_path, message
+    )
+
+
+DRIFT_WHY = (
+    "(a workload deleted during the window, or a namespace the inventory does not cover; "
+    "--strict makes this an error)"
+)
+
+
+def test_traffic_naming_something_not_in_the_inventory_is_drift_left_out_of_sizing(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "cluster.csv", INVENTORY)
+    rows = [
+        "shop,web,shop,reviews,,10",  # kept
+        "shop,webb,shop,reviews,,5",  # source not in the inventory
+        *(f"old,batch-{n},shop,reviews,,1" for n in range(6)),  # six more of them
+        "shop,web,shop,review,,2.5",  # Service not in the inventory
+        "shop,web,shop,reviews,reviews-v0,4",  # served by a workload deleted since
+        "unknown,unknown,shop,web,,3",  # from outside the mesh: kept, as ever
+    ]
+    write(
+        tmp_path / "traffic.csv",
+        "source_namespace,source_workload,destination_namespace,destination_service,"
+        "destination_workload,rps\n" + "\n".join(rows) + "\n",
+    )
+    run = size(tmp_path, "cluster.csv", "--traffic", "traffic.csv")
+    plan = succeeded(run, tmp_path)
+    drift = [f for f in plan["findings"] if f["code"].startswith("traffic-unknown")]
+    assert drift == [
+        {
+            "code": "traffic-unknown-source",
+            "subject": "traffic.csv",
+            "message": "7 rows (11.0 rps) from workloads not in the inventory, left out of "
+            "sizing: old/batch-0, old/batch-1, old/batch-2, old/batch-3, old/batch-4 and 2 more "
+            f"{DRIFT_WHY}",
+        },
+        {
+            "code": "traffic-unknown-service",
+            "subject": "traffic.csv",
+            "message": f"1 row (2.5 rps) to Services not in the inventory, left out of sizing: "
+            f"shop/review {DRIFT_WHY}",
+        },
+        {
+            "code": "traffic-unknown-destination-workload",
+            "subject": "traffic.csv",
+            "message": "1 row (4.0 rps) served by workloads not in the inventory, counted for "
+            f"their Service's workloads instead: shop/reviews-v0 {DRIFT_WHY}",
+        },
+    ]
+    for finding in drift:
+        assert f"  - traffic.csv: {finding['message']}\n" in run.stderr
+    # only what the inventory holds is sized: web calls reviews 10 + 4 rps, web is called 3 rps
+    assert inbound_rps(plan) == {"shop/reviews": 14.0, "shop/web": 3.0}
+
+
+def test_traffic_that_is_all_drift_sizes_as_no_traffic(tmp_path: Path) -> None:
+    write(tmp_path / "cluster.csv", INVENTORY)
+    write(tmp_path / "traffic.csv", TRAFFIC_HEADER + "gone,web,shop,reviews,10\n")
+    plan = succeeded(size(tmp_path, "cluster.csv", "--traffic", "traffic.csv"), tmp_path)
+    assert [f["code"] for f in plan["findings"] if f["code"].startswith("traffic-")] == [
+        "traffic-unknown-source"
+    ]
+    assert inbound_rps(plan) == {"shop/reviews": 0.0, "shop/web": 0.0}
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
 from planner.frames import first_unknown, keys
-from planner.inputs.inventory import Inventory
+from planner.inputs.inventory import Inventory, plural
 from planner.inputs.tables import (
     MICRO,
     ROW,
@@ -34,6 +35,7 @@ from planner.inputs.tables import (
     read_table_file,
     suggest,
 )
+from planner.model.findings import listed
 
 OUTSIDE = "unknown"
 """Istio's source workload for traffic from outside the mesh."""
@@ -98,8 +100,15 @@ class Traffic:
     findings: tuple[Finding, ...]
 
 
-def read_traffic(path: Path, inventory: Inventory) -> Traffic:
-    """Read the traffic table and check every edge against the inventory."""
+def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Traffic:
+    """Read the traffic table and check every edge against the inventory.
+
+    A row whose source workload or destination Service the inventory does not hold is an error
+    when `strict`; otherwise it is left out of the edges, and a finding names what was left out
+    (a collected table drifts: workloads deleted during the window, namespaces the inventory
+    does not cover). A destination workload the inventory does not hold is cleared, so that the
+    requests count for the Service's workloads, and named in a finding too.
+    """
     raw, _ = read_table_file(path, (TRAFFIC_TABLE,))
     rows = raw.rows
     label = raw.label
@@ -150,8 +159,20 @@ def read_traffic(path: Path, inventory: Inventory) -> Traffic:
     edges.loc[unnamed, "destination_workload_namespace"] = edges.loc[
         unnamed, "destination_namespace"
     ].where(edges.loc[unnamed, "destination_workload"] != "", "")
-    _check_sources(edges, inventory, label)
-    _check_destinations(edges, inventory, label)
+    sources = _check_sources(edges, inventory, label, strict)
+    destinations, served = _check_destinations(edges, inventory, label, strict)
+    # what strict would have refused is drift: rows from or to what the inventory does not hold
+    # are left out, and a destination workload it does not hold is cleared (its Service's
+    # workloads take the requests)
+    dropped = sources.rows | destinations.rows
+    served = Drift(served.rows & ~dropped, served.names)
+    findings += _drift_findings(edges, raw.name, sources, destinations, served)
+    edges = edges.assign(
+        destination_workload=edges["destination_workload"].where(~served.rows, ""),
+        destination_workload_namespace=edges["destination_workload_namespace"].where(
+            ~served.rows, ""
+        ),
+    ).loc[~dropped]
     aggregated = _aggregate(edges)
     file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(rows))
     return Traffic(edges=aggregated, file=file, findings=tuple(findings))
@@ -192,10 +213,28 @@ def _is_service_fqdn(names: pd.Series) -> pd.Series:
     return names.str.contains(r"^[^.]+\.[^.]+\.svc(?:\.|$)", regex=True)
 
 
-def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
+@dataclass(frozen=True)
+class Drift:
+    """Traffic rows naming something the inventory does not hold (`rows`), and those names."""
+
+    rows: npt.NDArray[np.bool_]
+    names: pd.Series
+
+
+def _unknown(
+    names: pd.Series, known: pd.Index, skip: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Rows whose `names` are not in `known` (ignoring `skip`)."""
+    bad: npt.NDArray[np.bool_] = ~names.isin(known).to_numpy(dtype=bool) & ~skip
+    return bad
+
+
+def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str, strict: bool) -> Drift:
+    """Rows whose source workload is not in the inventory: an error when `strict`."""
     known = pd.Index(keys(inventory.workloads, "namespace", "workload"))
     source = keys(edges, "source_namespace", "source_workload")
-    found = first_unknown(source, known, skip=(edges["source_workload"] == OUTSIDE).to_numpy())
+    outside = (edges["source_workload"] == OUTSIDE).to_numpy()
+    found = first_unknown(source, known, skip=outside) if strict else None
     if found is not None:
         index, key = found
         raise TrafficError(
@@ -203,13 +242,18 @@ def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str) -> Non
             f"is not in the inventory{suggest(key, known)}; add it to the inventory, fix the "
             f'name, or write "{OUTSIDE}" for traffic from outside the mesh'
         )
+    return Drift(_unknown(source, known, outside), source)
 
 
-def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -> None:
+def _check_destinations(
+    edges: pd.DataFrame, inventory: Inventory, label: str, strict: bool
+) -> tuple[Drift, Drift]:
+    """Rows whose destination Service, and rows whose destination workload, is not in the
+    inventory: an error when `strict`."""
     unregistered = edges["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
     known = pd.Index(keys(inventory.services, "namespace", "service"))
     destination = keys(edges, "destination_namespace", "destination_service")
-    found = first_unknown(destination, known, skip=unregistered)
+    found = first_unknown(destination, known, skip=unregistered) if strict else None
     if found is not None:
         index, key = found
         raise TrafficError(
@@ -219,7 +263,8 @@ def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -
         )
     workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
     target = keys(edges, "destination_workload_namespace", "destination_workload")
-    found = first_unknown(target, workloads, skip=(edges["destination_workload"] == "").to_numpy())
+    unnamed = (edges["destination_workload"] == "").to_numpy()
+    found = first_unknown(target, workloads, skip=unnamed) if strict else None
     if found is not None:
         index, key = found
         raise TrafficError(
@@ -227,6 +272,55 @@ def _check_destinations(edges: pd.DataFrame, inventory: Inventory, label: str) -
             f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or leave '
             "the cell empty"
         )
+    return (
+        Drift(_unknown(destination, known, unregistered), destination),
+        Drift(_unknown(target, workloads, unnamed), target),
+    )
+
+
+_DRIFT_WHY = (
+    "a workload deleted during the window, or a namespace the inventory does not cover; "
+    "--strict makes this an error"
+)
+
+
+def _drift_findings(
+    edges: pd.DataFrame, name: str, sources: Drift, destinations: Drift, served: Drift
+) -> list[Finding]:
+    """What the rows the inventory does not know became: one finding per kind of name."""
+    rps = edges["rps"].to_numpy(dtype=np.float64)
+    findings = []
+    for drift, code, what in (
+        (
+            sources,
+            "traffic-unknown-source",
+            "from workloads not in the inventory, left out of sizing",
+        ),
+        (
+            destinations,
+            "traffic-unknown-service",
+            "to Services not in the inventory, left out of sizing",
+        ),
+        (
+            served,
+            "traffic-unknown-destination-workload",
+            "served by workloads not in the inventory, counted for their Service's workloads "
+            "instead",
+        ),
+    ):
+        if not drift.rows.any():
+            continue
+        names = sorted(set(drift.names.to_numpy()[drift.rows].tolist()))
+        total = float(rps[drift.rows].sum())
+        findings.append(
+            Finding(
+                code=code,
+                subject=name,
+                message=f"{plural(int(drift.rows.sum()), 'row')} ({total:,.1f} rps) {what}: "
+                f"{listed(names)} ({_DRIFT_WHY})",
+            )
+        )
+    return findings
 
 
 def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
