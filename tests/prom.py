@@ -70,13 +70,23 @@ class Edge:
     workload: str
 
 
+NODES = ("node-a", "node-b", "node-c")
+"""The nodes the pods run on, in turn; each with 8 cores and 32 GiB allocatable."""
+
+
 @dataclass
 class Truth:
-    """Known workloads, Services and traffic."""
+    """Known workloads, Services, traffic and nodes (the pods spread over NODES in turn)."""
 
     workloads: list[Workload] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    nodes: tuple[str, ...] = NODES
+
+    def node_of(self) -> dict[str, str]:
+        """Each pod's node."""
+        pods = [pod for w in self.workloads for pod in w.pods()]
+        return {pod: self.nodes[i % len(self.nodes)] for i, pod in enumerate(pods)}
 
     def tables(self, mesh: str) -> dict[str, str]:
         """The tables a user would write by hand for this cluster (docs/inputs.md), as `mesh`'s
@@ -124,7 +134,11 @@ class Truth:
                 f"{e.source_namespace},{e.source},{e.namespace},{e.service},{_n(e.rps)},"
                 f"{e.workload},"
             )
+        on = list(self.node_of().values())
+        nodes = ["node,pods,cpu_cores,memory_gib"]
+        nodes += [f"{node},{on.count(node)},8,32" for node in sorted(self.nodes)]
         return {
+            "nodes.csv": "\n".join(nodes) + "\n",
             "workloads.csv": "\n".join(workloads) + "\n",
             "services.csv": "\n".join(services) + "\n",
             "traffic.csv": "\n".join(traffic) + "\n",
@@ -223,10 +237,22 @@ def _labels(**labels: str) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in pairs.items()) + "}"
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How long the samples run and how often: a week, gauges and traffic every 5 minutes, CPU
+    counters every 2 (the tests); a benchmark of many workloads samples more sparsely."""
+
+    window: int = WEEK
+    step: int = STEP
+    cpu_step: int = CPU_STEP
+    meta_seconds: int = META_SECONDS
+
+
 class _Writer:
-    def __init__(self, end: int) -> None:
+    def __init__(self, end: int, sampling: Sampling) -> None:
         self.end = end
-        self.start = end - WEEK
+        self.start = end - sampling.window
+        self.sampling = sampling
         self.families: dict[str, tuple[str, list[str]]] = {}
 
     def family(self, name: str, kind: str) -> list[str]:
@@ -234,12 +260,14 @@ class _Writer:
 
     def gauge(self, name: str, labels: str, value: float, since: int | None = None) -> None:
         lines = self.family(name, "gauge")
-        first = self.end - META_SECONDS if since is None else since
-        for t in range(first, self.end + 1, STEP):
+        step = self.sampling.step
+        first = self.end - self.sampling.meta_seconds if since is None else since
+        for t in range(first, self.end + 1, step):
             lines.append(f"{name}{labels} {value!r} {t}")
 
-    def counter(self, name: str, labels: str, per_second: float, step: int = STEP) -> None:
+    def counter(self, name: str, labels: str, per_second: float, cpu: bool = False) -> None:
         lines = self.family(name, "counter")
+        step = self.sampling.cpu_step if cpu else self.sampling.step
         for t in range(self.start, self.end + 1, step):
             lines.append(f"{name}_total{labels} {per_second * (t - self.start):.6f} {t}")
 
@@ -253,13 +281,24 @@ class _Writer:
         return "\n".join(parts) + "\n"
 
 
-def openmetrics(truth: Truth, mesh: str, end: int) -> str:
+def openmetrics(truth: Truth, mesh: str, end: int, sampling: Sampling = Sampling()) -> str:
     """A week of samples ending at `end` for the cluster in `truth`, as `mesh` (istio or
     linkerd) and kube-state-metrics and cAdvisor would export them."""
-    w = _Writer(end)
+    w = _Writer(end, sampling)
     container = "istio-proxy" if mesh == "istio" else "linkerd-proxy"
     ip = 0
     pod_ips: dict[tuple[str, str], list[str]] = {}
+    node_of = truth.node_of()
+    for node in truth.nodes:
+        w.gauge("kube_node_info", _labels(node=node, kernel_version="6.1"), 1)
+        w.gauge(
+            "kube_node_status_allocatable", _labels(node=node, resource="cpu", unit="core"), 8.0
+        )
+        w.gauge(
+            "kube_node_status_allocatable",
+            _labels(node=node, resource="memory", unit="byte"),
+            32.0 * 2**30,
+        )
     for workload in truth.workloads:
         ns, name = workload.namespace, workload.name
         replicaset = f"{name}-7c9d{len(name):02d}"
@@ -284,7 +323,9 @@ def openmetrics(truth: Truth, mesh: str, end: int) -> str:
             )
             w.gauge(
                 "kube_pod_info",
-                _labels(namespace=ns, pod=pod, pod_ip=address, host_network="false"),
+                _labels(
+                    namespace=ns, pod=pod, pod_ip=address, host_network="false", node=node_of[pod]
+                ),
                 1,
             )
             w.gauge("kube_pod_container_info", _labels(namespace=ns, pod=pod, container="app"), 1)
@@ -320,7 +361,7 @@ def openmetrics(truth: Truth, mesh: str, end: int) -> str:
                 )
             pod_labels = _labels(namespace=ns, pod=pod, container=container, image="proxy")
             w.counter(
-                "container_cpu_usage_seconds", pod_labels, workload.proxy_cpu_m / 1000, CPU_STEP
+                "container_cpu_usage_seconds", pod_labels, workload.proxy_cpu_m / 1000, cpu=True
             )
             w.gauge(
                 "container_memory_working_set_bytes",

@@ -24,7 +24,7 @@ from tests.conftest import run_cli, write
 END = int(time.time()) // 3600 * 3600 - 3600
 """The collections' end: the last full hour but one (the samples lie in the week before)."""
 END_TEXT = datetime.fromtimestamp(END, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-TABLES = ("services.csv", "traffic.csv", "workloads.csv")
+TABLES = ("nodes.csv", "services.csv", "traffic.csv", "workloads.csv")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_collect_reads_back_the_istio_cluster_it_was_given(
     assert stdout == "".join(f"q4/{name}\n" for name in ("collect.json", *TABLES))
     assert stderr == (
         f"mesh-planner 0.1.0: Istio metrics from {istio.url}, 7d ending {END_TEXT}\n"
-        "  18 workloads, 16 Services, 22 traffic edges\n"
+        "  18 workloads, 16 Services, 22 traffic edges, 3 nodes\n"
         "Next: planner size --inventory q4\n"
     )
     # the known rates, usage, requests and backing, exactly as written by hand
@@ -92,7 +92,12 @@ def test_collect_reads_back_the_istio_cluster_it_was_given(
     assert record["server"] == istio.url
     assert record["authentication"] == "basic"
     assert (record["end"], record["window_seconds"]) == (END_TEXT, 7 * 86_400)
-    assert record["counts"] == {"workloads": 18, "services": 16, "traffic_edges": 22}
+    assert record["counts"] == {
+        "workloads": 18,
+        "services": 16,
+        "traffic_edges": 22,
+        "nodes": 3,
+    }
     assert [q["name"] for q in record["queries"]][:2] == ["replicas", "meshed_pods"]
     assert all(q["query"] and not q["split_by_namespace"] for q in record["queries"])
     assert prom.PASSWORD not in (tmp_path / "q4" / "collect.json").read_text("utf-8")
@@ -108,6 +113,7 @@ def test_the_plan_from_collected_tables_is_the_plan_from_hand_written_ones(
     for folder in (tmp_path / "q4", by_hand):
         args = ["size", "-i", f"{folder}/workloads.csv", "--services", f"{folder}/services.csv"]
         args += ["--traffic", f"{folder}/traffic.csv", "--traffic-window", "7d"]
+        args += ["--nodes", f"{folder}/nodes.csv"]
         run = run_cli([*args, "-o", f"{folder.name}-plan"], cwd=tmp_path)
         assert run.exit_code == 0, run.stderr
         plans.append((tmp_path / f"{folder.name}-plan" / "plan.json").read_bytes())
@@ -189,7 +195,7 @@ def test_a_matcher_narrows_every_query(
     """A fleet-wide server labels each cluster's series (cluster="eu-1" here)."""
     code, _, stderr = _collect(tmp_path, istio, "--match", 'cluster="eu-1"')
     assert code == 0, stderr
-    assert "  18 workloads, 16 Services, 22 traffic edges\n" in stderr
+    assert "  18 workloads, 16 Services, 22 traffic edges, 3 nodes\n" in stderr
     record = json.loads((tmp_path / "q4" / "collect.json").read_text("utf-8"))
     assert record["matchers"] == ['cluster="eu-1"']
     assert all('cluster="eu-1"' in q["query"] for q in record["queries"])
@@ -291,3 +297,29 @@ def test_bad_flags_are_one_line(tmp_path: Path, args: list[str], message: str) -
     run = run_cli(["collect", *args, "-o", "q4"], cwd=tmp_path)
     assert (run.exit_code, run.stderr) == (1, message)
     assert not (tmp_path / "q4").exists()
+
+
+def test_ambient_takes_every_workload_as_captured_and_keeps_the_sidecars_it_sees(
+    tmp_path: Path, istio: prom.Prometheus, credentials: None
+) -> None:
+    """No metric shows ztunnel's capture: mesh_injected is left to the reader's default
+    (captured), and a workload whose pods run istio-proxy keeps its sidecar (a mixed cluster)."""
+    code, _, stderr = _collect(tmp_path, istio, "--mesh", "istio-ambient")
+    assert code == 0, stderr
+    assert "  - mesh_injected: left empty (every workload taken as captured by ztunnel)" in stderr
+    rows = (tmp_path / "q4" / "workloads.csv").read_text("utf-8").splitlines()
+    header = rows[0].split(",")
+    assert header[4:6] == ["mesh_injected", "labels"]
+    cells = {r.split(",")[1]: r.split(",")[4:6] for r in rows[1:]}
+    assert cells["loadgenerator"] == ["", ""]
+    assert cells["frontend"] == ["", "sidecar.istio.io/inject=true"]
+    folder = tmp_path / "q4"
+    args = ["size", "-i", f"{folder}/workloads.csv", "--services", f"{folder}/services.csv"]
+    args += ["--traffic", f"{folder}/traffic.csv", "--traffic-window", "7d"]
+    args += ["--nodes", f"{folder}/nodes.csv", "--mesh", "istio-ambient", "-o", "plan"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text("utf-8"))
+    kept = {w["workload"] for w in plan["workloads"] if w["proxy"]}
+    assert kept == {k for k, v in cells.items() if v[1]}
+    assert plan["nodes"]["count"] == 3

@@ -31,8 +31,9 @@ from planner.version import __version__
 WORKLOADS = "workloads.csv"
 SERVICES = "services.csv"
 TRAFFIC = "traffic.csv"
+NODES = "nodes.csv"
 RECORD = "collect.json"
-OWNED = (WORKLOADS, SERVICES, TRAFFIC, RECORD)
+OWNED = (WORKLOADS, SERVICES, TRAFFIC, NODES, RECORD)
 KEYS = ["namespace", "workload"]
 UNKNOWN = "unknown"
 """What Istio's labels say for a caller or a destination outside the mesh."""
@@ -100,7 +101,12 @@ class _Run:
         split = False
         try:
             samples = self.client.query(query.build(self.request.where), self.request.end)
-        except TooLargeError:
+        except TooLargeError as error:
+            if not query.splittable:
+                raise CollectError(
+                    f"the server refused the {query.name} query as too large ({error}); raise "
+                    "its --query.max-samples (or the equivalent limit)"
+                ) from None
             split = True
             samples = []
             for namespace in self._namespaces():
@@ -140,7 +146,10 @@ def collect(client: Client, request: Request, progress: Progress | None = None) 
     workloads = _workloads(answers, run)
     services = _services(answers, run)
     traffic = _traffic(answers, run)
+    nodes = _nodes(answers, run)
     files = {WORKLOADS: _csv(workloads)}
+    if nodes is not None:
+        files[NODES] = _csv(nodes)
     if services is not None:
         files[SERVICES] = _csv(services)
     if traffic is not None:
@@ -151,6 +160,7 @@ def collect(client: Client, request: Request, progress: Progress | None = None) 
         if services is None
         else int(services[["namespace", "service"]].drop_duplicates().shape[0]),
         "traffic_edges": 0 if traffic is None else len(traffic),
+        "nodes": 0 if nodes is None else len(nodes),
     }
     files[RECORD] = _record(client, request, run, counts)
     return Collection(files=files, findings=run.findings, counts=counts)
@@ -224,6 +234,22 @@ def _queries(request: Request) -> list[q.Query]:
             ("namespace", "endpoint", "port_number"),
         ),
         q.Query("backing", "services: workload", q.backing, ("namespace", "endpoint", "workload")),
+        q.Query("nodes", "nodes: node", q.nodes, ("node",), splittable=False),
+        q.Query("node_pods", "nodes: pods", q.node_pods, ("node",), splittable=False),
+        q.Query(
+            "node_cpu",
+            "nodes: cpu_cores",
+            q.node_allocatable("cpu"),
+            ("node",),
+            splittable=False,
+        ),
+        q.Query(
+            "node_memory",
+            "nodes: memory_gib",
+            q.node_allocatable("memory", "/ 1073741824"),
+            ("node",),
+            splittable=False,
+        ),
     ]
     if request.mesh in (MeshKind.ISTIO_SIDECAR, MeshKind.ISTIO_AMBIENT):
         edge = ("source_workload", "destination_service_name")
@@ -273,7 +299,7 @@ def _workloads(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame:
     frame["replicas"] = frame["replicas"].round().astype(np.int64)
     container = q.PROXY_CONTAINER[run.request.mesh]
     meshed = _frame(answers["meshed_pods"], KEYS, "pods")
-    if meshed.empty:
+    if meshed.empty and run.request.mesh is not MeshKind.ISTIO_AMBIENT:
         run.note(
             "collect-no-proxies",
             f"container {container}",
@@ -281,7 +307,22 @@ def _workloads(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame:
             "written as not meshed; check --mesh, or that the mesh is installed",
         )
     frame = frame.merge(meshed, on=KEYS, how="left")
-    frame["mesh_injected"] = np.where(frame["pods"].fillna(0) > 0, "true", "false")
+    with_proxy = (frame["pods"].fillna(0) > 0).to_numpy()
+    frame["mesh_injected"] = np.where(with_proxy, "true", "false")
+    frame["labels"] = ""
+    if run.request.mesh is MeshKind.ISTIO_AMBIENT:
+        # ztunnel's capture shows in no metric (a namespace label kube-state-metrics exports
+        # only when allowed): every workload is taken as captured, and a pod that runs
+        # istio-proxy keeps its sidecar (planner.meshes.istio_ambient reads the label)
+        frame["mesh_injected"] = ""
+        frame["labels"] = np.where(with_proxy, "sidecar.istio.io/inject=true", "")
+        run.note(
+            "collect-ambient-capture",
+            "mesh_injected",
+            "left empty (every workload taken as captured by ztunnel): no metric says which "
+            "namespaces carry istio.io/dataplane-mode=ambient; a workload whose pods run "
+            "istio-proxy keeps its sidecar (labels sidecar.istio.io/inject=true)",
+        )
     columns = {
         "app_cpu_requests": "app_cpu_millicores",
         "app_memory_requests": "app_memory_mib",
@@ -305,6 +346,8 @@ def _workloads(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame:
         frame = frame.merge(values, on=KEYS, how="left")
     frame = frame.assign(services="")
     ordered = ["namespace", "workload", "kind", "replicas", "mesh_injected", *columns.values()]
+    if frame["labels"].ne("").any():
+        ordered.insert(5, "labels")
     return frame[ordered].sort_values(KEYS, ignore_index=True)
 
 
@@ -379,6 +422,28 @@ def _services(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | Non
     return rows[["namespace", "service", "ports", "type", "protocol", "workload"]].sort_values(
         ["namespace", "service", "workload"], ignore_index=True
     )
+
+
+def _nodes(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None:
+    names = _frame(answers["nodes"], ("node",), "one")
+    if names.empty:
+        run.note(
+            "collect-no-nodes",
+            NODES,
+            "not written: kube_node_info gave nothing; give the nodes with --nodes when they "
+            "matter (Istio ambient's per-node agents, the per-node figures)",
+        )
+        return None
+    frame = names[["node"]].drop_duplicates().sort_values("node", ignore_index=True)
+    for name, column in (
+        ("node_pods", "pods"),
+        ("node_cpu", "cpu_cores"),
+        ("node_memory", "memory_gib"),
+    ):
+        values = _frame(answers[name], ("node",), column)
+        frame = frame.merge(values.drop_duplicates("node"), on="node", how="left")
+    frame["pods"] = frame["pods"].map(lambda n: "" if pd.isna(n) else str(round(n)))
+    return frame
 
 
 def _traffic(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None:

@@ -241,7 +241,7 @@ def _summary(
         f"mesh-planner {__version__}: {MESH_TITLES[request.mesh]} metrics from {server.shown()}, "
         f"{duration_text(request.window_seconds)} ending {when}",
         f"  {counts['workloads']} workloads, {counts['services']} Services, "
-        f"{counts['traffic_edges']} traffic edges",
+        f"{counts['traffic_edges']} traffic edges, {counts['nodes']} nodes",
     ]
     if findings:
         lines.append(f"{len(findings)} findings (see collect.json):")

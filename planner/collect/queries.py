@@ -297,6 +297,26 @@ def linkerd_edges(window: str) -> Build:
     )
 
 
+def nodes(ns: Where) -> str:
+    """Every node (node-level series carry no namespace: `ns` adds the user's matchers only)."""
+    return "max by (node) (" + selector("kube_node_info", Where(None, ns.matchers)) + ")"
+
+
+def node_pods(ns: Where) -> str:
+    """Pods per node (every pod kube-state-metrics knows, meshed or not)."""
+    return "count by (node) (" + selector("kube_pod_info", Where(None, ns.matchers), node="!") + ")"
+
+
+def node_allocatable(resource: str, scale: str = "") -> Build:
+    """A node's allocatable `resource`, then `scale` (`/ 1073741824`: bytes to GiB)."""
+    return lambda ns: (
+        "max by (node) ("
+        + selector("kube_node_status_allocatable", Where(None, ns.matchers), resource=resource)
+        + ")"
+        + (f" {scale}" if scale else "")
+    )
+
+
 def namespaces(ns: Where) -> str:
     """The namespaces the server knows pods in (to split a query by)."""
     return "count by (namespace) (" + selector("kube_pod_info", ns) + ")"
@@ -305,10 +325,12 @@ def namespaces(ns: Where) -> str:
 @dataclass(frozen=True)
 class Query:
     """One query: its name (in collect.json), what it fills, the labels a result must carry,
-    and whether the collection stops without any result."""
+    whether the collection stops without any result, and whether it can be split by namespace
+    (node-level series have none)."""
 
     name: str
     fills: str
     build: Build
     labels: tuple[str, ...]
     required: bool = False
+    splittable: bool = True
