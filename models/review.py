@@ -1,0 +1,129 @@
+"""What `planner review` writes (review.json): how the mesh's requests changed between two plans
+of the same mesh, and why, attributed to drivers that add up to the change."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from models.plan import _Frozen
+
+REVIEW_SCHEMA = "1"
+
+DriverCode = Literal[
+    "workloads-added",
+    "workloads-removed",
+    "pods",
+    "traffic",
+    "configuration",
+    "observed-usage",
+    "model",
+    "headroom",
+    "not-attributed",
+]
+
+
+class Change(_Frozen):
+    """A quantity before and after, and the difference (after - before)."""
+
+    before: float
+    after: float
+    delta: float
+
+
+class PlanRef(_Frozen):
+    """Which plan: its file, mesh, version, profile, inputs' date and what it was sized for."""
+
+    file: str
+    schema_version: str
+    mesh: str
+    mesh_version: str
+    profile_version: str
+    inputs_date: str | None
+    headroom_ratio: float
+    workloads: int
+    services: int
+
+
+class PartChange(_Frozen):
+    """One part of the mesh (sidecars, node agents, gateways, control plane, the whole mesh)."""
+
+    part: str
+    pods: Change
+    cpu_request_cores: Change
+    memory_request_gib: Change
+
+
+class DriverShare(_Frozen):
+    """What one driver changed in the sidecars' requests. `code` names the driver:
+    workloads-added, workloads-removed (their whole requests), pods (replicas at the baseline's
+    per-pod request), traffic (requests per second per pod), configuration (what each proxy
+    holds: Services and endpoints seen, scoping), observed-usage, model (the profile's
+    coefficients: another mesh version or profile), headroom (the knob), not-attributed (what
+    the recomputation from the plans cannot place: it is zero when both plans recompute to
+    their own figures)."""
+
+    code: DriverCode
+    label: str
+    cpu_request_cores: float
+    memory_request_gib: float
+
+
+class WorkloadChange(_Frozen):
+    """One workload that appeared, disappeared, or whose sidecar requests changed."""
+
+    namespace: str
+    workload: str
+    status: Literal["added", "removed", "changed"]
+    replicas: Change
+    rps_per_pod: Change
+    visible_services: Change
+    cpu_request_cores: Change
+    memory_request_gib: Change
+    drivers: tuple[DriverShare, ...]
+
+
+class NamespaceChange(_Frozen):
+    """The sidecars of one namespace: pods and requests, and the workloads added and removed."""
+
+    namespace: str
+    pods: Change
+    cpu_request_cores: Change
+    memory_request_gib: Change
+    workloads_added: int
+    workloads_removed: int
+
+
+class DriverValue(_Frozen):
+    """A control-plane component's driver before and after."""
+
+    name: str
+    label: str
+    before: float
+    after: float
+
+
+class ComponentChange(_Frozen):
+    """A control-plane component (istiod, ztunnel...) or a gateway: replicas and requests, and
+    what it is sized from."""
+
+    component: str
+    title: str
+    replicas: Change
+    cpu_request_cores: Change
+    memory_request_gib: Change
+    drivers: tuple[DriverValue, ...]
+
+
+class Review(_Frozen):
+    """The whole review of `current` against `baseline`."""
+
+    schema_version: Literal["1"]
+    baseline: PlanRef
+    current: PlanRef
+    parts: tuple[PartChange, ...]
+    sidecar_drivers: tuple[DriverShare, ...]
+    namespaces: tuple[NamespaceChange, ...]
+    workloads: tuple[WorkloadChange, ...]
+    control_plane: tuple[ComponentChange, ...]
+    gateways: tuple[ComponentChange, ...]
+    notes: tuple[str, ...]

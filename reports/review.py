@@ -1,0 +1,98 @@
+"""A review's outputs: review.json (models.review) and the summary on stderr."""
+
+from __future__ import annotations
+
+from models.review import Change, Review
+
+REVIEW_FILE = "review.json"
+TOP_NAMESPACES = 10
+
+
+def render_review_json(review: Review) -> dict[str, bytes]:
+    """review.json: the whole review, deterministic."""
+    return {REVIEW_FILE: (review.model_dump_json(indent=2) + "\n").encode("utf-8")}
+
+
+def _signed(value: float, places: int = 2) -> str:
+    text = f"{value:+,.{places}f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _arrow(change: Change, places: int = 2) -> str:
+    delta = _signed(change.delta, places)
+    return f"{change.before:,.{places}f} -> {change.after:,.{places}f} ({delta})"
+
+
+def render_review_summary(review: Review) -> str:
+    """The review in a few lines: parts, the sidecars' drivers, namespaces, workloads, the
+    control plane and gateways, and what else differs between the plans."""
+    b, c = review.baseline, review.current
+    when_b = b.inputs_date or "undated"
+    when_c = c.inputs_date or "undated"
+    lines = [
+        f"mesh-planner review: {b.file} ({when_b}, {b.mesh} {b.mesh_version}) -> {c.file} "
+        f"({when_c}, {c.mesh} {c.mesh_version})",
+        "",
+        f"  {'part':<14}{'pods':>22}  {'CPU req (cores)':>30}  {'mem req (GiB)':>30}",
+    ]
+    for part in review.parts:
+        pods = f"{part.pods.before:,.0f} -> {part.pods.after:,.0f} ({_signed(part.pods.delta, 0)})"
+        lines.append(
+            f"  {part.part:<14}{pods:>22}  {_arrow(part.cpu_request_cores):>30}  "
+            f"{_arrow(part.memory_request_gib):>30}"
+        )
+    lines += ["", "Why the sidecars' requests changed (cores, GiB; they add up to the change):"]
+    width = max(len(d.label) for d in review.sidecar_drivers)
+    for driver in review.sidecar_drivers:
+        lines.append(
+            f"  {driver.label:<{width}}  {_signed(driver.cpu_request_cores):>10}  "
+            f"{_signed(driver.memory_request_gib):>10}"
+        )
+    cpu = sum(d.cpu_request_cores for d in review.sidecar_drivers)
+    memory = sum(d.memory_request_gib for d in review.sidecar_drivers)
+    lines.append(f"  {'total':<{width}}  {_signed(cpu):>10}  {_signed(memory):>10}")
+    moved = sorted(
+        (n for n in review.namespaces if n.cpu_request_cores.delta or n.memory_request_gib.delta),
+        key=lambda n: (-abs(n.cpu_request_cores.delta), n.namespace),
+    )
+    if moved:
+        shown = moved[:TOP_NAMESPACES]
+        lines += ["", f"Namespaces whose sidecars changed most ({len(shown)} of {len(moved)}):"]
+        for n in shown:
+            extra = []
+            if n.workloads_added:
+                extra.append(f"{n.workloads_added} added")
+            if n.workloads_removed:
+                extra.append(f"{n.workloads_removed} removed")
+            note = f"; workloads {', '.join(extra)}" if extra else ""
+            lines.append(
+                f"  {n.namespace}: CPU {_arrow(n.cpu_request_cores)}, memory "
+                f"{_arrow(n.memory_request_gib)}{note}"
+            )
+    counts = dict.fromkeys(("added", "removed", "changed"), 0)
+    for w in review.workloads:
+        counts[w.status] += 1
+    lines += [
+        "",
+        f"Workloads: {counts['added']} added, {counts['removed']} removed, {counts['changed']} "
+        "changed (review.json lists each with its drivers)",
+    ]
+    for component in review.control_plane:
+        moved_drivers = [d for d in component.drivers if d.before != d.after]
+        drivers = "; ".join(
+            f"{d.label} {d.before:,.0f} -> {d.after:,.0f}" for d in moved_drivers[:4]
+        )
+        lines.append(
+            f"Control plane {component.title}: {component.replicas.before:,.0f} -> "
+            f"{component.replicas.after:,.0f} replicas, CPU {_arrow(component.cpu_request_cores)}"
+            + (f"; {drivers}" if drivers else "")
+        )
+    for gateway in review.gateways:
+        if gateway.replicas.delta or gateway.cpu_request_cores.delta:
+            lines.append(
+                f"Gateway {gateway.component}: {gateway.replicas.before:,.0f} -> "
+                f"{gateway.replicas.after:,.0f} replicas, CPU {_arrow(gateway.cpu_request_cores)}"
+            )
+    if review.notes:
+        lines += ["", "Also different between the plans:", *(f"  - {n}" for n in review.notes)]
+    return "\n".join(lines) + "\n"
