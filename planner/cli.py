@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from models.compare import CompareFormat, DataPlane
-from models.errors import PlannerError, printable
+from models.errors import PlannerError, printable, quoted
 from models.knobs import (
     Knobs,
     MeshKind,
@@ -29,10 +29,12 @@ from models.knobs import (
     SizeFor,
     WaypointRule,
 )
+from models.kube import DNS_LABEL
 from models.profile import ProfileBase
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
+from planner.inputs.folder import folder_defaults, table_folder
 from planner.inputs.load import read_inventory
 from planner.inputs.nodes import parse_nodes_option
 from planner.inputs.traffic import read_traffic
@@ -179,6 +181,15 @@ def _check_date(value: str | None) -> str | None:
     return value
 
 
+def _check_namespace(value: str | None) -> str | None:
+    if value is not None and not DNS_LABEL.fullmatch(value):
+        raise typer.BadParameter(
+            f"{quoted(value)} is not a Kubernetes namespace name (lower-case letters, digits and "
+            "'-', starting and ending with a letter or digit, 63 at most), such as shop"
+        )
+    return value
+
+
 def _check_out(value: str) -> str:
     if not value.strip():
         raise typer.BadParameter("the folder name is empty; name the folder to write to")
@@ -231,8 +242,10 @@ def size(
             "--inventory",
             "-i",
             help="Workloads table (CSV or .xlsx sheet 'workloads'), a pod table with a 'pod' "
-            "column (sheet 'pods'), or Kubernetes manifests (.yaml/.yml/.json, as kubectl get -o "
-            "yaml|json gives them). Columns and rules: docs/inputs.md.",
+            "column (sheet 'pods'), Kubernetes manifests (.yaml/.yml/.json, as kubectl get -o "
+            "yaml|json gives them), or a folder: of tables as planner collect writes them "
+            "(workloads.csv, and services.csv, traffic.csv, collect.json when present), else of "
+            "manifests (every .yaml/.yml/.json file under it). Columns and rules: docs/inputs.md.",
         ),
     ],
     services: Annotated[
@@ -304,6 +317,17 @@ def size(
             callback=_check_any_version,
             help="The version of whichever mesh is sized (an alias of --istio-version, "
             "--linkerd-version, --consul-version and --appmesh-version).",
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            metavar="NS",
+            callback=_check_namespace,
+            help="The namespace of manifest objects that name none, as kubectl apply -n NS "
+            "places them (default: default); not for tables, whose rows name their namespace.",
         ),
     ] = None,
     profile: Annotated[
@@ -589,6 +613,18 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
+        tables = table_folder(inventory)
+        if tables is not None:  # what planner collect wrote: its traffic, window and date
+            taken = folder_defaults(
+                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date
+            )
+            traffic = taken.traffic
+            knobs = knobs.model_copy(
+                update={
+                    "traffic_window_seconds": taken.traffic_window_seconds,
+                    "inputs_date": taken.inputs_date,
+                }
+            )
         for kind in sorted(wanted):  # a target version without figures fails before any input
             check_target(kind, target_versions.get(kind))
         user_profile = load_profile_file(profile) if profile else None
@@ -600,7 +636,9 @@ def size(
             _check_flags(MESHES[chosen[0]], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
-        checked = read_inventory(inventory, services, chosen[0] if chosen else None)
+        checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
+        if tables is not None:
+            checked = replace(checked, findings=(*taken.findings, *checked.findings))
         if chosen is None:
             found = checked.mesh_found
             kind = MeshKind(found.mesh) if found else DEFAULT_MESH

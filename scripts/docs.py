@@ -12,7 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models.knobs import MeshKind
-from planner.inputs.manifests import DEFAULT_NAMESPACE, MANIFEST_SUFFIXES, MAX_MANIFEST_MIB
+from planner.inputs.folder import (
+    COLLECT_FILE,
+    SERVICES_FILE,
+    TRAFFIC_FILE,
+    WORKLOADS_FILE,
+)
+from planner.inputs.manifests import (
+    DEFAULT_NAMESPACE,
+    KUSTOMIZATION_FILES,
+    MANIFEST_SUFFIXES,
+    MAX_MANIFEST_MIB,
+)
 from planner.inputs.nodes import NODES_TABLE
 from planner.inputs.tables import TableSpec
 from planner.inputs.traffic import TRAFFIC_TABLE
@@ -108,7 +119,49 @@ def inputs_page() -> str:
     lines += manifests_section()
     for spec in (SERVICES_TABLE, TRAFFIC_TABLE, NODES_TABLE):
         lines += _table_section(spec)
+    lines += folders_section()
     return "\n".join(lines)
+
+
+def folders_section() -> list[str]:
+    """What a folder given as --inventory is read as."""
+    suffixes = ", ".join(f"`{s}`" for s in MANIFEST_SUFFIXES)
+    kustomizations = " and ".join(f"`{k}`" for k in KUSTOMIZATION_FILES)
+    return [
+        "## Folders",
+        "",
+        "`--inventory` may be a folder, read in one of two ways.",
+        "",
+        f"**A folder of tables** holds `{WORKLOADS_FILE}` (as `planner collect` writes them): "
+        f"`{WORKLOADS_FILE}` is the workloads (or pods) table, `{SERVICES_FILE}`, when present, "
+        f"the services table (so `--services` cannot be given with it), and `{TRAFFIC_FILE}`, "
+        "when present and `--traffic` is not given, the traffic table. When the folder holds "
+        f"`{COLLECT_FILE}` (what `planner collect` records of a collection), two of its keys are "
+        "read, both optional: `window_seconds` (a whole number of seconds) is the traffic "
+        "window when `--traffic-window` is not given, and the date part of `end` (an RFC 3339 "
+        "time such as `2026-11-20T06:00:00Z`, the date as written) is `--inputs-date` when that "
+        f"is not given. Each taken from the folder is a finding in the summary. A malformed "
+        f"`{COLLECT_FILE}` (not JSON, not an object, a key of the wrong type) is an error naming "
+        "it; every other key is left alone. A flag always wins over the folder.",
+        "",
+        f"**Any other folder is a folder of manifests**: every {suffixes} file under it, in every "
+        "sub-folder, read together as one inventory (a kustomize base, the output of `helm "
+        "template --output-dir`), in the order of their paths relative to the folder. Hidden "
+        "files and folders (a leading dot) are skipped, links to folders are not followed, "
+        f"files that hold no object are skipped with a finding, and {kustomizations} are "
+        "kustomize's own files: they are not applied (no patches, name prefixes or namespace "
+        "from them; size the output of `kubectl kustomize` for that), with a finding. Any "
+        "other file of those suffixes must hold Kubernetes objects, and an object that two "
+        "files both hold (the same kind, API group, namespace and name) is an error naming both "
+        "files and the object's number in each (`base/web.yaml object 1 and "
+        "overlay/all.yaml object 3`). An empty folder, or one with no object in it, is an "
+        "error. Errors name each file by its path as given; findings name the folder by its "
+        "own name and `plan.json`'s `inputs` list each file by its path relative to the "
+        "folder, with the number of objects it holds and a fingerprint of its objects (their "
+        "order and how they are written, YAML or JSON, do not count), so the plan does not "
+        "depend on where the folder lies.",
+        "",
+    ]
 
 
 def manifests_section() -> list[str]:
@@ -120,7 +173,8 @@ def manifests_section() -> list[str]:
         "`--inventory` may be Kubernetes manifests instead of a table: a YAML file of one or "
         "more documents (a repository's manifests, or `kubectl get deploy,sts,ds,svc -A -o "
         "yaml`) or a JSON file (`kubectl get deploy,sts,ds,svc -A -o json`: a `List` with "
-        "`items`, or a single object). The manifests hold the Services, so `--services` cannot "
+        "`items`, or a single object), or a folder of such files ([Folders](#folders)). The "
+        "manifests hold the Services, so `--services` cannot "
         "be given with them. They hold no traffic and no usage: `rps`, `outbound_rps` and the "
         "observed proxy columns stay empty (give `--traffic`). Objects are numbered by their "
         "position in the file (the items of a List one by one), and errors name the object "
@@ -132,9 +186,12 @@ def manifests_section() -> list[str]:
         "",
         "| column | from the manifests |",
         "|---|---|",
-        "| `namespace` | `metadata.namespace`; without it, `"
+        "| `namespace` | `metadata.namespace`; without it, the namespace `--namespace` names "
+        "(what `kubectl apply -n` would use), else `"
         + DEFAULT_NAMESPACE
-        + "` (what `kubectl apply` without `-n` does), counted in one finding |",
+        + "` (what `kubectl apply` without `-n` does), counted in one finding that names it. "
+        "`--namespace` must be a Kubernetes namespace name (a usage error otherwise) and is "
+        "for manifests only: with a table, whose rows name their namespace, it is an error |",
         "| `workload` | `metadata.name` of a Deployment, StatefulSet, DaemonSet, CronJob, Argo "
         "Rollout, OpenShift DeploymentConfig, or a ReplicaSet, Job or Pod without "
         "`metadata.ownerReferences` (those with an owner are counted through it). Other kinds "

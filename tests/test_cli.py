@@ -110,6 +110,8 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
         "--size-for",
         "--patch-threshold-ratio",
         "--inputs-date",
+        "--namespace",
+        "--strict",
     ):
         assert option in run.stdout, option
     assert "Example:" in run.stdout

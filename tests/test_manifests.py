@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from models.errors import quoted
 from planner.inputs.inventory import Inventory
 from planner.inputs.load import read_inventory
 from planner.inputs.manifests import parse_quantity, request_amount, select_backing
@@ -30,6 +31,7 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def manifest(path: Path, *objects: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump_all(objects, sort_keys=False), encoding="utf-8")
     return path
 
@@ -947,4 +949,282 @@ spec:
         stderr="Error: app.yaml object 1 (Deployment shop/web) field metadata.annotations["
         '"sidecar.istio.io/proxyCPU"] of the pod template: "lots" is not a Kubernetes quantity; '
         "write a quantity such as 250m\n",
+    )
+
+
+# ---- --namespace: where objects that name none go -------------------------------------------
+
+
+def test_namespace_flag_places_objects_that_name_none(tmp_path: Path) -> None:
+    manifest(
+        tmp_path / "app.yaml",
+        in_namespace(deployment("web"), "shop"),
+        in_namespace(service("web", {"app": "web"}), "shop"),
+        deployment("api"),
+        service("api", {"app": "api"}),
+        deployment("worker"),
+    )
+    run = run_cli(["size", "--inventory", "app.yaml", "--namespace", "store"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = json.loads((tmp_path / "planner-out" / "plan.json").read_text("utf-8"))
+    assert sorted((w["namespace"], w["workload"]) for w in plan["workloads"]) == [
+        ("shop", "web"),
+        ("store", "api"),
+        ("store", "worker"),
+    ]
+    message = (
+        "3 objects without metadata.namespace placed in namespace store (--namespace), as "
+        "kubectl apply -n store does"
+    )
+    assert {"code": "namespace-defaulted", "subject": "app.yaml", "message": message} in plan[
+        "findings"
+    ]
+    assert f"  - app.yaml: {message}\n" in run.stderr
+    # the Service that names no namespace selects the workloads placed with it
+    assert read_inventory(tmp_path / "app.yaml", namespace="store").backing.to_dict("records") == [
+        {"namespace": "shop", "service": "web", "workload": "web"},
+        {"namespace": "store", "service": "api", "workload": "api"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "value", ["Shop", "shop_1", "-shop", "a" * 64, "shop.eu", "caf\u00e9", "\x1b[31m"]
+)
+def test_namespace_flag_must_be_a_namespace_name(tmp_path: Path, value: str) -> None:
+    manifest(tmp_path / "app.yaml", deployment("web"))
+    run = run_cli(["size", "--inventory", "app.yaml", "--namespace", value], cwd=tmp_path)
+    assert (run.exit_code, run.stdout) == (2, "")
+    shown = quoted(value)
+    assert run.stderr == (
+        "Usage: planner size [OPTIONS]\nTry 'planner size --help' for help.\n\n"
+        f"Error: Invalid value for '--namespace' / '-n': {shown} is not a Kubernetes namespace "
+        "name (lower-case letters, digits and '-', starting and ending with a letter or digit, "
+        "63 at most), such as shop\n"
+    )
+    assert not (tmp_path / "planner-out").exists()
+
+
+def test_namespace_flag_with_a_table_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "cluster.csv", "namespace,workload,replicas\nshop,web,1\n")
+    run = run_cli(["size", "--inventory", "cluster.csv", "-n", "shop"], cwd=tmp_path)
+    assert run == Run(
+        exit_code=1,
+        stdout="",
+        stderr="Error: --namespace shop: cluster.csv is a table, whose rows name their "
+        "namespace; --namespace places manifest objects that name none, so leave it out\n",
+    )
+    assert not (tmp_path / "planner-out").exists()
+
+
+# ---- a folder of manifests ----------------------------------------------------------------
+
+
+def split_into_folder(app: Path, folder: Path) -> list[str]:
+    """The objects of `app`, one file each (Services in a sub-folder, kubectl's JSON for the
+    ServiceAccounts), as `helm template --output-dir` or a kustomize base lays them out."""
+    names = []
+    for obj in documents(app):
+        kind, name = obj["kind"].lower(), obj["metadata"]["name"]
+        if kind == "service":
+            relative = f"services/{name}.yml"
+        elif kind == "serviceaccount":
+            relative = f"accounts/{name}.json"
+        else:
+            relative = f"{kind}-{name}.yaml"
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if relative.endswith(".json"):
+            path.write_text(json.dumps(obj), encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(obj), encoding="utf-8")
+        names.append(relative)
+    return sorted(names)
+
+
+def without_inputs(plan: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in plan.items() if k != "inputs"}
+
+
+def test_a_folder_of_manifests_is_one_inventory(tmp_path: Path) -> None:
+    names = split_into_folder(BOUTIQUE, tmp_path / "deep" / "boutique")
+    # files that are not manifests, or hidden, are not read
+    write(tmp_path / "deep" / "boutique" / "README.md", "not a manifest\n")
+    (tmp_path / "deep" / "boutique" / ".git").mkdir()
+    write(tmp_path / "deep" / "boutique" / ".git" / "config.yaml", "[core]\n")
+    write(tmp_path / "deep" / "boutique" / ".hidden.yaml", "not: [valid\n")
+    write(tmp_path / "deep" / "boutique" / "empty.yaml", "# rendered nothing\n---\n")
+    folder = read_inventory(tmp_path / "deep" / "boutique")
+    single = read_inventory(BOUTIQUE)
+    for frame in ("workloads", "services", "backing"):
+        pd.testing.assert_frame_equal(
+            getattr(folder, frame).drop(columns=[ROW], errors="ignore"),
+            getattr(single, frame).drop(columns=[ROW], errors="ignore"),
+        )
+    assert [f.name for f in folder.files] == names
+    assert {f.role for f in folder.files} == {"manifests"}
+    assert all(f.rows == 1 for f in folder.files)
+    # findings name the folder by its name, files by their path in it
+    assert [(f.code, f.subject) for f in folder.findings[:3]] == [
+        ("files-without-objects", "boutique/"),
+        ("namespace-defaulted", "boutique/"),
+        ("objects-ignored", "boutique/"),
+    ]
+    assert folder.findings[0].message == "1 file without objects skipped: empty.yaml"
+
+
+def test_plan_of_a_folder_does_not_depend_on_where_it_lies(tmp_path: Path) -> None:
+    split_into_folder(BOUTIQUE, tmp_path / "a" / "boutique")
+    split_into_folder(BOUTIQUE, tmp_path / "b" / "c" / "boutique")
+    plans = []
+    for where in ("a/boutique", "b/c/boutique/"):
+        run = run_cli(["size", "--inventory", where, "--out", where.strip("/") + "-out"], tmp_path)
+        assert run.exit_code == 0, run.stderr
+        plans.append((tmp_path / (where.strip("/") + "-out") / "plan.json").read_bytes())
+    assert plans[0] == plans[1]
+    plan = json.loads(plans[0])
+    assert plan["inputs"][0] == {
+        "role": "manifests",
+        "name": "accounts/adservice.json",
+        "fingerprint": plan["inputs"][0]["fingerprint"],
+        "rows": 1,
+    }
+    # and the sizing is the single file's: only the inputs list differs
+    run = run_cli(["size", "--inventory", str(BOUTIQUE), "--out", "single"], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    single = json.loads((tmp_path / "single" / "plan.json").read_bytes())
+    findings = [
+        {**f, "subject": f["subject"].replace("online-boutique.yaml", "boutique/")}
+        for f in single["findings"]
+    ]
+    assert without_inputs(plan) == {**without_inputs(single), "findings": findings}
+
+
+def test_fingerprints_follow_the_objects_not_how_they_are_written(tmp_path: Path) -> None:
+    split_into_folder(BOUTIQUE, tmp_path / "one")
+    split_into_folder(BOUTIQUE, tmp_path / "two")
+    web = tmp_path / "two" / "services" / "frontend.yml"
+    web.write_text(json.dumps(yaml.safe_load(web.read_text("utf-8")), indent=4), "utf-8")
+    first, second = (read_inventory(tmp_path / name).files for name in ("one", "two"))
+    assert first == second
+    frontend = tmp_path / "two" / "deployment-frontend.yaml"
+    scaled = yaml.safe_load(frontend.read_text("utf-8"))
+    scaled["spec"]["replicas"] = 3
+    frontend.write_text(yaml.safe_dump(scaled), "utf-8")
+    changed = read_inventory(tmp_path / "two").files
+    assert [f.name for f in changed if f not in first] == ["deployment-frontend.yaml"]
+
+
+def test_an_object_in_two_files_of_a_folder_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    manifest(folder / "web.yaml", in_namespace(deployment("web"), "shop"))
+    (folder / "overlay").mkdir()
+    manifest(
+        folder / "overlay" / "all.yaml",
+        deployment("api"),
+        service("api", {"app": "api"}),
+        in_namespace(deployment("web"), "shop"),
+    )
+    run = run_cli(["size", "--inventory", "app"], cwd=tmp_path)
+    assert run == Run(
+        exit_code=1,
+        stdout="",
+        stderr="Error: app/overlay/all.yaml object 3 and app/web.yaml object 1: Deployment "
+        "shop/web appears in both files; keep it in one of them\n",
+    )
+    # any kind: two files applying one ServiceAccount
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web"}}
+    manifest(folder / "web.yaml", in_namespace(deployment("web"), "shop"), account)
+    manifest(folder / "overlay" / "all.yaml", deployment("api"), account)
+    run = run_cli(["size", "--inventory", "app"], cwd=tmp_path)
+    assert run.stderr == (
+        "Error: app/overlay/all.yaml object 2 and app/web.yaml object 2: ServiceAccount "
+        "default/web appears in both files; keep it in one of them\n"
+    )
+
+
+def test_a_kustomize_base_is_read_as_it_is_with_a_finding(tmp_path: Path) -> None:
+    folder = tmp_path / "base"
+    manifest(folder / "deployment.yaml", deployment("web"))
+    manifest(folder / "service.yaml", service("web", {"app": "web"}))
+    write(
+        folder / "kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "namespace: shop\nresources: [deployment.yaml, service.yaml]\n",
+    )
+    inventory = read_inventory(folder)
+    assert [f.name for f in inventory.files] == ["deployment.yaml", "service.yaml"]
+    assert inventory.findings[0].code == "kustomization-not-applied"
+    assert inventory.findings[0].message == (
+        "kustomization.yaml: kustomize's own files are not manifests and are not applied: the "
+        "resources are read as the folder holds them, without the kustomization's patches, "
+        "name prefixes or namespace (read the output of kubectl kustomize to size what the "
+        "cluster gets)"
+    )
+    # what kustomize's namespace would do, --namespace does
+    placed = read_inventory(folder, namespace="shop")
+    assert placed.workloads["namespace"].tolist() == ["shop"]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {},
+            "app: no Kubernetes manifests in the folder (no .yaml, .yml or .json file); give a "
+            "folder of manifests, such as helm template --output-dir gives, or the folder of "
+            "tables planner collect writes (with workloads.csv)",
+        ),
+        (
+            {"a.yaml": "", "b/c.yml": "# nothing\n---\n", "notes.txt": "hello\n"},
+            "app: no Kubernetes manifests in the folder (2 files without objects); give a folder "
+            "of manifests, such as helm template --output-dir gives, or the folder of tables "
+            "planner collect writes (with workloads.csv)",
+        ),
+        (
+            {"templates/deploy.yaml": yaml.safe_dump(deployment("web")), "values.yaml": "x: 1\n"},
+            "app/values.yaml object 1: kind is missing; every object needs apiVersion, kind and "
+            "metadata.name (every .yaml, .yml and .json file under an --inventory folder is read "
+            "as Kubernetes manifests: render a chart with helm template first, and keep other "
+            "files elsewhere)",
+        ),
+        (
+            {
+                "sa.yaml": yaml.safe_dump(
+                    {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web"}}
+                )
+            },
+            "app: no workloads in the folder's manifests (it holds 1 ServiceAccount); give "
+            "manifests holding workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+            "Rollout, DeploymentConfig, Job, CronJob, Pod)",
+        ),
+        (
+            {"web.yaml": yaml.safe_dump(deployment("web")), "bad/web.json": "{"},
+            "app/bad/web.json line 1: not valid JSON (Expecting property name enclosed in double "
+            "quotes); fix the file or export it again with kubectl get -o json",
+        ),
+    ],
+    ids=["empty", "nothing-readable", "chart-values", "no-workloads", "bad-file"],
+)
+def test_a_folder_without_usable_manifests_is_one_error_line(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    for relative, text in files.items():
+        (tmp_path / "app" / relative).parent.mkdir(parents=True, exist_ok=True)
+        write(tmp_path / "app" / relative, text)
+    run = run_cli(["size", "--inventory", "app"], cwd=tmp_path)
+    assert run == Run(exit_code=1, stdout="", stderr=f"Error: {message}\n")
+    assert not (tmp_path / "planner-out").exists()
+
+
+def test_services_table_with_a_folder_of_manifests_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    manifest(tmp_path / "app" / "web.yaml", deployment("web"))
+    write(tmp_path / "services.csv", "namespace,service\ndefault,web\n")
+    run = run_cli(["size", "--inventory", "app", "--services", "services.csv"], cwd=tmp_path)
+    assert run == Run(
+        exit_code=1,
+        stdout="",
+        stderr="Error: services.csv: --services cannot be combined with a manifest inventory "
+        "(app holds the Services already); leave --services out\n",
     )

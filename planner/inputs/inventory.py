@@ -74,6 +74,12 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
+def listed(names: list[str], shown: int = 5) -> str:
+    """The first `shown` of `names`, and how many more: `a, b, c, d, e and 2 more`."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def with_default_labels(workloads: pd.DataFrame) -> pd.DataFrame:
     """Workloads without labels get `app=<workload>`, the convention Istio's samples follow."""
     out = workloads.copy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -34,6 +35,7 @@ from planner.inputs.appmesh import DeclaredGraph
 from planner.inputs.inventory import (
     Inventory,
     MeshFound,
+    listed,
     plural,
     with_default_labels,
     with_roles,
@@ -54,7 +56,9 @@ class ProxyAnnotations:
     memory_limit: str
 
 
-DeclaredReader = Callable[[list[Any], pd.DataFrame, pd.DataFrame, pd.DataFrame, str], DeclaredGraph]
+DeclaredReader = Callable[
+    [list[Any], pd.DataFrame, pd.DataFrame, pd.DataFrame, str, str], DeclaredGraph
+]
 """Reads a call graph a mesh declares in its own resources (planner.inputs.appmesh)."""
 
 
@@ -71,12 +75,13 @@ class MeshManifests:
     `settings(records, namespaces)`, when the mesh has one, gives per workload record the mesh's
     own proxy settings (columns the mesh defines; the inventory's `proxy_settings` carries them,
     keyed by namespace and workload, to the mesh's sizing). `declared(documents, workloads,
-    services, backing, file)`, when the mesh declares its call graph in its own resources (App
-    Mesh), reads it: its edges become the inventory's `declared_calls`, the workloads it names
-    gateways take that role, and its findings are the inventory's; `declared_groups` are the API
-    groups of the objects it reads (not reported as ignored). `covers`: the meshes whose markers
-    these rules read too (Istio's ambient mode sizes the sidecar namespaces of a mixed cluster),
-    so manifests that carry both are read by these rules rather than refused.
+    services, backing, file, default_namespace)`, when the mesh declares its call graph in its
+    own resources (App Mesh), reads it: its edges become the inventory's `declared_calls`, the
+    workloads it names gateways take that role, and its findings are the inventory's;
+    `declared_groups` are the API groups of the objects it reads (not reported as ignored).
+    `covers`: the meshes whose markers these rules read too (Istio's ambient mode sizes the
+    sidecar namespaces of a mixed cluster), so manifests that carry both are read by these rules
+    rather than refused.
     """
 
     mesh: str
@@ -100,6 +105,9 @@ and a second per 1 MiB of YAML, so a cluster that large is read from JSON."""
 
 DEFAULT_NAMESPACE = "default"
 """Where `kubectl apply` without `-n` puts an object that names no namespace."""
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml")
+"""kustomize's own file in a folder of manifests: not a manifest, and not applied."""
 
 # Kind -> the API groups it is read from; "" is the core group (apiVersion: v1). A kind from
 # another group (a Knative `Service`, a custom `Deployment`) is not what mesh-planner sizes.
@@ -175,49 +183,136 @@ def request_amount(text: str, resource: str) -> float:
 
 @dataclass(frozen=True)
 class _Object:
-    """One Kubernetes object of the file; `number` is its 1-based position, Lists' items counted."""
+    """One Kubernetes object of the manifests: `position` is its 1-based position in its file
+    (Lists' items counted), `number` its 1-based position among every file read (its key)."""
 
     label: str  # the file, as errors name it
     number: int
+    position: int
     kind: str
     group: str | None  # API group of apiVersion ("" for v1); None without apiVersion
     name: str
-    namespace: str  # as given, or DEFAULT_NAMESPACE
+    namespace: str  # as given, or the default namespace
     namespace_given: bool
     body: dict[str, Any]
 
     @property
     def where(self) -> str:
         """`bookinfo.yaml object 5 (Deployment default/reviews-v1)`."""
-        return f"{self.label} object {self.number} ({self.kind} {self.namespace}/{self.name})"
+        return f"{self.label} object {self.position} ({self.kind} {self.namespace}/{self.name})"
+
+    @property
+    def at(self) -> str:
+        """`bookinfo.yaml object 5`."""
+        return f"{self.label} object {self.position}"
+
+
+def _both(a: _Object, b: _Object) -> str:
+    """`f.yaml objects 3 and 7`, or `a.yaml object 3 and b/c.yaml object 1` across files."""
+    if a.label == b.label:
+        return f"{a.label} objects {a.position} and {b.position}"
+    return f"{a.at} and {b.at}"
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One file of manifests: `label` names it in errors (its path as given), `name` in the
+    plan (its name, or its path relative to the folder read)."""
+
+    path: Path
+    label: str
+    name: str
+
+
+def manifest_files(folder: Path) -> tuple[list[ManifestFile], list[str]]:
+    """Every `.yaml`, `.yml` and `.json` file under `folder`, by relative path, and the
+    kustomization files left out. Hidden files and folders (a leading dot) are skipped, and
+    links to folders are not followed."""
+    found, kustomizations = [], []
+    for root, folders, names in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        for name in names:
+            path = Path(root) / name
+            if name.startswith(".") or path.suffix.lower() not in MANIFEST_SUFFIXES:
+                continue
+            relative = path.relative_to(folder).as_posix()
+            if name in KUSTOMIZATION_FILES:
+                kustomizations.append(relative)
+            elif path.is_file():
+                found.append(ManifestFile(path, str(path), relative))
+    return sorted(found, key=lambda f: f.name), sorted(kustomizations)
 
 
 def read_manifests(
-    path: Path, meshes: tuple[MeshManifests, ...], mesh: str | None = None
+    path: Path,
+    meshes: tuple[MeshManifests, ...],
+    mesh: str | None = None,
+    namespace: str | None = None,
 ) -> Inventory:
     """Read Kubernetes manifests into the frames `read_inventory` gives for a workloads table.
 
     `path` is multi-document YAML (`.yaml`, `.yml`) or JSON (`.json`): objects, or Lists of them
-    as `kubectl get -o yaml|json` prints. Injection, gateway roles and the proxy requests set
+    as `kubectl get -o yaml|json` prints; or a folder, whose every such file (`manifest_files`)
+    is read as one inventory, in the order of their paths (a kustomize base, `helm template`
+    output). An object without `metadata.namespace` goes to `namespace` (what `kubectl apply -n`
+    would use; default: `default`). Injection, gateway roles and the proxy requests set
     today follow the rules of `mesh` (one of `meshes`); without it, of the mesh whose markers the
     manifests carry (the inventory's `mesh_found` says which and why; None when none does: the
     first of `meshes` is used). Raises InventoryError naming the file, the object and the field
-    for anything a user has to fix, and when the manifests carry the markers of several meshes.
+    for anything a user has to fix, an object two files of a folder both hold, and manifests
+    carrying the markers of several meshes.
     """
     label = str(path)
-    text = _read_text(path, label)
-    values = list(_flat(_documents(text, path.suffix.lower(), label)))
-    if _SURROGATE_ESCAPE.search(text):
-        _reject_surrogates(label, values)
-    objects = [_object(label, n, value) for n, value in enumerate(values, 1)]
+    context = _Context(namespace or DEFAULT_NAMESPACE, folder=path.is_dir())
+    if context.folder:
+        sources, kustomizations = manifest_files(path)
+        # findings name the folder by its own name, never where it lies
+        subject = f"{path.name or path.resolve().name}/"
+    else:
+        sources, kustomizations = [ManifestFile(path, label, path.name)], []
+        subject = path.name
+    values: list[Any] = []
+    objects: list[_Object] = []
+    files: list[InputFile] = []
+    empty: list[str] = []
+    for source in sources:
+        read = _file_values(source, allow_empty=context.folder)
+        if not read:
+            empty.append(source.name)
+            continue
+        start = len(objects)
+        objects += [
+            _object(source.label, start + n, n, value, context) for n, value in enumerate(read, 1)
+        ]
+        values += read
+        # a folder's files are fingerprinted one by one; one file, from what was read (below)
+        digest = _objects_fingerprint(read) if context.folder else ""
+        files.append(
+            InputFile(role="manifests", name=source.name, fingerprint=digest, rows=len(read))
+        )
+    if context.folder:
+        if not objects:
+            raise InventoryError(
+                f"{label}: no Kubernetes manifests in the folder ("
+                + (
+                    f"{plural(len(sources), 'file')} without objects"
+                    if sources
+                    else "no .yaml, .yml or .json file"
+                )
+                + "); give a folder of manifests, such as helm template --output-dir gives, or "
+                "the folder of tables planner collect writes (with workloads.csv)"
+            )
+        _reject_objects_in_two_files(objects)
     by_category: dict[str, list[_Object]] = {}
     for obj in objects:
         by_category.setdefault(_category(obj), []).append(obj)
     workload_objects = by_category.get("workload", [])
     if not workload_objects:
+        where = "the folder's manifests" if context.folder else "the file"
         raise InventoryError(
-            f"{label}: no workloads in the file (it holds {_kind_counts(objects) or 'no objects'})"
-            f"; give manifests holding workloads ({', '.join(_WORKLOAD_GROUPS)})"
+            f"{label}: no workloads in {where} (it holds "
+            f"{_kind_counts(objects) or 'no objects'}); give manifests holding workloads "
+            f"({', '.join(_WORKLOAD_GROUPS)})"
         )
     records = pd.DataFrame([_workload_record(o) for o in workload_objects])
     namespaces = _namespace_frame(by_category.get("ns", []))
@@ -233,13 +328,14 @@ def read_manifests(
     ]
     # findings name the file, not its path: the plan must not depend on where the inputs lie
     findings = [
-        *_file_findings(by_category, path.name),
-        *_workload_findings(workloads, path.name, rules),
+        *_folder_findings(subject, empty, kustomizations),
+        *_file_findings(by_category, subject, namespace),
+        *_workload_findings(workloads, subject, rules),
     ]
     workloads = workloads.drop(columns=["note", "injection"])
     graph = None
     if rules.declared is not None:
-        graph = rules.declared(values, workloads, services, backing, path.name)
+        graph = rules.declared(values, workloads, services, backing, subject, context.namespace)
         findings += graph.findings
         gateway = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]]).isin(
             pd.MultiIndex.from_frame(graph.gateways[["namespace", "workload"]])
@@ -255,17 +351,14 @@ def read_manifests(
             )
             .sort_values(["namespace", "workload"], ignore_index=True)
         )
-    file = InputFile(
-        role="manifests",
-        name=path.name,
-        fingerprint=_fingerprint(workloads, services, backing),
-        rows=len(objects),
-    )
+    if not context.folder:  # as for tables: what was read, whatever the order of the objects
+        digest = _fingerprint(workloads, services, backing)
+        files = [files[0].model_copy(update={"fingerprint": digest})]
     inventory = Inventory(
         workloads=workloads.sort_values(["namespace", "workload"], ignore_index=True),
         services=services.sort_values(["namespace", "service"], ignore_index=True),
         backing=backing.sort_values(["namespace", "service", "workload"], ignore_index=True),
-        files=(file,),
+        files=tuple(files),
         findings=tuple(findings),
         mesh_found=found,
         proxy_settings=settings,
@@ -337,7 +430,33 @@ def _marked(rules: MeshManifests, records: pd.DataFrame, namespaces: pd.DataFram
 # ---- reading the file ---------------------------------------------------------------------
 
 
-def _read_text(path: Path, label: str) -> str:
+@dataclass(frozen=True)
+class _Context:
+    """How the objects are read: the namespace of those that name none, and whether they come
+    from a folder (whose errors say how a folder is read)."""
+
+    namespace: str
+    folder: bool
+
+
+def _file_values(source: ManifestFile, *, allow_empty: bool) -> list[Any]:
+    """The objects of one file, Lists' items one by one; [] for an empty file when
+    `allow_empty` (a file of a folder), else an error."""
+    text = _read_text(source.path, source.label, allow_empty=allow_empty)
+    values = list(_flat(_documents(text, source.path.suffix.lower(), source.label)))
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(source.label, values)
+    return values
+
+
+def _objects_fingerprint(values: list[Any]) -> str:
+    """A digest of a file's objects that ignores their order and how they are written (YAML
+    or JSON, key order, spacing)."""
+    dumped = [json.dumps(v, sort_keys=True, default=str, ensure_ascii=True) for v in values]
+    return fingerprint(pd.DataFrame({"object": dumped, ROW: range(len(dumped))}))
+
+
+def _read_text(path: Path, label: str, *, allow_empty: bool = False) -> str:
     data = read_file_bytes(
         path,
         label,
@@ -346,7 +465,7 @@ def _read_text(path: Path, label: str) -> str:
         "(kubectl get deploy,sts,ds,svc -A -o json)",
     )
     text = decode_utf8(data, label, unit="line", advice="save it as UTF-8")
-    if not text.strip():
+    if not text.strip() and not allow_empty:
         raise InventoryError(
             f"{label}: the file is empty; give Kubernetes manifests, such as the output of "
             "kubectl get deploy,sts,ds,svc -A -o yaml"
@@ -460,12 +579,17 @@ def _list_items(document: dict[str, Any]) -> Iterator[Any]:
             yield item
 
 
-def _object(label: str, number: int, value: Any) -> _Object:
+def _object(label: str, number: int, position: int, value: Any, context: _Context) -> _Object:
     """Check that `value` is an object with a kind and a name."""
-    where = f"{label} object {number}"
+    where = f"{label} object {position}"
     advice = "every object needs apiVersion, kind and metadata.name"
     # a table saved as JSON or YAML lands here: say how such a file is read
-    manifests = "(a .json or .yaml inventory is read as Kubernetes manifests)"
+    manifests = (
+        "(every .yaml, .yml and .json file under an --inventory folder is read as Kubernetes "
+        "manifests: render a chart with helm template first, and keep other files elsewhere)"
+        if context.folder
+        else "(a .json or .yaml inventory is read as Kubernetes manifests)"
+    )
     if not isinstance(value, dict):
         raise InventoryError(
             f"{where}: not a Kubernetes object (found {_type_name(value)}); {advice} {manifests}"
@@ -505,13 +629,28 @@ def _object(label: str, number: int, value: Any) -> _Object:
     return _Object(
         label=label,
         number=number,
+        position=position,
         kind=kind,
         group=api_version.rpartition("/")[0] if isinstance(api_version, str) else None,
         name=name,
-        namespace=namespace or DEFAULT_NAMESPACE,
+        namespace=namespace or context.namespace,
         namespace_given=bool(namespace),
         body=value,
     )
+
+
+def _reject_objects_in_two_files(objects: list[_Object]) -> None:
+    """Two files of a folder holding one object (kind, API group, namespace, name) would apply
+    it twice: the later would replace the earlier."""
+    first: dict[tuple[str, str, str, str], _Object] = {}
+    for obj in objects:
+        key = (obj.kind, obj.group or "", obj.namespace, obj.name)
+        seen = first.setdefault(key, obj)
+        if seen.label != obj.label:
+            raise InventoryError(
+                f"{_both(seen, obj)}: {obj.kind} {obj.namespace}/{obj.name} appears in both "
+                "files; keep it in one of them"
+            )
 
 
 def _shown(value: Any) -> str:
@@ -792,7 +931,7 @@ def _reject_duplicate_workloads(records: pd.DataFrame, by_number: dict[int, _Obj
         else f"{a.kind} {a.namespace}/{a.name} and {b.kind} {b.namespace}/{b.name} would be one "
         "workload (workloads are named by namespace and name)"
     )
-    raise InventoryError(f"{a.label} objects {a.number} and {b.number}: {what}; keep one of them")
+    raise InventoryError(f"{_both(a, b)}: {what}; keep one of them")
 
 
 def _checked_pairs(
@@ -956,8 +1095,7 @@ def _service_frame(
     if twice.any():
         a, b = (by_number[int(n)] for n in listed.loc[twice].sort_values(ROW)[ROW].iloc[:2])
         raise InventoryError(
-            f"{a.label} objects {a.number} and {b.number}: Service {a.namespace}/{a.name} "
-            "appears twice; keep one of them"
+            f"{_both(a, b)}: Service {a.namespace}/{a.name} appears twice; keep one of them"
         )
     entry_hosts = pd.DataFrame([r for o in entries for r in _entry_records(o)], columns=columns)
     hosts = (
@@ -1130,17 +1268,49 @@ _NOTES = {
 }
 
 
-def _file_findings(by_category: dict[str, list[_Object]], label: str) -> list[Finding]:
+def _folder_findings(label: str, empty: list[str], kustomizations: list[str]) -> list[Finding]:
+    """What a folder held besides manifests."""
+    findings = []
+    if empty:
+        findings.append(
+            Finding(
+                code="files-without-objects",
+                subject=label,
+                message=f"{plural(len(empty), 'file')} without objects skipped: {listed(empty)}",
+            )
+        )
+    if kustomizations:
+        findings.append(
+            Finding(
+                code="kustomization-not-applied",
+                subject=label,
+                message=f"{listed(kustomizations)}: kustomize's own files are not manifests and "
+                "are not applied: the resources are read as the folder holds them, without "
+                "the kustomization's patches, name prefixes or namespace (read the output of "
+                "kubectl kustomize to size what the cluster gets)",
+            )
+        )
+    return findings
+
+
+def _file_findings(
+    by_category: dict[str, list[_Object]], label: str, namespace: str | None
+) -> list[Finding]:
     findings = []
     used = [o for c in ("workload", "service", "entry") for o in by_category.get(c, [])]
     defaulted = sum(not o.namespace_given for o in used)
     if defaulted:
+        applied = (
+            f"{namespace} (--namespace), as kubectl apply -n {namespace} does"
+            if namespace is not None
+            else f"{DEFAULT_NAMESPACE}, as kubectl apply without -n does"
+        )
         findings.append(
             Finding(
                 code="namespace-defaulted",
                 subject=label,
                 message=f"{plural(defaulted, 'object')} without metadata.namespace placed in "
-                f"namespace {DEFAULT_NAMESPACE}, as kubectl apply without -n does",
+                f"namespace {applied}",
             )
         )
     for category, code, meaning in (

@@ -21,7 +21,7 @@ from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
 from planner.frames import first_unknown, keys
-from planner.inputs.inventory import Inventory, plural
+from planner.inputs.inventory import Inventory, listed, plural
 from planner.inputs.tables import (
     MICRO,
     ROW,
@@ -35,7 +35,6 @@ from planner.inputs.tables import (
     read_table_file,
     suggest,
 )
-from planner.model.findings import listed
 
 OUTSIDE = "unknown"
 """Istio's source workload for traffic from outside the mesh."""
