@@ -37,8 +37,11 @@ from models.review import (
 )
 from planner.model.sizing import round_up
 
-READABLE = ("2.2", SCHEMA_VERSION)
-"""Plan schemas a review reads: 2.2 differs from 2.3 by an added field only."""
+READABLE = ("2.2", "2.3", SCHEMA_VERSION)
+"""Plan schemas a review reads (docs/plan-json.md, Changes): 2.3 added `gateway_model` (null
+before it); 2.4 added `totals.app.workloads_with_cpu_requests` and `_memory_requests`, which
+are 2.3's `workloads_with_requests` (2.3 counted the app's requests of the workloads giving
+both)."""
 KEYS = ["namespace", "workload"]
 COUNTS = ("visible_clusters", "visible_endpoints", "visible_listeners", "connections")
 STEPS = (
@@ -49,7 +52,11 @@ STEPS = (
         "what each proxy holds (Services and endpoints seen, scoping)",
         COUNTS,
     ),
-    ("observed-usage", "observed proxy usage", ("observed_cpu", "observed_memory")),
+    (
+        "observed-usage",
+        "observed proxy usage (and whether it may raise the model)",
+        ("observed_cpu", "observed_memory"),
+    ),
     ("model", "the model's coefficients (mesh version or profile)", ()),
     ("headroom", "the headroom knob", ()),
 )
@@ -60,8 +67,9 @@ LABELS = {
 }
 
 
-def read_plan(path: Path, flag: str) -> Plan:
-    """A plan.json, upgraded from schema 2.2; InputError naming the file otherwise."""
+def read_plan(path: Path, flag: str) -> tuple[Plan, str]:
+    """A plan.json (upgraded from schema 2.2) and the schema it was written with; InputError
+    naming the file otherwise."""
     try:
         data = json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -77,11 +85,15 @@ def read_plan(path: Path, flag: str) -> Plan:
     if version not in READABLE:
         raise InputError(
             f"{flag} {path}: plan schema {version!r}; a review reads schemas "
-            f"{' and '.join(READABLE)}: size that quarter's inputs again with this planner"
+            f"{', '.join(READABLE)}: size that quarter's inputs again with this planner"
         )
     data["schema_version"] = SCHEMA_VERSION
+    app = data.get("totals", {}).get("app") if isinstance(data.get("totals"), dict) else None
+    if version in ("2.2", "2.3") and isinstance(app, dict):
+        for key in ("workloads_with_cpu_requests", "workloads_with_memory_requests"):
+            app.setdefault(key, app.get("workloads_with_requests"))
     try:
-        return Plan.model_validate(data)
+        return Plan.model_validate(data), str(version)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -98,6 +110,11 @@ def _code(code: str) -> DriverCode:
 def _status(status: str) -> Literal["added", "removed", "changed"]:
     assert status in ("added", "removed", "changed")
     return cast(Literal["added", "removed", "changed"], status)
+
+
+def _display(path: Path) -> str:
+    """A plan's file as a review names it: its folder and name (q3/plan.json)."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def _values(plan: Plan) -> dict[str, float]:
@@ -156,10 +173,14 @@ class _Model:
         self.headroom = plan.knobs.headroom_ratio
         self.use_observed = plan.knobs.use_observed
 
-    def with_headroom(self, headroom: float) -> _Model:
+    def but(self, headroom: float | None = None, use_observed: bool | None = None) -> _Model:
+        """This model with another headroom or observed-usage rule."""
         twin = object.__new__(_Model)
         twin.__dict__.update(self.__dict__)
-        twin.headroom = headroom
+        if headroom is not None:
+            twin.headroom = headroom
+        if use_observed is not None:
+            twin.use_observed = use_observed
         return twin
 
     def requests(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -221,11 +242,11 @@ def _part(name: str, before: ResourceTotals, after: ResourceTotals) -> PartChang
     )
 
 
-def _ref(plan: Plan, path: Path) -> PlanRef:
+def _ref(plan: Plan, path: Path, schema: str) -> PlanRef:
     services = max((p.visible_services for w in plan.workloads if (p := w.proxy)), default=0)
     return PlanRef(
-        file=path.name,
-        schema_version=plan.schema_version,
+        file=_display(path),
+        schema_version=schema,
         mesh=plan.profile.mesh,
         mesh_version=plan.profile.mesh_version,
         profile_version=plan.profile.profile_version,
@@ -236,12 +257,20 @@ def _ref(plan: Plan, path: Path) -> PlanRef:
     )
 
 
-def review(baseline: Plan, current: Plan, baseline_path: Path, current_path: Path) -> Review:
-    """The review of `current` against `baseline`. Raises InputError for plans of two meshes."""
+def review(
+    baseline: Plan,
+    current: Plan,
+    baseline_path: Path,
+    current_path: Path,
+    schemas: tuple[str, str] = (SCHEMA_VERSION, SCHEMA_VERSION),
+) -> Review:
+    """The review of `current` against `baseline` (`schemas`: the ones their files were
+    written with). Raises InputError for plans of two meshes."""
     if baseline.profile.mesh != current.profile.mesh:
         raise InputError(
-            f"--baseline {baseline_path.name} sizes {baseline.profile.mesh_title} and --current "
-            f"{current_path.name} {current.profile.mesh_title}: a review compares one mesh over "
+            f"--baseline {_display(baseline_path)} sizes {baseline.profile.mesh_title} and "
+            f"--current {_display(current_path)} {current.profile.mesh_title}: a review compares "
+            "one mesh over "
             "time; to compare meshes, use planner compare"
         )
     before, after = _proxies(baseline), _proxies(current)
@@ -257,8 +286,8 @@ def review(baseline: Plan, current: Plan, baseline_path: Path, current_path: Pat
     ]
     return Review(
         schema_version="1",
-        baseline=_ref(baseline, baseline_path),
-        current=_ref(current, current_path),
+        baseline=_ref(baseline, baseline_path, schemas[0]),
+        current=_ref(current, current_path, schemas[1]),
         parts=tuple(parts),
         sidecar_drivers=drivers,
         namespaces=_namespaces(before, after),
@@ -291,8 +320,10 @@ def _attribute(
     cpu, memory = _totals(state, model)
     start = (cpu, memory)
     for code, _, columns in STEPS:
-        if code == "model":
-            model = new.with_headroom(old.headroom)
+        if code == "observed-usage":
+            model = old.but(use_observed=new.use_observed)
+        elif code == "model":
+            model = new.but(headroom=old.headroom)
         elif code == "headroom":
             model = new
         for column in columns:
@@ -304,12 +335,12 @@ def _attribute(
     removed_cpu, removed_memory = _planned(removed)
     explained_cpu = added_cpu.sum() - removed_cpu.sum() + (cpu - start[0]).sum()
     explained_memory = added_memory.sum() - removed_memory.sum() + (memory - start[1]).sum()
-    actual_cpu = (
-        current.totals.sidecars.cpu_request_cores - baseline.totals.sidecars.cpu_request_cores
-    )
-    actual_memory = (
-        current.totals.sidecars.memory_request_gib - baseline.totals.sidecars.memory_request_gib
-    )
+    # the plans' own per-workload requests (their totals are rounded to 0.001)
+    cpu_b, memory_b = _planned(before)
+    cpu_c, memory_c = _planned(after)
+    actual_cpu = float(cpu_c.sum() - cpu_b.sum())
+    actual_memory = float(memory_c.sum() - memory_b.sum())
+
     totals = [
         ("workloads-added", float(added_cpu.sum()), float(added_memory.sum())),
         ("workloads-removed", -float(removed_cpu.sum()), -float(removed_memory.sum())),

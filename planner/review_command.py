@@ -40,9 +40,9 @@ def review_command(
 
     out_dir = Path(out)
     with user_errors(out_dir) as run:
-        old = read_plan(baseline, "--baseline")
-        new = read_plan(current, "--current")
-        result = review(old, new, baseline, current)
+        old, old_schema = read_plan(baseline, "--baseline")
+        new, new_schema = read_plan(current, "--current")
+        result = review(old, new, baseline, current, (old_schema, new_schema))
         written = write_outputs(
             out_dir,
             render_review_json(result),
