@@ -56,6 +56,7 @@ from planner.migration import (
 )
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
+from planner.review_command import review_command
 from planner.version import __version__
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
 from reports.compare import render_compare_summary
@@ -841,3 +842,4 @@ def compare(
 
 
 app.command(name="collect")(collect_command)
+app.command(name="review")(review_command)
