@@ -70,7 +70,7 @@ app = typer.Typer(
     help="Plan the capacity of a service mesh: size every proxy, the gateways and the control "
     "plane from an inventory of workloads and their traffic.",
     epilog="Example: planner size --inventory data/cluster.csv --services data/services.csv "
-    "--traffic data/traffic.csv (planner size --help for every option).",
+    "--traffic data/traffic.csv --traffic-window 7d (planner size --help for every option).",
 )
 
 
@@ -558,7 +558,7 @@ def size(
     Example:
 
         planner size --inventory data/cluster.csv --services data/services.csv
-        --traffic data/traffic.csv --out planner-out
+        --traffic data/traffic.csv --traffic-window 7d --out planner-out
     """
     out_dir = Path(out)
     for choice in migrate_to or []:

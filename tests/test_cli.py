@@ -119,3 +119,7 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
     top = run_cli(["--help"], cwd=tmp_path)
     assert top.exit_code == 0
     assert "size" in top.stdout
+    # both examples scope, so both say how long the traffic was observed
+    for shown in (run.stdout, top.stdout):
+        example = " ".join(shown.split("Example:")[1].split())
+        assert "--traffic data/traffic.csv --traffic-window 7d" in example

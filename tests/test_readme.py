@@ -56,3 +56,5 @@ def test_every_planner_line_runs(line: str, tmp_path: Path) -> None:
     )
     assert (tmp_path / out / main).is_file()
     assert result.stderr.startswith("mesh-planner ")
+    # an example that scopes says how long its traffic was observed
+    assert "traffic window unknown" not in result.stderr
