@@ -114,6 +114,44 @@ class ComponentChange(_Frozen):
     drivers: tuple[DriverValue, ...]
 
 
+class DriverForecast(_Frozen):
+    """A driver over the history, the law fitted to it and its value at the horizon with the
+    95 % prediction interval (None from two snapshots: a line through two points)."""
+
+    name: str
+    label: str
+    dates: tuple[str, ...]
+    values: tuple[float, ...]
+    law: Literal["linear", "exponential"]
+    rss: dict[str, float]
+    growth_per_quarter: float
+    at_horizon: float
+    low: float | None
+    high: float | None
+
+
+class Projection(_Frozen):
+    """The sidecars sized for the projected mesh: expected, and at the interval's bounds."""
+
+    case: Literal["expected", "low", "high"]
+    pods: int
+    cpu_request_cores: float
+    memory_request_gib: float
+
+
+class Forecast(_Frozen):
+    """What the history says of the next review."""
+
+    horizon_days: int
+    horizon: str
+    snapshots: int
+    drivers: tuple[DriverForecast, ...]
+    namespaces: tuple[DriverForecast, ...]
+    sidecars: tuple[Projection, ...]
+    crossings: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
 class Review(_Frozen):
     """The whole review of `current` against `baseline`."""
 
@@ -127,3 +165,4 @@ class Review(_Frozen):
     control_plane: tuple[ComponentChange, ...]
     gateways: tuple[ComponentChange, ...]
     notes: tuple[str, ...]
+    forecast: Forecast | None = None

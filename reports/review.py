@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.review import Change, Review
+from models.review import Change, DriverForecast, Forecast, Review
 
 REVIEW_FILE = "review.json"
 TOP_NAMESPACES = 10
@@ -95,4 +95,46 @@ def render_review_summary(review: Review) -> str:
             )
     if review.notes:
         lines += ["", "Also different between the plans:", *(f"  - {n}" for n in review.notes)]
+    if review.forecast is not None:
+        lines += _forecast_lines(review.forecast)
     return "\n".join(lines) + "\n"
+
+
+def _interval(driver: DriverForecast) -> str:
+    if driver.low is None or driver.high is None:
+        return "no interval"
+    return f"95 % interval {driver.low:,.1f} to {driver.high:,.1f}"
+
+
+def _growth(driver: DriverForecast) -> str:
+    if driver.law == "exponential":
+        return f"{driver.growth_per_quarter:+.1%} a quarter"
+    return f"{driver.growth_per_quarter:+,.1f} a quarter"
+
+
+def _forecast_lines(forecast: Forecast) -> list[str]:
+    lines = [
+        "",
+        f"Forecast to {forecast.horizon} ({forecast.horizon_days} days after the last of "
+        f"{forecast.snapshots} snapshots; the law with the smaller squared error):",
+    ]
+    for driver in (*forecast.drivers, *forecast.namespaces):
+        lines.append(
+            f"  {driver.label}: {driver.values[-1]:,.1f} now, {driver.law} ({_growth(driver)}), "
+            f"{driver.at_horizon:,.1f} then ({_interval(driver)})"
+        )
+    for projection in forecast.sidecars:
+        lines.append(
+            f"  sidecars, {projection.case}: {projection.pods:,} pods, "
+            f"{projection.cpu_request_cores:,.2f} cores, {projection.memory_request_gib:,.2f} GiB "
+            "of requests"
+        )
+    if forecast.crossings:
+        lines.append(f"  {len(forecast.crossings)} proxies cross today's limits before then:")
+        lines += [f"    - {c}" for c in forecast.crossings[:10]]
+        if len(forecast.crossings) > 10:
+            lines.append(f"    and {len(forecast.crossings) - 10} more (review.json)")
+    else:
+        lines.append("  no proxy's request crosses today's limits before then")
+    lines += [f"  warning: {w}" for w in forecast.warnings]
+    return lines

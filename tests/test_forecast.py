@@ -1,0 +1,158 @@
+"""The review's forecast: laws recovered from histories with known growth and noise, the
+projection of the sample's history, and what too short a history gives."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from models.review import Review
+from planner.forecast import forecast_driver
+from tests.conftest import DATA, assert_golden, run_cli, write
+
+QUARTER = 91
+START = date(2025, 1, 15)
+
+
+def _history(law: str, seed: int, quarters: int = 8) -> tuple[list[date], list[float]]:
+    rng = random.Random(seed)
+    dates = [START + timedelta(days=QUARTER * q) for q in range(quarters)]
+    values = []
+    for q in range(quarters):
+        truth = 500 * 1.12**q if law == "exponential" else 500 + 40 * q
+        values.append(truth * (1 + rng.gauss(0, 0.01)))
+    return dates, values
+
+
+@pytest.mark.parametrize("law", ["linear", "exponential"])
+def test_the_law_is_recovered_within_its_interval(law: str) -> None:
+    """Eight quarters of a known law with 1 % noise, 100 seeds: the law is chosen, and the
+    truth at the horizon lies within the 95 % prediction interval, almost always (a prediction
+    interval covers a new noisy observation, so the noiseless truth more often than 95 %)."""
+    inside = chosen = 0
+    growth = []
+    for seed in range(100):
+        dates, values = _history(law, seed)
+        horizon = dates[-1] + timedelta(days=90)
+        found = forecast_driver("pods", "Pods", dates, values, horizon)
+        q = (horizon - START).days / QUARTER
+        truth = 500 * 1.12**q if law == "exponential" else 500 + 40 * q
+        assert found.low is not None
+        assert found.high is not None
+        inside += found.low <= truth <= found.high
+        if found.law == law:
+            chosen += 1
+            growth.append(found.growth_per_quarter)
+    assert inside >= 95
+    assert chosen >= 90
+    expected = 0.12 * 91 / QUARTER if law == "exponential" else 40 * 91 / QUARTER
+    assert sum(growth) / len(growth) == pytest.approx(expected, rel=0.05)
+
+
+def test_two_points_give_a_line_without_interval() -> None:
+    found = forecast_driver(
+        "pods",
+        "Pods",
+        [START, START + timedelta(days=QUARTER)],
+        [100.0, 110.0],
+        START + timedelta(days=2 * QUARTER),
+    )
+    assert (found.law, found.low, found.high) == ("linear", None, None)
+    assert found.at_horizon == pytest.approx(120.0)
+
+
+def _plans(folder: Path, days: list[str]) -> list[str]:
+    args = []
+    for day in days:
+        source = DATA if day == "2026-11-20" else DATA / "history" / day
+        size = [
+            "size",
+            "-i",
+            str(source / "cluster.csv"),
+            "--services",
+            str(source / "services.csv"),
+        ]
+        size += ["--traffic", str(source / "traffic.csv"), "--traffic-window", "7d"]
+        run = run_cli([*size, "--inputs-date", day, "-o", f"q-{day}"], cwd=folder)
+        assert run.exit_code == 0, run.stderr
+        args += ["--history", f"q-{day}/plan.json"]
+    return args
+
+
+HISTORY = ["2026-02-20", "2026-05-20", "2026-08-20", "2026-11-20"]
+
+
+def test_the_samples_history_is_projected_as_reviewed(tmp_path: Path, update_golden: bool) -> None:
+    run = run_cli(["review", *_plans(tmp_path, HISTORY)], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert_golden("review-forecast-summary.txt", run.stderr.encode("utf-8"), update_golden)
+    review = Review.model_validate_json((tmp_path / "review" / "review.json").read_bytes())
+    assert (review.baseline.file, review.current.file) == (
+        "q-2026-08-20/plan.json",
+        "q-2026-11-20/plan.json",
+    )
+    forecast = review.forecast
+    assert forecast is not None
+    drivers = {d.name: d for d in forecast.drivers}
+    # tools/snapshots.py's law: ten Deployments one pod a quarter, traffic 20 % a quarter
+    assert drivers["pods"].law == "linear"
+    assert drivers["pods"].growth_per_quarter == pytest.approx(10 * QUARTER / 91, abs=0.5)
+    assert drivers["rps"].law == "exponential"
+    assert drivers["rps"].growth_per_quarter == pytest.approx(0.20, abs=0.01)
+    assert forecast.horizon == "2027-02-18"
+    expected = next(p for p in forecast.sidecars if p.case == "expected")
+    assert expected.pods == 140
+    assert expected.cpu_request_cores > review.parts[0].cpu_request_cores.after
+
+
+def test_two_snapshots_warn_and_one_is_refused(tmp_path: Path) -> None:
+    run = run_cli(["review", *_plans(tmp_path, HISTORY[-2:])], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert "  warning: two snapshots: a line through two points, with no interval" in run.stderr
+    run = run_cli(["review", "--history", "q-2026-11-20/plan.json", "-o", "one"], cwd=tmp_path)
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Error: --history: one snapshot cannot be projected; give two dated plans at least (four "
+        "or more for an interval worth reading)\n"
+    )
+    assert not (tmp_path / "one").exists()
+
+
+def test_an_undated_plan_is_refused(tmp_path: Path) -> None:
+    args = _plans(tmp_path, HISTORY[-1:])
+    size = ["size", "-i", str(DATA / "cluster.csv"), "-o", "undated"]
+    assert run_cli(size, cwd=tmp_path).exit_code == 0
+    run = run_cli(["review", *args, "--history", "undated/plan.json", "-o", "r"], cwd=tmp_path)
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Error: --history undated/plan.json: the plan has no date; size that snapshot with "
+        "--inputs-date (the day its inputs were taken)\n"
+    )
+
+
+def test_a_proxy_growing_past_its_limit_is_dated(tmp_path: Path) -> None:
+    """Traffic doubling every quarter takes one busy pod's CPU request past the 2000m limit it
+    has today before the next review, and the week it happens is given."""
+    args = []
+    steps = (("2026-05-20", 1500), ("2026-08-20", 3000), ("2026-11-20", 6000))
+    for n, (day, rps) in enumerate(steps):
+        folder = tmp_path / f"s{n}"
+        folder.mkdir()
+        write(folder / "cluster.csv", f"namespace,workload,replicas,rps\nshop,api,1,{rps}\n")
+        size = ["size", "-i", str(folder / "cluster.csv"), "--inputs-date", day, "-o", f"p{n}"]
+        assert run_cli(size, cwd=tmp_path).exit_code == 0
+        args += ["--history", f"p{n}/plan.json"]
+    run = run_cli(["review", *args], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    review = json.loads((tmp_path / "review" / "review.json").read_text("utf-8"))
+    crossings = review["forecast"]["crossings"]
+    assert len(crossings) == 1
+    assert crossings[0].startswith("shop/api: its CPU request reaches ")
+    assert crossings[0] == (
+        "shop/api: its CPU request reaches 2,070m, over today's limit of 2,000m, by 2027-01-01"
+    )
+    assert "1 proxies cross today's limits before then:" in run.stderr
