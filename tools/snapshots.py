@@ -1,12 +1,12 @@
 """Write the sample's earlier quarters into data/history/ from the sample itself (data/), with a
 known growth law, so that a review and a forecast have a history to read.
 
-Quarter k before the sample's (2026-11-20) has k fewer replicas in every Deployment that runs
-4 or more today (the busy services scaled out one pod a quarter), and every request rate divided
+Quarter k before the sample's (2026-11-20) has k fewer replicas in every Deployment that runs 4
+or more today (the busy services scaled out one pod a quarter), and every request rate divided
 by 1.20^k (traffic grows 20 % a quarter), the inventory's `rps` and `outbound_rps` columns and
-the traffic table alike; observed proxy usage is left as it is. One workload is new this quarter (payments/
-gift-cards: absent from every earlier quarter, with its Service and its traffic) and one was
-retired this quarter (catalog/legacy-search: present in every earlier quarter, called by
+the traffic table alike; observed proxy usage is left as it is. One workload is new this quarter
+(payments/ gift-cards: absent from every earlier quarter, with its Service and its traffic) and
+one was retired this quarter (catalog/legacy-search: present in every earlier quarter, called by
 storefront/mobile-bff at 40 rps / 1.20^k). Deterministic: run it again and nothing changes.
 
     .venv/bin/python tools/snapshots.py
