@@ -497,7 +497,7 @@ EMPTY = "the file is empty; it needs a header row and one row per record"
             "cluster.xml",
             b"<workloads><workload namespace='shop'/></workloads>",
             "cluster.xml: unsupported file type '.xml'; give a .csv file, an Excel .xlsx "
-            "workbook, or Kubernetes manifests (.yaml, .yml, .json)",
+            "workbook, Kubernetes manifests (.yaml, .yml, .json), or a folder of them",
         ),
         (
             "cluster.json",
@@ -554,9 +554,21 @@ def test_file_not_found(tmp_path: Path) -> None:
 
 
 def test_folder_given_as_file(tmp_path: Path) -> None:
+    # --inventory takes a folder (tests/test_folder.py, tests/test_manifests.py); an empty one
+    # holds nothing to read, and the other tables are files
     (tmp_path / "inputs").mkdir()
     assert_user_error(
-        size(tmp_path, "inputs"), tmp_path, "inputs: is a folder; give the path of a file"
+        size(tmp_path, "inputs"),
+        tmp_path,
+        "inputs: no Kubernetes manifests in the folder (no .yaml, .yml or .json file); give a "
+        "folder of manifests, such as helm template --output-dir gives, or the folder of tables "
+        "planner collect writes (with workloads.csv)",
+    )
+    write(tmp_path / "cluster.csv", INVENTORY)
+    assert_user_error(
+        size(tmp_path, "cluster.csv", "--traffic", "inputs"),
+        tmp_path,
+        "inputs: is a folder; give the path of a file",
     )
 
 

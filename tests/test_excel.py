@@ -107,7 +107,7 @@ def test_layout_headers_formats_and_names(sample_plan_module: Plan) -> None:
     workloads = book["Workloads"]
     assert [c.value for c in workloads[1]] == [col.header for col in WORKLOAD_COLS]
     assert workloads.freeze_panes == "C2"
-    assert workloads.auto_filter.ref == f"A1:AU{len(sample_plan_module.workloads) + 1}"
+    assert workloads.auto_filter.ref == f"A1:AV{len(sample_plan_module.workloads) + 1}"
     assert workloads.column_dimensions["B"].width == 28
     assert [c.value for c in book["Gateways"][1]] == [col.header for col in GATEWAY_COLS]
     for title in SHEETS[1:]:
@@ -254,7 +254,7 @@ def test_large_mesh_rows_refer_to_themselves() -> None:
     assert namespaces.max_row == 62  # 60 teams and istio-system, under the header
     assert namespaces["B62"].value == "team-0059"
     assert namespaces["D62"].value == (
-        '=SUMIFS(Workloads!$F$2:$F$3001,Workloads!$AU$2:$AU$3001,$A62,Workloads!$E$2:$E$3001,"yes")'
+        '=SUMIFS(Workloads!$F$2:$F$3001,Workloads!$AV$2:$AV$3001,$A62,Workloads!$E$2:$E$3001,"yes")'
     )
 
 
