@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from models.compare import CompareFormat, DataPlane
-from models.errors import PlannerError, printable, quoted
+from models.errors import InputError, PlannerError, printable, quoted
 from models.knobs import (
     Knobs,
     MeshKind,
@@ -34,6 +34,7 @@ from models.profile import ProfileBase
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
+from planner.forecast import forecast
 from planner.inputs.folder import folder_defaults, table_folder
 from planner.inputs.load import read_inventory
 from planner.inputs.nodes import parse_nodes_option
@@ -56,10 +57,11 @@ from planner.migration import (
 )
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
-from planner.review_command import review_command
+from planner.review import read_plan, review
 from planner.version import __version__
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
 from reports.compare import render_compare_summary
+from reports.review import REVIEW_FILE, render_review_json, render_review_summary
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -842,4 +844,112 @@ def compare(
 
 
 app.command(name="collect")(collect_command)
+MAX_HORIZON_DAYS = 3 * 365
+
+
+def _horizon(text: str) -> int:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise InputError(f"--horizon {quoted(text)}: {exc}") from None
+    days = seconds / 86_400
+    if days < 1 or days > MAX_HORIZON_DAYS or days != int(days):
+        raise InputError(
+            f"--horizon {quoted(text)}: give whole days from 1d to {MAX_HORIZON_DAYS}d, such as "
+            "90d (the next quarterly review)"
+        )
+    return int(days)
+
+
+def review_command(
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Last review's plan.json (planner size's output); with --history, the "
+            "history's last but one by default.",
+        ),
+    ] = None,
+    current: Annotated[
+        Path | None,
+        typer.Option(
+            "--current",
+            help="This review's plan.json, of the same mesh; with --history, its last by default.",
+        ),
+    ] = None,
+    history: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--history",
+            help="A dated plan.json (sized with --inputs-date) of an earlier quarter, for the "
+            "forecast; repeat for each (four or more give intervals worth reading).",
+        ),
+    ] = None,
+    horizon: Annotated[
+        str,
+        typer.Option(
+            "--horizon", help="How far after the last plan to project (90d: the next review)."
+        ),
+    ] = "90d",
+    out: Annotated[str, typer.Option("--out", "-o", help="Folder for review.json.")] = "review",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what an earlier review wrote in --out.")
+    ] = False,
+) -> None:
+    """Compare this quarter's plan with last quarter's: what changed per part of the mesh,
+    namespace and workload, and why (pods, traffic, what each proxy holds, observed usage, the
+    model, the headroom), the drivers adding up to the change; with --history, fit each
+    driver's growth and project the mesh to --horizon.
+
+    Examples:
+
+        planner review --baseline q3/plan.json --current q4/plan.json --out review
+
+        planner review --history q1/plan.json --history q2/plan.json --history q3/plan.json
+        --history q4/plan.json --horizon 90d --out review
+    """
+    out_dir = Path(out)
+    with user_errors(out_dir) as run:
+        days = _horizon(horizon)
+        past = [(path, *read_plan(path, "--history")) for path in history or []]
+        if (baseline is None) != (current is None) and not past:
+            raise InputError("give both --baseline and --current (or --history with two plans)")
+        if baseline is None and current is None and len(past) < 2:
+            raise InputError(
+                "give --baseline and --current, or two dated plans or more with --history"
+                if not past
+                else "--history: one snapshot cannot be projected; give two dated plans at "
+                "least (four or more for an interval worth reading)"
+            )
+        if past:
+            ordered = sorted(
+                past, key=lambda p: (p[1].knobs.inputs_date is None, p[1].knobs.inputs_date)
+            )
+        old_path, (old, old_schema) = (
+            (baseline, read_plan(baseline, "--baseline"))
+            if baseline
+            else (ordered[-2][0], ordered[-2][1:])
+        )
+        new_path, (new, new_schema) = (
+            (current, read_plan(current, "--current"))
+            if current
+            else (ordered[-1][0], ordered[-1][1:])
+        )
+        result = review(old, new, old_path, new_path, (old_schema, new_schema))
+        if past:
+            result = result.model_copy(
+                update={"forecast": forecast([(plan, str(path)) for path, plan, _ in past], days)}
+            )
+        written = write_outputs(
+            out_dir,
+            render_review_json(result),
+            force=force,
+            owned=[REVIEW_FILE],
+            switched=run.mark_written,
+        )
+        sys.stderr.write(printable(render_review_summary(result)).replace("\\n", "\n"))
+        for path in written:
+            typer.echo(printable(str(path)))
+
+
 app.command(name="review")(review_command)
