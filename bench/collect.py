@@ -27,17 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.run import WRAPPER  # noqa: E402 (the timing wrapper bench/run.py uses)
 from tests import prom  # noqa: E402 (the repository's test helpers)
 
-WRAPPER = """\
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-seconds = time.perf_counter() - start
-sys.stderr.write(done.stderr.decode("utf-8", "replace"))
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"returncode": done.returncode, "seconds": seconds, "maxrss": peak}))
-"""
 SAMPLING = prom.Sampling(window=86_400, step=1_800, cpu_step=600, meta_seconds=3_600)
 
 
