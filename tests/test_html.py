@@ -782,7 +782,7 @@ def test_node_agents_are_a_part_of_the_cost() -> None:
     assert _card(page, "card-overhead") == (
         "Mesh overhead (requests) 10.68 cores 9.61 GiB 30 pods: 0 sidecars, 12 node-agent pods "
         "(one per node), 16 gateway and waypoint replicas, 2 control-plane replicas. Expected use "
-        "6.87 cores, 1.30 GiB."
+        "6.87 cores, 1.24 GiB."
     )
     parsed = _parse(page)
     text = " ".join(" ".join(parsed.text).split())
