@@ -619,9 +619,9 @@ def size(
         tables = table_folder(inventory)
         if tables is not None:  # what planner collect wrote: its traffic, window and date
             taken = folder_defaults(
-                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date
+                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date, nodes
             )
-            traffic = taken.traffic
+            traffic, nodes = taken.traffic, taken.nodes
             knobs = knobs.model_copy(
                 update={
                     "traffic_window_seconds": taken.traffic_window_seconds,
@@ -703,7 +703,8 @@ def compare(
         typer.Option(
             "--inventory",
             "-i",
-            help="Workloads or pods table, or Kubernetes manifests, as for planner size.",
+            help="Workloads or pods table, Kubernetes manifests, or a folder of either (as planner "
+            "collect writes it: its traffic, nodes and window too), as for planner size.",
         ),
     ],
     services: Annotated[
@@ -813,6 +814,15 @@ def compare(
             ),
             use_observed=use_observed,
         )
+        tables = table_folder(inventory)
+        if tables is not None:  # what planner collect wrote: its traffic, nodes and window
+            taken = folder_defaults(
+                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date, nodes
+            )
+            traffic, nodes = taken.traffic, taken.nodes
+            knobs = knobs.model_copy(
+                update={"traffic_window_seconds": taken.traffic_window_seconds}
+            )
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         read: dict[MeshKind, tuple[Any, Any]] = {}
         plans = []

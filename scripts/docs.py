@@ -14,6 +14,7 @@ from pathlib import Path
 from models.knobs import MeshKind
 from planner.inputs.folder import (
     COLLECT_FILE,
+    NODES_FILE,
     SERVICES_FILE,
     TRAFFIC_FILE,
     WORKLOADS_FILE,
@@ -134,8 +135,10 @@ def folders_section() -> list[str]:
         "",
         f"**A folder of tables** holds `{WORKLOADS_FILE}` (as `planner collect` writes them): "
         f"`{WORKLOADS_FILE}` is the workloads (or pods) table, `{SERVICES_FILE}`, when present, "
-        f"the services table (so `--services` cannot be given with it), and `{TRAFFIC_FILE}`, "
-        "when present and `--traffic` is not given, the traffic table. When the folder holds "
+        f"the services table (so `--services` cannot be given with it), `{TRAFFIC_FILE}`, "
+        "when present and `--traffic` is not given, the traffic table, and "
+        f"`{NODES_FILE}`, when present and `--nodes` is not given, the nodes table (planner "
+        "size and planner compare alike). When the folder holds "
         f"`{COLLECT_FILE}` (what `planner collect` records of a collection), two of its keys are "
         "read, both optional: `window_seconds` (a whole number of seconds) is the traffic "
         "window when `--traffic-window` is not given, and the date part of `end` (an RFC 3339 "

@@ -144,9 +144,9 @@ def test_a_server_that_is_down_is_one_line(tmp_path: Path) -> None:
     run = run_cli([*args, "--retries", "0", "-o", "q4"], cwd=tmp_path)
     assert run.exit_code == 1
     assert run.stderr == (
-        f"Error: the Prometheus server at http://127.0.0.1:{port} failed 1 times ([Errno 111] "
-        "Connection refused); it may be overloaded: retry later, or raise --timeout or "
-        "--retries\n"
+        f"Error: the Prometheus server at http://127.0.0.1:{port} failed once ([Errno 111] "
+        "Connection refused); nothing answers there: check --prometheus (scheme, host and port) "
+        "and that the server runs, or raise --retries if it is starting\n"
     )
     assert not (tmp_path / "q4").exists()
 

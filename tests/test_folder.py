@@ -233,3 +233,46 @@ def test_workloads_csv_makes_a_folder_of_tables_even_beside_manifests(sample: Pa
     write(folder / "notes.yaml", "not: a manifest\n")
     run = run_cli(["size", "--inventory", "collected"], cwd=sample)
     assert run.exit_code == 0, run.stderr
+
+
+def test_the_folder_nodes_table_is_the_nodes(sample: Path) -> None:
+    folder = collected(sample / "collected")
+    shutil.copy(DATA / "nodes.csv", folder / "nodes.csv")
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    run = run_cli(["size", "--inventory", "collected", "--out", "folder"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    taken = "nodes.csv taken from the --inventory folder as the nodes table (no --nodes given)"
+    assert f"  - collected/: {taken}\n" in run.stderr
+    args = [*SAMPLE_ARGS, "--inputs-date", "2026-11-20", "--nodes", "nodes.csv", "--out", "flags"]
+    flags = run_cli(args, cwd=sample)
+    assert flags.exit_code == 0, flags.stderr
+    folder_plan, given = plan_of(sample, "folder"), plan_of(sample, "flags")
+    assert folder_plan["nodes"] == given["nodes"]
+    assert folder_plan["nodes"]["count"] == 6
+    assert folder_plan["totals"] == given["totals"]
+    # --nodes wins over the folder's table
+    three = run_cli(["size", "--inventory", "collected", "--nodes", "3", "-o", "three"], cwd=sample)
+    assert three.exit_code == 0, three.stderr
+    assert "nodes.csv taken" not in three.stderr
+    assert plan_of(sample, "three")["nodes"]["count"] == 3
+
+
+def test_compare_reads_a_folder_of_tables_as_size_does(sample: Path) -> None:
+    folder = collected(sample / "collected")
+    shutil.copy(DATA / "nodes.csv", folder / "nodes.csv")
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    run = run_cli(["compare", "--inventory", "collected", "--out", "folder"], cwd=sample)
+    assert (run.exit_code, run.stdout) == (0, "folder/compare.json\n"), run.stderr
+    args = ["compare", "--inventory", "cluster.csv", "--services", "services.csv"]
+    args += ["--traffic", "traffic.csv", "--traffic-window", "7d", "--nodes", "nodes.csv"]
+    flags = run_cli([*args, "--out", "flags"], cwd=sample)
+    assert flags.exit_code == 0, flags.stderr
+    assert run.stderr == flags.stderr
+    folder_json, given = (
+        json.loads((sample / out / "compare.json").read_text("utf-8"))
+        for out in ("folder", "flags")
+    )
+    # the same tables: only the workloads table's file name differs
+    assert folder_json["inputs"][0]["name"] == "workloads.csv"
+    folder_json["inputs"][0]["name"] = "cluster.csv"
+    assert folder_json == given

@@ -136,10 +136,10 @@ class Client:
                 return _vector(self._post(body), promql, self.server)
             except _RetryError as retry:
                 if attempt == self.server.retries:
+                    tries = "once" if attempt == 0 else f"{attempt + 1} times"
                     raise CollectError(
-                        f"the Prometheus server at {self.server.shown()} failed "
-                        f"{attempt + 1} times ({retry}); it may be overloaded: retry later, or "
-                        "raise --timeout or --retries"
+                        f"the Prometheus server at {self.server.shown()} failed {tries} "
+                        f"({retry}); {retry.advice}"
                     ) from None
                 self._sleep(delay)
                 delay *= 2
@@ -168,7 +168,9 @@ class Client:
                     f"TLS with the Prometheus server at {shown} failed ({reason.reason or reason}"
                     "): give its CA with --ca-bundle, or --insecure-skip-verify to skip the check"
                 ) from None
-            if isinstance(reason, ConnectionRefusedError | ConnectionResetError | TimeoutError):
+            if isinstance(reason, ConnectionRefusedError):
+                raise _RetryError(str(reason), UNREACHABLE) from error
+            if isinstance(reason, ConnectionResetError | TimeoutError):
                 raise _RetryError(str(reason)) from error
             raise CollectError(
                 f"cannot reach the Prometheus server at {shown} ({reason}); check --prometheus "
@@ -182,8 +184,20 @@ class Client:
             raise CollectError(_not_an_api(shown)) from None
 
 
+OVERLOADED = "it may be overloaded: retry later, or raise --timeout or --retries"
+UNREACHABLE = (
+    "nothing answers there: check --prometheus (scheme, host and port) and that the server "
+    "runs, or raise --retries if it is starting"
+)
+
+
 class _RetryError(Exception):
-    """A failure that may pass: the query is sent again after a pause."""
+    """A failure that may pass: the query is sent again after a pause. `advice` is what the
+    error says to do when every try failed."""
+
+    def __init__(self, message: str, advice: str = OVERLOADED) -> None:
+        super().__init__(message)
+        self.advice = advice
 
 
 def _ssl_context(server: Server) -> ssl.SSLContext:

@@ -1,6 +1,6 @@
 """A folder of tables as `planner collect` writes it: `workloads.csv`, with `services.csv`,
-`traffic.csv` and `collect.json` when present, read as `--inventory`, `--services`, `--traffic`
-and the window and date they were collected over."""
+`traffic.csv`, `nodes.csv` and `collect.json` when present, read as `--inventory`,
+`--services`, `--traffic`, `--nodes` and the window and date they were collected over."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ WORKLOADS_FILE = "workloads.csv"
 """The file that makes a folder a folder of tables (any other folder is read as manifests)."""
 SERVICES_FILE = "services.csv"
 TRAFFIC_FILE = "traffic.csv"
+NODES_FILE = "nodes.csv"
 COLLECT_FILE = "collect.json"
 """What `planner collect` records of a collection; only `window_seconds` and `end` are read."""
 _MAX_COLLECT_MIB = 64
@@ -35,6 +36,7 @@ class TableFolder:
     workloads: Path
     services: Path | None
     traffic: Path | None
+    nodes: Path | None
     window_seconds: int | None
     end_date: date | None
 
@@ -52,6 +54,7 @@ def table_folder(path: Path) -> TableFolder | None:
         workloads=path / WORKLOADS_FILE,
         services=_present(path / SERVICES_FILE),
         traffic=_present(path / TRAFFIC_FILE),
+        nodes=_present(path / NODES_FILE),
         window_seconds=window,
         end_date=end,
     )
@@ -64,6 +67,7 @@ class FolderDefaults:
     traffic: Path | None
     traffic_window_seconds: float | None
     inputs_date: date | None
+    nodes: str | None
     findings: tuple[Finding, ...]
 
 
@@ -72,10 +76,12 @@ def folder_defaults(
     traffic: Path | None,
     traffic_window_seconds: float | None,
     inputs_date: date | None,
+    nodes: str | None = None,
 ) -> FolderDefaults:
-    """The folder's traffic.csv when `traffic` (--traffic) is None, its collect.json's window
-    when `traffic_window_seconds` is None and its end date when `inputs_date` is None; each
-    taken from the folder gets a finding, and a flag always wins."""
+    """The folder's traffic.csv when `traffic` (--traffic) is None, its nodes.csv when `nodes`
+    (--nodes) is None, its collect.json's window when `traffic_window_seconds` is None and its
+    end date when `inputs_date` is None; each taken from the folder gets a finding, and a flag
+    always wins."""
     findings = []
     name = f"{tables.folder.name or tables.folder.resolve().name}/"
     if traffic is None and tables.traffic is not None:
@@ -86,6 +92,16 @@ def folder_defaults(
                 subject=name,
                 message=f"{TRAFFIC_FILE} taken from the --inventory folder as the traffic table "
                 "(no --traffic given)",
+            )
+        )
+    if nodes is None and tables.nodes is not None:
+        nodes = str(tables.nodes)
+        findings.append(
+            Finding(
+                code="nodes-from-folder",
+                subject=name,
+                message=f"{NODES_FILE} taken from the --inventory folder as the nodes table (no "
+                "--nodes given)",
             )
         )
     if traffic_window_seconds is None and tables.window_seconds is not None:
@@ -109,7 +125,7 @@ def folder_defaults(
                 "date of end; no --inputs-date given)",
             )
         )
-    return FolderDefaults(traffic, traffic_window_seconds, inputs_date, tuple(findings))
+    return FolderDefaults(traffic, traffic_window_seconds, inputs_date, nodes, tuple(findings))
 
 
 def _present(path: Path) -> Path | None:
