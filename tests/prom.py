@@ -90,8 +90,8 @@ class Truth:
 
     def tables(self, mesh: str) -> dict[str, str]:
         """The tables a user would write by hand for this cluster (docs/inputs.md), as `mesh`'s
-        metrics show it: Linkerd's proxies report the calls they make, so a caller outside the
-        mesh is not seen."""
+        metrics show it: Linkerd's and Consul's proxies report the calls they make, so a caller
+        outside the mesh is not seen, and Consul's name no destination workload."""
         workloads = [
             "namespace,workload,kind,replicas,mesh_injected,app_cpu_millicores,app_memory_mib,"
             "proxy_cpu_millicores,proxy_memory_mib,current_proxy_cpu_millicores,"
@@ -130,9 +130,9 @@ class Truth:
         ]
         seen = [e for e in self.edges if mesh == "istio" or e.source != "unknown"]
         for e in sorted(seen, key=lambda e: (e.source_namespace, e.source, e.namespace, e.service)):
+            workload = "" if mesh == "consul" else e.workload  # Envoy names no workload
             traffic.append(
-                f"{e.source_namespace},{e.source},{e.namespace},{e.service},{_n(e.rps)},"
-                f"{e.workload},"
+                f"{e.source_namespace},{e.source},{e.namespace},{e.service},{_n(e.rps)},{workload},"
             )
         on = list(self.node_of().values())
         nodes = ["node,pods,cpu_cores,memory_gib"]
@@ -285,7 +285,7 @@ def openmetrics(truth: Truth, mesh: str, end: int, sampling: Sampling = Sampling
     """A week of samples ending at `end` for the cluster in `truth`, as `mesh` (istio or
     linkerd) and kube-state-metrics and cAdvisor would export them."""
     w = _Writer(end, sampling)
-    container = "istio-proxy" if mesh == "istio" else "linkerd-proxy"
+    container = {"istio": "istio-proxy", "linkerd": "linkerd-proxy"}.get(mesh, "consul-dataplane")
     ip = 0
     pod_ips: dict[tuple[str, str], list[str]] = {}
     node_of = truth.node_of()
@@ -396,6 +396,10 @@ def openmetrics(truth: Truth, mesh: str, end: int, sampling: Sampling = Sampling
                     1,
                 )
     meshed = {(x.namespace, x.name) for x in truth.workloads if x.meshed}
+    ports = {(x.namespace, x.name): {name for name, _ in x.ports} for x in truth.services}
+    if mesh == "consul":  # a call to a Consul service no Kubernetes Service is named after
+        ghost = Edge("bookinfo", "productpage-v1", "bookinfo", "ghost", 1.0, "")
+        _consul_edge(w, ghost, {"http"})
     for edge in truth.edges:
         if mesh == "istio":
             reporters = ["destination"] + (
@@ -417,6 +421,9 @@ def openmetrics(truth: Truth, mesh: str, end: int, sampling: Sampling = Sampling
                     ),
                     edge.rps,
                 )
+        elif mesh == "consul":
+            if (edge.source_namespace, edge.source) in meshed:
+                _consul_edge(w, edge, ports[(edge.namespace, edge.service)])
         elif (edge.source_namespace, edge.source) in meshed:
             w.counter(
                 "request",
@@ -433,6 +440,28 @@ def openmetrics(truth: Truth, mesh: str, end: int, sampling: Sampling = Sampling
                 edge.rps,
             )
     return w.text()
+
+
+def _consul_edge(w: _Writer, edge: Edge, ports: set[str]) -> None:
+    """A call as the caller's consul-dataplane (Envoy) counts it on the upstream cluster of the
+    destination's Consul service: requests, and the connections they ride on (a tenth); a TCP
+    upstream's connections are its calls. Bookinfo's destinations carry the Consul namespace
+    `default` (Consul without namespaces), Online Boutique's their own (namespace mirroring)."""
+    namespace = "default" if edge.namespace == "bookinfo" else edge.namespace
+    labels = _labels(
+        namespace=edge.source_namespace,
+        pod=f"{edge.source}-7c9d{len(edge.source):02d}-0",
+        consul_source_service=edge.source,
+        consul_destination_service=edge.service,
+        consul_destination_namespace=namespace,
+        consul_destination_datacenter="dc1",
+        envoy_cluster_name=f"{edge.service}.{namespace}.dc1.internal.4f2a.consul",
+    )
+    if ports == {"tcp"}:
+        w.counter("envoy_cluster_upstream_cx", labels, edge.rps)
+        return
+    w.counter("envoy_cluster_upstream_rq", labels, edge.rps)
+    w.counter("envoy_cluster_upstream_cx", labels, edge.rps / 10)
 
 
 # ---- the server -------------------------------------------------------------------------------

@@ -51,6 +51,14 @@ def linkerd(
     yield from prom.serve(data)
 
 
+@pytest.fixture(scope="module")
+def consul(
+    truth: prom.Truth, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[prom.Prometheus]:
+    data = prom.backfill(prom.openmetrics(truth, "consul", END), tmp_path_factory.mktemp("consul"))
+    yield from prom.serve(data)
+
+
 @pytest.fixture
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLANNER_PROMETHEUS_USERNAME", prom.USER)
@@ -136,6 +144,56 @@ def test_collect_reads_linkerds_metrics(
     record = json.loads((tmp_path / "q4" / "collect.json").read_text("utf-8"))
     assert record["authentication"] == "none"
     assert 'request_total{direction="outbound"}' in record["queries"][-1]["query"]
+
+
+def test_collect_reads_consuls_envoy_statistics(
+    tmp_path: Path, consul: prom.Prometheus, truth: prom.Truth
+) -> None:
+    code, _, stderr = _collect(tmp_path, consul, "--mesh", "consul")
+    assert code == 0, stderr
+    assert stderr.startswith(f"mesh-planner 0.1.0: Consul metrics from {consul.url}, 7d ending")
+    # the known rates: requests, and a TCP upstream's connections (Online Boutique's
+    # redis-cart), never an HTTP upstream's connections on top of its requests; each
+    # destination in its Kubernetes namespace whether Consul names it (mirroring) or not
+    expected = truth.tables("consul")
+    for name in TABLES:
+        assert (tmp_path / "q4" / name).read_text("utf-8") == expected[name], name
+    assert "boutique,cartservice,boutique,redis-cart," in expected["traffic.csv"]
+    record = json.loads((tmp_path / "q4" / "collect.json").read_text("utf-8"))
+    assert [f for f in record["findings"] if f["code"] == "collect-consul-destination-unknown"] == [
+        {
+            "code": "collect-consul-destination-unknown",
+            "subject": "traffic.csv",
+            "message": "1 edge(s) (1 rps) to Consul services no Kubernetes Service could be "
+            "matched to by name in the destination's Consul namespace, the caller's namespace or "
+            "the cluster (0 of them named by several namespaces' Services) were left out: "
+            "default/ghost; a service registered under another name "
+            "(consul.hashicorp.com/connect-service) needs its traffic written by hand",
+        }
+    ]
+    queries = {q["name"]: q["query"] for q in record["queries"]}
+    assert "unless on" in queries["consul_tcp_connections"]
+    # and the plan sizes from them as from the hand-written tables
+    plans = []
+    for folder in (tmp_path / "q4", _hand_written(tmp_path, truth, "consul")):
+        run = run_cli(
+            [
+                "size",
+                "-i",
+                str(folder),
+                "--mesh",
+                "consul",
+                "--traffic-window",
+                "7d",
+                "-o",
+                f"{folder.name}-plan",
+            ],
+            cwd=tmp_path,
+        )
+        assert run.exit_code == 0, run.stderr
+        plans.append(json.loads((tmp_path / f"{folder.name}-plan" / "plan.json").read_bytes()))
+    assert plans[0]["workloads"] == plans[1]["workloads"]
+    assert plans[0]["totals"] == plans[1]["totals"]
 
 
 def test_a_server_that_is_down_is_one_line(tmp_path: Path) -> None:

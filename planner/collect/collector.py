@@ -145,7 +145,7 @@ def collect(client: Client, request: Request, progress: Progress | None = None) 
     run.progress(len(plan), len(plan), "done")
     workloads = _workloads(answers, run)
     services = _services(answers, run)
-    traffic = _traffic(answers, run)
+    traffic = _traffic(answers, run, services)
     nodes = _nodes(answers, run)
     files = {WORKLOADS: _csv(workloads)}
     if nodes is not None:
@@ -276,6 +276,22 @@ def _queries(request: Request) -> list[q.Query]:
                 ("dst_service",),
             )
         )
+    elif request.mesh is MeshKind.CONSUL:
+        edge = ("workload", "consul_destination_service")
+        found += [
+            q.Query(
+                "consul_requests",
+                "traffic: rps (requests)",
+                q.consul_edges("envoy_cluster_upstream_rq_total", window),
+                edge,
+            ),
+            q.Query(
+                "consul_tcp_connections",
+                "traffic: rps (TCP connections opened)",
+                q.consul_edges("envoy_cluster_upstream_cx_total", window, True),
+                edge,
+            ),
+        ]
     return found
 
 
@@ -446,7 +462,9 @@ def _nodes(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None:
     return frame
 
 
-def _traffic(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None:
+def _traffic(
+    answers: dict[str, list[Sample]], run: _Run, services: pd.DataFrame | None
+) -> pd.DataFrame | None:
     mesh = run.request.mesh
     if mesh in (MeshKind.ISTIO_SIDECAR, MeshKind.ISTIO_AMBIENT):
         parts = [
@@ -480,12 +498,23 @@ def _traffic(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None
                 "rps": raw["rps"],
             }
         )
+    elif mesh is MeshKind.CONSUL:
+        raw = pd.concat(
+            [
+                _frame(answers[name], q.CONSUL_EDGE, "rps")
+                for name in ("consul_requests", "consul_tcp_connections")
+            ],
+            ignore_index=True,
+        )
+        edges = _consul_edges(raw, services, run)
     else:
         run.note(
             "collect-no-traffic-metrics",
             TRAFFIC,
-            f"not written: collecting {mesh.value}'s traffic (Envoy's cluster statistics) is "
-            "not supported yet; write traffic.csv by hand, or size without scoping",
+            "not written: App Mesh's Envoy names its upstreams by virtual node, not by "
+            "Kubernetes Service; App Mesh declares its call graph in the VirtualNodes' "
+            "backends, which planner size reads from the manifests (docs/appmesh.md), or write "
+            "traffic.csv by hand",
         )
         return None
     keys = [
@@ -521,6 +550,61 @@ def _traffic(answers: dict[str, list[Sample]], run: _Run) -> pd.DataFrame | None
             "destination_workload_namespace",
         ]
     ].reset_index(drop=True)
+
+
+def _consul_edges(raw: pd.DataFrame, services: pd.DataFrame | None, run: _Run) -> pd.DataFrame:
+    """Consul's edges with the Kubernetes namespace of each destination. Envoy names a Consul
+    service and its Consul namespace, which is the Kubernetes namespace under Consul
+    Enterprise's namespace mirroring and `default` otherwise; the Kubernetes Service of that
+    name is taken in that namespace, else in the caller's, else wherever it is the only one of
+    its name. A destination no Kubernetes Service (or several, none in those two namespaces)
+    is named after is left out, with a finding."""
+    known = (
+        services[["namespace", "service"]].drop_duplicates()
+        if services is not None
+        else pd.DataFrame({"namespace": pd.Series(dtype=object), "service": []})
+    )
+    index = pd.MultiIndex.from_frame(known)
+    service = raw["consul_destination_service"]
+
+    def present(namespace: pd.Series) -> np.ndarray:
+        pairs = pd.MultiIndex.from_arrays([namespace, service])
+        return np.asarray(pairs.isin(index), dtype=bool)
+
+    where = known.groupby("service")["namespace"].agg(["size", "first"])
+    alone = service.map(where["first"].where(where["size"] == 1)).where(lambda x: x.notna(), "")
+    destination = np.where(
+        present(raw["consul_destination_namespace"]),
+        raw["consul_destination_namespace"],
+        np.where(present(raw["namespace"]), raw["namespace"], alone),
+    )
+    found = destination != ""
+    if not found.all():
+        missed = raw.loc[~found]
+        names = sorted(set(missed["consul_destination_namespace"] + "/" + service[~found]))
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        ambiguous = int(service[~found].map(where["size"]).fillna(0).gt(1).sum())
+        run.note(
+            "collect-consul-destination-unknown",
+            TRAFFIC,
+            f"{len(missed)} edge(s) ({_number(missed['rps'].sum(), 3)} rps) to Consul services "
+            "no Kubernetes Service could be matched to by name in the destination's Consul "
+            "namespace, the caller's namespace or the cluster "
+            f"({ambiguous} of them named by several namespaces' Services) were left out: "
+            f"{shown}; a service registered under another name "
+            "(consul.hashicorp.com/connect-service) needs its traffic written by hand",
+        )
+    return pd.DataFrame(
+        {
+            "source_namespace": raw["namespace"],
+            "source_workload": raw["workload"],
+            "destination_namespace": destination,
+            "destination_service": service,
+            "destination_workload_namespace": "",
+            "destination_workload": "",
+            "rps": raw["rps"],
+        }
+    ).loc[found]
 
 
 def _first(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

@@ -6,8 +6,10 @@ sent again once per namespace, with that namespace in every selector). The metri
 real ones: kube-state-metrics v2 (`kube_*`), cAdvisor as the kubelet exports it
 (`container_*`), Istio's standard metrics (`istio_requests_total`, `istio_tcp_*`), Linkerd's
 proxy metrics (`request_total`, with the `namespace` and `deployment`/`statefulset`/`daemonset`
-labels Linkerd's Prometheus configuration adds from the pod). docs/collect.md lists which metric
-fills which column.
+labels Linkerd's Prometheus configuration adds from the pod), Envoy's cluster statistics as
+consul-dataplane exports them (`envoy_cluster_upstream_rq_total` and `_cx_total`, with the
+`consul_destination_*` tags Consul's bootstrap adds, and the `namespace` and `pod` labels of the
+scrape). docs/collect.md lists which metric fills which column.
 """
 
 from __future__ import annotations
@@ -295,6 +297,36 @@ def linkerd_edges(window: str) -> Build:
         + selector("request_total", ns, direction="outbound")
         + f"[{window}]))"
     )
+
+
+CONSUL_EDGE = (
+    "namespace",
+    "workload",
+    "consul_destination_namespace",
+    "consul_destination_service",
+)
+
+
+def consul_edges(metric: str, window: str, only_without_requests: bool = False) -> Build:
+    """Per traffic edge, the rate over the window as the calling proxies' Envoy counts it per
+    upstream cluster (`consul_destination_service`: a Consul service), the calling pod mapped to
+    its workload. With `only_without_requests` (connections opened), only the edges that carry
+    no HTTP request: a TCP upstream, whose connections are its calls (an HTTP upstream's
+    connections are not counted again)."""
+    labels = ", ".join(CONSUL_EDGE)
+
+    def build(ns: Where) -> str:
+        rate = (
+            f"sum by ({labels}) (rate("
+            + selector(metric, ns, consul_destination_service="!")
+            + f"[{window}]) * on (namespace, pod) group_left (workload) {pod_workload(ns)})"
+        )
+        if not only_without_requests:
+            return rate
+        requests = consul_edges("envoy_cluster_upstream_rq_total", window)(ns)
+        return f"{rate} unless on ({labels}) ({requests} > 0)"
+
+    return build
 
 
 def nodes(ns: Where) -> str:
