@@ -594,7 +594,7 @@ def _consul_edges(raw: pd.DataFrame, services: pd.DataFrame | None, run: _Run) -
             f"{shown}; a service registered under another name "
             "(consul.hashicorp.com/connect-service) needs its traffic written by hand",
         )
-    return pd.DataFrame(
+    edges = pd.DataFrame(
         {
             "source_namespace": raw["namespace"],
             "source_workload": raw["workload"],
@@ -604,7 +604,8 @@ def _consul_edges(raw: pd.DataFrame, services: pd.DataFrame | None, run: _Run) -
             "destination_workload": "",
             "rps": raw["rps"],
         }
-    ).loc[found]
+    )
+    return edges.loc[found]
 
 
 def _first(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
