@@ -605,7 +605,8 @@ def _consul_edges(raw: pd.DataFrame, services: pd.DataFrame | None, run: _Run) -
             "rps": raw["rps"],
         }
     )
-    return edges.loc[found]
+    kept: pd.DataFrame = edges.loc[found]
+    return kept
 
 
 def _first(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
