@@ -116,7 +116,9 @@ class ComponentChange(_Frozen):
 
 class DriverForecast(_Frozen):
     """A driver over the history, the law fitted to it and its value at the horizon with the
-    95 % prediction interval (None from two snapshots: a line through two points)."""
+    95 % prediction interval (None from two snapshots: a line through two points).
+    `intercept` and `slope`: the fitted line in t, the days since the first date (linear:
+    value = intercept + slope t; exponential: value = exp(intercept + slope t))."""
 
     name: str
     label: str
@@ -124,6 +126,8 @@ class DriverForecast(_Frozen):
     values: tuple[float, ...]
     law: Literal["linear", "exponential"]
     rss: dict[str, float]
+    intercept: float
+    slope: float
     growth_per_quarter: float
     at_horizon: float
     low: float | None
@@ -139,8 +143,24 @@ class Projection(_Frozen):
     memory_request_gib: float
 
 
+class Threshold(_Frozen):
+    """A control-plane component or a gateway whose projected load passes what it runs with
+    today: `what` says which figure (replicas, or a per-node agent's request), `today` and
+    `then` its values, `by` the first week it happens."""
+
+    part: Literal["control plane", "node agent", "gateway"]
+    subject: str
+    what: str
+    unit: str
+    today: float
+    then: float
+    by: str
+    message: str
+
+
 class Forecast(_Frozen):
-    """What the history says of the next review."""
+    """What the history says of the next review. `thresholds`: the control plane's and the
+    gateways' crossings (the proxies' are in `crossings`)."""
 
     horizon_days: int
     horizon: str
@@ -150,6 +170,7 @@ class Forecast(_Frozen):
     sidecars: tuple[Projection, ...]
     crossings: tuple[str, ...]
     warnings: tuple[str, ...]
+    thresholds: tuple[Threshold, ...] = ()
 
 
 class Review(_Frozen):

@@ -16,6 +16,16 @@ pod by the traffic's growth over the pods', the clusters and listeners each prox
 Services' growth and its endpoints by the pods'; the requests are recomputed with the current
 plan's model (planner.review). A proxy whose projected request exceeds the limit it has today is
 a threshold crossed, dated at the first week it happens.
+
+The control plane and the gateways are projected the same way, week by week: each
+component's drivers grow as GROWS_WITH says (connected proxies with the pods, the clusters all
+proxies hold with the pods times the Services...), and the component is sized again with the
+plan's own terms, assumptions, rounding and headroom (planner.model.control_plane), never fewer
+replicas than today; a component that then needs more replicas than it runs today (istiod past
+its per-replica target), or a per-node agent whose request rises, is a threshold crossed. A
+gateway's CPU grows with the traffic; it crosses when its replica rule (the plan's
+gateway.target_cpu_per_replica_millicores) needs more replicas than planned, and the message
+says when that passes its autoscaler's maximum too.
 """
 
 from __future__ import annotations
@@ -30,8 +40,9 @@ import pandas as pd
 from scipy import stats
 
 from models.errors import InputError
-from models.plan import Plan
-from models.review import DriverForecast, Forecast, Projection
+from models.plan import ComponentPlan, GatewayPlan, Plan
+from models.review import DriverForecast, Forecast, Projection, Threshold
+from planner.model.control_plane import ComponentModel, size_component
 from planner.review import COUNTS, _Model, _proxies
 
 LEVEL = 0.95
@@ -113,6 +124,8 @@ def _forecast(
         values=tuple(round(v, 6) for v in values),
         law=cast(Literal["linear", "exponential"], chosen.law),
         rss={f.law: round(f.rss, 6) for f in fits},
+        intercept=float(f"{chosen.intercept:.12g}"),
+        slope=float(f"{chosen.slope:.12g}"),
         growth_per_quarter=round(per_quarter, 6),
         at_horizon=round(max(value, 0.0), 6),
         low=None if interval is None else round(max(interval[0], 0.0), 6),
@@ -206,6 +219,8 @@ def forecast(plans: list[tuple[Plan, str]], horizon_days: int) -> Forecast:
         )
     laws = {name: (fit, origin) for name, (_, fit, origin) in fitted.items()}
     projections, crossings = _project(last, {d.name: d for d in drivers}, laws, last_date, horizon)
+    now = {d.name: d.values[-1] for d in drivers}
+    thresholds = _thresholds(last, now, laws, last_date, horizon)
     return Forecast(
         horizon_days=horizon_days,
         horizon=horizon.isoformat(),
@@ -215,6 +230,7 @@ def forecast(plans: list[tuple[Plan, str]], horizon_days: int) -> Forecast:
         sidecars=projections,
         crossings=crossings,
         warnings=tuple(warnings),
+        thresholds=thresholds,
     )
 
 
@@ -317,3 +333,177 @@ def _project(
                     f"over today's limit of {limit[i]:,.0f}{unit}, by {week.isoformat()}"
                 )
     return tuple(out), tuple(crossings)
+
+
+GROWS_WITH: dict[str, tuple[str, ...]] = {
+    # each control-plane driver grows as the product of these forecast drivers' growth
+    # (pods, services, rps); () keeps it as it is today
+    "pods": ("pods",),
+    "connected_proxies": ("pods",),
+    "connected_dataplanes": ("pods",),
+    "endpoints": ("pods",),
+    "service_instances": ("pods",),
+    "registrations": ("pods",),
+    "workloads": ("pods",),
+    "cluster_pods": ("pods",),
+    "busiest_node_pods": ("pods",),
+    "certificates_per_hour": ("pods",),
+    "csr_per_second_needed": ("pods",),
+    "services": ("services",),
+    "proxy_visible_clusters": ("pods", "services"),
+    "upstream_watches": ("pods", "services"),
+    "proxy_visible_endpoints": ("pods", "pods"),
+    "busiest_node_rps": ("rps",),
+    "busiest_node_connections": ("rps",),
+    "nodes": (),
+    "pod_churn_ratio": (),
+    "ca_rotation_seconds": (),
+}
+"""How each control-plane driver (of every mesh) follows the forecast's drivers. Workloads are
+taken to grow with the pods, and a node's load with the traffic (the nodes stay as they are:
+the forecast does not add nodes)."""
+
+
+def _grown(component: ComponentPlan, factors: dict[str, float]) -> ComponentModel:
+    drivers = tuple(
+        d.model_copy(
+            update={"value": d.value * math.prod(factors[g] for g in GROWS_WITH.get(d.name, ()))}
+        )
+        for d in component.drivers
+    )
+    return ComponentModel(
+        component=component.component,
+        title=component.title,
+        drivers=drivers,
+        shared=component.shared_memory_terms,
+        serving=component.serving_memory_terms,
+        multiplier=component.serving_memory_multiplier_terms,
+        cpu=component.cpu_terms,
+        policy=component.policy,
+        model_formula=component.model_formula,
+        guideline=component.guideline_memory_terms,
+        replicas_floor=component.replicas_floor,
+        quorum=component.quorum,
+        per_node=component.replicas if component.per_node else 0,
+    )
+
+
+def _resize(plan: Plan, component: ComponentPlan, factors: dict[str, float]) -> ComponentPlan:
+    values = {a.name: a.value for a in plan.assumptions}
+    sized, _ = size_component(
+        _grown(component, factors),
+        values,
+        plan.rounding,
+        plan.knobs.headroom_ratio,
+        component.replicas,  # never fewer than today: what is asked is when it needs more
+    )
+    return sized
+
+
+def _gateway_replicas(plan: Plan, gateway: GatewayPlan, rps_factor: float) -> int:
+    values = {a.name: a.value for a in plan.assumptions}
+    model = plan.gateway_model or plan.proxy_model
+    per_replica = gateway.per_replica
+    observed = (per_replica.observed_cpu_millicores or 0.0) * gateway.replicas
+    needed = (
+        max(gateway.throughput_rps / 1000.0 * values[model.cpu_per_1000_rps], observed)
+        * rps_factor
+        * (1.0 + plan.knobs.headroom_ratio)
+    )
+    target = values["gateway.target_cpu_per_replica_millicores"]
+    return max(gateway.replicas, math.ceil(round(needed / target, 9)))
+
+
+def _thresholds(
+    plan: Plan,
+    now: dict[str, float],
+    laws: dict[str, tuple[Fit, date]],
+    today: date,
+    horizon: date,
+) -> tuple[Threshold, ...]:
+    """The control plane's and the gateways' crossings between `today` and `horizon`, each at
+    the first week it happens."""
+    components = plan.control_plane.components if plan.control_plane is not None else ()
+    found: dict[tuple[str, str], Threshold] = {}
+    week = today
+    while week < horizon:
+        week = min(week + timedelta(days=7), horizon)
+        factors = {
+            name: (_at(fit, origin, week) / now[name] if now[name] > 0 else 1.0)
+            for name, (fit, origin) in laws.items()
+        }
+        for component in components:
+            then = _resize(plan, component, factors)
+            for threshold in _component_crossings(component, then, week):
+                found.setdefault((threshold.subject, threshold.what), threshold)
+        for gateway in plan.gateways:
+            replicas = _gateway_replicas(plan, gateway, factors["rps"])
+            subject = f"{gateway.namespace}/{gateway.workload}"
+            if replicas > gateway.replicas and (subject, "replicas") not in found:
+                beyond = (
+                    f", past its autoscaler's maximum of {gateway.autoscale_max}"
+                    if replicas > gateway.autoscale_max
+                    else f" (its autoscaler goes to {gateway.autoscale_max})"
+                )
+                found[(subject, "replicas")] = Threshold(
+                    part="gateway",
+                    subject=subject,
+                    what="replicas",
+                    unit="replicas",
+                    today=gateway.replicas,
+                    then=replicas,
+                    by=week.isoformat(),
+                    message=f"gateway {subject} needs {replicas} replicas (planned "
+                    f"{gateway.replicas}) by {week.isoformat()}{beyond}",
+                )
+    return tuple(sorted(found.values(), key=lambda t: (t.by, t.part, t.subject, t.what)))
+
+
+def _component_crossings(today: ComponentPlan, then: ComponentPlan, week: date) -> list[Threshold]:
+    by = week.isoformat()
+    if not today.per_node:
+        if then.replicas <= today.replicas:
+            return []
+        return [
+            Threshold(
+                part="control plane",
+                subject=today.component,
+                what="replicas",
+                unit="replicas",
+                today=today.replicas,
+                then=then.replicas,
+                by=by,
+                message=f"{today.title} needs {then.replicas} replicas (today {today.replicas}) "
+                f"by {by}: its load passes the per-replica target ({then.replicas_rule})",
+            )
+        ]
+    out = []
+    for what, unit, before, after in (
+        (
+            "CPU request",
+            "m",
+            today.per_replica.cpu_request_millicores,
+            then.per_replica.cpu_request_millicores,
+        ),
+        (
+            "memory request",
+            "Mi",
+            today.per_replica.memory_request_mib,
+            then.per_replica.memory_request_mib,
+        ),
+    ):
+        if after > before:
+            out.append(
+                Threshold(
+                    part="node agent",
+                    subject=today.component,
+                    what=what,
+                    unit=unit,
+                    today=before,
+                    then=after,
+                    by=by,
+                    message=f"{today.title}'s {what} per node rises from {before:,.0f}{unit} to "
+                    f"{after:,.0f}{unit} by {by} (the busiest node's load grows)",
+                )
+            )
+    return out

@@ -136,5 +136,12 @@ def _forecast_lines(forecast: Forecast) -> list[str]:
             lines.append(f"    and {len(forecast.crossings) - 10} more (review.json)")
     else:
         lines.append("  no proxy's request crosses today's limits before then")
+    if forecast.thresholds:
+        lines.append(
+            f"  {len(forecast.thresholds)} control-plane or gateway thresholds crossed before then:"
+        )
+        lines += [f"    - {t.message}" for t in forecast.thresholds]
+    else:
+        lines.append("  the control plane and the gateways keep their replicas until then")
     lines += [f"  warning: {w}" for w in forecast.warnings]
     return lines

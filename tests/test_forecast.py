@@ -4,14 +4,16 @@ projection of the sample's history, and what too short a history gives."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from models.plan import Plan
 from models.review import Review
-from planner.forecast import forecast_driver
+from planner.forecast import GROWS_WITH, forecast, forecast_driver
 from tests.conftest import DATA, assert_golden, run_cli, write
 
 QUARTER = 91
@@ -156,3 +158,72 @@ def test_a_proxy_growing_past_its_limit_is_dated(tmp_path: Path) -> None:
         "shop/api: its CPU request reaches 2,070m, over today's limit of 2,000m, by 2027-01-01"
     )
     assert "1 proxies cross today's limits before then:" in run.stderr
+
+
+def _edited(plan: Plan, gateway_rps: float, istiod_max_cpu: float) -> Plan:
+    """`plan` with its gateway's traffic and istiod's per-replica CPU target moved close to
+    where one more replica is needed (the replicas they run stay as sized)."""
+    assumptions = tuple(
+        a.model_copy(update={"value": istiod_max_cpu})
+        if a.name == "control_plane.max_cpu_per_replica_millicores"
+        else a
+        for a in plan.assumptions
+    )
+    gateways = tuple(g.model_copy(update={"throughput_rps": gateway_rps}) for g in plan.gateways)
+    return plan.model_copy(update={"assumptions": assumptions, "gateways": gateways})
+
+
+def test_the_control_plane_and_gateways_are_dated_when_they_need_more(tmp_path: Path) -> None:
+    _plans(tmp_path, HISTORY)
+    plans = [
+        (Plan.model_validate_json((tmp_path / f"q-{day}" / "plan.json").read_bytes()), day)
+        for day in HISTORY
+    ]
+    last, name = plans[-1]
+    istiod = last.control_plane.component("istiod")
+    needed = istiod.single_replica_estimated_cpu_millicores * 1.25  # all replicas, with headroom
+    assert istiod.replicas == 2
+    # istiod's target just above what its two replicas carry today; the gateway at 15,000 rps,
+    # its two replicas' 2,000m target reached at 16,000 (x 0.2 cores per 1000 rps x 1.25)
+    edited = _edited(last, 15_000.0, needed / 2 * 1.01)
+    found = forecast([*plans[:-1], (edited, name)], 90)
+    by = {(t.subject, t.what): t for t in found.thresholds}
+    assert set(by) == {("istiod", "replicas"), ("istio-system/istio-ingressgateway", "replicas")}
+    # dated at the first week the fitted laws pass the margins: istiod's connected proxies
+    # follow the pods (linear, 10 a quarter), the gateway's CPU the traffic (20 % a quarter)
+    laws = {d.name: d for d in found.drivers}
+    origin, today = date(2026, 2, 20), date(2026, 11, 20)
+
+    def first_week(name: str, ratio: float) -> str:
+        law = laws[name]
+        week = today
+        while True:
+            week += timedelta(days=7)
+            x = law.intercept + law.slope * (week - origin).days
+            value = math.exp(x) if law.law == "exponential" else x
+            if value / law.values[-1] > ratio:
+                return week.isoformat()
+
+    assert by[("istiod", "replicas")].by == first_week("pods", 1.01) == "2026-12-04"
+    assert (by[("istiod", "replicas")].today, by[("istiod", "replicas")].then) == (2, 3)
+    gateway = by[("istio-system/istio-ingressgateway", "replicas")]
+    assert gateway.by == first_week("rps", 16_000 / 15_000)
+    assert (gateway.today, gateway.then) == (2, 3)
+    assert gateway.message == (
+        "gateway istio-system/istio-ingressgateway needs 3 replicas (planned 2) by 2026-12-25 "
+        "(its autoscaler goes to 4)"
+    )
+    # unedited, nothing crosses; and at today's drivers the component sizes as the plan says
+    assert forecast(plans, 90).thresholds == ()
+
+
+@pytest.mark.parametrize("mesh", ["istio-sidecar", "istio-ambient", "linkerd", "consul", "appmesh"])
+def test_every_control_plane_driver_has_a_growth_rule(tmp_path: Path, mesh: str) -> None:
+    args = ["size", "-i", str(DATA / "cluster.csv"), "--services", str(DATA / "services.csv")]
+    args += ["--mesh", mesh, "--nodes", str(DATA / "nodes.csv"), "-o", "p"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "p" / "plan.json").read_bytes())
+    names = {d.name for c in plan.control_plane.components for d in c.drivers}
+    assert names
+    assert names <= set(GROWS_WITH), names - set(GROWS_WITH)
