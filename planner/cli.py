@@ -30,6 +30,7 @@ from models.knobs import (
     WaypointRule,
 )
 from models.kube import DNS_LABEL
+from models.plan import SCHEMA_VERSION, Plan
 from models.profile import ProfileBase
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
@@ -61,6 +62,7 @@ from planner.review import read_plan, review
 from planner.version import __version__
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
 from reports.compare import render_compare_summary
+from reports.plan_json import PLAN_FILE
 from reports.review import REVIEW_FILE, render_review_json, render_review_summary
 from reports.summary import render_summary
 
@@ -550,6 +552,15 @@ def size(
             "several. A target's version flag (--istio-version...) sets its version.",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="PLAN",
+            help="Last review's plan.json: also write review.json, what changed since and why "
+            "(as planner review --baseline PLAN --current <this plan.json> does).",
+        ),
+    ] = None,
 ) -> None:
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
@@ -567,6 +578,8 @@ def size(
         if choice in NOT_MODELLED:
             _usage(f"--migrate-to {choice.value}: {NOT_MODELLED[choice]}")
     with user_errors(out_dir) as run:
+        # last quarter's plan is read first: a wrong --baseline fails before any sizing
+        last = read_plan(baseline, "--baseline") if baseline is not None else None
         versions = {
             flag: value
             for flag, value in (
@@ -683,15 +696,25 @@ def size(
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
             files.update(renderers(entry.kind)[output](plan))
+        reviewed = None
+        if last is not None and baseline is not None:
+            # the review reads this plan as plan.json holds it, as planner review would
+            written_plan = Plan.model_validate_json(files[PLAN_FILE])
+            reviewed = review(
+                last[0], written_plan, baseline, out_dir / PLAN_FILE, (last[1], SCHEMA_VERSION)
+            )
+            files.update(render_review_json(reviewed))
         written = write_outputs(
             out_dir,
             files,
             force=force,
-            owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/"],
+            owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/", REVIEW_FILE],
             switched=run.mark_written,
         )
         summary = render_summary(plan, top).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
+        if reviewed is not None:
+            sys.stderr.write("\n" + printable(render_review_summary(reviewed)).replace("\\n", "\n"))
         for path in written:
             typer.echo(printable(str(path)))
 

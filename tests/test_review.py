@@ -202,3 +202,42 @@ def test_plans_of_earlier_schemas_are_read(tmp_path: Path) -> None:
             SCHEMA_VERSION,
         )
         assert review.workloads == ()
+
+
+def test_size_with_a_baseline_writes_the_review_planner_review_writes(tmp_path: Path) -> None:
+    _size(tmp_path, LAST, "q3", "--inputs-date", "2026-08-20")
+    args = ["size", "-i", str(DATA / "cluster.csv"), "--services", str(DATA / "services.csv")]
+    args += ["--traffic", str(DATA / "traffic.csv"), "--traffic-window", "7d"]
+    args += ["--inputs-date", "2026-11-20", "--baseline", "q3/plan.json", "-o", "q4"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == "q4/plan.json\nq4/review.json\n"
+    _review(tmp_path, "q3/plan.json", "q4/plan.json")
+    assert (tmp_path / "q4" / "review.json").read_bytes() == (
+        tmp_path / "review" / "review.json"
+    ).read_bytes()
+    # the summary is the plan's, then the review's
+    review_run = run_cli(
+        ["review", "--baseline", "q3/plan.json", "--current", "q4/plan.json", "-o", "again"],
+        cwd=tmp_path,
+    )
+    assert run.stderr.endswith("\n" + review_run.stderr)
+    assert run.stderr.startswith("mesh-planner 0.1.0: Istio, sidecar mode 1.24")
+
+
+def test_size_with_a_bad_or_foreign_baseline_writes_nothing(tmp_path: Path) -> None:
+    _size(tmp_path, DATA, "linkerd", "--mesh", "linkerd")
+    args = ["size", "-i", str(DATA / "cluster.csv"), "-o", "q4"]
+    run = run_cli([*args, "--baseline", "missing.json"], cwd=tmp_path)
+    assert (run.exit_code, run.stderr) == (
+        1,
+        "Error: --baseline missing.json: no such file; give a plan.json written by planner size\n",
+    )
+    run = run_cli([*args, "--baseline", "linkerd/plan.json"], cwd=tmp_path)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "Error: --baseline linkerd/plan.json sizes Linkerd and --current q4/plan.json Istio, "
+        "sidecar mode: a review compares one mesh over time; to compare meshes, use planner "
+        "compare\n"
+    )
+    assert not (tmp_path / "q4").exists()
