@@ -59,6 +59,7 @@ from planner.migration import (
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.review import read_plan, review
+from planner.snapshots import sized_snapshot
 from planner.version import __version__
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
 from reports.compare import render_compare_summary
@@ -914,8 +915,10 @@ def review_command(
         list[Path] | None,
         typer.Option(
             "--history",
-            help="A dated plan.json (sized with --inputs-date) of an earlier quarter, for the "
-            "forecast; repeat for each (four or more give intervals worth reading).",
+            help="A dated plan.json (sized with --inputs-date) of an earlier quarter, or a "
+            "folder planner collect wrote (dated by its collect.json, sized as the newest plan "
+            "was), for the forecast; repeat for each (four or more give intervals worth "
+            "reading).",
         ),
     ] = None,
     horizon: Annotated[
@@ -944,7 +947,19 @@ def review_command(
     out_dir = Path(out)
     with user_errors(out_dir) as run:
         days = _horizon(horizon)
-        past = [(path, *read_plan(path, "--history")) for path in history or []]
+        read = {path: read_plan(path, "--history") for path in history or [] if not path.is_dir()}
+        given = [plan for plan, _ in read.values()]
+        newest = current or baseline
+        if not given and newest is not None:
+            given.append(read_plan(newest, "--current" if current else "--baseline")[0])
+        # an input snapshot (a folder planner collect wrote) is sized as the newest plan was
+        like = max(given, key=lambda p: p.knobs.inputs_date or date.min) if given else None
+        past = [
+            (path, *read[path])
+            if path in read
+            else (path, sized_snapshot(path, like), SCHEMA_VERSION)
+            for path in history or []
+        ]
         if (baseline is None) != (current is None) and not past:
             raise InputError("give both --baseline and --current (or --history with two plans)")
         if baseline is None and current is None and len(past) < 2:

@@ -227,3 +227,51 @@ def test_every_control_plane_driver_has_a_growth_rule(tmp_path: Path, mesh: str)
     names = {d.name for c in plan.control_plane.components for d in c.drivers}
     assert names
     assert names <= set(GROWS_WITH), names - set(GROWS_WITH)
+
+
+def test_input_snapshots_in_the_history_are_sized_as_the_newest_plan(tmp_path: Path) -> None:
+    plans = _plans(tmp_path, HISTORY)
+    run = run_cli(["review", *plans, "-o", "from-plans"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    # the three earlier quarters as planner collect would have written them
+    args = []
+    for day in HISTORY[:-1]:
+        folder = tmp_path / f"collected-{day}"
+        folder.mkdir()
+        source = DATA / "history" / day
+        (folder / "workloads.csv").write_bytes((source / "cluster.csv").read_bytes())
+        for name in ("services.csv", "traffic.csv"):
+            (folder / name).write_bytes((source / name).read_bytes())
+        record = {"end": f"{day}T00:00:00Z", "window_seconds": 7 * 86400}
+        (folder / "collect.json").write_text(json.dumps(record), "utf-8")
+        args += ["--history", folder.name]
+    args += ["--history", "q-2026-11-20/plan.json"]
+    mixed = run_cli(["review", *args, "-o", "from-folders"], cwd=tmp_path)
+    assert mixed.exit_code == 0, mixed.stderr
+    one, other = (
+        Review.model_validate_json((tmp_path / out / "review.json").read_bytes())
+        for out in ("from-plans", "from-folders")
+    )
+    assert one.forecast == other.forecast
+    assert other.baseline.file == "collected-2026-08-20"
+    assert one.sidecar_drivers == other.sidecar_drivers
+
+
+def test_an_undated_input_snapshot_says_how_to_date_it(tmp_path: Path) -> None:
+    plans = _plans(tmp_path, HISTORY[-1:])
+    folder = tmp_path / "collected"
+    folder.mkdir()
+    (folder / "workloads.csv").write_bytes((DATA / "cluster.csv").read_bytes())
+    run = run_cli(["review", *plans, "--history", "collected"], cwd=tmp_path)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "Error: --history collected: no date (its collect.json gives no end); size it with "
+        "planner size --inventory FOLDER --inputs-date DATE and give its plan.json\n"
+    )
+    (tmp_path / "manifests").mkdir()
+    run = run_cli(["review", *plans, "--history", "manifests"], cwd=tmp_path)
+    assert run.stderr == (
+        "Error: --history manifests: a folder without workloads.csv; give a plan.json (sized "
+        "with planner size --inputs-date DATE) or a folder planner collect wrote\n"
+    )
+    assert not (tmp_path / "review").exists()
