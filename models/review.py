@@ -14,7 +14,8 @@ DriverCode = Literal[
     "workloads-removed",
     "pods",
     "traffic",
-    "configuration",
+    "services",
+    "scoping",
     "observed-usage",
     "model",
     "headroom",
@@ -56,8 +57,9 @@ class PartChange(_Frozen):
 class DriverShare(_Frozen):
     """What one driver changed in the sidecars' requests. `code` names the driver:
     workloads-added, workloads-removed (their whole requests), pods (replicas at the baseline's
-    per-pod request), traffic (requests per second per pod), configuration (what each proxy
-    holds: Services and endpoints seen, scoping), observed-usage, model (the profile's
+    per-pod request), traffic (requests per second per pod), services (the Services and
+    endpoints of the mesh: each proxy's counts grown as what it would hold unscoped grew),
+    scoping (what scoping then lets each proxy hold), observed-usage, model (the profile's
     coefficients: another mesh version or profile), headroom (the knob), not-attributed (what
     the recomputation from the plans cannot place: it is zero when both plans recompute to
     their own figures)."""

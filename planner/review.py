@@ -48,10 +48,11 @@ STEPS = (
     ("pods", "more or fewer pods", ("replicas",)),
     ("traffic", "more or less traffic per pod", ("rps_per_pod", "l4_rps_per_pod")),
     (
-        "configuration",
-        "what each proxy holds (Services and endpoints seen, scoping)",
+        "services",
+        "the mesh's Services and endpoints (what a proxy would hold unscoped)",
         COUNTS,
     ),
+    ("scoping", "scoping (what each proxy may hold of the mesh)", COUNTS),
     (
         "observed-usage",
         "observed proxy usage (and whether it may raise the model)",
@@ -137,6 +138,15 @@ def _proxies(plan: Plan) -> pd.DataFrame:
                 "l4_rps_per_pod": p.l4_rps_per_pod,
                 "visible_services": p.visible_services,
                 **{c: getattr(p, c) if getattr(p, c) is not None else 0 for c in COUNTS},
+                # what the proxy would hold unscoped (its own counts when it is not scoped)
+                "whole_clusters": (
+                    w.scoping.clusters_before
+                    if w.scoping is not None
+                    else (p.visible_clusters or 0)
+                ),
+                "whole_endpoints": (
+                    w.scoping.endpoints_before if w.scoping is not None else p.visible_endpoints
+                ),
                 "observed_cpu": np.nan
                 if p.observed_cpu_millicores is None
                 else p.observed_cpu_millicores,
@@ -155,6 +165,8 @@ def _proxies(plan: Plan) -> pd.DataFrame:
         "l4_rps_per_pod",
         "visible_services",
         *COUNTS,
+        "whole_clusters",
+        "whole_endpoints",
         "observed_cpu",
         "observed_memory",
         "cpu_request",
@@ -326,8 +338,11 @@ def _attribute(
             model = new.but(headroom=old.headroom)
         elif code == "headroom":
             model = new
-        for column in columns:
-            state[column] = both[f"{column}_c"].to_numpy()
+        if code == "services":
+            _grow_with_the_mesh(state, both)
+        else:
+            for column in columns:
+                state[column] = both[f"{column}_c"].to_numpy()
         next_cpu, next_memory = _totals(state, model)
         shares[code] = (next_cpu - cpu, next_memory - memory)
         cpu, memory = next_cpu, next_memory
@@ -358,6 +373,42 @@ def _attribute(
         for code, c, m in totals
     )
     return drivers, _workload_changes(both, added, removed, shares, labels)
+
+
+def _grow_with_the_mesh(state: pd.DataFrame, both: pd.DataFrame) -> None:
+    """The baseline's counts grown as the mesh grew: each proxy's clusters (and listeners) by
+    what it would hold unscoped, after over before, its endpoints likewise; so a proxy that is
+    scoped in neither plan reaches the current counts here (listeners included), and what
+    scoping changed is left for the next step. Connections (Linkerd's) follow the mesh in this
+    step."""
+
+    def ratio(column: str) -> np.ndarray:
+        before = both[f"{column}_b"].to_numpy(dtype=np.float64)
+        after = both[f"{column}_c"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(before > 0, after / before, np.nan)
+
+    def unscoped(side: str) -> np.ndarray:
+        return np.asarray(
+            (both[f"visible_clusters_{side}"] == both[f"whole_clusters_{side}"])
+            & (both[f"visible_endpoints_{side}"] == both[f"whole_endpoints_{side}"]),
+            dtype=bool,
+        )
+
+    # a proxy holding the whole mesh in both plans takes the current counts (its listeners
+    # too, which no plan gives unscoped for a scoped proxy)
+    whole = unscoped("b") & unscoped("c")
+    clusters, endpoints = ratio("whole_clusters"), ratio("whole_endpoints")
+    for column, factor in (
+        ("visible_clusters", clusters),
+        ("visible_listeners", clusters),
+        ("visible_endpoints", endpoints),
+    ):
+        grown = both[f"{column}_b"].to_numpy(dtype=np.float64) * factor
+        current = both[f"{column}_c"].to_numpy()
+        # a proxy that held nothing of the kind before takes the current count
+        state[column] = np.where(whole | np.isnan(grown), current, grown)
+    state["connections"] = both["connections_c"].to_numpy()
 
 
 def _workload_changes(
@@ -580,7 +631,7 @@ def _notes(baseline: Plan, current: Plan) -> tuple[str, ...]:
             notes.append(f"knob {name}: {_shown(knobs_b.get(name))} -> {_shown(knobs_c.get(name))}")
     if (baseline.scoping is None) != (current.scoping is None):
         state = "recommended now" if current.scoping is not None else "no longer recommended"
-        notes.append(f"scoping {state} (the configuration driver)")
+        notes.append(f"scoping {state} (the scoping driver)")
     return tuple(notes)
 
 

@@ -73,7 +73,7 @@ def test_last_quarter_against_this_one_is_exactly_as_reviewed(
     assert sidecars.pods.delta == 10
     assert drivers["pods"].cpu_request_cores > 0
     assert drivers["traffic"].cpu_request_cores > 0
-    for quiet in ("configuration", "observed-usage", "model", "headroom"):
+    for quiet in ("services", "scoping", "observed-usage", "model", "headroom"):
         assert drivers[quiet].cpu_request_cores == drivers[quiet].memory_request_gib == 0, quiet
     status = {(w.namespace, w.workload): w.status for w in review.workloads}
     assert status[("payments", "gift-cards")] == "added"
@@ -95,6 +95,46 @@ def test_a_version_and_a_knob_are_drivers_of_their_own(tmp_path: Path) -> None:
     assert sum(drivers.values()) == pytest.approx(total, abs=2e-3)
     assert "knob headroom_ratio: 0.25 -> 0.4" in review.notes
     assert review.notes[0].startswith("mesh version 1.22 -> 1.24")
+
+
+def test_scoping_and_the_mesh_growing_are_drivers_of_their_own(tmp_path: Path) -> None:
+    # the sample with 2,000 more Services (one port each), so that what a proxy holds lifts its
+    # memory above the request floor
+    bigger = tmp_path / "bigger"
+    bigger.mkdir()
+    for name in ("cluster.csv", "traffic.csv"):
+        shutil.copy(DATA / name, bigger / name)
+    services = (DATA / "services.csv").read_text("utf-8").splitlines()
+    assert services[0] == "namespace,service,ports,type,protocol,workload"
+    extra = [f"catalog,extra-{n},1,ClusterIP,http,search-api" for n in range(2000)]
+    write(bigger / "services.csv", "\n".join(services + extra) + "\n")
+    _size(tmp_path, bigger, "whole", "--size-for", "unscoped")
+    _size(tmp_path, bigger, "scoped")
+    drivers = {
+        d.code: d for d in _review(tmp_path, "whole/plan.json", "scoped/plan.json").sidecar_drivers
+    }
+    # the same mesh: only what scoping lets each proxy hold moved
+    assert drivers["scoping"].memory_request_gib < 0
+    moved = {code for code, d in drivers.items() if d.cpu_request_cores or d.memory_request_gib}
+    assert moved == {"scoping"}
+    # a mesh of more Services, unscoped in both plans: all of it is the mesh's growth
+    _size(tmp_path, DATA, "small", "--size-for", "unscoped")
+    grown = {
+        d.code: d
+        for d in _review(tmp_path, "small/plan.json", "whole/plan.json", "r2").sidecar_drivers
+    }
+    assert grown["services"].memory_request_gib > 0
+    assert grown["scoping"].memory_request_gib == grown["scoping"].cpu_request_cores == 0
+    # scoped in both: the mesh's growth at the baseline's scopes, and what scoping took back
+    _size(tmp_path, DATA, "small-scoped")
+    both = {
+        d.code: d
+        for d in _review(
+            tmp_path, "small-scoped/plan.json", "scoped/plan.json", "r3"
+        ).sidecar_drivers
+    }
+    assert both["services"].memory_request_gib >= 0
+    assert both["not-attributed"].memory_request_gib == pytest.approx(0, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(6))
