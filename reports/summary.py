@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from models.plan import Plan, WorkloadPlan
+from collections.abc import Sequence
+
+from models.plan import Driver, Plan, WorkloadPlan
 from reports.conventions import plural_kind
 from reports.migration import MeshRow, side_by_side
 
@@ -248,7 +250,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             if cp.guideline_memory_mib is not None
             else ""
         )
-        drivers = ", ".join(f"{_amount(d.value)} {d.unit}" for d in cp.drivers[:3])
+        drivers = _drivers_text(cp.drivers[:3])
         modelled = cp.shared_memory_terms or cp.serving_memory_terms or cp.cpu_terms
         model = (
             f"model {cp.single_replica_estimated_memory_mib:,.0f} MiB for one replica{against}"
@@ -307,3 +309,15 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         if len(plan.findings) > top:
             lines.append(f"  ... and {len(plan.findings) - top} more")
     return "\n".join(lines) + "\n"
+
+
+def _drivers_text(drivers: Sequence[Driver]) -> str:
+    """A few drivers as "6 nodes, 176 pods, 23 captured pods on the busiest node": a unit
+    shown twice reads as the driver's own label the second time."""
+    seen: set[str] = set()
+    parts = []
+    for d in drivers:
+        what = d.unit if d.unit not in seen else d.label[:1].lower() + d.label[1:]
+        seen.add(d.unit)
+        parts.append(f"{_amount(d.value)} {what}")
+    return ", ".join(parts)
