@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.plan import Plan, WorkloadPlan
 from reports.conventions import plural_kind
+from reports.cost import plan_cost_lines
 from reports.migration import MeshRow, side_by_side
 
 
@@ -282,6 +283,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         )
     lines += _scoping_lines(plan)
     lines += _migration_lines(plan)
+    lines += plan_cost_lines(plan.cost)
     heavy = heaviest(plan, top)
     if heavy:
         lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]

@@ -167,7 +167,7 @@ def test_plans_of_two_meshes_are_not_a_review(tmp_path: Path) -> None:
         (
             '{"schema_version": "1.0"}',
             "Error: --baseline old.json: plan schema '1.0'; a review reads schemas 2.2, 2.3, "
-            "2.4: size that quarter's inputs again with this planner\n",
+            "2.4, 2.5: size that quarter's inputs again with this planner\n",
         ),
         (
             '{"schema_version": "2.3"}',
