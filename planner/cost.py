@@ -33,7 +33,7 @@ from models.cost import (
     ScopingCost,
     TotalsCost,
 )
-from models.errors import InputError, quoted
+from models.errors import InputError
 from models.plan import Plan, ResourceTotals, Totals
 
 FORMULA = (
@@ -87,7 +87,7 @@ def parse_prices(text: str, where: str) -> Prices:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"{where}: key {quoted(key)}: {_message(first)}; {DOCS}") from None
+        raise InputError(f"{where}: key {key[:120]}: {_message(first)}; {DOCS}") from None
 
 
 def _message(error: Any) -> str:
@@ -111,7 +111,9 @@ def _message(error: Any) -> str:
 
 def price_info(prices: Prices, file: str) -> PriceInfo:
     """What a cost records of its prices."""
-    return PriceInfo(file=file, **prices.model_dump())
+    fields = prices.model_dump()
+    fields["namespaces"] = dict(sorted(prices.namespaces.items()))  # the file's order is no matter
+    return PriceInfo(file=file, **fields)
 
 
 def _line(name: str, pods: int, cores: float, gib: float, cpu: float, memory: float) -> CostLine:
