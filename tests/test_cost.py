@@ -4,16 +4,30 @@ namespace, in compare and review, and bad prices files as one-line errors."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from models.compare import Comparison
 from models.cost import PlanCost
 from models.plan import Plan
 from models.review import Review
 from planner.cost import load_prices, plan_cost, totals_cost
-from tests.conftest import DATA, run_cli, write
+from reports.conventions import HTML_FILE, XLSX_FILE
+from reports.xlsx.cost import (
+    CPU_PRICE,
+    MESH_TOTAL,
+    NAMESPACE_SHEET,
+    PRICES_SHEET,
+    SCOPING_SAVED,
+)
+from tests.conftest import DATA, require_tool, run_cli, write
 
 EXAMPLE = DATA / "prices" / "aws-fargate-us-east-1-2026-12.yaml"
 PRICES = """\
@@ -314,3 +328,103 @@ def test_review_prices_the_baseline_the_current_plan_and_the_growth(tmp_path: Pa
         ["review", "--baseline", "q3/plan.json", "--current", "q4/plan.json"], cwd=tmp_path
     )
     assert "Cost of the requests" not in plain.stderr
+
+
+# --- the workbook: prices are live cells, costs formulas over them ------------------------------
+
+
+@pytest.fixture(scope="module")
+def soffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The LibreOffice binary and a profile folder for this module's recalculations."""
+    binary = require_tool("soffice")
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+    yield binary, profile
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _recalculated(soffice: tuple[str, Path], workbook: Path) -> Any:
+    """`workbook` opened and recalculated by LibreOffice, its values read back."""
+    binary, profile = soffice
+    out = workbook.parent / "recalculated"
+    options = [f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
+    done = subprocess.run(
+        [binary, *options, "--convert-to", "xlsx", "--outdir", str(out), str(workbook)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "(Unknown|Conditional Formatting) extension")
+        warnings.filterwarnings("ignore", "Data Validation extension")
+        return load_workbook(out / workbook.name, data_only=True)
+
+
+def _named(book: Any, name: str) -> tuple[str, str]:
+    sheet, cell = book.defined_names[name].attr_text.split("!")
+    return sheet.strip("'"), cell.replace("$", "")
+
+
+def _namespace_totals(book: Any) -> dict[str, float]:
+    rows = book[NAMESPACE_SHEET].iter_rows(min_row=2, values_only=True)
+    return {row[0]: row[-1] for row in rows}
+
+
+def test_the_workbook_prices_are_live_cells_the_costs_follow(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    own = PRICES + "namespaces:\n  payments:\n    cpu_price_per_vcpu_hour: 0.08\n"
+    plan = _size(tmp_path, write(tmp_path / "prices.yaml", own), "out", "-f", "xlsx")
+    cost = _cost(plan)
+    workbook = tmp_path / "out" / XLSX_FILE
+    book = _recalculated(soffice, workbook)
+    sheet, cell = _named(book, MESH_TOTAL)
+    assert book[sheet][cell].value == pytest.approx(cost.mesh.total_monthly, abs=1e-3)
+    totals = _namespace_totals(book)
+    assert totals == pytest.approx({n.name: n.total_monthly for n in cost.namespaces}, abs=1e-3)
+    assert cost.scoping is not None
+    sheet, cell = _named(book, SCOPING_SAVED)
+    assert book[sheet][cell].value == pytest.approx(cost.scoping.total_monthly_saved, abs=1e-3)
+
+    # double every CPU price (the file's and payments' own) in the workbook: the CPU half of
+    # every cost doubles, memory stays, and the totals follow
+    edited = load_workbook(workbook)
+    sheet, cell = _named(edited, CPU_PRICE)
+    edited[sheet][cell] = 0.08
+    prices = edited[PRICES_SHEET]
+    payments = next(r for r in prices.iter_rows() if r[0].value == "payments")
+    payments[1].value = 0.16
+    moved = tmp_path / "moved" / XLSX_FILE
+    moved.parent.mkdir()
+    edited.save(moved)
+    after = _recalculated(soffice, moved)
+    sheet, cell = _named(after, MESH_TOTAL)
+    expected = 2 * cost.mesh.cpu_monthly + cost.mesh.memory_monthly
+    assert after[sheet][cell].value == pytest.approx(expected, abs=1e-3)
+    lines = {n.name: n for n in cost.namespaces}
+    for name, total in _namespace_totals(after).items():
+        assert total == pytest.approx(
+            2 * lines[name].cpu_monthly + lines[name].memory_monthly, abs=1e-3
+        ), name
+
+
+def test_without_prices_the_workbook_has_no_cost_sheets(tmp_path: Path) -> None:
+    _size(tmp_path, None, "out", "-f", "xlsx")
+    book = load_workbook(tmp_path / "out" / XLSX_FILE)
+    assert not {PRICES_SHEET, "Cost", NAMESPACE_SHEET} & set(book.sheetnames)
+    assert MESH_TOTAL not in book.defined_names
+
+
+def test_the_page_shows_the_cost_with_its_formula_and_source(tmp_path: Path) -> None:
+    _size(tmp_path, EXAMPLE, "out", "-f", "html")
+    page = (tmp_path / "out" / HTML_FILE).read_text("utf-8")
+    section = page.split('<section id="money"')[1].split("</section>")[0]
+    assert "monthly cost = CPU request (cores) x price per vCPU-hour" in section
+    assert "as of 2026-12-05" in section
+    assert "https://aws.amazon.com/fargate/pricing/" in section
+    assert "USD 598.72</strong> a month" in section  # the summary's and plan.json's figure
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    _size(plain, None, "out", "-f", "html")
+    assert 'id="money"' not in (plain / "out" / HTML_FILE).read_text("utf-8")
