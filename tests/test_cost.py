@@ -22,6 +22,7 @@ from planner.cost import load_prices, plan_cost, totals_cost
 from reports.conventions import HTML_FILE, XLSX_FILE
 from reports.xlsx.cost import (
     CPU_PRICE,
+    HOURS,
     MESH_TOTAL,
     NAMESPACE_SHEET,
     PRICES_SHEET,
@@ -428,3 +429,40 @@ def test_the_page_shows_the_cost_with_its_formula_and_source(tmp_path: Path) -> 
     plain.mkdir()
     _size(plain, None, "out", "-f", "html")
     assert 'id="money"' not in (plain / "out" / HTML_FILE).read_text("utf-8")
+
+
+def test_compare_page_and_workbook_show_each_data_planes_cost(
+    soffice: tuple[str, Path], tmp_path: Path
+) -> None:
+    prices = write(tmp_path / "prices.yaml", PRICES)
+    args = ["compare", *SAMPLE, "--nodes", str(DATA / "nodes.csv"), "--no-observed"]
+    args += ["--prices", str(prices), "-f", "html", "-f", "xlsx", "-o", "cmp"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    comparison = Comparison.model_validate_json((tmp_path / "cmp" / "compare.json").read_bytes())
+    assert comparison.cost is not None
+    rows = {r.data_plane: r for r in comparison.cost.rows}
+    page = (tmp_path / "cmp" / "compare.html").read_text("utf-8")
+    section = page.split('<section id="money"')[1].split("</section>")[0]
+    assert "monthly cost = CPU request (cores) x price per vCPU-hour" in section
+    assert "as of 2026-12-01" in section
+    ambient = rows["istio-ambient"]
+    assert f"-USD {-ambient.difference_monthly:,.2f}" in section
+    book = _recalculated(soffice, tmp_path / "cmp" / "compare.xlsx")
+    sheet = list(book["Cost"].iter_rows(min_row=2, values_only=True))
+    for name, _cpu, _mem, cpu_money, mem_money, total, against in sheet:
+        assert (cpu_money, mem_money) == pytest.approx(
+            (rows[name].mesh.cpu_monthly, rows[name].mesh.memory_monthly), abs=1e-3
+        )
+        assert total == pytest.approx(rows[name].mesh.total_monthly, abs=1e-3)
+        assert against == pytest.approx(rows[name].difference_monthly, abs=1e-3)
+    edited = load_workbook(tmp_path / "cmp" / "compare.xlsx")
+    sheet_name, cell = _named(edited, HOURS)
+    edited[sheet_name][cell] = 365.0  # half a month: every cost halves
+    moved = tmp_path / "moved" / "compare.xlsx"
+    moved.parent.mkdir()
+    edited.save(moved)
+    after = _recalculated(soffice, moved)
+    for name, *_, total, against in after["Cost"].iter_rows(min_row=2, values_only=True):
+        assert total == pytest.approx(rows[name].mesh.total_monthly / 2, abs=1e-3)
+        assert against == pytest.approx(rows[name].difference_monthly / 2, abs=1e-3)

@@ -34,7 +34,7 @@ from models.plan import (
 )
 from reports.breakdown import NamespaceTotals, heaviest_namespaces, namespace_totals
 from reports.conventions import FAR_FROM_CURRENT_RATIO, HTML_FILE, XLSX_FILE, plural_kind
-from reports.cost import PART_TITLES, money
+from reports.cost import PART_TITLES, money, signed_money
 from reports.html.charts import (
     HALF,
     Bar,
@@ -695,6 +695,7 @@ def environment() -> Environment:
             "change": change,
             "signed": signed,
             "money": money,
+            "signed_money": signed_money,
         }
     )
     env.globals["cost_parts"] = PART_TITLES

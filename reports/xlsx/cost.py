@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from models.cost import PlanCost
+from models.compare import Comparison
+from models.cost import PlanCost, PriceInfo
 from models.plan import Plan
 from reports.cost import PART_TITLES
 from reports.xlsx.spreadsheet import (
@@ -53,7 +54,7 @@ def _money(currency: str) -> str:
     return f'#,##0.00" {currency}"'
 
 
-def _write_prices(book: Book, cost: PlanCost) -> dict[str, tuple[str | None, str | None]]:
+def write_prices(book: Book, p: PriceInfo) -> dict[str, tuple[str | None, str | None]]:
     """The Prices sheet; returns each namespace's own price cells (None: the file's price)."""
     ws = book.wb.create_sheet(PRICES_SHEET)
     for letter, width in zip("ABCD", (40, 18, 18, 60), strict=True):
@@ -61,7 +62,6 @@ def _write_prices(book: Book, cost: PlanCost) -> dict[str, tuple[str | None, str
     text, bold = book.style(), book.style(bold=True)
     price_style = book.style(F_PRICE, fill=INPUT_FILL)
     head = book.style(bold=True, fill=HEADER_FILLS[Kind.INPUT], wrap=True, border=True)
-    p = cost.prices
 
     def t(value: str, style: Any = text) -> Any:
         return book.cell(ws, value, Kind.TEXT, style)
@@ -163,7 +163,7 @@ def write_cost(
     if cost is None:
         return
     money = _money(cost.prices.currency)
-    own = _write_prices(book, cost)
+    own = write_prices(book, cost.prices)
     ws = book.wb.create_sheet(COST_SHEET)
     for letter, width in zip("ABCDEF", (44, 16, 16, 18, 18, 18), strict=True):
         ws.column_dimensions[letter].width = width
@@ -299,3 +299,41 @@ def write_cost(
         ),
     )
     book.table(NAMESPACE_SHEET, cols, _namespace_rows(cost, ranges, own), freeze="B2")
+
+
+def write_compare_cost(
+    book: Book, comparison: Comparison, cpu: str, memory: str, first_row: int
+) -> None:
+    """compare.xlsx's Prices and Cost sheets (none without prices): each data plane's total
+    requests (the Compare sheet's columns `cpu` and `memory`, from `first_row` in the
+    comparison's order) times the live prices, and the difference with the baseline's row."""
+    cost = comparison.cost
+    if cost is None:
+        return
+    money = _money(cost.prices.currency)
+    signed = f'+#,##0.00" {cost.prices.currency}";-#,##0.00" {cost.prices.currency}";0.00'
+    write_prices(book, cost.prices)
+    order = [row.data_plane.value for row in comparison.rows]
+    base = 2 + order.index(cost.baseline)
+    cols = (
+        Col("data_plane", "Data plane", Kind.TEXT, width=26),
+        Col("cpu", "CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
+        Col("mem", "Memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
+        Col("cpu_cost", "CPU per month", Kind.FORMULA, money, 14),
+        Col("mem_cost", "Memory per month", Kind.FORMULA, money, 14),
+        Col("total", "Total per month", Kind.FORMULA, money, 14),
+        Col("diff", f"Against {cost.baseline} per month", Kind.FORMULA, signed, 16),
+    )
+    rows: list[list[CellValue]] = [
+        [
+            name,
+            f"=Compare!{cpu}{first_row + i}",
+            f"=Compare!{memory}{first_row + i}",
+            f"=B{r}*{CPU_PRICE}*{HOURS}",
+            f"=C{r}*{MEMORY_PRICE}*{HOURS}",
+            f"=D{r}+E{r}",
+            f"=F{r}-$F${base}",
+        ]
+        for i, (r, name) in enumerate(enumerate(order, start=2))
+    ]
+    book.table(COST_SHEET, cols, rows, freeze="B2")
