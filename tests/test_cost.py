@@ -8,17 +8,20 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from models.compare import Comparison
-from models.cost import PlanCost
+from models.cost import NamespacePrices, PlanCost, Prices
 from models.plan import Plan
 from models.review import Review
-from planner.cost import load_prices, plan_cost, totals_cost
+from planner.cost import load_prices, plan_cost, price_info, totals_cost
 from reports.conventions import HTML_FILE, XLSX_FILE
 from reports.xlsx.cost import (
     CPU_PRICE,
@@ -466,3 +469,43 @@ def test_compare_page_and_workbook_show_each_data_planes_cost(
     for name, *_, total, against in after["Cost"].iter_rows(min_row=2, values_only=True):
         assert total == pytest.approx(rows[name].mesh.total_monthly / 2, abs=1e-3)
         assert against == pytest.approx(rows[name].difference_monthly / 2, abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def sample_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return _size(tmp_path_factory.mktemp("sample"), None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cpu=st.floats(0.0, 10.0, allow_nan=False),
+    memory=st.floats(0.0, 10.0, allow_nan=False),
+    own=st.floats(0.0, 10.0, allow_nan=False),
+)
+def test_cost_is_the_requests_times_the_prices(
+    sample_plan: Plan, cpu: float, memory: float, own: float
+) -> None:
+    """Whatever the prices: the parts add up to the mesh, the namespaces and the shared parts
+    too, each namespace costs its requests at its prices, and a dearer price never costs less."""
+    prices = Prices(
+        currency="EUR",
+        as_of=date(2026, 12, 1),
+        source="generated",
+        cpu_price_per_vcpu_hour=cpu,
+        memory_price_per_gib_hour=memory,
+        namespaces={"payments": NamespacePrices(cpu_price_per_vcpu_hour=own)},
+    )
+    cost = plan_cost(sample_plan, prices, price_info(prices, "p.yaml"))
+    assert sum(p.total_monthly for p in cost.parts) == pytest.approx(
+        cost.mesh.total_monthly, abs=1e-3
+    )
+    shared = sum(p.total_monthly for p in cost.parts if p.name in cost.shared)
+    namespaces = sum(n.total_monthly for n in cost.namespaces)
+    assert namespaces + shared == pytest.approx(cost.mesh.total_monthly, abs=1e-3)
+    for n in cost.namespaces:
+        price = own if n.name == "payments" else cpu
+        assert n.cpu_monthly == pytest.approx(n.cpu_request_cores * price * 730, abs=1e-3)
+        assert n.memory_monthly == pytest.approx(n.memory_request_gib * memory * 730, abs=1e-3)
+    dearer = prices.model_copy(update={"cpu_price_per_vcpu_hour": cpu + 1.0})
+    more = plan_cost(sample_plan, dearer, price_info(dearer, "p.yaml"))
+    assert more.mesh.total_monthly >= cost.mesh.total_monthly
