@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from models.cost import CompareCost
 from models.knobs import Knobs
 from models.plan import InputFile, NodesPlan, ResourceTotals, ToolInfo, Totals
 
@@ -69,3 +70,5 @@ class Comparison(_Frozen):
     nodes: NodesPlan | None
     baseline: DataPlane
     rows: tuple[CompareRow, ...]
+    cost: CompareCost | None = None
+    """With --prices: each data plane's cost and its difference with the baseline's."""

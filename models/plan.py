@@ -13,10 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from models.cost import PlanCost
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.4"] = "2.4"
+SCHEMA_VERSION: Literal["2.5"] = "2.5"
 
 CallGraphBasis = Literal["observed", "declared", "declared and observed"]
 """Where a call graph comes from: a traffic table, the mesh's own resources, or both."""
@@ -645,7 +646,7 @@ class Migration(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.4"]
+    schema_version: Literal["2.5"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs
@@ -667,3 +668,6 @@ class Plan(_Frozen):
     findings: tuple[Finding, ...]
     nodes: NodesPlan | None = None
     migration: Migration | None = None
+    cost: PlanCost | None = None
+    """What the requests cost per month at the `--prices` file's prices (planner.cost); None
+    without prices."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from models.cost import CostComparison
 from models.plan import _Frozen
 
 REVIEW_SCHEMA = "1"
@@ -189,3 +190,5 @@ class Review(_Frozen):
     gateways: tuple[ComponentChange, ...]
     notes: tuple[str, ...]
     forecast: Forecast | None = None
+    cost: CostComparison | None = None
+    """With --prices: the baseline's cost, the current plan's and the growth (planner.cost)."""

@@ -35,6 +35,7 @@ from models.profile import ProfileBase
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
+from planner.cost import compare_cost, load_prices, review_cost, with_cost
 from planner.forecast import forecast
 from planner.inputs.folder import folder_defaults, table_folder
 from planner.inputs.load import read_inventory
@@ -223,6 +224,17 @@ def _check_any_version(value: str | None) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a version such as 1.24, 2.18 or edge-25.4.4")
     return value
 
+
+PricesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices",
+        metavar="FILE",
+        help="A prices file (YAML: currency, as_of, source, price per vCPU-hour and per "
+        "GiB-hour, optionally per namespace) to price the mesh's requests per month "
+        "(docs/cost.md; data/prices/ has a dated example).",
+    ),
+]
 
 LINKERD_VERSION = re.compile(r"(?:stable-)?\d+\.\d+(?:\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}")
 ANY_VERSION = LINKERD_VERSION
@@ -562,6 +574,7 @@ def size(
             "(as planner review --baseline PLAN --current <this plan.json> does).",
         ),
     ] = None,
+    prices: PricesOption = None,
 ) -> None:
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
@@ -653,6 +666,7 @@ def size(
             _check_flags(MESHES[chosen[0]], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
+        priced = load_prices(prices) if prices is not None else (None, None)
         checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
         if tables is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))
@@ -693,6 +707,7 @@ def size(
             sized.append(Sized(target_plan, tuple(sorted(entries))))
         if targets:
             plan = migration(plan, checked, edges, sized)
+        plan = with_cost(plan, *priced)
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
@@ -704,6 +719,9 @@ def size(
             reviewed = review(
                 last[0], written_plan, baseline, out_dir / PLAN_FILE, (last[1], SCHEMA_VERSION)
             )
+            if priced[0] is not None:  # priced as planner review --prices prices it
+                cost = review_cost(last[0], written_plan, *priced)
+                reviewed = reviewed.model_copy(update={"cost": cost})
             files.update(render_review_json(reviewed))
         written = write_outputs(
             out_dir,
@@ -808,6 +826,7 @@ def compare(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the outputs of an earlier run in --out.")
     ] = False,
+    prices: PricesOption = None,
 ) -> None:
     """Size one inventory for several data planes side by side; write compare.json.
 
@@ -848,6 +867,7 @@ def compare(
                 update={"traffic_window_seconds": taken.traffic_window_seconds}
             )
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
+        priced = load_prices(prices) if prices is not None else None
         read: dict[MeshKind, tuple[Any, Any]] = {}
         plans = []
         for data_plane in chosen:
@@ -860,6 +880,8 @@ def compare(
                 (data_plane, size_data_plane(checked, edges, knobs, data_plane, given_nodes))
             )
         comparison = compare_plans(plans, base, knobs)
+        if priced is not None:
+            comparison = comparison.model_copy(update={"cost": compare_cost(comparison, *priced)})
         files: dict[str, bytes] = {}
         # compare.json is always written: the page and the sheet render from it
         for output in sorted({CompareFormat.JSON, *(formats or [])}):
@@ -931,6 +953,7 @@ def review_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace what an earlier review wrote in --out.")
     ] = False,
+    prices: PricesOption = None,
 ) -> None:
     """Compare this quarter's plan with last quarter's: what changed per part of the mesh,
     namespace and workload, and why (pods, traffic, what each proxy holds, observed usage, the
@@ -947,6 +970,7 @@ def review_command(
     out_dir = Path(out)
     with user_errors(out_dir) as run:
         days = _horizon(horizon)
+        priced = load_prices(prices) if prices is not None else None
         read = {path: read_plan(path, "--history") for path in history or [] if not path.is_dir()}
         given = [plan for plan, _ in read.values()]
         newest = current or baseline
@@ -984,6 +1008,8 @@ def review_command(
             else (ordered[-1][0], ordered[-1][1:])
         )
         result = review(old, new, old_path, new_path, (old_schema, new_schema))
+        if priced is not None:
+            result = result.model_copy(update={"cost": review_cost(old, new, *priced)})
         if past:
             result = result.model_copy(
                 update={"forecast": forecast([(plan, str(path)) for path, plan, _ in past], days)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from models.compare import CompareRow, Comparison
 from models.plan import NodesPlan
+from reports.cost import compare_cost_lines
 from reports.summary import table
 
 COMPARE_FILE = "compare.json"
@@ -129,4 +130,5 @@ def render_compare_summary(comparison: Comparison) -> str:
     ]
     for row in comparison.rows:
         lines.append(f"{row.data_plane.value} ({row.mesh_title}): " + "; ".join(row.needs))
+    lines += compare_cost_lines(comparison.cost)
     return "\n".join(lines) + "\n"

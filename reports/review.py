@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.review import Change, DriverForecast, Forecast, Review
+from reports.cost import review_cost_lines
 
 REVIEW_FILE = "review.json"
 TOP_NAMESPACES = 10
@@ -97,6 +98,7 @@ def render_review_summary(review: Review) -> str:
         lines += ["", "Also different between the plans:", *(f"  - {n}" for n in review.notes)]
     if review.forecast is not None:
         lines += _forecast_lines(review.forecast)
+    lines += review_cost_lines(review.cost)
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from models.plan import Driver, Plan, WorkloadPlan
 from reports.conventions import plural_kind
+from reports.cost import plan_cost_lines
 from reports.migration import MeshRow, side_by_side
 
 
@@ -284,6 +285,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
         )
     lines += _scoping_lines(plan)
     lines += _migration_lines(plan)
+    lines += plan_cost_lines(plan.cost)
     heavy = heaviest(plan, top)
     if heavy:
         lines += ["", f"Heaviest proxies (request per pod, top {len(heavy)}):"]

@@ -207,7 +207,7 @@ def test_plans_of_two_meshes_are_not_a_review(tmp_path: Path) -> None:
         (
             '{"schema_version": "1.0"}',
             "Error: --baseline old.json: plan schema '1.0'; a review reads schemas 2.2, 2.3, "
-            "2.4: size that quarter's inputs again with this planner\n",
+            "2.4, 2.5: size that quarter's inputs again with this planner\n",
         ),
         (
             '{"schema_version": "2.3"}',
@@ -225,15 +225,18 @@ def test_a_bad_baseline_is_one_line(tmp_path: Path, text: str | None, message: s
 
 
 def test_plans_of_earlier_schemas_are_read(tmp_path: Path) -> None:
-    """Plans written before plan.gateway_model (2.2) and the app totals' counts (2.3)."""
+    """Plans written before plan.gateway_model (2.2), the app totals' counts (2.3) and the
+    cost (2.4)."""
     plan = _size(tmp_path, DATA, "q4")
-    for schema in ("2.2", "2.3"):
+    for schema in ("2.2", "2.3", "2.4"):
         data = json.loads(plan.read_text("utf-8"))
         data["schema_version"] = schema
+        del data["cost"]
         if schema == "2.2":
             del data["gateway_model"]
-        app = data["totals"]["app"]
-        del app["workloads_with_cpu_requests"], app["workloads_with_memory_requests"]
+        if schema != "2.4":
+            app = data["totals"]["app"]
+            del app["workloads_with_cpu_requests"], app["workloads_with_memory_requests"]
         write(tmp_path / "old.json", json.dumps(data))
         shutil.copy(plan, tmp_path / "new.json")
         review = _review(tmp_path, "old.json", "new.json", out=f"review-{schema}")
@@ -281,3 +284,21 @@ def test_size_with_a_bad_or_foreign_baseline_writes_nothing(tmp_path: Path) -> N
         "compare\n"
     )
     assert not (tmp_path / "q4").exists()
+
+
+def test_size_with_a_baseline_and_prices_prices_the_review_as_planner_review(
+    tmp_path: Path,
+) -> None:
+    prices = str(DATA / "prices" / "aws-fargate-us-east-1-2026-12.yaml")
+    _size(tmp_path, LAST, "q3", "--inputs-date", "2026-08-20")
+    args = ["size", "-i", str(DATA / "cluster.csv"), "--services", str(DATA / "services.csv")]
+    args += ["--traffic", str(DATA / "traffic.csv"), "--traffic-window", "7d", "--prices", prices]
+    args += ["--inputs-date", "2026-11-20", "--baseline", "q3/plan.json", "-o", "q4"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    again = ["review", "--baseline", "q3/plan.json", "--current", "q4/plan.json"]
+    review_run = run_cli([*again, "--prices", prices, "-o", "r"], cwd=tmp_path)
+    assert review_run.exit_code == 0, review_run.stderr
+    body = (tmp_path / "q4" / "review.json").read_bytes()
+    assert body == (tmp_path / "r" / "review.json").read_bytes()
+    assert Review.model_validate_json(body).cost is not None

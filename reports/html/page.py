@@ -34,6 +34,7 @@ from models.plan import (
 )
 from reports.breakdown import NamespaceTotals, heaviest_namespaces, namespace_totals
 from reports.conventions import FAR_FROM_CURRENT_RATIO, HTML_FILE, XLSX_FILE, plural_kind
+from reports.cost import PART_TITLES, money, signed_money
 from reports.html.charts import (
     HALF,
     Bar,
@@ -693,8 +694,11 @@ def environment() -> Environment:
             "plain": plain,
             "change": change,
             "signed": signed,
+            "money": money,
+            "signed_money": signed_money,
         }
     )
+    env.globals["cost_parts"] = PART_TITLES
     env.globals["change"] = change
     env.globals["scoping_text"] = scoping_text
     env.globals["component_name"] = component_name

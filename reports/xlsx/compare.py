@@ -6,7 +6,8 @@ over the node count, and the difference a formula against the baseline's row, so
 changes a figure sees them move. Below the table: the inputs (every name its own text cell,
 never a formula, whatever it starts with), the knobs and the nodes. Written by
 reports/xlsx/spreadsheet.py like report.xlsx: the same comparison gives the same bytes (fixed
-timestamps, dated `inputs_date` when the knobs carry one, else the ZIP epoch).
+timestamps, dated `inputs_date` when the knobs carry one, else the ZIP epoch). With `--prices`,
+Prices and Cost sheets price each row live (reports/xlsx/cost.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from models.compare import CompareRow, Comparison
 from models.plan import ResourceTotals
 from reports.compare import COMPARE_FILE, COMPARE_XLSX_FILE, PARTS, knob_lines, nodes_lines
+from reports.xlsx.cost import write_compare_cost
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GIB,
@@ -128,6 +130,7 @@ def workbook_bytes(comparison: Comparison) -> bytes:
         ),
     )
     _write_notes(book, ws, comparison, FIRST_ROW + count - 1)
+    write_compare_cost(book, comparison, LETTERS["cpu"], LETTERS["mem"], FIRST_ROW)
     return book.save()
 
 

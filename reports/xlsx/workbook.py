@@ -1,7 +1,8 @@
 """report.xlsx: the plan as a workbook for reviewers, its sizing columns live formulas.
 
 Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars and Exports
-(for a mesh with scoping), Migration (with `--migrate-to`), Findings, Assumptions. The Workloads,
+(for a mesh with scoping), Migration (with `--migrate-to`), Prices, Cost and Cost by namespace
+(with `--prices`: reports/xlsx/cost.py), Findings, Assumptions. The Workloads,
 Gateways and Control plane sheets hold each proxy's inputs (rates, what it holds, observed usage,
 replicas) as values and recompute expected usage, requests, limits and replicas with the plan's
 own models (its proxy model and each control-plane component's terms, models/plan.py), reading
@@ -47,6 +48,7 @@ from models.plan import (
 )
 from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO, XLSX_FILE
 from reports.migration import MeshRow, scoping_text, side_by_side
+from reports.xlsx.cost import write_cost
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -1946,6 +1948,16 @@ def _write_scoping(book: Book, plan: Plan) -> None:
     )
 
 
+def _shared_requests(plan: Plan, ranges: _Ranges) -> dict[str, tuple[str, str]]:
+    """The live CPU (cores) and memory (GiB) requests of the control plane and, where the mesh
+    has them, the node agents, as the Summary totals them (for the Cost sheet)."""
+    live = _summary_total_formulas(ranges, 1, plan)
+    shared = {"control-plane": (live[-2][3], live[-2][4])}
+    if _has_node_agents(plan):
+        shared["node-agents"] = (live[1][3], live[1][4])
+    return shared
+
+
 def workbook_bytes(plan: Plan) -> bytes:
     """The whole workbook for one plan."""
     book = Book()
@@ -1973,6 +1985,7 @@ def workbook_bytes(plan: Plan) -> bytes:
     if plan.scoping is not None:  # a mesh without scoping has no scoping sheets
         _write_scoping(book, plan)
     _write_migration(book, plan)
+    write_cost(book, plan, ranges, _shared_requests(plan, ranges))
     book.table("Findings", FINDING_COLS, _finding_rows(plan), freeze="A2")
     _write_assumptions(book, plan)
     return book.save()
