@@ -191,9 +191,24 @@ def test_the_example_prices_carry_their_source_and_date() -> None:
     assert (prices.cpu_price_per_vcpu_hour, prices.memory_price_per_gib_hour) == (0.04048, 0.004445)
     assert "fargate/pricing" in prices.source
     assert "2026-12-05" in prices.source
-    text = EXAMPLE.read_text("utf-8")
-    assert "Not confirmed" in text  # the clouds whose figures could not be confirmed say so
     assert info.file == EXAMPLE.name
+
+
+@pytest.mark.parametrize(
+    ("name", "cpu", "memory", "page"),
+    [
+        ("gke-autopilot-us-central1-2026-12.yaml", 0.0445, 0.0049225, "kubernetes-engine/pricing"),
+        ("azure-aci-eastus-2026-12.yaml", 0.0486, 0.0054, "container-instances"),
+    ],
+)
+def test_every_cloud_example_is_dated_and_sourced(
+    name: str, cpu: float, memory: float, page: str
+) -> None:
+    prices, _ = load_prices(EXAMPLE.parent / name)
+    assert (prices.currency, prices.as_of.isoformat()) == ("USD", "2026-12-05")
+    assert (prices.cpu_price_per_vcpu_hour, prices.memory_price_per_gib_hour) == (cpu, memory)
+    assert page in prices.source
+    assert "read 2026-12-05" in prices.source
 
 
 BAD: list[tuple[str, str]] = [
