@@ -37,7 +37,7 @@ from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
 from planner.cost import compare_cost, load_prices, review_cost, with_cost
 from planner.forecast import forecast
-from planner.inputs.folder import folder_defaults, table_folder
+from planner.inputs.folder import FolderDefaults, folder_defaults, table_folder
 from planner.inputs.load import read_inventory
 from planner.inputs.nodes import parse_nodes_option
 from planner.inputs.traffic import read_traffic
@@ -130,6 +130,24 @@ def _usage(message: str) -> NoReturn:
 
 DEFAULT_MESH = MeshKind.ISTIO_SIDECAR
 """The mesh sized when neither the flags nor the inventory name one."""
+
+
+def _from_folder(
+    inventory: Path, traffic: Path | None, nodes: str | None, knobs: Knobs
+) -> tuple[Path | None, str | None, Knobs, FolderDefaults | None]:
+    """What a folder of tables (as planner collect writes it) gives where no flag did: its
+    traffic, nodes, window and date (None: `inventory` is not such a folder)."""
+    tables = table_folder(inventory)
+    if tables is None:
+        return traffic, nodes, knobs, None
+    taken = folder_defaults(tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date, nodes)
+    knobs = knobs.model_copy(
+        update={
+            "traffic_window_seconds": taken.traffic_window_seconds,
+            "inputs_date": taken.inputs_date,
+        }
+    )
+    return taken.traffic, taken.nodes, knobs, taken
 
 
 def _named_mesh(
@@ -643,18 +661,7 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
-        tables = table_folder(inventory)
-        if tables is not None:  # what planner collect wrote: its traffic, window and date
-            taken = folder_defaults(
-                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date, nodes
-            )
-            traffic, nodes = taken.traffic, taken.nodes
-            knobs = knobs.model_copy(
-                update={
-                    "traffic_window_seconds": taken.traffic_window_seconds,
-                    "inputs_date": taken.inputs_date,
-                }
-            )
+        traffic, nodes, knobs, taken = _from_folder(inventory, traffic, nodes, knobs)
         for kind in sorted(wanted):  # a target version without figures fails before any input
             check_target(kind, target_versions.get(kind))
         user_profile = load_profile_file(profile) if profile else None
@@ -668,7 +675,7 @@ def size(
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else (None, None)
         checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
-        if tables is not None:
+        if taken is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))
         if chosen is None:
             found = checked.mesh_found
@@ -857,15 +864,7 @@ def compare(
             ),
             use_observed=use_observed,
         )
-        tables = table_folder(inventory)
-        if tables is not None:  # what planner collect wrote: its traffic, nodes and window
-            taken = folder_defaults(
-                tables, traffic, knobs.traffic_window_seconds, knobs.inputs_date, nodes
-            )
-            traffic, nodes = taken.traffic, taken.nodes
-            knobs = knobs.model_copy(
-                update={"traffic_window_seconds": taken.traffic_window_seconds}
-            )
+        traffic, nodes, knobs, _ = _from_folder(inventory, traffic, nodes, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else None
         read: dict[MeshKind, tuple[Any, Any]] = {}

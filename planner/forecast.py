@@ -31,7 +31,7 @@ says when that passes its autoscaler's maximum too.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal, cast
 
@@ -42,7 +42,7 @@ from scipy import stats
 from models.errors import InputError
 from models.plan import ComponentPlan, GatewayPlan, Plan
 from models.review import DriverForecast, Forecast, Projection, Threshold
-from planner.model.control_plane import ComponentModel, size_component
+from planner.model.control_plane import ComponentModel, model_of, size_component
 from planner.review import COUNTS, _Model, _proxies
 
 LEVEL = 0.95
@@ -371,21 +371,7 @@ def _grown(component: ComponentPlan, factors: dict[str, float]) -> ComponentMode
         )
         for d in component.drivers
     )
-    return ComponentModel(
-        component=component.component,
-        title=component.title,
-        drivers=drivers,
-        shared=component.shared_memory_terms,
-        serving=component.serving_memory_terms,
-        multiplier=component.serving_memory_multiplier_terms,
-        cpu=component.cpu_terms,
-        policy=component.policy,
-        model_formula=component.model_formula,
-        guideline=component.guideline_memory_terms,
-        replicas_floor=component.replicas_floor,
-        quorum=component.quorum,
-        per_node=component.replicas if component.per_node else 0,
-    )
+    return replace(model_of(component), drivers=drivers)
 
 
 def _resize(plan: Plan, component: ComponentPlan, factors: dict[str, float]) -> ComponentPlan:

@@ -275,4 +275,10 @@ def test_compare_reads_a_folder_of_tables_as_size_does(sample: Path) -> None:
     # the same tables: only the workloads table's file name differs
     assert folder_json["inputs"][0]["name"] == "workloads.csv"
     folder_json["inputs"][0]["name"] = "cluster.csv"
+    # and the date of the inputs, which only collect.json gives compare
+    assert (folder_json["knobs"]["inputs_date"], given["knobs"]["inputs_date"]) == (
+        "2026-11-20",
+        None,
+    )
+    folder_json["knobs"]["inputs_date"] = None
     assert folder_json == given

@@ -56,6 +56,26 @@ class ComponentModel:
     per_node: int = 0
 
 
+def model_of(component: ComponentPlan) -> ComponentModel:
+    """The model a sized component was sized with, read back from the plan alone (a DaemonSet's
+    replicas are its nodes)."""
+    return ComponentModel(
+        component=component.component,
+        title=component.title,
+        drivers=component.drivers,
+        shared=component.shared_memory_terms,
+        serving=component.serving_memory_terms,
+        multiplier=component.serving_memory_multiplier_terms,
+        cpu=component.cpu_terms,
+        policy=component.policy,
+        model_formula=component.model_formula,
+        guideline=component.guideline_memory_terms,
+        replicas_floor=component.replicas_floor,
+        quorum=component.quorum,
+        per_node=component.replicas if component.per_node else 0,
+    )
+
+
 def term_sum(
     terms: tuple[Term, ...], drivers: Mapping[str, float], values: Mapping[str, float]
 ) -> float:
