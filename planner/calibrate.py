@@ -146,6 +146,15 @@ def observations(plan: Plan) -> pd.DataFrame:
     return frame.sort_values(["namespace", "workload"], ignore_index=True)
 
 
+def check_mesh(mesh: MeshKind) -> None:
+    """Raise ProfileError for a mesh whose workloads have no proxy of their own to fit."""
+    if mesh is MeshKind.ISTIO_AMBIENT:
+        raise ProfileError(
+            "planner calibrate fits sidecar proxies; Istio ambient's workloads have none "
+            "(ztunnel runs per node): calibrate a sidecar mesh"
+        )
+
+
 def calibrate(
     plan: Plan, profile: ProfileBase, files: tuple[DataFile, ...], as_of: date
 ) -> Calibration:
@@ -154,11 +163,7 @@ def calibrate(
     `plan` is what `planner size` makes of the inputs with `profile` (observed usage on);
     `files` name the inputs (the first is the inventory), `as_of` the date the usage was taken.
     """
-    if plan.profile.mesh == MeshKind.ISTIO_AMBIENT.value:
-        raise ProfileError(
-            "planner calibrate fits sidecar proxies; Istio ambient's workloads have none "
-            "(ztunnel runs per node): calibrate a sidecar mesh"
-        )
+    check_mesh(MeshKind(plan.profile.mesh))
     model = plan.proxy_model
     values = {a.name: a for a in plan.assumptions}
     rows = observations(plan)
@@ -348,10 +353,14 @@ class _MemoryModel:
             top = float(np.max(np.abs(level))) if len(level) else 0.0
             spread = float(np.ptp(level)) if len(level) else 0.0
             if distinct < MIN_DRIVER_LEVELS or spread < MIN_DRIVER_SPREAD_RATIO * top:
+                shown = (
+                    f"is {_number(float(level.min()))} for every workload"
+                    if distinct == 1
+                    else f"takes {distinct} values from {_number(float(level.min()))} to "
+                    f"{_number(float(level.max()))}"
+                )
                 kept[term.coefficient] = (
-                    f"{driver} takes {distinct} value(s) from {_number(float(level.min()))} to "
-                    f"{_number(float(level.max()))} over the workloads: too little variation to "
-                    "tell its cost from base memory"
+                    f"{driver} {shown}: too little variation to tell its cost from base memory"
                 )
             elif np.linalg.matrix_rank(np.column_stack([*columns, level])) <= len(columns):
                 kept[term.coefficient] = (
@@ -483,7 +492,7 @@ def _fitted_profile(
     """`profile` with each fitted coefficient replaced, tagged `fitted`, its source naming the
     data and date; the others keep their own."""
     version = plan.profile.mesh_version
-    data = profile.model_dump(mode="json", exclude_none=True)
+    data = profile.model_dump(mode="json", exclude_defaults=True)
     source = (
         f"planner calibrate: fitted to the observed proxy usage of {workloads} workloads in "
         f"{', '.join(str(f) for f in files)}, as of {as_of.isoformat()}"
@@ -504,7 +513,7 @@ def _fitted_profile(
             tag=FITTED_TAG,
             derivation=f"{METHODS.get(fitted.name.split('.', 1)[1], MEMORY_METHOD)}; the "
             f"profile's value was {_number(fitted.current)} ({used.tag}: {used.source})",
-        ).model_dump(mode="json", exclude_none=True)
+        ).model_dump(mode="json", exclude_defaults=True)
     if not profile.name.endswith("-fitted"):
         data["name"] = f"{profile.name}-fitted"
     data["title"] = f"{profile.title}, fitted to {files[0].name} as of {as_of.isoformat()}"
@@ -529,8 +538,8 @@ def render_report(calibration: Calibration) -> str:
     error (stderr, and the header of the written profile)."""
     c = calibration
     lines = [
-        f"planner calibrate: {c.base_profile} for {c.mesh_title} {c.mesh_version}, fitted to "
-        f"{c.workloads} workloads with observed proxy usage",
+        f"planner calibrate: profile {c.base_profile} ({c.mesh_title} {c.mesh_version}) fitted "
+        f"to {c.workloads} workloads with observed proxy usage",
         f"data: {', '.join(str(f) for f in c.files)}; as of {c.as_of.isoformat()}",
         "",
     ]
@@ -597,7 +606,7 @@ def render_profile(calibration: Calibration) -> bytes:
         "",
     ]
     body = yaml.safe_dump(
-        calibration.profile.model_dump(mode="json", exclude_none=True),
+        calibration.profile.model_dump(mode="json", exclude_defaults=True),
         sort_keys=False,
         allow_unicode=True,
         width=100,

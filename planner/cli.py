@@ -31,7 +31,7 @@ from models.knobs import (
 )
 from models.kube import DNS_LABEL
 from models.profile import ProfileBase
-from planner.calibrate import calibrate, data_file, render_profile, render_report
+from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
@@ -1084,9 +1084,12 @@ def calibrate_command(
             )
         user_profile = load_profile_file(profile) if profile else None
         chosen = _named_mesh(mesh, user_profile, versions)
+        if chosen is not None:
+            check_mesh(chosen[0])
         checked = read_inventory(inventory, services, chosen[0] if chosen else None)
         found = checked.mesh_found
         kind = chosen[0] if chosen else (MeshKind(found.mesh) if found else DEFAULT_MESH)
+        check_mesh(kind)
         mesh_profile = user_profile or load_builtin_profile(kind)
         knobs = knobs.model_copy(update={"mesh": kind})
         _check_flags(MESHES[kind], versions, [])

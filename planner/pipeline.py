@@ -93,11 +93,11 @@ def build_plan(
     )
     sidecars = sized.sidecars.assign(needs_patch=patch)
     findings = [
+        *fitted_findings(profile.name, sized.assumptions),
         *inventory.findings,
         *(traffic.findings if traffic is not None else ()),
         *rate_findings(workloads, traffic is not None, sized.gateways_sized_apart, sized.idle),
         *sized.findings,
-        *fitted_findings(sized.assumptions),
     ]
     files = [*inventory.files, *([traffic.file] if traffic is not None else [])]
     findings += twice

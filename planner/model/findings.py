@@ -217,8 +217,9 @@ FITTED_TAG = "fitted"
 """The tag of a coefficient planner calibrate fitted to a cluster's own proxies."""
 
 
-def fitted_findings(assumptions: tuple[Assumption, ...]) -> list[Finding]:
-    """A finding saying the plan was sized with coefficients fitted by planner calibrate."""
+def fitted_findings(profile: str, assumptions: tuple[Assumption, ...]) -> list[Finding]:
+    """A finding saying the plan was sized with coefficients of `profile` that planner calibrate
+    fitted, naming them and the data and date they were fitted to (their `source`)."""
     fitted = [a for a in assumptions if a.tag == FITTED_TAG]
     if not fitted:
         return []
@@ -226,8 +227,8 @@ def fitted_findings(assumptions: tuple[Assumption, ...]) -> list[Finding]:
     return [
         Finding(
             code="calibrated-profile",
-            subject="profile",
-            message=f"{len(fitted)} coefficients were fitted to a cluster's own proxies "
-            f"({', '.join(a.name for a in fitted)}): {'; '.join(sources)}",
+            subject=f"profile {profile}",
+            message=f"calibrated: {len(fitted)} coefficients were fitted to a cluster's own "
+            f"proxies ({', '.join(a.name for a in fitted)}): {'; '.join(sources)}",
         )
     ]
