@@ -15,7 +15,7 @@ from models.plan import Plan
 from models.profile import Coefficient
 from planner.calibrate import data_file
 from planner.meshes.profiles import load_profile_file
-from tests.conftest import assert_golden, run_cli, write
+from tests.conftest import REPO, assert_golden, run_cli, write
 
 BUILTIN = Path(__file__).resolve().parent.parent / "planner/meshes/istio_sidecar/profile.yaml"
 KNOWN = {
@@ -400,3 +400,17 @@ def test_a_fitted_coefficient_is_a_profile_coefficient() -> None:
     assert coefficient.tag == "fitted"
     with pytest.raises(ValueError, match="tag"):
         Coefficient(value=1.0, unit="MiB", source="s", holds_for="h", tag="guessed")
+
+
+def test_the_samples_fit_is_as_documented(sample: Path) -> None:
+    """docs/calibrate.md shows the sample's fit as the command prints it."""
+    args = ["calibrate", "-i", "cluster.csv", "--services", "services.csv", "--traffic"]
+    args += ["traffic.csv", "--traffic-window", "7d", "--as-of", "2026-11-20"]
+    run = run_cli([*args, "--out", "fitted-profile.yaml"], cwd=sample)
+    assert (run.exit_code, run.stdout) == (0, "fitted-profile.yaml\n"), run.stderr
+    page = (REPO / "docs" / "calibrate.md").read_text("utf-8")
+    assert f"```\n{run.stderr}```\n" in page
+    sized = ["size", *args[1:9], "--profile", "fitted-profile.yaml", "-o", "q4"]
+    plan = run_cli(sized, cwd=sample)
+    assert plan.exit_code == 0, plan.stderr
+    assert "  - profile istio-sidecar-fitted: calibrated: 3 coefficients were fitted" in plan.stderr
