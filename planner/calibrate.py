@@ -44,6 +44,10 @@ MIN_DRIVER_SPREAD_RATIO = 0.1
 """A per-object cost is fitted only when its driver takes MIN_DRIVER_LEVELS distinct values or
 more, spread over at least this share of its largest value; otherwise it cannot be told from
 base memory and the profile's value is kept."""
+THEIL_SEN_ALL = 2_000
+THEIL_SEN_PAIRS = 2_000_000
+"""Up to THEIL_SEN_ALL workloads every pair's slope counts (scipy.stats.theilslopes, quadratic
+in memory); above, the median over THEIL_SEN_PAIRS pairs drawn with SEED."""
 FOLDS = 5
 SEED = 0
 F_SCALE_MIB = 1.0
@@ -280,6 +284,23 @@ def _errors(
     )
 
 
+def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen slope and intercept (the median of y - slope x, scipy's `joint` method, which
+    wild points move no more than the slope): scipy's over every pair
+    of workloads up to THEIL_SEN_ALL, above that the median over THEIL_SEN_PAIRS pairs drawn
+    with the fixed SEED, so that a cluster of many workloads costs linear time and memory."""
+    if len(x) <= THEIL_SEN_ALL:
+        result = theilslopes(y, x, method="joint")
+        return float(result.slope), float(result.intercept)
+    rng = np.random.default_rng(SEED)
+    first = rng.integers(0, len(x), THEIL_SEN_PAIRS)
+    second = rng.integers(0, len(x), THEIL_SEN_PAIRS)
+    apart = x[first] != x[second]
+    first, second = first[apart], second[apart]
+    slope = float(np.median((y[second] - y[first]) / (x[second] - x[first])))
+    return slope, float(np.median(y - slope * x))
+
+
 @dataclass(frozen=True)
 class _CpuModel:
     """Observed CPU per pod (`y`) against the rate through the proxy per pod (`x`, L4 requests
@@ -296,8 +317,8 @@ class _CpuModel:
         x, y = self.x[rows], self.y[rows]
         if np.unique(x).size < 2:  # a fold with a single rate: no slope to see
             return max(float(np.median(y)) - self.extra, 0.0), 0.0
-        result = theilslopes(y, x)
-        return max(float(result.intercept) - self.extra, 0.0), float(result.slope) * 1000
+        slope, intercept = theil_sen(x, y)
+        return max(intercept - self.extra, 0.0), slope * 1000
 
     def predict(self, idle: float, per_1000: float, rows: np.ndarray) -> np.ndarray:
         return np.asarray(idle + self.extra + self.x[rows] / 1000 * per_1000)

@@ -8,12 +8,14 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+from scipy.stats import theilslopes
 
 from models.plan import Plan
 from models.profile import Coefficient
-from planner.calibrate import data_file
+from planner.calibrate import data_file, theil_sen
 from planner.meshes.profiles import load_profile_file
 from tests.conftest import REPO, assert_golden, run_cli, write
 
@@ -28,15 +30,14 @@ KNOWN = {
 }
 """The coefficients the test cluster's usage is generated from (Istio 1.24's ranges)."""
 TOLERANCE = {
-    ("proxy", "idle_cpu_millicores"): 10.0,
+    ("proxy", "idle_cpu_millicores"): 2.0,
     ("version", "cpu_per_1000_rps_millicores"): 0.05,
     ("version", "base_memory_mib"): 0.02,
     ("objects", "memory_per_cluster_bytes"): 0.2,
     ("objects", "memory_per_endpoint_bytes"): 0.1,
     ("proxy", "memory_per_listener_bytes"): 0.6,
 }
-"""How close the fit must come: idle CPU in millicores (3 % noise on proxies at hundreds of
-millicores moves the intercept by that much), the rest as a share of the truth. A TCP
+"""How close the fit must come: idle CPU in millicores, the rest as a share of the truth. A TCP
 port puts a cluster and a listener into a proxy together, so only HTTP ports tell the two costs
 apart, and a listener's 40 kB are a small share of memory: its cost is the least determined."""
 
@@ -153,7 +154,7 @@ def test_known_coefficients_are_recovered(observed: Path) -> None:
         for line in stderr.splitlines()
         if (cells := line.split()) and cells[0] in ("CPU", "memory")
     }
-    assert errors["CPU"][0] < 6
+    assert errors["CPU"][0] < 3
     assert errors["CPU"][1] > 30
     assert errors["memory"][0] < 0.5
     assert errors["memory"][1] > 5
@@ -414,3 +415,19 @@ def test_the_samples_fit_is_as_documented(sample: Path) -> None:
     plan = run_cli(sized, cwd=sample)
     assert plan.exit_code == 0, plan.stderr
     assert "  - profile istio-sidecar-fitted: calibrated: 3 coefficients were fitted" in plan.stderr
+
+
+def test_theil_sen_over_many_workloads_draws_pairs() -> None:
+    """Up to 2,000 workloads the slope is scipy's over every pair; above, the median over 2
+    million pairs drawn with seed 0 (linear in memory), which lands on the same line."""
+    rng = random.Random(3)
+    x = np.array([rng.uniform(0, 500) for _ in range(20_000)])
+    y = 6 + 0.25 * x + np.array([rng.gauss(0, 2) for _ in range(20_000)])
+    y[::10] *= 4  # a tenth of the workloads are wild
+    slope, intercept = theil_sen(x, y)
+    assert slope == pytest.approx(0.25, rel=0.01)
+    assert intercept == pytest.approx(6, abs=1)
+    assert theil_sen(x, y) == (slope, intercept)
+    few = theil_sen(x[:2000], y[:2000])
+    expected = theilslopes(y[:2000], x[:2000], method="joint")
+    assert few == (float(expected.slope), float(expected.intercept))
