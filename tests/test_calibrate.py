@@ -431,3 +431,23 @@ def test_theil_sen_over_many_workloads_draws_pairs() -> None:
     few = theil_sen(x[:2000], y[:2000])
     expected = theilslopes(y[:2000], x[:2000], method="joint")
     assert few == (float(expected.slope), float(expected.intercept))
+
+
+@pytest.mark.parametrize("mesh", ["linkerd", "consul", "appmesh"])
+def test_every_sidecar_mesh_is_fitted_through_its_proxy_model(sample: Path, mesh: str) -> None:
+    """The coefficients fitted are the ones the mesh's proxy model names (Linkerd's memory per
+    connection, Consul's beside its dataplane's fixed share), and its own profile takes them."""
+    inputs = ["-i", "cluster.csv", "--services", "services.csv", "--traffic", "traffic.csv"]
+    inputs += ["--traffic-window", "7d", "--mesh", mesh]
+    run = run_cli(["calibrate", *inputs, "--as-of", "2026-11-20", "-o", f"{mesh}.yaml"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    fitted = load_profile_file(sample / f"{mesh}.yaml")
+    assert fitted.name == f"{mesh}-fitted"
+    sized = run_cli(["size", *inputs, "--profile", f"{mesh}.yaml", "-o", mesh], cwd=sample)
+    assert sized.exit_code == 0, sized.stderr
+    plan = Plan.model_validate_json((sample / mesh / "plan.json").read_bytes())
+    tagged = {a.name for a in plan.assumptions if a.tag == "fitted"}
+    assert {plan.proxy_model.cpu_per_1000_rps, plan.proxy_model.base_memory} <= tagged
+    assert plan.findings[0].code == "calibrated-profile"
+    if mesh == "linkerd":
+        assert "version.memory_per_connection_bytes" in tagged
