@@ -640,7 +640,7 @@ def size(
             _check_flags(MESHES[chosen[0]], versions, formats or [])
             entry = entry_for(mesh_profile, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
-        checked = read_inventory(inventory, services, chosen[0] if chosen else None)
+        checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
         if tables is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))
         if chosen is None:
