@@ -3,7 +3,7 @@ workload from the plan `planner size` makes, a robust fit of the observed usage 
 its 5-fold cross-validated error, and the fitted profile as YAML (docs/calibrate.md).
 
     CPU     observed = idle + extra + rps through the proxy per pod / 1000 x CPU per 1000 rps
-            Theil-Sen (scipy.stats.theilslopes): slope and intercept
+            Theil-Sen (scipy.stats.theilslopes, method joint): slope and intercept
     memory  observed = base + sum of driver x cost per object (+ the terms not fitted)
             scipy.optimize.least_squares, loss soft_l1 (f_scale 1 MiB), costs >= 0
 
