@@ -28,15 +28,16 @@ class Coefficient(_Frozen):
     """One number of the model, with where it comes from.
 
     `tag` follows published-figures.md: pub (stated by the source), derived (arithmetic on
-    published figures, shown in `derivation`), anecdote, vendor, chart (a chart default) or policy
-    (a choice of mesh-planner, argued in `derivation`).
+    published figures, shown in `derivation`), anecdote, vendor, chart (a chart default), policy
+    (a choice of mesh-planner, argued in `derivation`) or fitted (fitted by planner calibrate to a
+    cluster's observed proxy usage; `source` names the data and the date).
     """
 
     value: float = Field(ge=0, le=1e9, allow_inf_nan=False)
     unit: str
     source: str = Field(min_length=1)
     holds_for: str = Field(min_length=1)
-    tag: str = Field(pattern=r"^(pub|derived|anecdote|vendor|chart|policy|heuristic)$")
+    tag: str = Field(pattern=r"^(pub|derived|anecdote|vendor|chart|policy|heuristic|fitted)$")
     figure_ids: tuple[str, ...] = ()
     derivation: str | None = None
 

@@ -32,6 +32,7 @@ from models.knobs import (
 from models.kube import DNS_LABEL
 from models.plan import SCHEMA_VERSION, Plan
 from models.profile import ProfileBase
+from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
 from planner.compare import compare as compare_plans
@@ -57,7 +58,7 @@ from planner.migration import (
     size_target,
     target_meshes,
 )
-from planner.outputs import write_outputs
+from planner.outputs import write_file, write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.review import read_plan, review
 from planner.snapshots import sized_snapshot
@@ -1026,3 +1027,156 @@ def review_command(
 
 
 app.command(name="review")(review_command)
+
+
+def calibrate_command(
+    inventory: Annotated[
+        Path,
+        typer.Option(
+            "--inventory",
+            "-i",
+            help="The workloads (or pods) table with observed proxy usage (proxy_cpu_millicores, "
+            "proxy_memory_mib), or a folder planner collect wrote (docs/inputs.md).",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="The fitted profile YAML to write (a file)."),
+    ],
+    services: Annotated[
+        Path | None, typer.Option("--services", help="Services table, as planner size reads it.")
+    ] = None,
+    traffic: Annotated[
+        Path | None,
+        typer.Option("--traffic", help="Traffic table, as planner size reads it (rps per edge)."),
+    ] = None,
+    mesh: Annotated[
+        MeshKind | None,
+        typer.Option("--mesh", help="Mesh whose profile is fitted (default: as planner size)."),
+    ] = None,
+    istio_version: Annotated[
+        str | None,
+        typer.Option("--istio-version", callback=_check_version, help="Istio version measured."),
+    ] = None,
+    linkerd_version: Annotated[
+        str | None,
+        typer.Option(
+            "--linkerd-version", callback=_check_linkerd_version, help="Linkerd version measured."
+        ),
+    ] = None,
+    consul_version: Annotated[
+        str | None,
+        typer.Option("--consul-version", callback=_check_version, help="Consul version measured."),
+    ] = None,
+    appmesh_version: Annotated[
+        str | None,
+        typer.Option(
+            "--appmesh-version", callback=_check_version, help="App Mesh Envoy version measured."
+        ),
+    ] = None,
+    mesh_version: Annotated[
+        str | None,
+        typer.Option(
+            "--mesh-version", callback=_check_any_version, help="The version of whichever mesh."
+        ),
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", help="The profile to fit (default: the mesh's built-in one)."),
+    ] = None,
+    traffic_window: Annotated[
+        str | None,
+        typer.Option("--traffic-window", callback=_check_duration, help="As planner size."),
+    ] = None,
+    size_for: Annotated[
+        SizeFor,
+        typer.Option(
+            "--size-for",
+            help="What the measured proxies hold: the unscoped mesh (default: mesh-planner's "
+            "scoping is a recommendation, not what runs), or the scoped one when its "
+            "recommended scoping is applied.",
+        ),
+    ] = SizeFor.UNSCOPED,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="As planner size: traffic drift is an error.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            callback=_check_date,
+            help="The date the usage was observed (2026-11-20), written into each fitted "
+            "coefficient's source; default: the end of a planner collect folder's collection.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Fit the sizing profile's proxy coefficients to the cluster's own proxies (observed usage)
+    and write a profile that planner size --profile takes; the fit and its held-out error go to
+    stderr (docs/calibrate.md).
+
+    Example:
+
+        planner calibrate --inventory data/cluster.csv --services data/services.csv
+        --traffic data/traffic.csv --as-of 2026-11-20 --out fitted-profile.yaml
+    """
+    with user_errors():
+        versions = {
+            flag: value
+            for flag, value in (
+                ("--istio-version", istio_version),
+                ("--linkerd-version", linkerd_version),
+                ("--consul-version", consul_version),
+                ("--appmesh-version", appmesh_version),
+                ("--mesh-version", mesh_version),
+            )
+            if value is not None
+        }
+        if len(versions) > 1:
+            _usage(f"{' and '.join(versions)}: give the version once, with the flag of the mesh")
+        knobs = Knobs(
+            mesh_version=next(iter(versions.values()), None),
+            traffic_window_seconds=(
+                parse_duration(traffic_window) if traffic_window is not None else None
+            ),
+            size_for=size_for,
+        )
+        tables = table_folder(inventory)
+        taken_date = None
+        if tables is not None:
+            taken = folder_defaults(tables, traffic, knobs.traffic_window_seconds, None)
+            traffic, taken_date = taken.traffic, taken.inputs_date
+            knobs = knobs.model_copy(
+                update={"traffic_window_seconds": taken.traffic_window_seconds}
+            )
+        day = date.fromisoformat(as_of) if as_of else taken_date
+        if day is None:
+            raise InputError(
+                f"{inventory}: give --as-of YYYY-MM-DD, the date the usage was observed (a "
+                "planner collect folder's collect.json gives it)"
+            )
+        user_profile = load_profile_file(profile) if profile else None
+        chosen = _named_mesh(mesh, user_profile, versions)
+        if chosen is not None:
+            check_mesh(chosen[0])
+        checked = read_inventory(inventory, services, chosen[0] if chosen else None)
+        found = checked.mesh_found
+        kind = chosen[0] if chosen else (MeshKind(found.mesh) if found else DEFAULT_MESH)
+        check_mesh(kind)
+        mesh_profile = user_profile or load_builtin_profile(kind)
+        knobs = knobs.model_copy(update={"mesh": kind})
+        _check_flags(MESHES[kind], versions, [])
+        edges = read_traffic(traffic, checked, strict=strict) if traffic is not None else None
+        plan = build_plan(checked, edges, mesh_profile, knobs)
+        if tables is not None:
+            paths = [tables.workloads, tables.services, traffic]
+        else:
+            paths = [inventory, services, traffic]
+        files = tuple(data_file(p, str(p)) for p in paths if p is not None and p.is_file())
+        result = calibrate(plan, mesh_profile, files, day)
+        write_file(out, render_profile(result), force=force)
+        sys.stderr.write(printable(render_report(result)).replace("\\n", "\n"))
+        typer.echo(printable(str(out)))
+
+
+app.command(name="calibrate")(calibrate_command)

@@ -126,6 +126,49 @@ def write_outputs(
     return [out_dir / path for path in names.values()]
 
 
+def write_file(path: Path, data: bytes, *, force: bool) -> None:
+    """Write one file (a fitted profile) atomically: a temporary file beside it, synced, then
+    renamed over it with signals held back.
+
+    Raises OutputError, with nothing changed, when `path` exists and `force` is false, is not a
+    regular file (a folder, a symbolic link), or cannot be written.
+    """
+    target = Path(os.path.abspath(path))
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(f"{path}: is not a regular file; mesh-planner writes only files it owns")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: exists; pass --force to replace it, or choose another --out")
+    staging: Path | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _signals_held():
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}{_STAGING}", dir=target.parent)
+            staging = Path(name)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(staging, 0o666 & ~_umask())
+        with _signals_held():
+            os.replace(staging, target)
+            staging = None
+            _sync_folder(target.parent)
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: writing failed ({exc.strerror or exc}); nothing was changed"
+        ) from None
+    finally:
+        if staging is not None:
+            with _signals_held():
+                staging.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _existing(shown: Path, target: Path, owned: Collection[str], *, force: bool) -> int | None:
     """The permission bits of the folder there is to replace, or None when there is none.
 

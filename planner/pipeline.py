@@ -15,7 +15,7 @@ from planner.inputs.traffic import Traffic
 from planner.meshes.entry import MeshEntry, SizingInput
 from planner.meshes.registry import MESHES
 from planner.model.defaults import proxy_default
-from planner.model.findings import rate_findings
+from planner.model.findings import fitted_findings, rate_findings
 from planner.model.rates import workload_rates
 from planner.model.records import (
     gateway_plans,
@@ -93,6 +93,7 @@ def build_plan(
     )
     sidecars = sized.sidecars.assign(needs_patch=patch)
     findings = [
+        *fitted_findings(profile.name, sized.assumptions),
         *inventory.findings,
         *(traffic.findings if traffic is not None else ()),
         *rate_findings(workloads, traffic is not None, sized.gateways_sized_apart, sized.idle),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.plan import GATEWAY_ROLES, Finding, OomRisk
+from models.plan import GATEWAY_ROLES, Assumption, Finding, OomRisk
 from models.profile import Coefficient, VersionRange, version_key
 
 _EXAMPLES = 5
@@ -211,3 +211,24 @@ def version_findings(figures: VersionRange, version: str) -> list[Finding]:
     if figures.note is not None and figures.note_applies(version):
         findings.append(Finding(code="figures-note", subject=figures.label, message=figures.note))
     return findings
+
+
+FITTED_TAG = "fitted"
+"""The tag of a coefficient planner calibrate fitted to a cluster's own proxies."""
+
+
+def fitted_findings(profile: str, assumptions: tuple[Assumption, ...]) -> list[Finding]:
+    """A finding saying the plan was sized with coefficients of `profile` that planner calibrate
+    fitted, naming them and the data and date they were fitted to (their `source`)."""
+    fitted = [a for a in assumptions if a.tag == FITTED_TAG]
+    if not fitted:
+        return []
+    sources = sorted({a.source for a in fitted})
+    return [
+        Finding(
+            code="calibrated-profile",
+            subject=f"profile {profile}",
+            message=f"calibrated: {len(fitted)} coefficients were fitted to a cluster's own "
+            f"proxies ({', '.join(a.name for a in fitted)}): {'; '.join(sources)}",
+        )
+    ]
