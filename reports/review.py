@@ -5,6 +5,8 @@ from __future__ import annotations
 from models.review import Change, DriverForecast, Forecast, Review
 
 REVIEW_FILE = "review.json"
+REVIEW_HTML_FILE = "review.html"
+REVIEW_XLSX_FILE = "review.xlsx"
 TOP_NAMESPACES = 10
 
 
