@@ -19,10 +19,15 @@ from jinja2 import UndefinedError
 from openpyxl import load_workbook
 from playwright.sync_api import sync_playwright
 
-from models.review import DriverForecast, Review, ReviewFormat
+from models.review import DriverForecast, Review, ReviewFormat, Threshold
 from reports import REVIEW_ENTRIES, REVIEW_RENDERERS
 from reports.html.page import environment
-from reports.html.review import TOP_WORKLOADS, render_review_html, render_review_html_text
+from reports.html.review import (
+    TOP_CROSSINGS,
+    TOP_WORKLOADS,
+    render_review_html,
+    render_review_html_text,
+)
 from reports.review import REVIEW_FILE, REVIEW_HTML_FILE, REVIEW_XLSX_FILE
 from reports.xlsx.review import (
     CHANGES,
@@ -308,6 +313,38 @@ def test_a_review_without_history_has_no_forecast_section(reviewed: Reviewed) ->
     book = load_workbook(io.BytesIO(render_review_xlsx(review)[REVIEW_XLSX_FILE]))
     assert book.sheetnames == [CHANGES, FORECAST, THRESHOLDS]
     assert book[FORECAST]["A1"].value.startswith("No forecast: run planner review with --history")
+
+
+def test_thresholds_crossings_and_warnings_are_listed(reviewed: Reviewed) -> None:
+    forecast = reviewed.review.forecast
+    assert forecast is not None
+    message = f"gateway {SCRIPT} needs 3 replicas (planned 2) by 2026-12-25"
+    threshold = Threshold(
+        part="gateway",
+        subject=SCRIPT,
+        what="replicas",
+        unit="replicas",
+        today=2,
+        then=3,
+        by="2026-12-25",
+        message=message,
+    )
+    crossings = tuple(f"{HYPERLINK}/w{i:02}: its CPU request reaches more" for i in range(30))
+    warning = "two snapshots: a line through two points, with no interval"
+    update = {"thresholds": (threshold,), "crossings": crossings, "warnings": (warning,)}
+    review = reviewed.review.model_copy(update={"forecast": forecast.model_copy(update=update)})
+    page = render_review_html_text(review)
+    assert _table_rows(page, "thresholds") == [
+        ["gateway", SCRIPT, "replicas", "2 replicas", "3 replicas", "2026-12-25", message]
+    ]
+    assert page.count(f"{HYPERLINK.replace(chr(34), '&#34;')}/w") == TOP_CROSSINGS
+    assert f"{TOP_CROSSINGS} of 30 shown; {REVIEW_FILE} lists them all." in page
+    assert f"<li>{warning}</li>" in page
+    sheet = _open(render_review_xlsx(review)[REVIEW_XLSX_FILE])[THRESHOLDS]
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert ["gateway", SCRIPT, "replicas", "replicas", 2, 3, "2026-12-25", message] in rows
+    assert [[line] for line in crossings] == [r for r in rows if r and r[0] in crossings]
+    assert [warning] in rows
 
 
 @dataclass
