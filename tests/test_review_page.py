@@ -37,6 +37,8 @@ from reports.xlsx.review import (
     SIDECARS_CPU_CHANGE,
     SIDECARS_MEMORY_CHANGE,
     THRESHOLDS,
+    WORKLOAD_COLS,
+    WORKLOADS,
     render_review_xlsx,
 )
 from tests.conftest import DATA, assert_golden, require_tool, run_cli, write
@@ -311,7 +313,7 @@ def test_a_review_without_history_has_no_forecast_section(reviewed: Reviewed) ->
     assert 'id="forecast"' not in page
     assert 'href="#forecast"' not in page
     book = load_workbook(io.BytesIO(render_review_xlsx(review)[REVIEW_XLSX_FILE]))
-    assert book.sheetnames == [CHANGES, FORECAST, THRESHOLDS]
+    assert book.sheetnames == [CHANGES, WORKLOADS, FORECAST, THRESHOLDS]
     assert book[FORECAST]["A1"].value.startswith("No forecast: run planner review with --history")
 
 
@@ -440,7 +442,7 @@ def test_workbook_holds_the_forecasts_inputs_as_data_and_its_fit_as_formulas(
     reviewed: Reviewed,
 ) -> None:
     book = _open(reviewed.workbook)
-    assert book.sheetnames == [CHANGES, FORECAST, THRESHOLDS]
+    assert book.sheetnames == [CHANGES, WORKLOADS, FORECAST, THRESHOLDS]
     forecast = reviewed.review.forecast
     assert forecast is not None
     drivers = [*forecast.drivers, *forecast.namespaces]
@@ -493,6 +495,17 @@ def test_libreoffice_recalculates_the_fit_to_review_json(
     memory_change = _named(book, SIDECARS_MEMORY_CHANGE).value
     assert memory_change == pytest.approx(sidecars.memory_request_gib.delta, abs=1e-9)
     assert _named(book, DRIVERS_MEMORY_TOTAL).value == pytest.approx(memory_change, abs=2e-3)
+    # every workload is listed, its live changes review.json's
+    listed = {}
+    for row in book[WORKLOADS].iter_rows(min_row=2, values_only=True):
+        cells = dict(zip((c.key for c in WORKLOAD_COLS), row, strict=True))
+        listed[(cells["namespace"], cells["workload"])] = cells
+    assert len(listed) == len(review.workloads)
+    for w in review.workloads:
+        cells = listed[(w.namespace, w.workload)]
+        assert cells["status"] == w.status
+        assert cells["cpu_change"] == pytest.approx(w.cpu_request_cores.delta, abs=1e-9)
+        assert cells["memory_change"] == pytest.approx(w.memory_request_gib.delta, abs=1e-9)
     # every part's live change is review.json's
     rows = {r[0].value: r for r in book[CHANGES].iter_rows() if r[0].value}
     for part in review.parts:

@@ -4,7 +4,9 @@ Sheets (`SHEETS`, in order; a new part of the review is one more writer there):
 
 - **Changes**: the parts of the mesh before and after (the changes live differences), the
   sidecars' drivers with their total a live SUM beside the sidecars' change it adds up to, every
-  namespace and workload that changed, the control plane and the gateways.
+  namespace, the control plane and the gateways.
+- **Workloads**: every workload added, removed or changed (its rows streamed: a large mesh has
+  many), the changes live differences.
 - **Forecast**: each driver's history as data (its dates, the days since its first date t, its
   values), the intercept a and slope b fitted to it in cells of their own, and the fitted value
   per row and at the horizon as live formulas of them (linear a + b t, exponential EXP(a + b t)):
@@ -19,7 +21,7 @@ with the current plan's inputs' date, else the ZIP epoch, never the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -39,10 +41,12 @@ from reports.xlsx.spreadsheet import (
     INPUT_FILL,
     Book,
     CellValue,
+    Col,
     Kind,
 )
 
 CHANGES = "Changes"
+WORKLOADS = "Workloads"
 FORECAST = "Forecast"
 THRESHOLDS = "Thresholds"
 DRIVERS_CPU_TOTAL = "drivers_cpu_total"
@@ -193,7 +197,6 @@ def _write_changes(book: Book, review: Review) -> None:
             s.number(f"=J{sidecars_row}", F_SIGNED_GIB, Kind.FORMULA),
         )
     _write_namespaces(s, review)
-    _write_workloads(s, review)
     for title, components in (
         ("Control plane", review.control_plane),
         ("Gateways", review.gateways),
@@ -231,29 +234,29 @@ def _write_namespaces(s: _Sheet, review: Review) -> None:
         )
 
 
-def _write_workloads(s: _Sheet, review: Review) -> None:
-    s.put()
-    s.put(
-        s.text(
-            "Workloads added, removed or changed (added and removed first, then the largest "
-            "changes in CPU)",
-            bold=True,
-        )
-    )
-    s.put(
-        s.head("Namespace"),
-        s.head("Workload"),
-        s.head("Status"),
-        s.head("Replicas before"),
-        s.head("Replicas after"),
-        s.head("Requests per second per pod before"),
-        s.head("Requests per second per pod after"),
-        s.head("Services seen before"),
-        s.head("Services seen after"),
-        *_triple_heads(s, "CPU requests (cores)"),
-        *_triple_heads(s, "Memory requests (GiB)"),
-        s.head("Drivers (cores, GiB)"),
-    )
+WORKLOAD_COLS = (
+    Col("namespace", "Namespace", Kind.TEXT, width=22),
+    Col("workload", "Workload", Kind.TEXT, width=28),
+    Col("status", "Status", Kind.TEXT, width=10),
+    Col("replicas_before", "Replicas before", Kind.INFO, F_INT),
+    Col("replicas_after", "Replicas after", Kind.INFO, F_INT),
+    Col("rps_before", "Requests per second per pod before", Kind.INFO, F_NUMBER),
+    Col("rps_after", "Requests per second per pod after", Kind.INFO, F_NUMBER),
+    Col("services_before", "Services seen before", Kind.INFO, F_INT),
+    Col("services_after", "Services seen after", Kind.INFO, F_INT),
+    Col("cpu_before", "CPU requests (cores) before", Kind.INFO, F_CORES),
+    Col("cpu_after", "CPU requests (cores) after", Kind.INFO, F_CORES),
+    Col("cpu_change", "CPU requests (cores) change", Kind.FORMULA, F_SIGNED_CORES),
+    Col("memory_before", "Memory requests (GiB) before", Kind.INFO, F_GIB),
+    Col("memory_after", "Memory requests (GiB) after", Kind.INFO, F_GIB),
+    Col("memory_change", "Memory requests (GiB) change", Kind.FORMULA, F_SIGNED_GIB),
+    Col("drivers", "Drivers (cores, GiB)", Kind.TEXT, width=70),
+)
+"""The Workloads sheet: one row per workload added, removed or changed."""
+
+
+def _workload_rows(review: Review) -> Iterator[list[CellValue]]:
+    """The added and removed first, then the largest changes in CPU; the changes live."""
     ordered = sorted(
         review.workloads,
         key=lambda w: (
@@ -263,27 +266,35 @@ def _write_workloads(s: _Sheet, review: Review) -> None:
             w.workload,
         ),
     )
-    for w in ordered:
-        r = s.row + 1
+    for r, w in enumerate(ordered, start=2):
         drivers = "; ".join(
             f"{d.label} {d.cpu_request_cores:+.3f}, {d.memory_request_gib:+.3f}"
             for d in w.drivers
             if d.cpu_request_cores or d.memory_request_gib
         )
-        s.put(
-            s.text(w.namespace),
-            s.text(w.workload),
-            s.text(w.status),
-            s.number(w.replicas.before, F_INT),
-            s.number(w.replicas.after, F_INT),
-            s.number(w.rps_per_pod.before, F_NUMBER),
-            s.number(w.rps_per_pod.after, F_NUMBER),
-            s.number(w.visible_services.before, F_INT),
-            s.number(w.visible_services.after, F_INT),
-            *_three(s, w.cpu_request_cores, F_CORES, F_SIGNED_CORES, r, 10),
-            *_three(s, w.memory_request_gib, F_GIB, F_SIGNED_GIB, r, 13),
-            s.text(drivers or "none"),
-        )
+        yield [
+            w.namespace,
+            w.workload,
+            w.status,
+            w.replicas.before,
+            w.replicas.after,
+            w.rps_per_pod.before,
+            w.rps_per_pod.after,
+            w.visible_services.before,
+            w.visible_services.after,
+            w.cpu_request_cores.before,
+            w.cpu_request_cores.after,
+            f"=K{r}-J{r}",
+            w.memory_request_gib.before,
+            w.memory_request_gib.after,
+            f"=N{r}-M{r}",
+            drivers or "none",
+        ]
+
+
+def _write_workloads(book: Book, review: Review) -> None:
+    """Every workload added, removed or changed, its rows streamed (a large mesh has many)."""
+    book.table(WORKLOADS, WORKLOAD_COLS, _workload_rows(review), freeze="C2")
 
 
 def _write_components(s: _Sheet, title: str, components: Sequence[ComponentChange]) -> None:
@@ -444,7 +455,12 @@ def _write_thresholds(book: Book, review: Review) -> None:
 
 SheetWriter = Callable[[Book, Review], None]
 
-SHEETS: tuple[SheetWriter, ...] = (_write_changes, _write_forecast, _write_thresholds)
+SHEETS: tuple[SheetWriter, ...] = (
+    _write_changes,
+    _write_workloads,
+    _write_forecast,
+    _write_thresholds,
+)
 """The sheets in order."""
 
 
