@@ -21,6 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from models.review import DriverForecast, Review, ReviewFormat, Threshold
 from reports import REVIEW_ENTRIES, REVIEW_RENDERERS
+from reports.html.charts import Point, Step, trend, waterfall
 from reports.html.page import environment
 from reports.html.review import (
     TOP_CROSSINGS,
@@ -347,6 +348,26 @@ def test_thresholds_crossings_and_warnings_are_listed(reviewed: Reviewed) -> Non
     assert ["gateway", SCRIPT, "replicas", "replicas", 2, 3, "2026-12-25", message] in rows
     assert [[line] for line in crossings] == [r for r in rows if r and r[0] in crossings]
     assert [warning] in rows
+
+
+def test_the_new_charts_escape_their_text_and_label_every_mark() -> None:
+    steps = [Step(SCRIPT, 1.5, "+1.50"), Step(HYPERLINK, -0.5, "\u22120.50")]
+    chart = waterfall("w", SCRIPT, SCRIPT, steps, Step("total change", 1.0, "+1.00"))
+    points = [Point(0, 1.0, SCRIPT, "1.0"), Point(90, 2.0, "2026-05-20", "2.0")]
+    line = trend(
+        "t", SCRIPT, SCRIPT, points, [(0, 1.0), (180, 3.0)], points[1], (1.5, 2.5), "linear", SCRIPT
+    )
+    for svg in (str(chart), str(line)):
+        assert SCRIPT not in svg
+        assert "&lt;script&gt;" in svg
+        assert svg.startswith('<svg class="chart"')
+        assert 'role="img"' in svg
+        parsed = _tags(svg)
+        assert [t for t, _ in parsed.tags if t in ("script", "foreignObject")] == []
+    # each bar's value as text, and the bars end where the steps add up to
+    for text in ("+1.50", "\u22120.50", "+1.00"):
+        assert f">{text}</text>" in str(chart)
+    assert waterfall("w", "t", "d", steps, steps[0]) == waterfall("w", "t", "d", steps, steps[0])
 
 
 @dataclass

@@ -436,7 +436,7 @@ def trend(
     (`curve`: (day, value) points) drawn through to the horizon, and at the horizon the value
     the law gives with its interval as a whisker (`interval`, low and high), each labelled;
     `note` (the figures at the horizon in words) goes below."""
-    left, right, top_pad, bottom = 58.0, 80.0, 34.0, 58.0
+    left, right, top_pad, bottom = 58.0, 90.0, 34.0, 58.0
     height = 268.0
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [p.value for p in history] + [v for _, v in curve] + [horizon.value]
@@ -465,10 +465,10 @@ def trend(
         _label(left + 98, 14, f"{law} law", anchor="start", cut=False),
     ]
     if interval is not None:
+        at = left + 98 + len(f"{law} law") * 7 + 16  # after the law's legend
         body += [
-            f'<line x1="{left + 200:.1f}" y1="4" x2="{left + 200:.1f}" y2="16" stroke="#555" '
-            'stroke-width="2"/>',
-            _label(left + 206, 14, "95 % interval", anchor="start", cut=False),
+            f'<line x1="{at:.1f}" y1="4" x2="{at:.1f}" y2="16" stroke="#555" stroke-width="2"/>',
+            _label(at + 6, 14, "95 % interval", anchor="start", cut=False),
         ]
     base = top_pad + plot_h
     body.append(
