@@ -32,6 +32,7 @@ from models.knobs import (
 from models.kube import DNS_LABEL
 from models.plan import SCHEMA_VERSION, Plan
 from models.profile import ProfileBase
+from models.review import ReviewFormat
 from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
 from planner.collect.command import collect_command
 from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
@@ -63,7 +64,15 @@ from planner.pipeline import build_plan, entry_for
 from planner.review import read_plan, review
 from planner.snapshots import sized_snapshot
 from planner.version import __version__
-from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
+from reports import (
+    COMPARE_ENTRIES,
+    COMPARE_RENDERERS,
+    ENTRIES,
+    HANDOVERS,
+    REVIEW_ENTRIES,
+    REVIEW_RENDERERS,
+    renderers,
+)
 from reports.compare import render_compare_summary
 from reports.plan_json import PLAN_FILE
 from reports.review import REVIEW_FILE, render_review_json, render_review_summary
@@ -949,7 +958,20 @@ def review_command(
             "--horizon", help="How far after the last plan to project (90d: the next review)."
         ),
     ] = "90d",
-    out: Annotated[str, typer.Option("--out", "-o", help="Folder for review.json.")] = "review",
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Folder for review.json and the --format files.")
+    ] = "review",
+    formats: Annotated[
+        list[ReviewFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output to write besides review.json, one of: "
+            + ", ".join(f.value for f in ReviewFormat)
+            + " (review.html, review.xlsx); repeat for several.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace what an earlier review wrote in --out.")
     ] = False,
@@ -958,11 +980,14 @@ def review_command(
     """Compare this quarter's plan with last quarter's: what changed per part of the mesh,
     namespace and workload, and why (pods, traffic, what each proxy holds, observed usage, the
     model, the headroom), the drivers adding up to the change; with --history, fit each
-    driver's growth and project the mesh to --horizon.
+    driver's growth and project the mesh to --horizon. --format html adds a page with charts
+    (review.html), --format xlsx a workbook with the forecast's inputs and live fit
+    (review.xlsx).
 
     Examples:
 
-        planner review --baseline q3/plan.json --current q4/plan.json --out review
+        planner review --baseline q3/plan.json --current q4/plan.json --format html
+        --format xlsx --out review
 
         planner review --history q1/plan.json --history q2/plan.json --history q3/plan.json
         --history q4/plan.json --horizon 90d --out review
@@ -1014,11 +1039,15 @@ def review_command(
             result = result.model_copy(
                 update={"forecast": forecast([(plan, str(path)) for path, plan, _ in past], days)}
             )
+        files: dict[str, bytes] = {}
+        # review.json is always written: the page and the workbook render from it
+        for output in sorted({ReviewFormat.JSON, *(formats or [])}):
+            files.update(REVIEW_RENDERERS[output](result))
         written = write_outputs(
             out_dir,
-            render_review_json(result),
+            files,
             force=force,
-            owned=[REVIEW_FILE],
+            owned=list(REVIEW_ENTRIES.values()),
             switched=run.mark_written,
         )
         sys.stderr.write(printable(render_review_summary(result)).replace("\\n", "\n"))

@@ -4,7 +4,8 @@
 bytes}: the neutral plan.json, HTML and Excel, and the mesh's own hand-over files. `ENTRIES`
 maps each format to the entries directly under `--out` that its files lie in (`name` for a file,
 `name/` for a folder): what a run owns there (planner.outputs). `COMPARE_RENDERERS` and
-`COMPARE_ENTRIES` do the same for a Comparison (`planner compare`). Renderers never compute
+`COMPARE_ENTRIES` do the same for a Comparison (`planner compare`), `REVIEW_RENDERERS` and
+`REVIEW_ENTRIES` for a Review (`planner review`). Renderers never compute
 sizing figures: everything they show comes from the Plan or the Comparison.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from models.compare import CompareFormat, Comparison
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
+from models.review import Review, ReviewFormat
 from reports.compare import (
     COMPARE_FILE,
     COMPARE_HTML_FILE,
@@ -29,8 +31,11 @@ from reports.gitops.operator import OPERATOR_FILE
 from reports.gitops.sidecars import SIDECARS_FILE
 from reports.html.compare import render_compare_html
 from reports.html.page import render_html
+from reports.html.review import render_review_html
 from reports.plan_json import PLAN_FILE, render_json
+from reports.review import REVIEW_FILE, REVIEW_HTML_FILE, REVIEW_XLSX_FILE, render_review_json
 from reports.xlsx.compare import render_compare_xlsx
+from reports.xlsx.review import render_review_xlsx
 from reports.xlsx.workbook import render_xlsx
 
 Renderer = Callable[[Plan], dict[str, bytes]]
@@ -85,3 +90,20 @@ COMPARE_ENTRIES: dict[CompareFormat, str] = {
     CompareFormat.XLSX: COMPARE_XLSX_FILE,
 }
 """What each format of `planner compare` writes under its `--out`: what a compare run owns."""
+
+
+ReviewRenderer = Callable[[Review], dict[str, bytes]]
+
+REVIEW_RENDERERS: dict[ReviewFormat, ReviewRenderer] = {
+    ReviewFormat.JSON: render_review_json,
+    ReviewFormat.HTML: render_review_html,
+    ReviewFormat.XLSX: render_review_xlsx,
+}
+"""Renderers of a review, by `planner review --format`."""
+
+REVIEW_ENTRIES: dict[ReviewFormat, str] = {
+    ReviewFormat.JSON: REVIEW_FILE,
+    ReviewFormat.HTML: REVIEW_HTML_FILE,
+    ReviewFormat.XLSX: REVIEW_XLSX_FILE,
+}
+"""What each format of `planner review` writes under its `--out`: what a review run owns."""

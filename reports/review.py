@@ -6,6 +6,8 @@ from models.review import Change, DriverForecast, Forecast, Review
 from reports.cost import review_cost_lines
 
 REVIEW_FILE = "review.json"
+REVIEW_HTML_FILE = "review.html"
+REVIEW_XLSX_FILE = "review.xlsx"
 TOP_NAMESPACES = 10
 
 

@@ -337,3 +337,190 @@ def buckets(
             pods[min(int((value - start) // step), count - 1)] += n
     edges = [start + i * step for i in range(count + 1)]
     return [(edges[i], edges[i + 1], pods[i]) for i in range(count)], edges
+
+
+@dataclass(frozen=True)
+class Step:
+    """One signed contribution to a change (a driver), or the change itself."""
+
+    label: str
+    value: float
+    text: str  # the value as shown, with its sign
+
+
+RISE_COLOUR = "#c0504d"
+FALL_COLOUR = "#6a9f3a"
+TOTAL_COLOUR = "#1d2630"
+
+
+def waterfall(chart_id: str, title: str, desc: str, steps: Sequence[Step], total: Step) -> Markup:
+    """Signed contributions as a waterfall: each step a bar from the running sum before it to
+    the running sum after it (a rise one colour, a fall another, a dotted link between them),
+    and the total a bar from zero to where the steps end, so the bars visibly add up. Each
+    value as text in the right-hand column."""
+    left, right, row = 250.0, 100.0, 24.0
+    span = WIDTH - left - right - 12
+    ends = [0.0]
+    for step in steps:
+        ends.append(ends[-1] + step.value)
+    low, high = min(0.0, *ends, total.value), max(0.0, *ends, total.value)
+    scale = span / (high - low) if high > low else 0.0
+
+    def x(value: float) -> float:
+        return left + 6 + (value - low) * scale
+
+    legend = (
+        (RISE_COLOUR, "raises the requests"),
+        (FALL_COLOUR, "lowers them"),
+        (TOTAL_COLOUR, "the total change"),
+    )
+    body = []
+    for i, (colour, words) in enumerate(legend):
+        at = left + i * 160
+        body.append(f'<rect x="{at:.1f}" y="4" width="12" height="12" fill="{colour}"/>')
+        body.append(_label(at + 17, 14, words, anchor="start", cut=False))
+    top = 24.0
+    rows = [*steps, total]
+    for i, step in enumerate(rows):
+        y = top + i * row
+        is_total = i == len(steps)
+        start, end = (0.0, total.value) if is_total else (ends[i], ends[i + 1])
+        colour = TOTAL_COLOUR if is_total else RISE_COLOUR if step.value > 0 else FALL_COLOUR
+        x0, x1 = sorted((x(start), x(end)))
+        weight = ' font-weight="600"' if is_total else ""
+        body.append(_label(left - 8, y + 15, step.label, extra=weight))
+        length = max(x1 - x0, 1.0 if step.value else 0.0)
+        body.append(
+            f'<rect x="{x0:.1f}" y="{y + 4:.1f}" width="{length:.1f}" '
+            f'height="{row - 8:.1f}" fill="{colour}"><title>{escape(step.label)}: '
+            f"{escape(step.text)}</title></rect>"
+        )
+        if not is_total:  # the link to the next bar, at the running sum
+            body.append(
+                f'<line x1="{x(end):.1f}" y1="{y + row - 4:.1f}" x2="{x(end):.1f}" '
+                f'y2="{y + row + 4:.1f}" stroke="#555" stroke-dasharray="2 2"/>'
+            )
+        body.append(_label(WIDTH - 8, y + 15, step.text, extra=weight, cut=False))
+    bottom = top + len(rows) * row
+    body.append(
+        f'<line x1="{x(0.0):.1f}" y1="{top:.1f}" x2="{x(0.0):.1f}" y2="{bottom:.1f}" '
+        'stroke="#555"/>'
+    )
+    body.append(_label(x(0.0), bottom + 14, "0", anchor="middle", cut=False))
+    return _frame(chart_id, title, desc, bottom + 22, body)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One dated value of a series: its position in days and its text."""
+
+    day: float
+    value: float
+    date: str
+    text: str
+
+
+def trend(
+    chart_id: str,
+    title: str,
+    desc: str,
+    history: Sequence[Point],
+    curve: Sequence[tuple[float, float]],
+    horizon: Point,
+    interval: tuple[float, float] | None,
+    law: str,
+    note: str,
+    width: float = HALF,
+) -> Markup:
+    """A series over time: the history as labelled dots, the fitted law as a dashed line
+    (`curve`: (day, value) points) drawn through to the horizon, and at the horizon the value
+    the law gives with its interval as a whisker (`interval`, low and high), each labelled;
+    `note` (the figures at the horizon in words) goes below."""
+    left, right, top_pad, bottom = 58.0, 90.0, 34.0, 58.0
+    height = 268.0
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    values = [p.value for p in history] + [v for _, v in curve] + [horizon.value]
+    if interval is not None:
+        values += list(interval)
+    low, high = min(values), max(values)
+    if high <= low:
+        low, high = low - 1.0, high + 1.0
+    pad = (high - low) * 0.08  # no dot and its label on the axis
+    low, high = low - pad, high + pad
+    step = nice_step(high - low, 4)
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    last = max(horizon.day, 1.0)
+
+    def x(day: float) -> float:
+        return left + 16 + day / last * (plot_w - 16)
+
+    def y(value: float) -> float:
+        return top_pad + (high - value) / (high - low) * plot_h
+
+    body = [
+        f'<circle cx="{left:.1f}" cy="10" r="4" fill="{COLOURS[0]}"/>',
+        _label(left + 8, 14, "history", anchor="start", cut=False),
+        f'<line x1="{left + 70:.1f}" y1="10" x2="{left + 94:.1f}" y2="10" stroke="{COLOURS[1]}" '
+        'stroke-width="2" stroke-dasharray="5 3"/>',
+        _label(left + 98, 14, f"{law} law", anchor="start", cut=False),
+    ]
+    if interval is not None:
+        at = left + 98 + len(f"{law} law") * 7 + 16  # after the law's legend
+        body += [
+            f'<line x1="{at:.1f}" y1="4" x2="{at:.1f}" y2="16" stroke="#555" stroke-width="2"/>',
+            _label(at + 6, 14, "95 % interval", anchor="start", cut=False),
+        ]
+    base = top_pad + plot_h
+    body.append(
+        f'<line x1="{left:.1f}" y1="{base:.1f}" x2="{left + plot_w:.1f}" y2="{base:.1f}" '
+        'stroke="#555"/>'
+    )
+    tick = low
+    while tick <= high + step / 2:
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{left + plot_w:.1f}" '
+            f'y2="{y(tick):.1f}" stroke="#e4e9ee"/>'
+        )
+        body.append(_label(left - 6, y(tick) + 4, f"{tick:,.10g}", cut=False))
+        tick += step
+    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in curve)
+    body.append(
+        f'<polyline points="{line}" fill="none" stroke="{COLOURS[1]}" stroke-width="2" '
+        f'stroke-dasharray="5 3"><title>{escape(law)} law</title></polyline>'
+    )
+    for point in history:
+        body.append(
+            f'<circle cx="{x(point.day):.1f}" cy="{y(point.value):.1f}" r="4" '
+            f'fill="{COLOURS[0]}"><title>{escape(point.date)}: {escape(point.text)}</title>'
+            "</circle>"
+        )
+        body.append(
+            _label(x(point.day), y(point.value) - 8, point.text, anchor="middle", cut=False)
+        )
+    hx = x(horizon.day)
+    shown = -1e9
+    for point in history:  # each date that has room beside the last shown and the horizon's
+        at = x(point.day)
+        if at - shown >= 76 and hx - at >= 76:
+            body.append(_label(at, base + 16, point.date, anchor="middle", cut=False))
+            shown = at
+    body.append(_label(hx, base + 16, horizon.date, anchor="middle", cut=False))
+    body.append(_label(hx, base + 30, "horizon", anchor="middle", extra=' fill="#444"', cut=False))
+    if interval is not None:
+        a, b = y(interval[0]), y(interval[1])
+        body.append(
+            f'<line x1="{hx:.1f}" y1="{a:.1f}" x2="{hx:.1f}" y2="{b:.1f}" stroke="#555" '
+            'stroke-width="2"/>'
+        )
+        for end in (a, b):
+            body.append(
+                f'<line x1="{hx - 5:.1f}" y1="{end:.1f}" x2="{hx + 5:.1f}" y2="{end:.1f}" '
+                'stroke="#555" stroke-width="2"/>'
+            )
+    body.append(
+        f'<rect x="{hx - 4:.1f}" y="{y(horizon.value) - 4:.1f}" width="8" height="8" '
+        f'fill="{COLOURS[1]}"><title>{escape(horizon.date)}: {escape(horizon.text)}</title></rect>'
+    )
+    body.append(_label(hx + 10, y(horizon.value) + 4, horizon.text, anchor="start", cut=False))
+    body.append(_label(8, height - 8, note, anchor="start", extra=' fill="#444"', cut=False))
+    return _frame(chart_id, title, desc, height, body, width)
