@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from models.knobs import Knobs
 from models.profile import Coefficient, Rounding
 
-SCHEMA_VERSION: Literal["2.4"] = "2.4"
+if TYPE_CHECKING:
+    from models.scenario import Scenarios
+
+SCHEMA_VERSION: Literal["2.5"] = "2.5"
 
 CallGraphBasis = Literal["observed", "declared", "declared and observed"]
 """Where a call graph comes from: a traffic table, the mesh's own resources, or both."""
@@ -645,7 +648,7 @@ class Migration(_Frozen):
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
-    schema_version: Literal["2.4"]
+    schema_version: Literal["2.5"]
     tool: ToolInfo
     profile: ProfileInfo
     knobs: Knobs
@@ -667,3 +670,11 @@ class Plan(_Frozen):
     findings: tuple[Finding, ...]
     nodes: NodesPlan | None = None
     migration: Migration | None = None
+    scenarios: Scenarios | None = None
+    """With `--scenario`: each what-if sized beside today (models.scenario); None otherwise."""
+
+
+# Plan.scenarios is defined in models.scenario, which needs this module's nouns: importing it
+# here completes Plan (models.scenario rebuilds Plan once Scenarios exists), whichever of the
+# two modules is imported first.
+import models.scenario  # noqa: E402, F401

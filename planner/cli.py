@@ -58,10 +58,12 @@ from planner.migration import (
 from planner.outputs import write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.review import read_plan, review
+from planner.scenarios import read_scenario_files, size_scenarios
 from planner.version import __version__
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS, ENTRIES, HANDOVERS, renderers
 from reports.compare import render_compare_summary
 from reports.review import REVIEW_FILE, render_review_json, render_review_summary
+from reports.scenarios import render_scenarios_summary
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -550,6 +552,16 @@ def size(
             "several. A target's version flag (--istio-version...) sets its version.",
         ),
     ] = None,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="A YAML file of named what-if scenarios (more traffic, Services, replicas, a "
+            "namespace like another, another mesh version, scoping, headroom), each sized like "
+            "today and shown beside it (docs/scenarios.md); repeat for several files.",
+        ),
+    ] = None,
 ) -> None:
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
@@ -616,6 +628,7 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
+        what_ifs = read_scenario_files(scenario or [])
         tables = table_folder(inventory)
         if tables is not None:  # what planner collect wrote: its traffic, window and date
             taken = folder_defaults(
@@ -679,6 +692,11 @@ def size(
             sized.append(Sized(target_plan, tuple(sorted(entries))))
         if targets:
             plan = migration(plan, checked, edges, sized)
+        if what_ifs:
+            sized_what_ifs = size_scenarios(
+                what_ifs, checked, edges, mesh_profile, knobs, plan, chosen[1], given_nodes
+            )
+            plan = plan.model_copy(update={"scenarios": sized_what_ifs})
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         for output in sorted({OutputFormat.JSON, *(formats or [])}):
@@ -690,7 +708,7 @@ def size(
             owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/"],
             switched=run.mark_written,
         )
-        summary = render_summary(plan, top).split("\n")
+        summary = (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:
             typer.echo(printable(str(path)))

@@ -41,7 +41,7 @@ def test_plan_names_its_profile_knobs_and_inputs(sample: Path) -> None:
     run = run_cli([*SAMPLE_ARGS, "--istio-version", "1.22", "--headroom-ratio", "0.4"], cwd=sample)
     assert run.exit_code == 0, run.stderr
     plan = json.loads((sample / "planner-out" / "plan.json").read_text("utf-8"))
-    assert plan["schema_version"] == "2.4"
+    assert plan["schema_version"] == "2.5"
     assert plan["profile"]["name"] == "istio-sidecar"
     assert plan["profile"]["mesh_version"] == "1.22"
     assert plan["profile"]["mesh_chosen_by"] == "given by --istio-version"

@@ -167,7 +167,7 @@ def test_plans_of_two_meshes_are_not_a_review(tmp_path: Path) -> None:
         (
             '{"schema_version": "1.0"}',
             "Error: --baseline old.json: plan schema '1.0'; a review reads schemas 2.2, 2.3, "
-            "2.4: size that quarter's inputs again with this planner\n",
+            "2.4, 2.5: size that quarter's inputs again with this planner\n",
         ),
         (
             '{"schema_version": "2.3"}',
@@ -185,15 +185,18 @@ def test_a_bad_baseline_is_one_line(tmp_path: Path, text: str | None, message: s
 
 
 def test_plans_of_earlier_schemas_are_read(tmp_path: Path) -> None:
-    """Plans written before plan.gateway_model (2.2) and the app totals' counts (2.3)."""
+    """Plans written before plan.gateway_model (2.2), the app totals' counts (2.3) and the
+    scenarios (2.4)."""
     plan = _size(tmp_path, DATA, "q4")
-    for schema in ("2.2", "2.3"):
+    for schema in ("2.2", "2.3", "2.4"):
         data = json.loads(plan.read_text("utf-8"))
         data["schema_version"] = schema
+        del data["scenarios"]
         if schema == "2.2":
             del data["gateway_model"]
-        app = data["totals"]["app"]
-        del app["workloads_with_cpu_requests"], app["workloads_with_memory_requests"]
+        if schema != "2.4":
+            app = data["totals"]["app"]
+            del app["workloads_with_cpu_requests"], app["workloads_with_memory_requests"]
         write(tmp_path / "old.json", json.dumps(data))
         shutil.copy(plan, tmp_path / "new.json")
         review = _review(tmp_path, "old.json", "new.json", out=f"review-{schema}")

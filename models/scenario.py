@@ -1,0 +1,171 @@
+"""What-if scenarios (`planner size --scenario`): the file's format, and each scenario sized
+beside today as plan.json's `scenarios` section holds it (docs/scenarios.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.errors import UNPRINTABLE
+from models.knobs import SizeFor
+from models.plan import InputFile, Plan, ResourceTotals, Totals
+
+MAX_FACTOR = 1000.0
+"""The largest factor a change may multiply traffic or replicas by (a typo guard)."""
+MAX_ADDED = 100_000
+"""The most Services or pods a change may add at once (a typo guard)."""
+NAMESPACE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+VERSION = r"^(\d+\.\d+(\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}|stable-\d+\.\d+(\.\d+)?)$"
+"""A version as the mesh version flags take it (1.24, 1.24.3, 2.18, edge-25.4.4)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class TrafficChange(_Frozen):
+    """Every request the namespace's proxies handle (in and out; the whole mesh's without a
+    namespace) times `factor`."""
+
+    factor: float = Field(ge=0.0, le=MAX_FACTOR)
+    namespace: str | None = Field(default=None, pattern=NAMESPACE)
+
+
+class ServicesChange(_Frozen):
+    """`add` more Services in `namespace`, each like the namespace's median Service."""
+
+    namespace: str = Field(pattern=NAMESPACE)
+    add: int = Field(ge=0, le=MAX_ADDED)
+
+
+class ReplicasChange(_Frozen):
+    """Replicas of one workload (or of every workload of the namespace): `add` more, or times
+    `factor` rounded up to whole pods; one of the two."""
+
+    namespace: str = Field(pattern=NAMESPACE)
+    workload: str | None = Field(default=None, min_length=1, max_length=253)
+    add: int | None = Field(default=None, ge=0, le=MAX_ADDED)
+    factor: float | None = Field(default=None, ge=0.0, le=MAX_FACTOR)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReplicasChange:
+        if (self.add is None) == (self.factor is None):
+            raise ValueError("give add (more pods) or factor (times the replicas), one of the two")
+        return self
+
+
+class NamespaceChange(_Frozen):
+    """A new namespace `name` like `like`: its workloads, Services and traffic, renamed."""
+
+    like: str = Field(pattern=NAMESPACE)
+    name: str = Field(pattern=NAMESPACE)
+
+
+class Change(_Frozen):
+    """One change of a scenario: exactly one of its keys."""
+
+    traffic: TrafficChange | None = None
+    services: ServicesChange | None = None
+    replicas: ReplicasChange | None = None
+    namespace: NamespaceChange | None = None
+    mesh_version: str | None = Field(default=None, pattern=VERSION)
+    size_for: SizeFor | None = None
+    headroom_ratio: float | None = Field(default=None, ge=0.0, le=5.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_key(cls, data: object) -> object:
+        if isinstance(data, dict) and len(data) != 1:
+            keys = ", ".join(cls.model_fields)
+            raise ValueError(f"a change has exactly one of the keys {keys}")
+        return data
+
+    @field_validator("mesh_version", mode="before")
+    @classmethod
+    def _version_text(cls, value: object) -> object:
+        # YAML reads 1.30 as the number 1.3: a version must be quoted to be what was meant
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            raise ValueError(f'write the version in quotes ("{value}"): YAML reads it as a number')
+        return value
+
+    @property
+    def kind(self) -> str:
+        """The key this change is given by."""
+        return next(iter(self.model_dump(exclude_none=True)))
+
+
+class Scenario(_Frozen):
+    """A named what-if: its changes, applied in order to today's inputs and knobs."""
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=1000)
+    changes: tuple[Change, ...] = Field(default=(), max_length=1000)
+
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if UNPRINTABLE.search(value):
+            raise ValueError("holds a control character; write it on one line, as plain text")
+        return value
+
+
+class ScenarioFile(_Frozen):
+    """A `--scenario` file: its scenarios, each named once."""
+
+    scenarios: tuple[Scenario, ...] = Field(min_length=1, max_length=100)
+
+
+class ScenarioCounts(_Frozen):
+    """What a mesh is made of: application pods (every workload's replicas), proxies (sidecar
+    pods, gateway and waypoint replicas), Services and namespaces, and the requests per second
+    into the workloads."""
+
+    pods: int
+    proxies: int
+    services: int
+    namespaces: int
+    inbound_rps: float
+
+
+class ScenarioDifference(_Frozen):
+    """A scenario's figures minus today's, per part of the mesh and in counts."""
+
+    sidecars: ResourceTotals
+    gateways: ResourceTotals
+    control_plane: ResourceTotals
+    node_agents: ResourceTotals
+    mesh: ResourceTotals
+    counts: ScenarioCounts
+
+
+class ScenarioResult(_Frozen):
+    """One scenario sized with the same pipeline as today's plan.
+
+    `changes` are as the file gives them; `mesh_version`, `headroom_ratio` and `size_for` are
+    what the scenario was sized with (the plan's knobs after its changes). `totals` has the
+    scenario's requests and expected use per part of the mesh, as `Plan.totals`; `difference`
+    is each minus today's. The cost of a scenario (issue 15, `--prices`) belongs beside
+    `difference`, computed from `totals` the way today's cost is.
+    """
+
+    name: str
+    description: str
+    file: str
+    changes: tuple[Change, ...]
+    mesh_version: str
+    headroom_ratio: float
+    size_for: SizeFor | None
+    counts: ScenarioCounts
+    totals: Totals
+    difference: ScenarioDifference
+    findings: int
+
+
+class Scenarios(_Frozen):
+    """Every scenario of the `--scenario` files, in the order given, and today's counts."""
+
+    files: tuple[InputFile, ...]
+    today: ScenarioCounts
+    results: tuple[ScenarioResult, ...]
+
+
+Plan.model_rebuild(_types_namespace={"Scenarios": Scenarios})
