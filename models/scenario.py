@@ -3,7 +3,17 @@ beside today as plan.json's `scenarios` section holds it (docs/scenarios.md)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from models.errors import UNPRINTABLE
 from models.knobs import SizeFor
@@ -22,7 +32,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-class TrafficChange(_Frozen):
+class _Given(_Frozen):
+    """A part of a scenario file, written back as given: without the keys left out."""
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class TrafficChange(_Given):
     """Every request the namespace's proxies handle (in and out; the whole mesh's without a
     namespace) times `factor`."""
 
@@ -30,14 +48,14 @@ class TrafficChange(_Frozen):
     namespace: str | None = Field(default=None, pattern=NAMESPACE)
 
 
-class ServicesChange(_Frozen):
+class ServicesChange(_Given):
     """`add` more Services in `namespace`, each like the namespace's median Service."""
 
     namespace: str = Field(pattern=NAMESPACE)
     add: int = Field(ge=0, le=MAX_ADDED)
 
 
-class ReplicasChange(_Frozen):
+class ReplicasChange(_Given):
     """Replicas of one workload (or of every workload of the namespace): `add` more, or times
     `factor` rounded up to whole pods; one of the two."""
 
@@ -53,14 +71,14 @@ class ReplicasChange(_Frozen):
         return self
 
 
-class NamespaceChange(_Frozen):
+class NamespaceChange(_Given):
     """A new namespace `name` like `like`: its workloads, Services and traffic, renamed."""
 
     like: str = Field(pattern=NAMESPACE)
     name: str = Field(pattern=NAMESPACE)
 
 
-class Change(_Frozen):
+class Change(_Given):
     """One change of a scenario: exactly one of its keys."""
 
     traffic: TrafficChange | None = None
@@ -84,7 +102,9 @@ class Change(_Frozen):
     def _version_text(cls, value: object) -> object:
         # YAML reads 1.30 as the number 1.3: a version must be quoted to be what was meant
         if isinstance(value, float | int) and not isinstance(value, bool):
-            raise ValueError(f'write the version in quotes ("{value}"): YAML reads it as a number')
+            raise ValueError(
+                f'write the version in quotes, such as "1.24": YAML reads {value} as a number'
+            )
         return value
 
     @property

@@ -141,7 +141,9 @@ def _located(exc: ValidationError, raw: dict[str, object]) -> str:
     if first["type"] == "extra_forbidden":
         message = f"not a key here; the keys are {', '.join(_keys_at(loc[:-1]))}"
     elif first["type"] == "missing":
-        message = "missing; give it"
+        message = "missing; add it"
+    elif first["type"] == "too_short":
+        message = "the list is empty; give one scenario at least"
     if loc[:1] != ["scenarios"] or len(loc) < 2:
         return f"{'.'.join(loc) or 'scenarios'}: {message}"
     index = int(loc[1])
@@ -195,29 +197,45 @@ def size_scenarios(
     results = []
     for source in sources:
         for scenario in source.content.scenarios:
-            inputs = _Inputs(inventory, traffic, knobs)
-            for number, change in enumerate(scenario.changes, start=1):
-                where = f"{source.path}: scenario {quoted(scenario.name)} change {number}"
-                inputs = _apply(change, inputs, profile, where)
-            try:
-                plan = build_plan(
-                    inputs.inventory,
-                    inputs.traffic,
-                    profile,
-                    inputs.knobs,
-                    mesh_chosen_by=mesh_chosen_by,
-                    nodes=nodes,
-                )
-            except PlannerError as exc:
-                raise type(exc)(f"{source.path}: scenario {quoted(scenario.name)}: {exc}") from None
-            results.append(
-                _result(scenario, source, plan, _counts(inputs.inventory, plan), today, base)
+            changed, plan = scenario_plan(
+                scenario, source.path, inventory, traffic, profile, knobs, mesh_chosen_by, nodes
             )
+            results.append(_result(scenario, source, plan, _counts(changed, plan), today, base))
     return Scenarios(
         files=tuple(s.file for s in sources),
         today=base,
         results=tuple(results),
     )
+
+
+def scenario_plan(
+    scenario: Scenario,
+    path: Path,
+    inventory: Inventory,
+    traffic: Traffic | None,
+    profile: ProfileBase,
+    knobs: Knobs,
+    mesh_chosen_by: str = "",
+    nodes: Nodes | None = None,
+) -> tuple[Inventory, Plan]:
+    """The inventory with `scenario`'s changes made, in order, and the whole plan of it: what
+    `build_plan` gives for the changed inputs and knobs (`path` names the file in errors)."""
+    inputs = _Inputs(inventory, traffic, knobs)
+    for number, change in enumerate(scenario.changes, start=1):
+        where = f"{path}: scenario {quoted(scenario.name)} change {number}"
+        inputs = _apply(change, inputs, profile, where)
+    try:
+        plan = build_plan(
+            inputs.inventory,
+            inputs.traffic,
+            profile,
+            inputs.knobs,
+            mesh_chosen_by=mesh_chosen_by,
+            nodes=nodes,
+        )
+    except PlannerError as exc:
+        raise type(exc)(f"{path}: scenario {quoted(scenario.name)}: {exc}") from None
+    return inputs.inventory, plan
 
 
 def _result(
@@ -319,8 +337,8 @@ def _known_namespace(inputs: _Inputs, namespace: str, where: str, key: str) -> N
     names = _namespaces(inputs.inventory)
     if namespace not in names:
         raise InputError(
-            f"{where} {key}: namespace {quoted(namespace)} is not in the inventory; it has "
-            f"{listed(names, 8)}"
+            f"{where} {key}: namespace {quoted(namespace)} is not in the inventory; name one it "
+            f"has: {listed(names, 8)}"
         )
 
 
@@ -418,7 +436,8 @@ def _replicas(change: ReplicasChange, inputs: _Inputs, where: str) -> _Inputs:
             there = sorted(workloads.loc[workloads["namespace"] == change.namespace, "workload"])
             raise InputError(
                 f"{where} replicas.workload: workload {quoted(change.workload)} is not in "
-                f"namespace {quoted(change.namespace)}; it has {listed(there, 8) or 'none'}"
+                f"namespace {quoted(change.namespace)}; name one it has: "
+                f"{listed(there, 8) or 'none'}"
             )
     replicas = workloads["replicas"].to_numpy()
     if change.add is not None:
