@@ -13,9 +13,9 @@ TODAY = "today"
 """The first row's name: the plan as sized, which every scenario is compared with."""
 PARTS = (
     ("sidecars", "sidecars"),
+    ("node_agents", "node agents"),
     ("gateways", "gateways"),
     ("control_plane", "control plane"),
-    ("node_agents", "node agents"),
 )
 """The parts of the mesh a scenario is shown by: attribute of `Totals`, and its title."""
 

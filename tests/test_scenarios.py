@@ -457,3 +457,21 @@ def test_other_meshes_size_their_scenarios(sample: Path, mesh: MeshKind) -> None
     assert results["same"].totals == plan.totals
     assert results["more"].difference.mesh.cpu_request_cores > 0
     assert results["more"].difference.counts.namespaces == 1
+
+
+def test_node_agents_follow_in_ambient(sample: Path) -> None:
+    shutil.copy(DATA / "nodes.csv", sample / "nodes.csv")
+    plan = _size(
+        sample,
+        "scenarios:\n  - name: same\n  - name: busier\n    changes:\n"
+        "      - traffic: {factor: 2}\n",
+        "--mesh",
+        "istio-ambient",
+        "--nodes",
+        "nodes.csv",
+    )
+    results = _results(plan)
+    assert plan.totals.node_agents.pods > 0
+    assert results["same"].totals == plan.totals
+    assert results["busier"].difference.node_agents.cpu_request_cores > 0
+    assert results["busier"].difference.node_agents.pods == 0
