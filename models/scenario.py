@@ -1,5 +1,6 @@
-"""What-if scenarios (`planner size --scenario`): the file's format, and each scenario sized
-beside today as plan.json's `scenarios` section holds it (docs/scenarios.md)."""
+"""What-if scenarios (`planner size --scenario`): the format of a scenario file, each change a
+model of its own (docs/scenarios.md). What a scenario sizes to is the plan's (models.plan
+`Scenarios`), which writes the changes back as given."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from pydantic import (
 
 from models.errors import UNPRINTABLE
 from models.knobs import SizeFor
-from models.plan import InputFile, Plan, ResourceTotals, Totals
 
 MAX_FACTOR = 1000.0
 """The largest factor a change may multiply traffic or replicas by (a typo guard)."""
@@ -132,60 +132,3 @@ class ScenarioFile(_Frozen):
     """A `--scenario` file: its scenarios, each named once."""
 
     scenarios: tuple[Scenario, ...] = Field(min_length=1, max_length=100)
-
-
-class ScenarioCounts(_Frozen):
-    """What a mesh is made of: application pods (every workload's replicas), proxies (sidecar
-    pods, gateway and waypoint replicas), Services and namespaces, and the requests per second
-    into the workloads."""
-
-    pods: int
-    proxies: int
-    services: int
-    namespaces: int
-    inbound_rps: float
-
-
-class ScenarioDifference(_Frozen):
-    """A scenario's figures minus today's, per part of the mesh and in counts."""
-
-    sidecars: ResourceTotals
-    gateways: ResourceTotals
-    control_plane: ResourceTotals
-    node_agents: ResourceTotals
-    mesh: ResourceTotals
-    counts: ScenarioCounts
-
-
-class ScenarioResult(_Frozen):
-    """One scenario sized with the same pipeline as today's plan.
-
-    `changes` are as the file gives them; `mesh_version`, `headroom_ratio` and `size_for` are
-    what the scenario was sized with (the plan's knobs after its changes). `totals` has the
-    scenario's requests and expected use per part of the mesh, as `Plan.totals`; `difference`
-    is each minus today's. The cost of a scenario (issue 15, `--prices`) belongs beside
-    `difference`, computed from `totals` the way today's cost is.
-    """
-
-    name: str
-    description: str
-    file: str
-    changes: tuple[Change, ...]
-    mesh_version: str
-    headroom_ratio: float
-    size_for: SizeFor | None
-    counts: ScenarioCounts
-    totals: Totals
-    difference: ScenarioDifference
-    findings: int
-
-
-class Scenarios(_Frozen):
-    """Every scenario of the `--scenario` files, in the order given, and today's counts."""
-
-    files: tuple[InputFile, ...]
-    today: ScenarioCounts
-    results: tuple[ScenarioResult, ...]
-
-
-Plan.model_rebuild(_types_namespace={"Scenarios": Scenarios})

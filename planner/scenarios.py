@@ -22,18 +22,22 @@ from pydantic import BaseModel, ValidationError
 
 from models.errors import InputError, PlannerError, ProfileError, quoted
 from models.knobs import Knobs
-from models.plan import InputFile, Plan, ResourceTotals
+from models.plan import (
+    InputFile,
+    Plan,
+    ResourceTotals,
+    ScenarioCounts,
+    ScenarioDifference,
+    ScenarioResult,
+    Scenarios,
+)
 from models.profile import ProfileBase
 from models.scenario import (
     Change,
     NamespaceChange,
     ReplicasChange,
     Scenario,
-    ScenarioCounts,
-    ScenarioDifference,
     ScenarioFile,
-    ScenarioResult,
-    Scenarios,
     ServicesChange,
     TrafficChange,
 )

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.plan import Plan, ResourceTotals, Totals
-from models.scenario import Change, ScenarioCounts, ScenarioDifference, ScenarioResult
+from models.plan import (
+    Plan,
+    ResourceTotals,
+    ScenarioCounts,
+    ScenarioDifference,
+    ScenarioResult,
+    Totals,
+)
+from models.scenario import Change
 from reports.summary import table
 
 TODAY = "today"

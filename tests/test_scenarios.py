@@ -16,8 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from models.knobs import Knobs, MeshKind
-from models.plan import Plan, ResourceTotals, WorkloadPlan
-from models.scenario import Scenario, ScenarioResult
+from models.plan import Plan, ResourceTotals, ScenarioResult, WorkloadPlan
+from models.scenario import Scenario
 from planner.inputs.inventory import Inventory
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import Traffic, read_traffic
