@@ -26,6 +26,7 @@ from planner.model.sizing import ceil_step
 from planner.pipeline import build_plan
 from planner.scenarios import scenario_plan
 from tests.conftest import DATA, SAMPLE_ARGS, assert_golden, run_cli, write
+from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice: a fixture)
 
 KNOBS = Knobs(traffic_window_seconds=7 * 24 * 3600)
 """The knobs of `planner size` on the sample with --traffic-window 7d."""
@@ -475,3 +476,39 @@ def test_node_agents_follow_in_ambient(sample: Path) -> None:
     assert results["same"].totals == plan.totals
     assert results["busier"].difference.node_agents.cpu_request_cores > 0
     assert results["busier"].difference.node_agents.pods == 0
+
+
+def test_libreoffice_recalculates_the_scenarios_sheet(
+    soffice: tuple[str, Path],  # noqa: F811 (the fixture imported above)
+    sample: Path,
+) -> None:
+    shutil.copy(DATA / "scenarios.yaml", sample / "scenarios.yaml")
+    run = run_cli([*SAMPLE_ARGS, "--scenario", "scenarios.yaml", "-f", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((sample / "planner-out" / "plan.json").read_bytes())
+    recalculated = recalculate(soffice, sample / "planner-out" / "report.xlsx")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "(Unknown|Conditional Formatting) extension")
+        warnings.filterwarnings("ignore", "Data Validation extension")
+        book = load_workbook(io.BytesIO(recalculated), data_only=True)
+    rows = list(book["Scenarios"].iter_rows(values_only=True))
+    by_name = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0]}
+    assert plan.scenarios is not None
+    today = by_name["today"]
+    assert today["Total CPU requests (cores)"] == pytest.approx(
+        plan.totals.mesh.cpu_request_cores, abs=0.005
+    )
+    for result in plan.scenarios.results:
+        row = by_name[result.name]
+        assert row["Total CPU requests (cores)"] == pytest.approx(
+            result.totals.mesh.cpu_request_cores, abs=0.005
+        )
+        assert row["Total memory requests (GiB)"] == pytest.approx(
+            result.totals.mesh.memory_request_gib, abs=0.005
+        )
+        assert row["CPU requests against today (cores)"] == pytest.approx(
+            result.difference.mesh.cpu_request_cores, abs=0.01
+        )
+        assert row["Memory requests against today (GiB)"] == pytest.approx(
+            result.difference.mesh.memory_request_gib, abs=0.01
+        )
