@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from models.knobs import Knobs, MeshKind
@@ -27,6 +29,7 @@ from planner.pipeline import build_plan
 from planner.scenarios import scenario_plan
 from tests.conftest import DATA, SAMPLE_ARGS, assert_golden, run_cli, write
 from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice: a fixture)
+from tests.test_html import load_in_chromium
 
 KNOBS = Knobs(traffic_window_seconds=7 * 24 * 3600)
 """The knobs of `planner size` on the sample with --traffic-window 7d."""
@@ -512,3 +515,38 @@ def test_libreoffice_recalculates_the_scenarios_sheet(
         assert row["Memory requests against today (GiB)"] == pytest.approx(
             result.difference.mesh.memory_request_gib, abs=0.01
         )
+
+
+def test_scenarios_page_in_headless_chromium(sample: Path, tmp_path: Path) -> None:
+    shutil.copy(DATA / "scenarios.yaml", sample / "scenarios.yaml")
+    write(sample / "hostile.yaml", 'scenarios:\n  - name: "<img src=x onerror=alert(1)>"\n')
+    args = ["--scenario", "scenarios.yaml", "--scenario", "hostile.yaml", "-f", "html"]
+    run = run_cli([*SAMPLE_ARGS, *args], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    page_path = sample / "planner-out" / "report.html"
+    seen = load_in_chromium(page_path, tmp_path, "scenarios.png", cards=("#scenario-table",))
+    assert seen.problems == []
+    assert seen.dialogs == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    flat = " ".join(seen.text.split())
+    assert "What-if scenarios" in flat
+    assert "<img src=x onerror=alert(1)>" in flat
+    assert "traffic x 2 in storefront; replicas x 2 for storefront/web-frontend" in flat
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    factor=st.floats(min_value=1.0, max_value=20.0),
+    namespace=st.sampled_from(["storefront", "catalog", "orders", None]),
+)
+def test_more_traffic_never_means_less(
+    inputs: tuple[Inventory, Traffic], factor: float, namespace: str | None
+) -> None:
+    today = _plan(inputs)
+    busier = _what_if(inputs, [{"traffic": {"factor": factor, "namespace": namespace}}])
+    for part in ("sidecars", "gateways", "control_plane", "mesh"):
+        was, now = getattr(today.totals, part), getattr(busier.totals, part)
+        assert now.cpu_request_cores >= was.cpu_request_cores, part
+        assert now.estimated_cpu_cores >= was.estimated_cpu_cores - 1e-9, part
