@@ -14,8 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from models.cost import PlanCost
-from models.knobs import Knobs
+from models.knobs import Knobs, SizeFor
 from models.profile import Coefficient, Rounding
+from models.scenario import Change
 
 SCHEMA_VERSION: Literal["2.5"] = "2.5"
 
@@ -643,6 +644,60 @@ class Migration(_Frozen):
     manual_steps: tuple[str, ...]
 
 
+class ScenarioCounts(_Frozen):
+    """What a mesh is made of: application pods (every workload's replicas), proxies (sidecar
+    pods, gateway and waypoint replicas), Services and namespaces, and the requests per second
+    into the workloads."""
+
+    pods: int
+    proxies: int
+    services: int
+    namespaces: int
+    inbound_rps: float
+
+
+class ScenarioDifference(_Frozen):
+    """A scenario's figures minus today's, per part of the mesh and in counts."""
+
+    sidecars: ResourceTotals
+    gateways: ResourceTotals
+    control_plane: ResourceTotals
+    node_agents: ResourceTotals
+    mesh: ResourceTotals
+    counts: ScenarioCounts
+
+
+class ScenarioResult(_Frozen):
+    """One scenario sized with the same pipeline as today's plan.
+
+    `changes` are as the file gives them; `mesh_version`, `headroom_ratio` and `size_for` are
+    what the scenario was sized with (the plan's knobs after its changes). `totals` has the
+    scenario's requests and expected use per part of the mesh, as `Plan.totals`; `difference`
+    is each minus today's. The cost of a scenario (issue 15, `--prices`) belongs beside
+    `difference`, computed from `totals` the way today's cost is.
+    """
+
+    name: str
+    description: str
+    file: str
+    changes: tuple[Change, ...]
+    mesh_version: str
+    headroom_ratio: float
+    size_for: SizeFor | None
+    counts: ScenarioCounts
+    totals: Totals
+    difference: ScenarioDifference
+    findings: int
+
+
+class Scenarios(_Frozen):
+    """Every scenario of the `--scenario` files, in the order given, and today's counts."""
+
+    files: tuple[InputFile, ...]
+    today: ScenarioCounts
+    results: tuple[ScenarioResult, ...]
+
+
 class Plan(_Frozen):
     """The whole result of `planner size`."""
 
@@ -671,3 +726,5 @@ class Plan(_Frozen):
     cost: PlanCost | None = None
     """What the requests cost per month at the `--prices` file's prices (planner.cost); None
     without prices."""
+    scenarios: Scenarios | None = None
+    """With `--scenario`: each what-if scenario sized beside today; None otherwise."""

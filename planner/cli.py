@@ -62,6 +62,7 @@ from planner.migration import (
 from planner.outputs import write_file, write_outputs
 from planner.pipeline import build_plan, entry_for
 from planner.review import read_plan, review
+from planner.scenarios import read_scenario_files, size_scenarios
 from planner.snapshots import sized_snapshot
 from planner.version import __version__
 from reports import (
@@ -76,6 +77,7 @@ from reports import (
 from reports.compare import render_compare_summary
 from reports.plan_json import PLAN_FILE
 from reports.review import REVIEW_FILE, render_review_json, render_review_summary
+from reports.scenarios import render_scenarios_summary
 from reports.summary import render_summary
 
 app = typer.Typer(
@@ -603,6 +605,16 @@ def size(
         ),
     ] = None,
     prices: PricesOption = None,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="A YAML file of named what-if scenarios (more traffic, Services, replicas, a "
+            "namespace like another, another mesh version, scoping, headroom), each sized like "
+            "today and shown beside it (docs/scenarios.md); repeat for several files.",
+        ),
+    ] = None,
 ) -> None:
     """Size every sidecar, the gateways and the control plane; write plan.json and a summary.
 
@@ -671,6 +683,7 @@ def size(
             first = exc.errors()[0]
             flag = "--" + str(first["loc"][0]).replace("_seconds", "").replace("_", "-")
             _fail(f"{flag}: {first['msg']}")
+        what_ifs = read_scenario_files(scenario or [])
         traffic, nodes, knobs, taken = _from_folder(inventory, traffic, nodes, knobs)
         for kind in sorted(wanted):  # a target version without figures fails before any input
             check_target(kind, target_versions.get(kind))
@@ -724,6 +737,11 @@ def size(
             sized.append(Sized(target_plan, tuple(sorted(entries))))
         if targets:
             plan = migration(plan, checked, edges, sized)
+        if what_ifs:
+            sized_what_ifs = size_scenarios(
+                what_ifs, checked, edges, mesh_profile, knobs, plan, chosen[1], given_nodes
+            )
+            plan = plan.model_copy(update={"scenarios": sized_what_ifs})
         plan = with_cost(plan, *priced)
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
@@ -747,7 +765,7 @@ def size(
             owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/", REVIEW_FILE],
             switched=run.mark_written,
         )
-        summary = render_summary(plan, top).split("\n")
+        summary = (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         if reviewed is not None:
             sys.stderr.write("\n" + printable(render_review_summary(reviewed)).replace("\\n", "\n"))

@@ -41,7 +41,8 @@ READABLE = ("2.2", "2.3", "2.4", SCHEMA_VERSION)
 """Plan schemas a review reads (docs/plan-json.md, Changes): 2.3 added `gateway_model` (null
 before it); 2.4 added `totals.app.workloads_with_cpu_requests` and `_memory_requests`, which
 are 2.3's `workloads_with_requests` (2.3 counted the app's requests of the workloads giving
-both); 2.5 added `cost` (null before it, and without --prices)."""
+both); 2.5 added `cost` (null before it, and without --prices) and `scenarios` (null
+before it, and without --scenario)."""
 KEYS = ["namespace", "workload"]
 COUNTS = ("visible_clusters", "visible_endpoints", "visible_listeners", "connections")
 STEPS = (

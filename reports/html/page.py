@@ -47,6 +47,7 @@ from reports.html.charts import (
     stacked_bars,
 )
 from reports.migration import MeshRow, scoping_text, side_by_side
+from reports.scenarios import has_node_agents, scenario_rows
 
 TOP_NAMESPACES = 25
 TOP_WORKLOADS = 25
@@ -617,6 +618,9 @@ def context(plan: Plan) -> dict[str, Any]:
         "migration": plan.migration,
         "meshes": meshes,
         "migration_agents": any(m.totals.node_agents.pods for m in meshes),
+        "scenarios": plan.scenarios,
+        "scenario_rows": scenario_rows(plan),
+        "scenario_agents": has_node_agents(scenario_rows(plan)),
         "nodes": plan.nodes,
         "nodes_spread": _nodes_spread(plan.nodes) if plan.nodes is not None else "",
         "node_rows": _node_rows(plan),

@@ -1,8 +1,9 @@
 """report.xlsx: the plan as a workbook for reviewers, its sizing columns live formulas.
 
 Sheets: Summary, Workloads, Namespaces, Gateways, Control plane, Scoping, Sidecars and Exports
-(for a mesh with scoping), Migration (with `--migrate-to`), Prices, Cost and Cost by namespace
-(with `--prices`: reports/xlsx/cost.py), Findings, Assumptions. The Workloads,
+(for a mesh with scoping), Migration (with `--migrate-to`), Scenarios (with `--scenario`),
+Prices, Cost and Cost by namespace (with `--prices`: reports/xlsx/cost.py), Findings,
+Assumptions. The Workloads,
 Gateways and Control plane sheets hold each proxy's inputs (rates, what it holds, observed usage,
 replicas) as values and recompute expected usage, requests, limits and replicas with the plan's
 own models (its proxy model and each control-plane component's terms, models/plan.py), reading
@@ -49,6 +50,7 @@ from models.plan import (
 from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO, XLSX_FILE
 from reports.migration import MeshRow, scoping_text, side_by_side
 from reports.xlsx.cost import write_cost
+from reports.xlsx.scenarios import write_scenarios
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -1985,6 +1987,7 @@ def workbook_bytes(plan: Plan) -> bytes:
     if plan.scoping is not None:  # a mesh without scoping has no scoping sheets
         _write_scoping(book, plan)
     _write_migration(book, plan)
+    write_scenarios(book, plan)
     write_cost(book, plan, ranges, _shared_requests(plan, ranges))
     book.table("Findings", FINDING_COLS, _finding_rows(plan), freeze="A2")
     _write_assumptions(book, plan)

@@ -1,0 +1,120 @@
+"""The Scenarios sheet of report.xlsx: today and each what-if scenario side by side, the plan's
+figures as values, the totals and the differences against today as live formulas."""
+
+from __future__ import annotations
+
+from openpyxl.utils import get_column_letter
+
+from models.plan import Plan
+from reports.scenarios import ScenarioRow, has_node_agents, scenario_rows
+from reports.xlsx.spreadsheet import (
+    F_CORES,
+    F_GENERAL,
+    F_GIB,
+    F_INT,
+    F_SIGNED_CORES,
+    F_SIGNED_GIB,
+    Book,
+    CellValue,
+    Col,
+    Kind,
+)
+
+SHEET = "Scenarios"
+SCENARIO_COLS = (
+    Col("scenario", "Scenario", Kind.TEXT, width=22),
+    Col("changes", "Changes (applied in order)", Kind.TEXT, width=50),
+    Col("version", "Mesh version", Kind.TEXT, width=10),
+    Col("headroom", "Headroom ratio", Kind.INFO, F_GENERAL, 10),
+    Col("pods", "Pods (workloads' replicas)", Kind.INFO, F_INT, 11),
+    Col("proxies", "Proxies (sidecars, gateway replicas)", Kind.INFO, F_INT, 12),
+    Col("sc_cpu", "Sidecar CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("sc_mem", "Sidecar memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("gw_cpu", "Gateway CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("gw_mem", "Gateway memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("cp_cpu", "Control-plane CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("cp_mem", "Control-plane memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+    Col("cpu", "Total CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
+    Col("mem", "Total memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
+    Col("est_cpu", "Expected CPU (cores)", Kind.INFO, F_CORES, 12),
+    Col("est_mem", "Expected memory (GiB)", Kind.INFO, F_GIB, 12),
+    Col("d_cpu", "CPU requests against today (cores)", Kind.FORMULA, F_SIGNED_CORES, 13),
+    Col("d_mem", "Memory requests against today (GiB)", Kind.FORMULA, F_SIGNED_GIB, 13),
+    Col("findings", "Findings (its own sizing)", Kind.INFO, F_INT, 10),
+    Col("description", "Description", Kind.TEXT, width=50),
+)
+AGENT_COLS = (
+    Col("na_cpu", "Node-agent CPU requests (cores)", Kind.INPUT, F_CORES, 12),
+    Col("na_mem", "Node-agent memory requests (GiB)", Kind.INPUT, F_GIB, 12),
+)
+"""The node agents' requests, after the sidecars', when a row runs node agents."""
+TODAY_ROW = 2
+"""Today is the first row under the header; every difference subtracts its cells."""
+
+
+def scenario_columns(rows: list[ScenarioRow]) -> tuple[Col, ...]:
+    """SCENARIO_COLS, with the node agents' requests after the sidecars' when a row has them."""
+    if not has_node_agents(rows):
+        return SCENARIO_COLS
+    at = [col.key for col in SCENARIO_COLS].index("sc_mem") + 1
+    return (*SCENARIO_COLS[:at], *AGENT_COLS, *SCENARIO_COLS[at:])
+
+
+def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[CellValue]:
+    letters = {col.key: get_column_letter(i) for i, col in enumerate(cols, start=1)}
+    c = {key: f"{letter}{r}" for key, letter in letters.items()}
+    parts = [key for key in ("sc", "na", "gw", "cp") if f"{key}_cpu" in c]
+    t = row.totals
+    result = row.result
+    values: dict[str, CellValue] = {
+        "scenario": row.name,
+        "changes": row.changes,
+        "version": result.mesh_version if result else plan.profile.mesh_version,
+        "headroom": result.headroom_ratio if result else plan.knobs.headroom_ratio,
+        "pods": row.counts.pods,
+        "proxies": row.counts.proxies,
+        "sc_cpu": t.sidecars.cpu_request_cores,
+        "sc_mem": t.sidecars.memory_request_gib,
+        "na_cpu": t.node_agents.cpu_request_cores,
+        "na_mem": t.node_agents.memory_request_gib,
+        "gw_cpu": t.gateways.cpu_request_cores,
+        "gw_mem": t.gateways.memory_request_gib,
+        "cp_cpu": t.control_plane.cpu_request_cores,
+        "cp_mem": t.control_plane.memory_request_gib,
+        "cpu": "=" + "+".join(c[f"{key}_cpu"] for key in parts),
+        "mem": "=" + "+".join(c[f"{key}_mem"] for key in parts),
+        "est_cpu": t.mesh.estimated_cpu_cores,
+        "est_mem": t.mesh.estimated_memory_gib,
+        "findings": result.findings if result else len(plan.findings),
+        "description": result.description if result else "the plan as sized",
+    }
+    if result is not None:
+        values["d_cpu"] = f"={c['cpu']}-${letters['cpu']}${TODAY_ROW}"
+        values["d_mem"] = f"={c['mem']}-${letters['mem']}${TODAY_ROW}"
+    return [values.get(col.key) for col in cols]
+
+
+def write_scenarios(book: Book, plan: Plan) -> None:
+    """The Scenarios sheet (only with scenarios): today's row first, then each scenario."""
+    rows = scenario_rows(plan)
+    if not rows:
+        return
+    cols = scenario_columns(rows)
+    ws, _ = book.table(
+        SHEET,
+        cols,
+        [_row(r, row, cols, plan) for r, row in enumerate(rows, start=2)],
+        freeze="B2",
+        stream=False,
+    )
+    text = book.style()
+    notes: list[str] = [
+        "",
+        "Each scenario is today's inputs and knobs with its changes made in order, sized by the "
+        "same model as the plan (docs/scenarios.md).",
+        "The figures per row are the plan's (plan.json scenarios); the totals add up the parts "
+        "and the columns against today subtract today's row, live: change a figure and they "
+        "move.",
+    ]
+    for line in notes:
+        ws.append([book.cell(ws, line, Kind.TEXT, text) if line else None])
