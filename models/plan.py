@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from models.cost import PlanCost
+from models.cost import CostComparison, PlanCost
 from models.knobs import Knobs, SizeFor
 from models.profile import Coefficient, Rounding
 from models.scenario import Change
@@ -673,8 +673,9 @@ class ScenarioResult(_Frozen):
     `changes` are as the file gives them; `mesh_version`, `headroom_ratio` and `size_for` are
     what the scenario was sized with (the plan's knobs after its changes). `totals` has the
     scenario's requests and expected use per part of the mesh, as `Plan.totals`; `difference`
-    is each minus today's. The cost of a scenario (issue 15, `--prices`) belongs beside
-    `difference`, computed from `totals` the way today's cost is.
+    is each minus today's. `cost` (with `--prices`): today's cost and the scenario's, priced
+    the way the plan's own `cost` is (each workload at its namespace's prices), by part, by
+    namespace and in all, and the difference; None without prices.
     """
 
     name: str
@@ -688,6 +689,7 @@ class ScenarioResult(_Frozen):
     totals: Totals
     difference: ScenarioDifference
     findings: int
+    cost: CostComparison | None = None
 
 
 class Scenarios(_Frozen):

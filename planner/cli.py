@@ -739,7 +739,15 @@ def size(
             plan = migration(plan, checked, edges, sized)
         if what_ifs:
             sized_what_ifs = size_scenarios(
-                what_ifs, checked, edges, mesh_profile, knobs, plan, chosen[1], given_nodes
+                what_ifs,
+                checked,
+                edges,
+                mesh_profile,
+                knobs,
+                plan,
+                chosen[1],
+                given_nodes,
+                (priced[0], priced[1]) if priced[0] is not None and priced[1] is not None else None,
             )
             plan = plan.model_copy(update={"scenarios": sized_what_ifs})
         plan = with_cost(plan, *priced)

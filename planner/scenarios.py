@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from models.cost import PriceInfo, Prices
 from models.errors import InputError, PlannerError, ProfileError, quoted
 from models.knobs import Knobs
 from models.plan import (
@@ -41,6 +42,7 @@ from models.scenario import (
     ServicesChange,
     TrafficChange,
 )
+from planner.cost import cost_change, plan_cost
 from planner.inputs.inventory import Inventory, listed
 from planner.inputs.nodes import Nodes
 from planner.inputs.tables import ROW
@@ -191,20 +193,27 @@ def size_scenarios(
     today: Plan,
     mesh_chosen_by: str = "",
     nodes: Nodes | None = None,
+    prices: tuple[Prices, PriceInfo] | None = None,
 ) -> Scenarios:
-    """Every scenario sized as `build_plan` sized `today` from the same arguments, changed.
+    """Every scenario sized as `build_plan` sized `today` from the same arguments, changed;
+    with `prices`, each priced beside today as the plan's own cost is (planner.cost).
 
     Raises InputError naming the file, the scenario and the change for a change that names a
     namespace or workload the inputs do not hold, or a version the profile has no figures for.
     """
     base = _counts(inventory, today)
+    today_cost = plan_cost(today, *prices) if prices is not None else None
     results = []
     for source in sources:
         for scenario in source.content.scenarios:
             changed, plan = scenario_plan(
                 scenario, source.path, inventory, traffic, profile, knobs, mesh_chosen_by, nodes
             )
-            results.append(_result(scenario, source, plan, _counts(changed, plan), today, base))
+            result = _result(scenario, source, plan, _counts(changed, plan), today, base)
+            if prices is not None and today_cost is not None:
+                cost = cost_change(today_cost, plan_cost(plan, *prices))
+                result = result.model_copy(update={"cost": cost})
+            results.append(result)
     return Scenarios(
         files=tuple(s.file for s in sources),
         today=base,
@@ -251,7 +260,6 @@ def _result(
     base: ScenarioCounts,
 ) -> ScenarioResult:
     totals, was = plan.totals, today.totals
-    # a scenario's cost (--prices, issue 15) is computed here from `totals`, beside `difference`
     return ScenarioResult(
         name=scenario.name,
         description=scenario.description,

@@ -108,24 +108,34 @@ def render_scenarios_summary(plan: Plan) -> str:
     if not rows:
         return ""
     parts = [p for p in PARTS if p[0] != "node_agents" or has_node_agents(rows)]
+    priced = [row.result.cost for row in rows[1:] if row.result is not None and row.result.cost]
+    money = priced[0] if priced else None
     header = ("scenario", "pods", "proxies", *(t for _, t in parts), "total", "used", "vs today")
+    if money is not None:
+        header += (f"{money.prices.currency}/month", "vs today")
     cells = []
     for row in rows:
         d = row.difference
         t = row.totals
-        cells.append(
-            (
-                row.name,
-                _count(row.counts.pods, d.counts.pods if d else None),
-                _count(row.counts.proxies, d.counts.proxies if d else None),
-                *(_pair(getattr(t, attr)) for attr, _ in parts),
-                _pair(t.mesh),
-                f"{t.mesh.estimated_cpu_cores:,.2f} / {t.mesh.estimated_memory_gib:,.2f}",
-                "-"
-                if d is None
-                else f"{_signed(d.mesh.cpu_request_cores)} / {_signed(d.mesh.memory_request_gib)}",
-            )
+        line: tuple[str, ...] = (
+            row.name,
+            _count(row.counts.pods, d.counts.pods if d else None),
+            _count(row.counts.proxies, d.counts.proxies if d else None),
+            *(_pair(getattr(t, attr)) for attr, _ in parts),
+            _pair(t.mesh),
+            f"{t.mesh.estimated_cpu_cores:,.2f} / {t.mesh.estimated_memory_gib:,.2f}",
+            "-"
+            if d is None
+            else f"{_signed(d.mesh.cpu_request_cores)} / {_signed(d.mesh.memory_request_gib)}",
         )
+        if money is not None:
+            cost = row.result.cost if row.result is not None else None
+            line += (
+                (f"{money.mesh.before_monthly:,.2f}", "-")
+                if cost is None
+                else (f"{cost.mesh.after_monthly:,.2f}", _signed(cost.mesh.difference_monthly))
+            )
+        cells.append(line)
     lines = [
         "",
         "Scenarios (requests in cores / GiB; each sized like today with its changes; "

@@ -550,3 +550,42 @@ def test_more_traffic_never_means_less(
         was, now = getattr(today.totals, part), getattr(busier.totals, part)
         assert now.cpu_request_cores >= was.cpu_request_cores, part
         assert now.estimated_cpu_cores >= was.estimated_cpu_cores - 1e-9, part
+
+
+def test_with_prices_each_scenario_is_priced_as_the_plan_is(sample: Path) -> None:
+    prices = write(
+        sample / "prices.yaml",
+        "currency: EUR\nas_of: 2026-12-01\nsource: a test\ncpu_price_per_vcpu_hour: 0.04\n"
+        "memory_price_per_gib_hour: 0.005\nnamespaces:\n  storefront:\n"
+        "    cpu_price_per_vcpu_hour: 0.08\n",
+    )
+    scenarios = (
+        "scenarios:\n  - name: same\n    changes: []\n"
+        "  - name: roomier\n    changes:\n      - headroom_ratio: 0.5\n"
+    )
+    plan = _size(sample, scenarios, "--prices", str(prices))
+    results = _results(plan)
+    assert plan.cost is not None
+    same = results["same"].cost
+    assert same is not None
+    # no change costs what the plan costs, namespace prices included
+    assert same.mesh.before_monthly == same.mesh.after_monthly == plan.cost.mesh.total_monthly
+    assert same.mesh.difference_monthly == 0
+    # a knob change costs what a run with that flag costs
+    run = run_cli(
+        [*SAMPLE_ARGS, "--headroom-ratio", "0.5", "--prices", str(prices), "-o", "flag"],
+        cwd=sample,
+    )
+    assert run.exit_code == 0, run.stderr
+    flag = Plan.model_validate_json((sample / "flag" / "plan.json").read_bytes())
+    assert flag.cost is not None
+    roomier = results["roomier"].cost
+    assert roomier is not None
+    assert roomier.mesh.after_monthly == flag.cost.mesh.total_monthly
+    assert roomier.mesh.difference_monthly == pytest.approx(
+        flag.cost.mesh.total_monthly - plan.cost.mesh.total_monthly, abs=1e-3
+    )
+    assert [p.name for p in roomier.parts] == [p.name for p in plan.cost.parts]
+    # without prices, no cost
+    bare = _size(sample, scenarios, out="bare")
+    assert all(r.cost is None for r in _results(bare).values())

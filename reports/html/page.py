@@ -621,6 +621,9 @@ def context(plan: Plan) -> dict[str, Any]:
         "scenarios": plan.scenarios,
         "scenario_rows": scenario_rows(plan),
         "scenario_agents": has_node_agents(scenario_rows(plan)),
+        "scenario_cost": next(
+            (r.cost for r in (plan.scenarios.results if plan.scenarios else ()) if r.cost), None
+        ),
         "nodes": plan.nodes,
         "nodes_spread": _nodes_spread(plan.nodes) if plan.nodes is not None else "",
         "node_rows": _node_rows(plan),

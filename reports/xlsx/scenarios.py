@@ -12,8 +12,10 @@ from reports.xlsx.spreadsheet import (
     F_GENERAL,
     F_GIB,
     F_INT,
+    F_MONEY,
     F_SIGNED_CORES,
     F_SIGNED_GIB,
+    F_SIGNED_MONEY,
     Book,
     CellValue,
     Col,
@@ -48,16 +50,25 @@ AGENT_COLS = (
     Col("na_mem", "Node-agent memory requests (GiB)", Kind.INPUT, F_GIB, 12),
 )
 """The node agents' requests, after the sidecars', when a row runs node agents."""
+COST_COLS = (
+    Col("cost", "Cost per month (the plan's, at --prices)", Kind.INFO, F_MONEY, 14),
+    Col("d_cost", "Cost against today per month", Kind.FORMULA, F_SIGNED_MONEY, 14),
+)
+"""With --prices: each row's monthly cost as planner.cost priced it, and the difference."""
 TODAY_ROW = 2
 """Today is the first row under the header; every difference subtracts its cells."""
 
 
 def scenario_columns(rows: list[ScenarioRow]) -> tuple[Col, ...]:
     """SCENARIO_COLS, with the node agents' requests after the sidecars' when a row has them."""
-    if not has_node_agents(rows):
-        return SCENARIO_COLS
-    at = [col.key for col in SCENARIO_COLS].index("sc_mem") + 1
-    return (*SCENARIO_COLS[:at], *AGENT_COLS, *SCENARIO_COLS[at:])
+    cols: tuple[Col, ...] = SCENARIO_COLS
+    if has_node_agents(rows):
+        at = [col.key for col in cols].index("sc_mem") + 1
+        cols = (*cols[:at], *AGENT_COLS, *cols[at:])
+    if any(row.result is not None and row.result.cost is not None for row in rows):
+        at = [col.key for col in cols].index("d_mem") + 1
+        cols = (*cols[:at], *COST_COLS, *cols[at:])
+    return cols
 
 
 def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[CellValue]:
@@ -88,9 +99,18 @@ def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[Ce
         "findings": result.findings if result else len(plan.findings),
         "description": result.description if result else "the plan as sized",
     }
+    if "cost" in c:
+        priced = next(r.result.cost for r in scenario_rows(plan)[1:] if r.result and r.result.cost)
+        values["cost"] = (
+            result.cost.mesh.after_monthly
+            if result is not None and result.cost is not None
+            else priced.mesh.before_monthly
+        )
     if result is not None:
         values["d_cpu"] = f"={c['cpu']}-${letters['cpu']}${TODAY_ROW}"
         values["d_mem"] = f"={c['mem']}-${letters['mem']}${TODAY_ROW}"
+        if "cost" in c:
+            values["d_cost"] = f"={c['cost']}-${letters['cost']}${TODAY_ROW}"
     return [values.get(col.key) for col in cols]
 
 

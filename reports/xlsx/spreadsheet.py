@@ -68,6 +68,8 @@ F_PCT = "0.0%"
 F_SIGNED_CORES = '+#,##0.00" cores";-#,##0.00" cores";0.00" cores"'
 F_SIGNED_GIB = '+#,##0.00" GiB";-#,##0.00" GiB";0.00" GiB"'
 F_GENERAL = "General"
+F_MONEY = "#,##0.00"
+F_SIGNED_MONEY = "+#,##0.00;-#,##0.00;0.00"
 
 
 @dataclass(frozen=True)
