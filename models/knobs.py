@@ -26,6 +26,10 @@ class WaypointRule(StrEnum):
     SERVICE_ACCOUNT = "service-account"
 
 
+MIGRATION_DIR = "migrate-to"
+"""Where a migration's target meshes are written in --out (one folder per target)."""
+
+
 class MigrateTo(StrEnum):
     """A mesh to plan a migration to (`--migrate-to`): `istio` is Istio's sidecar mode."""
 

@@ -2,6 +2,10 @@
 
 Exit codes: 0 done; 1 a problem with the inputs or outputs the user can fix (printed as
 "Error: ..."); 2 a flag typer rejects (unknown flag, bad choice, value out of range).
+
+Start-up: this module imports only what the flags are declared with (typer, the models' enums
+and constants); each command imports the library (pandas, scipy, the reports) when it runs, so
+`planner --help` and `planner size --help` answer without loading them (tests/test_cli.py).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +25,7 @@ from pydantic import ValidationError
 from models.compare import CompareFormat, DataPlane
 from models.errors import InputError, PlannerError, printable, quoted
 from models.knobs import (
+    MIGRATION_DIR,
     Knobs,
     MeshKind,
     MigrateTo,
@@ -33,52 +38,13 @@ from models.kube import DNS_LABEL
 from models.plan import SCHEMA_VERSION, Plan
 from models.profile import ProfileBase
 from models.review import ReviewFormat
-from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
 from planner.collect.command import collect_command
-from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
-from planner.compare import compare as compare_plans
-from planner.cost import compare_cost, load_prices, review_cost, with_cost
-from planner.forecast import forecast
-from planner.inputs.folder import FolderDefaults, folder_defaults, table_folder
-from planner.inputs.load import read_inventory
-from planner.inputs.nodes import parse_nodes_option
-from planner.inputs.traffic import read_traffic
-from planner.inputs.units import parse_duration
 from planner.interrupts import Interrupted
-from planner.meshes.entry import MeshEntry
-from planner.meshes.profiles import load_builtin_profile, load_profile_file
-from planner.meshes.registry import MESHES
-from planner.migration import (
-    MIGRATION_DIR,
-    NOT_MODELLED,
-    TARGETS,
-    Sized,
-    check_target,
-    folder_of,
-    migration,
-    size_target,
-    target_meshes,
-)
-from planner.outputs import write_file, write_outputs
-from planner.pipeline import build_plan, entry_for
-from planner.review import read_plan, review
-from planner.scenarios import read_scenario_files, size_scenarios
-from planner.snapshots import sized_snapshot
 from planner.version import __version__
-from reports import (
-    COMPARE_ENTRIES,
-    COMPARE_RENDERERS,
-    ENTRIES,
-    HANDOVERS,
-    REVIEW_ENTRIES,
-    REVIEW_RENDERERS,
-    renderers,
-)
-from reports.compare import render_compare_summary
-from reports.plan_json import PLAN_FILE
-from reports.review import REVIEW_FILE, render_review_json, render_review_summary
-from reports.scenarios import render_scenarios_summary
-from reports.summary import render_summary
+
+if TYPE_CHECKING:
+    from planner.inputs.folder import FolderDefaults
+    from planner.meshes.entry import MeshEntry
 
 app = typer.Typer(
     add_completion=False,
@@ -149,6 +115,8 @@ def _from_folder(
 ) -> tuple[Path | None, str | None, Knobs, FolderDefaults | None]:
     """What a folder of tables (as planner collect writes it) gives where no flag did: its
     traffic, nodes, window and date (None: `inventory` is not such a folder)."""
+    from planner.inputs.folder import folder_defaults, table_folder
+
     tables = table_folder(inventory)
     if tables is None:
         return traffic, nodes, knobs, None
@@ -167,6 +135,8 @@ def _named_mesh(
 ) -> tuple[MeshKind, str] | None:
     """The mesh the flags name, and which flag: --mesh, the --profile file's, or a mesh's own
     version flag. None when only the inventory can tell."""
+    from planner.meshes.registry import MESHES
+
     if mesh is not None:
         return mesh, f"given by --mesh {mesh.value}"
     if profile is not None:
@@ -201,6 +171,8 @@ def _version_callback(value: bool) -> None:
 
 
 def _check_duration(value: str | None) -> str | None:
+    from planner.inputs.units import parse_duration
+
     if value is not None:
         try:
             parse_duration(value)
@@ -627,6 +599,33 @@ def size(
         planner size --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --traffic-window 7d --out planner-out
     """
+    from planner.cost import load_prices, review_cost, with_cost
+    from planner.inputs.load import read_inventory
+    from planner.inputs.nodes import parse_nodes_option
+    from planner.inputs.traffic import read_traffic
+    from planner.inputs.units import parse_duration
+    from planner.meshes.profiles import load_builtin_profile, load_profile_file
+    from planner.meshes.registry import MESHES
+    from planner.migration import (
+        NOT_MODELLED,
+        TARGETS,
+        Sized,
+        check_target,
+        folder_of,
+        migration,
+        size_target,
+        target_meshes,
+    )
+    from planner.outputs import write_outputs
+    from planner.pipeline import build_plan, entry_for
+    from planner.review import read_plan, review
+    from planner.scenarios import read_scenario_files, size_scenarios
+    from reports import ENTRIES, HANDOVERS, renderers
+    from reports.plan_json import PLAN_FILE
+    from reports.review import REVIEW_FILE, render_review_json, render_review_summary
+    from reports.scenarios import render_scenarios_summary
+    from reports.summary import render_summary
+
     out_dir = Path(out)
     for choice in migrate_to or []:
         if choice in NOT_MODELLED:
@@ -884,6 +883,17 @@ def compare(
         planner compare --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv --format html
     """
+    from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
+    from planner.compare import compare as compare_plans
+    from planner.cost import compare_cost, load_prices
+    from planner.inputs.load import read_inventory
+    from planner.inputs.nodes import parse_nodes_option
+    from planner.inputs.traffic import read_traffic
+    from planner.inputs.units import parse_duration
+    from planner.outputs import write_outputs
+    from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
+    from reports.compare import render_compare_summary
+
     out_dir = Path(out)
     chosen = list(dict.fromkeys(data_planes or DEFAULT_DATA_PLANES))
     base = baseline or chosen[0]
@@ -939,6 +949,8 @@ MAX_HORIZON_DAYS = 3 * 365
 
 
 def _horizon(text: str) -> int:
+    from planner.inputs.units import parse_duration
+
     try:
         seconds = parse_duration(text)
     except ValueError as exc:
@@ -1018,6 +1030,14 @@ def review_command(
         planner review --history q1/plan.json --history q2/plan.json --history q3/plan.json
         --history q4/plan.json --horizon 90d --out review
     """
+    from planner.cost import load_prices, review_cost
+    from planner.forecast import forecast
+    from planner.outputs import write_outputs
+    from planner.review import read_plan, review
+    from planner.snapshots import sized_snapshot
+    from reports import REVIEW_ENTRIES, REVIEW_RENDERERS
+    from reports.review import render_review_summary
+
     out_dir = Path(out)
     with user_errors(out_dir) as run:
         days = _horizon(horizon)
@@ -1175,6 +1195,16 @@ def calibrate_command(
         planner calibrate --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --as-of 2026-11-20 --out fitted-profile.yaml
     """
+    from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
+    from planner.inputs.folder import folder_defaults, table_folder
+    from planner.inputs.load import read_inventory
+    from planner.inputs.traffic import read_traffic
+    from planner.inputs.units import parse_duration
+    from planner.meshes.profiles import load_builtin_profile, load_profile_file
+    from planner.meshes.registry import MESHES
+    from planner.outputs import write_file
+    from planner.pipeline import build_plan
+
     with user_errors():
         versions = {
             flag: value

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models.errors import PlannerError
-from models.knobs import Knobs, MeshKind, MigrateTo
+from models.knobs import MIGRATION_DIR, Knobs, MeshKind, MigrateTo
 from models.plan import Confidence, Migration, MigrationTarget, Plan, ResourceTotals
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
@@ -23,9 +23,6 @@ from planner.meshes.profiles import load_builtin_profile
 from planner.meshes.registry import MESHES
 from planner.pipeline import build_plan
 from planner.scoping.callgraph import call_graph
-
-MIGRATION_DIR = "migrate-to"
-"""The folder under --out that holds one sub-folder per target mesh."""
 
 TARGETS: dict[MigrateTo, MeshKind | None] = {
     MigrateTo.ISTIO: MeshKind.ISTIO_SIDECAR,

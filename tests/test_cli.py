@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 from planner.version import __version__
-from tests.conftest import SAMPLE_ARGS, assert_golden, run_cli
+from tests.conftest import REPO, SAMPLE_ARGS, assert_golden, run_cli
 
 
 def test_sample_summary_and_outputs_are_exactly_as_reviewed(
@@ -123,3 +125,23 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
     for shown in (run.stdout, top.stdout):
         example = " ".join(shown.split("Example:")[1].split())
         assert "--traffic data/traffic.csv --traffic-window 7d" in example
+
+
+def test_help_loads_no_library() -> None:
+    """`planner --help` answers from the flags' declarations alone: the library (pandas, scipy,
+    openpyxl, jinja2, the reports) is imported by a command when it runs (issue 16)."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from planner.cli import app\n"
+        "for command in ([], ['size'], ['compare'], ['review'], ['collect'], ['calibrate']):\n"
+        "    args = [*command, '--help']\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+        "heavy = sorted(m for m in ('pandas', 'numpy', 'scipy', 'openpyxl', 'jinja2', 'reports')\n"
+        "               if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")

@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 import yaml
 
+from models.knobs import MIGRATION_DIR
 from models.plan import Confidence, Plan
 from planner.inputs.load import read_inventory
-from planner.migration import MIGRATION_DIR
 from planner.scoping.callgraph import DECLARED_REASON
 from tests.conftest import (
     FIXTURES,

@@ -6,17 +6,19 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from models.errors import printable, quoted
 from models.knobs import MeshKind
-from planner.collect.collector import OWNED, Request, collect, tty_progress
 from planner.collect.prometheus import Client, CollectError, Credentials, Server, check_url
 from planner.inputs.units import duration_text, parse_duration
 from planner.outputs import write_outputs
 from planner.version import __version__
+
+if TYPE_CHECKING:
+    from planner.collect.collector import Request
 
 TOKEN_ENV = "PLANNER_PROMETHEUS_TOKEN"
 USERNAME_ENV = "PLANNER_PROMETHEUS_USERNAME"
@@ -197,6 +199,7 @@ def collect_command(
         --end 2026-12-01T00:00:00Z --out q4
     """
     from planner.cli import user_errors  # planner.cli registers this command
+    from planner.collect.collector import OWNED, Request, collect, tty_progress  # pandas: on use
 
     out_dir = Path(out)
     with user_errors(out_dir) as run:
