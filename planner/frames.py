@@ -32,3 +32,20 @@ def first_unknown(
         return None
     index = int(np.flatnonzero(bad)[0])
     return index, str(names.to_numpy()[index])
+
+
+def grouped_tuples(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """`frame.groupby(keys)[column].agg(tuple)` without a Series per group: each group's values
+    in the frame's order, as a tuple, indexed by the sorted group keys (rows with a missing key
+    dropped, as groupby drops them). One stable sort and one split, whatever the group count."""
+    grouper = frame.groupby(keys, sort=True)
+    codes = grouper.ngroup().to_numpy()
+    kept = np.flatnonzero(codes >= 0)
+    order = kept[np.argsort(codes[kept], kind="stable")]
+    values = frame[column].to_numpy()[order]
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    parts = np.split(values, bounds) if len(values) else []
+    index = grouper.size().index
+    return pd.Series(
+        [tuple(part.tolist()) for part in parts], index=index, name=column, dtype=object
+    )

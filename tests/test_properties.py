@@ -13,11 +13,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
+from planner.frames import grouped_tuples
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
@@ -302,3 +304,24 @@ def test_scoping_never_drops_an_observed_destination(
         if workload.scoping is not None:
             assert workload.scoping.clusters_after <= workload.scoping.clusters_before
             assert workload.scoping.endpoints_after <= workload.scoping.endpoints_before
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from(["x", "y"]),
+            st.sampled_from(["s1", "s2", "s3"]),
+        ),
+        max_size=40,
+    )
+)
+def test_grouped_tuples_is_groupby_agg_tuple(rows: list[tuple[str | None, str, str]]) -> None:
+    """planner.frames.grouped_tuples gives what `groupby(keys)[column].agg(tuple)` gives."""
+    frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=object)
+    for keys in (["ns"], ["ns", "name"]):
+        expected = frame.groupby(keys, sort=True)["value"].agg(tuple)
+        found = grouped_tuples(frame, keys, "value")
+        assert found.index.equals(expected.index)
+        assert list(found) == list(expected)

@@ -30,6 +30,7 @@ from models.plan import (
     WorkloadScoping,
 )
 from models.profile import Coefficient
+from planner.frames import grouped_tuples
 from planner.inputs.nodes import Nodes
 
 
@@ -159,7 +160,7 @@ def workload_plans(
     keys = list(zip(sidecars["namespace"], sidecars["workload"], strict=True))
     proxies = dict(zip(keys, proxy_plans(sidecars), strict=True))
     patched = {k for k, p in zip(keys, sidecars["needs_patch"], strict=True) if p}
-    services = backing.groupby(["namespace", "workload"])["service"].agg(tuple).to_dict()
+    services = grouped_tuples(backing, ["namespace", "workload"], "service").to_dict()
     frame = workloads[
         ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]
     ].copy()

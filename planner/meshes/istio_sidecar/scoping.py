@@ -45,6 +45,7 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
+from planner.frames import grouped_tuples
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.model.envoy import Scope
@@ -366,14 +367,14 @@ def _resources(
 ) -> tuple[tuple[SidecarResource, ...], pd.DataFrame]:
     """The Sidecar resources, and per workload what it will see and why."""
     sidecar = ["namespace", "viewer"]
-    grouped = hosts.sort_values([*sidecar, "host"]).groupby(sidecar, sort=True)["host"].agg(tuple)
+    grouped = grouped_tuples(hosts.sort_values([*sidecar, "host"]), sidecar, "host")
     assigned = assignment.loc[assignment["viewer"].notna()].sort_values(_KEYS)
     resources = assigned.groupby(sidecar, sort=True).agg(
-        workloads=("workload", tuple),
         members=("workload", "size"),
         selector=("selector", "first"),
         trusted_by=("reason", "first"),
     )
+    resources.insert(0, "workloads", grouped_tuples(assigned, sidecar, "workload"))
     fallbacks = (
         assigned.loc[assigned["confidence"] != Confidence.HIGH.value]
         .groupby(sidecar, sort=True)
@@ -438,8 +439,7 @@ def _exports(
         meshed[[*keys, "source_namespace"]]
         .drop_duplicates()
         .sort_values([*keys, "source_namespace"])
-        .groupby(keys)["source_namespace"]
-        .agg(tuple)
+        .pipe(grouped_tuples, keys, "source_namespace")
     )
     outside = into.loc[into["role"] == "outside"].groupby(keys).size()
     ingress = into.loc[into["role"] == "ingress-gateway"].groupby(keys).size()
