@@ -1,0 +1,107 @@
+"""Whether an optimisation changed any output: `planner size` run by this tree and by a git
+revision of it (`--base`, checked out into a temporary worktree) on the same inputs, every
+format, and the outputs compared byte by byte.
+
+The inputs: the bundled sample (data/, with its traffic window) and, for each `--sizes`, the
+generated mesh bench/run.py times (bench/out/, generated when missing). Both trees run with this
+interpreter, each from its own source (PYTHONPATH), so only the code differs. Prints one line
+per input and file set; exit code 0 when everything is identical, 1 when a file differs or a
+run fails.
+
+Example: .venv/bin/python bench/identical.py --base 11a3ce0 --sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.run import ALL_FORMATS, DEFAULT_CACHE, ensure_inputs  # noqa: E402
+
+SAMPLE = ["cluster.csv", "services.csv", "traffic.csv"]
+
+
+def _run(tree: Path, tables: Sequence[Path], out: Path) -> str:
+    """`planner size` from `tree`'s source on `tables` into `out`; stderr's tail on failure."""
+    inventory, services, traffic = tables
+    command = [sys.executable, "-m", "planner", "size", "--inventory", str(inventory)]
+    command += ["--services", str(services), "--traffic", str(traffic), "--traffic-window", "7d"]
+    command += [part for name in ALL_FORMATS for part in ("--format", name)]
+    command += ["--inputs-date", "2026-11-20", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
+    return "" if done.returncode == 0 else done.stderr[-2000:]
+
+
+def _differences(one: Path, other: Path) -> list[str]:
+    """The relative paths whose bytes differ, or that only one folder holds."""
+    names = {p.relative_to(one) for p in one.rglob("*") if p.is_file()}
+    names |= {p.relative_to(other) for p in other.rglob("*") if p.is_file()}
+    return sorted(
+        str(name)
+        for name in names
+        if not (one / name).is_file()
+        or not (other / name).is_file()
+        or not filecmp.cmp(one / name, other / name, shallow=False)
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--base", required=True, help="the git revision to compare with")
+    parser.add_argument(
+        "--sizes", default="100000", help="generated meshes to compare too (pods, comma-separated)"
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    inputs = [("sample", [REPO / "data" / name for name in SAMPLE])]
+    for pods in sizes:
+        generated = ensure_inputs(DEFAULT_CACHE, pods, 0).folder
+        inputs.append((f"{pods:,} pods", [generated / name for name in SAMPLE]))
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="planner-identical-") as scratch:
+        base = Path(scratch) / "base"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(base), args.base],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            for label, tables in inputs:
+                outs = {}
+                for name, tree in (("base", base), ("this", REPO)):
+                    out = Path(scratch) / f"{name}-{label.replace(' ', '-')}"
+                    error = _run(tree, tables, out)
+                    if error:
+                        print(f"{label}: the run of {name} failed:\n{error}")
+                        failed = True
+                    outs[name] = out
+                if failed:
+                    continue
+                differ = _differences(outs["base"], outs["this"])
+                files = sorted(p.name for p in outs["this"].rglob("*") if p.is_file())
+                if differ:
+                    failed = True
+                    print(f"{label}: DIFFERENT from {args.base}: {', '.join(differ)}")
+                else:
+                    print(f"{label}: identical to {args.base} ({', '.join(files)})")
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)],
+                check=False,
+                capture_output=True,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
