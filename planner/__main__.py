@@ -6,26 +6,43 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import NoReturn
 
-from planner.interrupts import SIGNALS, Interrupted, raise_interrupted
+from planner.interrupts import (
+    SIGNALS,
+    Interrupted,
+    quiet_after_signal,
+    raise_interrupted,
+    received,
+)
 
 
 def main() -> None:
     """Console-script entry point: the process's signal handlers are its own to set."""
     for signum in SIGNALS:
         signal.signal(signum, raise_interrupted)
+    sys.unraisablehook = quiet_after_signal
     try:
         from planner.cli import app
 
         app(prog_name="planner")
     except Interrupted as exc:  # before a command started, or after it ended: nothing half-done
-        sys.stderr.write(f"Error: interrupted by {exc.name}\n")
-        raise SystemExit(exc.exit_code) from None
+        _interrupted(exc)
+    except Exception:  # a library that wrapped the Interrupted a signal raised inside it
+        wrapped = received()
+        if wrapped is None:
+            raise
+        _interrupted(wrapped)
     finally:
         # the work is done, or unwound: a signal arriving while the interpreter exits changes
         # nothing, and must not print a trace
         for signum in SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
+
+
+def _interrupted(exc: Interrupted) -> NoReturn:
+    sys.stderr.write(f"Error: interrupted by {exc.name}\n")
+    raise SystemExit(exc.exit_code) from None
 
 
 if __name__ == "__main__":

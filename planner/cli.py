@@ -39,7 +39,7 @@ from models.plan import SCHEMA_VERSION, Plan
 from models.profile import ProfileBase
 from models.review import ReviewFormat
 from planner.collect.command import collect_command
-from planner.interrupts import Interrupted
+from planner.interrupts import Interrupted, received
 from planner.version import __version__
 
 if TYPE_CHECKING:
@@ -84,15 +84,25 @@ def user_errors(out: Path | None = None) -> Iterator[_Run]:
         yield run
     except PlannerError as exc:
         _fail(str(exc))
+    except Exception:  # a library that wrapped the Interrupted a signal raised inside it
+        interrupted = received()
+        if interrupted is None:
+            raise
+        _stopped(run, interrupted)
     except Interrupted as exc:
-        if run.out is None:
-            state = ""
-        elif run.written:
-            state = f" after the outputs were written to {run.out}"
-        else:
-            state = f"; {run.out} is as it was"
-        typer.echo(f"Error: interrupted by {exc.name}{printable(state)}", err=True)
-        raise typer.Exit(code=exc.exit_code) from None
+        _stopped(run, exc)
+
+
+def _stopped(run: _Run, exc: Interrupted) -> NoReturn:
+    """The one line an interrupted command ends with, saying where its outputs stand."""
+    if run.out is None:
+        state = ""
+    elif run.written:
+        state = f" after the outputs were written to {run.out}"
+    else:
+        state = f"; {run.out} is as it was"
+    typer.echo(f"Error: interrupted by {exc.name}{printable(state)}", err=True)
+    raise typer.Exit(code=exc.exit_code) from None
 
 
 def _fail(message: str) -> NoReturn:

@@ -196,3 +196,45 @@ def test_ctrl_c_while_starting_ends_with_one_line(tmp_path: Path) -> None:
         "Error: interrupted by SIGINT\n",
         "Error: interrupted by SIGINT; planner-out is as it was\n",
     )
+
+
+def test_a_signal_a_library_wrapped_still_ends_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic's serializer reports an Interrupted raised inside it as its own error: once a
+    signal has arrived, whatever unwinds is that signal's, and ends as it would."""
+    import typer
+
+    from planner import interrupts
+    from planner.cli import user_errors
+
+    monkeypatch.setattr(interrupts, "_received", [signal.SIGTERM])
+    with pytest.raises(typer.Exit) as exited, user_errors(tmp_path / "out"):
+        raise ValueError("Error serializing to JSON: Interrupted: 15")
+    assert exited.value.exit_code == 128 + signal.SIGTERM
+    assert (
+        capsys.readouterr().err
+        == f"Error: interrupted by SIGTERM; {tmp_path / 'out'} is as it was\n"
+    )
+    # without a signal, an error is a bug and keeps its traceback
+    monkeypatch.setattr(interrupts, "_received", [])
+    with pytest.raises(ValueError, match="a bug"), user_errors(tmp_path / "out"):
+        raise ValueError("a bug")
+
+
+def test_objects_torn_down_after_a_signal_say_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner import interrupts
+
+    class Closed:
+        def __del__(self) -> None:
+            raise ValueError("I/O operation on closed file.")
+
+    monkeypatch.setattr(sys, "unraisablehook", interrupts.quiet_after_signal)
+    monkeypatch.setattr(interrupts, "_received", [signal.SIGINT])
+    Closed()
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(interrupts, "_received", [])
+    Closed()
+    assert "I/O operation on closed file." in capsys.readouterr().err
