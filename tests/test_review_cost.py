@@ -249,3 +249,35 @@ def test_without_prices_the_workbook_has_no_cost_sheet(priced: Priced) -> None:
     book = load_workbook(priced.plain_workbook)
     assert COST not in book.sheetnames
     assert not {CPU_PRICE, COST_BEFORE, COST_AFTER} & set(book.defined_names)
+
+
+def test_namespaces_own_prices_are_live_rows_and_the_total_is_review_jsons(
+    priced: Priced,
+    soffice: tuple[str, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    own = EXAMPLE.read_text("utf-8") + (
+        "\nnamespaces:\n  catalog:\n    cpu_price_per_vcpu_hour: 0.08\n"
+        "  istio-system:\n    memory_price_per_gib_hour: 0.01\n"
+        "  nowhere:\n    cpu_price_per_vcpu_hour: 1.0\n"
+    )
+    prices = write(tmp_path / "own.yaml", own)
+    args = ["review", "--history", "q-2026-08-20/plan.json", "--history", "q-2026-11-20/plan.json"]
+    out = tmp_path / "own"
+    run = run_cli([*args, "-f", "xlsx", "--prices", str(prices), "-o", str(out)], cwd=priced.folder)
+    assert run.exit_code == 0, run.stderr
+    review = Review.model_validate_json((out / REVIEW_FILE).read_bytes())
+    cost = review.cost
+    assert cost is not None
+    assert priced.review.cost is not None
+    assert cost.mesh.after_monthly > priced.review.cost.mesh.after_monthly
+    book = load_workbook(out / REVIEW_XLSX_FILE)
+    rows = {r[0].value: r for r in book[COST].iter_rows() if r[0].value in cost.prices.namespaces}
+    assert sorted(rows) == ["catalog", "istio-system"]  # nowhere is in neither plan
+    # an own price is an input; one the file leaves out follows the file's price
+    assert [c.value for c in rows["catalog"][8:10]] == [0.08, f"={MEMORY_PRICE}"]
+    assert [c.value for c in rows["istio-system"][8:10]] == [f"={CPU_PRICE}", 0.01]
+    live = load_workbook(io.BytesIO(recalculate(soffice, out / REVIEW_XLSX_FILE)), data_only=True)
+    assert round(_named(live, COST_BEFORE).value, 2) == round(cost.mesh.before_monthly, 2)
+    assert round(_named(live, COST_AFTER).value, 2) == round(cost.mesh.after_monthly, 2)
+    assert round(_named(live, COST_GROWTH).value, 2) == round(cost.mesh.difference_monthly, 2)

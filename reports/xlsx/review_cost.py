@@ -4,7 +4,9 @@ The prices are input cells named as on report.xlsx's Prices sheet (`price_per_vc
 `price_per_gib_hour`, `hours_per_month`: reports/xlsx/cost.py). Each part's requests before and
 after (cores, GiB) are values from review.json; its monthly cost before and after and the growth
 are formulas of them and of the price cells, and the whole mesh is their sum, so a reviewer who
-changes a price sees every figure move. review.json's own figures sit below, for comparison.
+changes a price sees every figure move. A namespace with its own prices (chargeback) has a row of
+its sidecars' and gateways' requests with its price cells, and what they add to the cost at the
+file's prices is in the total. review.json's own figures sit below, for comparison.
 """
 
 from __future__ import annotations
@@ -30,7 +32,31 @@ COST_BEFORE = "review_cost_before_monthly"
 COST_AFTER = "review_cost_after_monthly"
 COST_GROWTH = "review_cost_growth_monthly"
 """Named cells of the Cost sheet: the whole mesh's monthly cost before, after, and the growth."""
-WIDTHS = (40, 16, 16, 16, 16, 18, 18, 18)
+WIDTHS = (40, 16, 16, 16, 16, 18, 18, 18, 16, 16)
+
+Pair = tuple[float, float]
+
+
+def _own_prices(review: Review) -> dict[str, tuple[Pair, Pair]]:
+    """The namespaces in either plan that the prices file prices itself: their sidecars' and
+    gateways' requests (cores, GiB), each before and after."""
+    cost = review.cost
+    if cost is None:
+        return {}
+    found: dict[str, tuple[list[float], list[float]]] = {}
+    rows = [(n.namespace, n.cpu_request_cores, n.memory_request_gib) for n in review.namespaces]
+    rows += [
+        (g.component.split("/", 1)[0], g.cpu_request_cores, g.memory_request_gib)
+        for g in review.gateways
+    ]
+    for namespace, cpu, memory in rows:
+        if namespace in cost.prices.namespaces:
+            sums = found.setdefault(namespace, ([0.0, 0.0], [0.0, 0.0]))
+            sums[0][0] += cpu.before
+            sums[0][1] += cpu.after
+            sums[1][0] += memory.before
+            sums[1][1] += memory.after
+    return {namespace: ((c[0], c[1]), (m[0], m[1])) for namespace, (c, m) in sorted(found.items())}
 
 
 def write_review_cost(book: Book, review: Review) -> None:
@@ -43,7 +69,7 @@ def write_review_cost(book: Book, review: Review) -> None:
     signed = f'+#,##0.00" {p.currency}";-#,##0.00" {p.currency}";0.00" {p.currency}"'
     ws = book.wb.create_sheet(COST)
     for index, width in enumerate(WIDTHS):
-        ws.column_dimensions["ABCDEFGH"[index]].width = width
+        ws.column_dimensions["ABCDEFGHIJ"[index]].width = width
     text, bold = book.style(), book.style(bold=True)
     written = 0
 
@@ -64,6 +90,12 @@ def write_review_cost(book: Book, review: Review) -> None:
     def n(value: CellValue, number_format: str, kind: Kind) -> Any:
         fill = INPUT_FILL if kind is Kind.INPUT else None
         return book.cell(ws, value, kind, book.style(number_format, fill=fill))
+
+    def own_price(value: float | None, follows: str) -> Any:
+        """A namespace's own price: an input cell, or the file's price (a formula) if none."""
+        if value is None:
+            return book.cell(ws, f"={follows}", Kind.FORMULA, book.style(F_PRICE, fill=INPUT_FILL))
+        return n(value, F_PRICE, Kind.INPUT)
 
     put(t("Monthly cost of the mesh's requests before and after, live over the prices", bold))
     put(
@@ -87,14 +119,6 @@ def write_review_cost(book: Book, review: Review) -> None:
     ):
         r = put(t(label), n(value, F_PRICE, Kind.INPUT), t(name))
         book.name(name, COST, f"$B${r}")
-    if p.namespaces:
-        put(
-            t(
-                "Namespaces with their own prices (" + ", ".join(p.namespaces) + ") are priced at "
-                f"them in {REVIEW_FILE}; the live figures here price every part at the prices "
-                "above, so they differ from it there."
-            )
-        )
     put()
     put(
         head("Part", Kind.TEXT),
@@ -131,10 +155,55 @@ def write_review_cost(book: Book, review: Review) -> None:
             n(f"=G{r}-F{r}", signed, Kind.FORMULA),
         )
     last = written
+    adjust = _own_prices(review)
+    adjust_first = written + 3
+    if adjust:
+        put()
+        put(
+            t(
+                "Namespaces at their own prices (chargeback): their sidecars' and gateways' "
+                "requests, and what their prices add to the cost above (an own price left out "
+                "of the file follows the price above)",
+                bold,
+            )
+        )
+        put(
+            head("Namespace", Kind.TEXT),
+            head("CPU requests before (cores)", Kind.INFO),
+            head("CPU requests after (cores)", Kind.INFO),
+            head("Memory requests before (GiB)", Kind.INFO),
+            head("Memory requests after (GiB)", Kind.INFO),
+            head("Difference before per month", Kind.FORMULA),
+            head("Difference after per month", Kind.FORMULA),
+            head("Growth per month", Kind.FORMULA),
+            head("Its price per vCPU-hour", Kind.INPUT),
+            head("Its price per GiB-hour", Kind.INPUT),
+        )
+        for namespace, (cpu, memory) in adjust.items():
+            own = p.namespaces[namespace]
+            r = written + 1
+            cpu_price = f"(I{r}-{CPU_PRICE})*{HOURS}"
+            memory_price = f"(J{r}-{MEMORY_PRICE})*{HOURS}"
+            put(
+                t(namespace),
+                n(cpu[0], F_CORES, Kind.INFO),
+                n(cpu[1], F_CORES, Kind.INFO),
+                n(memory[0], F_GIB, Kind.INFO),
+                n(memory[1], F_GIB, Kind.INFO),
+                n(f"=B{r}*{cpu_price}+D{r}*{memory_price}", money, Kind.FORMULA),
+                n(f"=C{r}*{cpu_price}+E{r}*{memory_price}", money, Kind.FORMULA),
+                n(f"=G{r}-F{r}", signed, Kind.FORMULA),
+                own_price(own.cpu_price_per_vcpu_hour, CPU_PRICE),
+                own_price(own.memory_price_per_gib_hour, MEMORY_PRICE),
+            )
+    adjust_last = written
     total = written + 1
 
-    def column_sum(c: str, number_format: str) -> Any:
-        return n(f"=SUM({c}{first}:{c}{last})" if shown else "=0", number_format, Kind.FORMULA)
+    def column_sum(c: str, number_format: str, *, money_column: bool = False) -> Any:
+        terms = [f"SUM({c}{first}:{c}{last})"] if shown else []
+        if money_column and adjust:
+            terms.append(f"SUM({c}{adjust_first}:{c}{adjust_last})")
+        return n("=" + ("+".join(terms) or "0"), number_format, Kind.FORMULA)
 
     put(
         t(f"{PART_TITLES['mesh']} (total)", bold),
@@ -142,8 +211,8 @@ def write_review_cost(book: Book, review: Review) -> None:
         column_sum("C", F_CORES),
         column_sum("D", F_GIB),
         column_sum("E", F_GIB),
-        column_sum("F", money),
-        column_sum("G", money),
+        column_sum("F", money, money_column=True),
+        column_sum("G", money, money_column=True),
         n(f"=G{total}-F{total}", signed, Kind.FORMULA),
     )
     for name, column in ((COST_BEFORE, "F"), (COST_AFTER, "G"), (COST_GROWTH, "H")):
