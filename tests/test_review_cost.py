@@ -24,7 +24,11 @@ from tests.conftest import DATA, run_cli, write
 from tests.plans import SCRIPT
 from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice is a fixture)
 from tests.test_html import _table_rows
-from tests.test_review_page import FORMATS, hostile  # noqa: F401 (hostile is a fixture)
+from tests.test_review_page import (  # noqa: F401 (hostile is a fixture)
+    FORMATS,
+    _load_in_chromium,
+    hostile,
+)
 
 EXAMPLE = DATA / "prices" / "aws-fargate-us-east-1-2026-12.yaml"
 QUARTERS = ["2026-08-20", "2026-11-20"]
@@ -140,6 +144,17 @@ def test_page_caps_the_namespaces_and_points_to_review_json(priced: Priced) -> N
         f"{TOP_COST_NAMESPACES} of 30 namespaces whose cost changed shown (the largest changes "
         f"first); {REVIEW_FILE} lists every namespace's cost." in page
     )
+
+
+def test_priced_page_in_headless_chromium(priced: Priced, tmp_path: Path) -> None:
+    page_path = priced.folder / "priced" / REVIEW_HTML_FILE
+    seen = _load_in_chromium(page_path, tmp_path, ("#cost-prices", "#cost-parts"))
+    assert seen.problems == []
+    assert seen.requests == [page_path.resolve().as_uri()]
+    width, viewport = seen.overflow
+    assert width <= viewport, "the page is wider than a 1280-pixel window"
+    flat = " ".join(seen.text.split())
+    assert "whole mesh USD 552.41 USD 598.72 +USD 46.31" in flat
 
 
 def test_without_prices_the_page_has_no_cost_section(priced: Priced) -> None:
