@@ -28,6 +28,8 @@ TOP_NAMESPACES = 10
 TOP_WORKLOADS = 40
 """Workloads listed in the page: the added and removed first, then the largest changes."""
 TOP_CROSSINGS = 25
+TOP_COST_NAMESPACES = TOP_NAMESPACES
+"""The namespaces whose cost changed most, shown in the page (review.json has them all)."""
 CURVE_POINTS = 48
 """Points the fitted law is drawn through, from the first date to the horizon."""
 
@@ -178,10 +180,12 @@ def _workload_rows(review: Review) -> list[WorkloadRow]:
 
 
 def sections(review: Review) -> list[Section]:
-    """The page's sections in order (the forecast's only with a history)."""
+    """The page's sections in order (the cost's only with prices, the forecast's only with a
+    history)."""
     found = [
         Section("plans", "The two plans"),
         Section("parts", "Parts of the mesh"),
+        *([Section("cost", "Cost")] if review.cost is not None else []),
         Section("drivers", "Why the sidecars' requests changed"),
         Section("namespaces", "Namespaces that changed most"),
         Section("workloads", "Workloads"),
@@ -203,6 +207,14 @@ def context(review: Review) -> dict[str, Any]:
     for w in review.workloads:
         counts[w.status] += 1
     forecast = review.forecast
+    cost_moved = (
+        sorted(
+            (n for n in review.cost.namespaces if round(n.difference_monthly, 2)),
+            key=lambda n: (-abs(n.difference_monthly), n.name),
+        )
+        if review.cost is not None
+        else []
+    )
     return {
         "review": review,
         "sections": sections(review),
@@ -215,6 +227,8 @@ def context(review: Review) -> dict[str, Any]:
         ),
         "namespaces": moved[:TOP_NAMESPACES],
         "namespaces_moved": len(moved),
+        "cost_namespaces": cost_moved[:TOP_COST_NAMESPACES],
+        "cost_namespaces_moved": len(cost_moved),
         "workload_rows": _workload_rows(review),
         "workload_counts": counts,
         "trend_charts": (

@@ -5,6 +5,8 @@ Sheets (`SHEETS`, in order; a new part of the review is one more writer there):
 - **Changes**: the parts of the mesh before and after (the changes live differences), the
   sidecars' drivers with their total a live SUM beside the sidecars' change it adds up to, every
   namespace, the control plane and the gateways.
+- **Cost** (a review with `--prices`): the prices as named input cells and each part's monthly
+  cost before and after and the growth as live formulas of them (reports/xlsx/review_cost.py).
 - **Workloads**: every workload added, removed or changed (its rows streamed: a large mesh has
   many), the changes live differences.
 - **Forecast**: each driver's history as data (its dates, the days since its first date t, its
@@ -31,6 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from models.review import Change, ComponentChange, DriverForecast, Review
 from reports.review import REVIEW_FILE, REVIEW_XLSX_FILE
+from reports.xlsx.review_cost import write_review_cost
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GIB,
@@ -457,6 +460,7 @@ SheetWriter = Callable[[Book, Review], None]
 
 SHEETS: tuple[SheetWriter, ...] = (
     _write_changes,
+    write_review_cost,
     _write_workloads,
     _write_forecast,
     _write_thresholds,
