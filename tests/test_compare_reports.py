@@ -8,24 +8,23 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import sync_playwright
 
 from models.compare import CompareFormat, CompareRow, Comparison, DataPlane
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
 from reports.compare import COMPARE_FILE, COMPARE_HTML_FILE, COMPARE_XLSX_FILE
 from reports.html.compare import render_compare_html
 from reports.xlsx.compare import COMPARE_COLS, LETTERS, NODES_COUNT, SHEET, render_compare_xlsx
-from tests.conftest import DATA, SAMPLE_ARGS, require_tool, run_cli
+from tests.conftest import DATA, SAMPLE_ARGS, run_cli
 from tests.plans import DDE, HYPERLINK, SCRIPT
 from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice is a fixture)
-from tests.test_html import BrowserRun
+from tests.test_html import BrowserRun, load_in_chromium
 
 INPUTS = SAMPLE_ARGS[1:]
 NODES_ARGS = ["--nodes", "nodes.csv"]
@@ -299,52 +298,10 @@ def test_page_fetches_nothing_and_runs_nothing(compared: Compared) -> None:
     ]
 
 
-@dataclass
-class _Seen(BrowserRun):
-    """What Chromium showed and did, and the layout facts the page promises."""
-
-    overflow: list[int] = field(default_factory=list)
-
-
-def _load_in_chromium(page_path: Path, tmp_path: Path) -> _Seen:
-    """Load the page from its file:// URL in the system Chromium, screenshot it and print it."""
-    chromium = require_tool("chromium")
-    seen = _Seen()
-    shot = tmp_path / "compare.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", seen.request)
-            page.on("console", seen.console)
-            page.on("pageerror", seen.page_error)
-            page.on("dialog", seen.dialog)
-            page.goto(page_path.resolve().as_uri(), wait_until="load")
-            seen.text = page.inner_text("body")
-            for selector in ("#compare-totals", "#compare", "#input-files", "#plane-consul"):
-                assert page.locator(selector).is_visible(), selector
-            seen.overflow = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
-            )
-            page.screenshot(path=str(shot), full_page=True)
-            page.emulate_media(media="print")
-            assert not page.locator("nav").is_visible()
-            pdf = page.pdf(format="A4", landscape=True, print_background=True)
-            assert pdf.startswith(b"%PDF")
-        finally:
-            browser.close()
-    assert shot.stat().st_size > 10_000
-    return seen
+def _load_in_chromium(page_path: Path, tmp_path: Path) -> BrowserRun:
+    """The page in headless Chromium (tests/test_html.py), printed on A4 landscape."""
+    selectors = ("#compare-totals", "#compare", "#input-files", "#plane-consul")
+    return load_in_chromium(page_path, tmp_path, "compare.png", selectors=selectors, landscape=True)
 
 
 def test_page_in_headless_chromium(compared: Compared, tmp_path: Path) -> None:

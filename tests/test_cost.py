@@ -3,11 +3,9 @@ namespace, in compare and review, and bad prices files as one-line errors."""
 
 from __future__ import annotations
 
+import io
 import json
-import shutil
-import subprocess
 import warnings
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,8 @@ from reports.xlsx.cost import (
     PRICES_SHEET,
     SCOPING_SAVED,
 )
-from tests.conftest import DATA, require_tool, run_cli, write
+from tests.conftest import DATA, run_cli, write
+from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice is a fixture)
 
 EXAMPLE = DATA / "prices" / "aws-fargate-us-east-1-2026-12.yaml"
 PRICES = """\
@@ -352,32 +351,14 @@ def test_review_prices_the_baseline_the_current_plan_and_the_growth(tmp_path: Pa
 # --- the workbook: prices are live cells, costs formulas over them ------------------------------
 
 
-@pytest.fixture(scope="module")
-def soffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The LibreOffice binary and a profile folder for this module's recalculations."""
-    binary = require_tool("soffice")
-    profile = tmp_path_factory.mktemp("libreoffice-profile")
-    yield binary, profile
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def _recalculated(soffice: tuple[str, Path], workbook: Path) -> Any:
-    """`workbook` opened and recalculated by LibreOffice, its values read back."""
-    binary, profile = soffice
-    out = workbook.parent / "recalculated"
-    options = [f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
-    done = subprocess.run(
-        [binary, *options, "--convert-to", "xlsx", "--outdir", str(out), str(workbook)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+def _recalculated(office: tuple[str, Path], workbook: Path) -> Any:
+    """`workbook` opened and recalculated by LibreOffice (tests/test_excel.py), its values read
+    back."""
+    recalculated = recalculate(office, workbook)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "(Unknown|Conditional Formatting) extension")
         warnings.filterwarnings("ignore", "Data Validation extension")
-        return load_workbook(out / workbook.name, data_only=True)
+        return load_workbook(io.BytesIO(recalculated), data_only=True)
 
 
 def _named(book: Any, name: str) -> tuple[str, str]:
@@ -391,7 +372,8 @@ def _namespace_totals(book: Any) -> dict[str, float]:
 
 
 def test_the_workbook_prices_are_live_cells_the_costs_follow(
-    soffice: tuple[str, Path], tmp_path: Path
+    soffice: tuple[str, Path],  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     own = PRICES + "namespaces:\n  payments:\n    cpu_price_per_vcpu_hour: 0.08\n"
     plan = _size(tmp_path, write(tmp_path / "prices.yaml", own), "out", "-f", "xlsx")
@@ -450,7 +432,8 @@ def test_the_page_shows_the_cost_with_its_formula_and_source(tmp_path: Path) -> 
 
 
 def test_compare_page_and_workbook_show_each_data_planes_cost(
-    soffice: tuple[str, Path], tmp_path: Path
+    soffice: tuple[str, Path],  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     prices = write(tmp_path / "prices.yaml", PRICES)
     args = ["compare", *SAMPLE, "--nodes", str(DATA / "nodes.csv"), "--no-observed"]

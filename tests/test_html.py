@@ -288,6 +288,7 @@ class BrowserRun:
     problems: list[str] = field(default_factory=list)  # console errors and warnings, page errors
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    overflow: list[int] = field(default_factory=list)  # the page's scroll width, the window's
 
     def console(self, message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
@@ -304,11 +305,22 @@ class BrowserRun:
         dialog.dismiss()
 
 
+REPORT_CARDS = ("#card-overhead", "#card-control-plane", "#card-scoping", "#ns-cpu")
+"""What report.html's summary must show."""
+
+
 def load_in_chromium(
-    page_path: Path, tmp_path: Path, screenshot: str, cards: tuple[str, ...] = ()
+    page_path: Path,
+    tmp_path: Path,
+    screenshot: str,
+    cards: tuple[str, ...] = (),
+    *,
+    selectors: tuple[str, ...] = REPORT_CARDS,
+    landscape: bool = False,
 ) -> BrowserRun:
-    """Load a page from its file:// URL in the system Chromium, screenshot it and print it;
-    the summary's cards (and `cards`) must be visible.
+    """Load a page from its file:// URL in the system Chromium, screenshot it and print it (on
+    A4, `landscape` or not); `selectors` (report.html's summary cards by default) and `cards`
+    must be visible. Records how wide the page is against the window.
 
     Skips without Chromium (fails under PLANNER_REQUIRE_INTEGRATION=1); never downloads one.
     """
@@ -335,19 +347,16 @@ def load_in_chromium(
             page.on("dialog", seen.dialog)
             page.goto(page_path.resolve().as_uri(), wait_until="load")
             seen.text = page.inner_text("body")
-            for card in (
-                "#card-overhead",
-                "#card-control-plane",
-                "#card-scoping",
-                "#ns-cpu",
-                *cards,
-            ):
+            for card in (*selectors, *cards):
                 assert page.locator(card).is_visible(), card
+            seen.overflow = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
             page.emulate_media(media="print")
             assert not page.locator("nav").is_visible()
-            pdf = page.pdf(format="A4", print_background=True)
+            pdf = page.pdf(format="A4", landscape=landscape, print_background=True)
             assert pdf.startswith(b"%PDF")
             (tmp_path / (screenshot + ".pdf")).write_bytes(pdf)
         finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 from openpyxl import load_workbook
-from playwright.sync_api import sync_playwright
 
 from models.review import DriverForecast, Review, ReviewFormat, Threshold
 from reports import REVIEW_ENTRIES, REVIEW_RENDERERS
@@ -42,10 +41,10 @@ from reports.xlsx.review import (
     WORKLOADS,
     render_review_xlsx,
 )
-from tests.conftest import DATA, assert_golden, require_tool, run_cli, write
+from tests.conftest import DATA, assert_golden, run_cli, write
 from tests.plans import AT_SUM, DDE, HYPERLINK, MINUS, SCRIPT
 from tests.test_excel import recalculate, soffice  # noqa: F401 (soffice is a fixture)
-from tests.test_html import BrowserRun, _table_rows
+from tests.test_html import BrowserRun, _table_rows, load_in_chromium
 
 HISTORY = ["2026-02-20", "2026-05-20", "2026-08-20", "2026-11-20"]
 FORMATS = ["-f", "html", "-f", "xlsx"]
@@ -370,52 +369,9 @@ def test_the_new_charts_escape_their_text_and_label_every_mark() -> None:
     assert waterfall("w", "t", "d", steps, steps[0]) == waterfall("w", "t", "d", steps, steps[0])
 
 
-@dataclass
-class _Seen(BrowserRun):
-    """What Chromium showed and did, and how wide the page was."""
-
-    overflow: list[int] = field(default_factory=list)
-
-
-def _load_in_chromium(page_path: Path, tmp_path: Path, selectors: tuple[str, ...]) -> _Seen:
-    """Load the page from its file:// URL in the system Chromium, screenshot it and print it."""
-    chromium = require_tool("chromium")
-    seen = _Seen()
-    shot = tmp_path / "review.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", seen.request)
-            page.on("console", seen.console)
-            page.on("pageerror", seen.page_error)
-            page.on("dialog", seen.dialog)
-            page.goto(page_path.resolve().as_uri(), wait_until="load")
-            seen.text = page.inner_text("body")
-            for selector in selectors:
-                assert page.locator(selector).is_visible(), selector
-            seen.overflow = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
-            )
-            page.screenshot(path=str(shot), full_page=True)
-            page.emulate_media(media="print")
-            assert not page.locator("nav").is_visible()
-            pdf = page.pdf(format="A4", landscape=True, print_background=True)
-            assert pdf.startswith(b"%PDF")
-        finally:
-            browser.close()
-    assert shot.stat().st_size > 10_000
-    return seen
+def _load_in_chromium(page_path: Path, tmp_path: Path, selectors: tuple[str, ...]) -> BrowserRun:
+    """The page in headless Chromium (tests/test_html.py), printed on A4 landscape."""
+    return load_in_chromium(page_path, tmp_path, "review.png", selectors=selectors, landscape=True)
 
 
 def test_page_in_headless_chromium(reviewed: Reviewed, tmp_path: Path) -> None:
