@@ -140,6 +140,17 @@ def _from_folder(
     return taken.traffic, taken.nodes, knobs, taken
 
 
+def _versions(*given: str | None) -> dict[str, str]:
+    """The version flags given, by flag: --istio-version, --linkerd-version, --consul-version,
+    --appmesh-version and --mesh-version, in that order."""
+    flags = ("--istio-version", "--linkerd-version", "--consul-version", "--appmesh-version")
+    return {
+        flag: value
+        for flag, value in zip((*flags, "--mesh-version"), given, strict=True)
+        if value is not None
+    }
+
+
 def _named_mesh(
     mesh: MeshKind | None, profile: ProfileBase | None, versions: dict[str, str]
 ) -> tuple[MeshKind, str] | None:
@@ -248,6 +259,53 @@ PricesOption = Annotated[
     ),
 ]
 
+IstioVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--istio-version",
+        callback=_check_version,
+        help="Istio version whose published figures apply (default: 1.24, the newest with "
+        "published figures); one after the latest release the profile knows is refused "
+        "(docs/model.md#versions).",
+    ),
+]
+LinkerdVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--linkerd-version",
+        callback=_check_linkerd_version,
+        help="Linkerd version whose published figures apply: 2.x or an edge release "
+        "(edge-25.4.4), up to the latest the profile knows; default: the profile's.",
+    ),
+]
+ConsulVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--consul-version",
+        callback=_check_version,
+        help="Consul version whose figures apply: 1.14 or later, the consul-dataplane "
+        "architecture, up to the latest release the profile knows (default: the profile's).",
+    ),
+]
+AppMeshVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--appmesh-version",
+        callback=_check_version,
+        help="App Mesh Envoy version whose figures apply (1.34 for the image "
+        "v1.34.13.3-prod; default: the profile's).",
+    ),
+]
+MeshVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mesh-version",
+        callback=_check_any_version,
+        help="The version of whichever mesh is sized (an alias of --istio-version, "
+        "--linkerd-version, --consul-version and --appmesh-version).",
+    ),
+]
+
 LINKERD_VERSION = re.compile(r"(?:stable-)?\d+\.\d+(?:\.\d+)?|edge-\d{2}\.\d{1,2}\.\d{1,3}")
 ANY_VERSION = LINKERD_VERSION
 
@@ -303,52 +361,11 @@ def size(
             "else istio-sidecar).",
         ),
     ] = None,
-    istio_version: Annotated[
-        str | None,
-        typer.Option(
-            "--istio-version",
-            callback=_check_version,
-            help="Istio version whose published figures apply (default: 1.24, the newest with "
-            "published figures); one after the latest release the profile knows is refused "
-            "(docs/model.md#versions).",
-        ),
-    ] = None,
-    linkerd_version: Annotated[
-        str | None,
-        typer.Option(
-            "--linkerd-version",
-            callback=_check_linkerd_version,
-            help="Linkerd version whose published figures apply: 2.x or an edge release "
-            "(edge-25.4.4), up to the latest the profile knows; default: the profile's.",
-        ),
-    ] = None,
-    consul_version: Annotated[
-        str | None,
-        typer.Option(
-            "--consul-version",
-            callback=_check_version,
-            help="Consul version whose figures apply: 1.14 or later, the consul-dataplane "
-            "architecture, up to the latest release the profile knows (default: the profile's).",
-        ),
-    ] = None,
-    appmesh_version: Annotated[
-        str | None,
-        typer.Option(
-            "--appmesh-version",
-            callback=_check_version,
-            help="App Mesh Envoy version whose figures apply (1.34 for the image "
-            "v1.34.13.3-prod; default: the profile's).",
-        ),
-    ] = None,
-    mesh_version: Annotated[
-        str | None,
-        typer.Option(
-            "--mesh-version",
-            callback=_check_any_version,
-            help="The version of whichever mesh is sized (an alias of --istio-version, "
-            "--linkerd-version, --consul-version and --appmesh-version).",
-        ),
-    ] = None,
+    istio_version: IstioVersionOption = None,
+    linkerd_version: LinkerdVersionOption = None,
+    consul_version: ConsulVersionOption = None,
+    appmesh_version: AppMeshVersionOption = None,
+    mesh_version: MeshVersionOption = None,
     namespace: Annotated[
         str | None,
         typer.Option(
@@ -643,17 +660,9 @@ def size(
     with user_errors(out_dir) as run:
         # last quarter's plan is read first: a wrong --baseline fails before any sizing
         last = read_plan(baseline, "--baseline") if baseline is not None else None
-        versions = {
-            flag: value
-            for flag, value in (
-                ("--istio-version", istio_version),
-                ("--linkerd-version", linkerd_version),
-                ("--consul-version", consul_version),
-                ("--appmesh-version", appmesh_version),
-                ("--mesh-version", mesh_version),
-            )
-            if value is not None
-        }
+        versions = _versions(
+            istio_version, linkerd_version, consul_version, appmesh_version, mesh_version
+        )
         # a target mesh's own version flag is that target's version, not today's mesh's
         wanted = {kind for c in migrate_to or [] if (kind := TARGETS[c]) is not None}
         target_versions = {
@@ -1139,32 +1148,11 @@ def calibrate_command(
         MeshKind | None,
         typer.Option("--mesh", help="Mesh whose profile is fitted (default: as planner size)."),
     ] = None,
-    istio_version: Annotated[
-        str | None,
-        typer.Option("--istio-version", callback=_check_version, help="Istio version measured."),
-    ] = None,
-    linkerd_version: Annotated[
-        str | None,
-        typer.Option(
-            "--linkerd-version", callback=_check_linkerd_version, help="Linkerd version measured."
-        ),
-    ] = None,
-    consul_version: Annotated[
-        str | None,
-        typer.Option("--consul-version", callback=_check_version, help="Consul version measured."),
-    ] = None,
-    appmesh_version: Annotated[
-        str | None,
-        typer.Option(
-            "--appmesh-version", callback=_check_version, help="App Mesh Envoy version measured."
-        ),
-    ] = None,
-    mesh_version: Annotated[
-        str | None,
-        typer.Option(
-            "--mesh-version", callback=_check_any_version, help="The version of whichever mesh."
-        ),
-    ] = None,
+    istio_version: IstioVersionOption = None,
+    linkerd_version: LinkerdVersionOption = None,
+    consul_version: ConsulVersionOption = None,
+    appmesh_version: AppMeshVersionOption = None,
+    mesh_version: MeshVersionOption = None,
     profile: Annotated[
         Path | None,
         typer.Option("--profile", help="The profile to fit (default: the mesh's built-in one)."),
@@ -1216,17 +1204,9 @@ def calibrate_command(
     from planner.pipeline import build_plan
 
     with user_errors():
-        versions = {
-            flag: value
-            for flag, value in (
-                ("--istio-version", istio_version),
-                ("--linkerd-version", linkerd_version),
-                ("--consul-version", consul_version),
-                ("--appmesh-version", appmesh_version),
-                ("--mesh-version", mesh_version),
-            )
-            if value is not None
-        }
+        versions = _versions(
+            istio_version, linkerd_version, consul_version, appmesh_version, mesh_version
+        )
         if len(versions) > 1:
             _usage(f"{' and '.join(versions)}: give the version once, with the flag of the mesh")
         knobs = Knobs(
