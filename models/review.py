@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Literal
 
 from models.cost import CostComparison
-from models.plan import _Frozen
+from models.plan import Scenarios, Totals, _Frozen
 
 REVIEW_SCHEMA = "1"
 
@@ -187,6 +187,14 @@ class Forecast(_Frozen):
     thresholds: tuple[Threshold, ...] = ()
 
 
+class ReviewScenarios(_Frozen):
+    """The what-if scenarios this quarter's plan was sized with (`planner size --scenario`),
+    beside that plan's own totals (today's row)."""
+
+    totals: Totals
+    scenarios: Scenarios
+
+
 class Review(_Frozen):
     """The whole review of `current` against `baseline`."""
 
@@ -203,3 +211,5 @@ class Review(_Frozen):
     forecast: Forecast | None = None
     cost: CostComparison | None = None
     """With --prices: the baseline's cost, the current plan's and the growth (planner.cost)."""
+    scenarios: ReviewScenarios | None = None
+    """The current plan's what-if scenarios, when it was sized with --scenario."""

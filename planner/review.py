@@ -33,6 +33,7 @@ from models.review import (
     PartChange,
     PlanRef,
     Review,
+    ReviewScenarios,
     WorkloadChange,
 )
 from planner.model.sizing import round_up
@@ -310,6 +311,11 @@ def review(
         ),
         gateways=_gateways(baseline, current),
         notes=_notes(baseline, current),
+        scenarios=(
+            ReviewScenarios(totals=current.totals, scenarios=current.scenarios)
+            if current.scenarios is not None
+            else None
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.review import Change, DriverForecast, Forecast, Review
 from reports.cost import review_cost_lines
+from reports.scenarios import rows_of, scenarios_table
 
 REVIEW_FILE = "review.json"
 REVIEW_HTML_FILE = "review.html"
@@ -98,6 +99,9 @@ def render_review_summary(review: Review) -> str:
             )
     if review.notes:
         lines += ["", "Also different between the plans:", *(f"  - {n}" for n in review.notes)]
+    if review.scenarios is not None:
+        table = scenarios_table(rows_of(review.scenarios.scenarios, review.scenarios.totals))
+        lines += table.rstrip("\n").split("\n")
     if review.forecast is not None:
         lines += _forecast_lines(review.forecast)
     lines += review_cost_lines(review.cost)

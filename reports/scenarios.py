@@ -11,6 +11,7 @@ from models.plan import (
     ScenarioCounts,
     ScenarioDifference,
     ScenarioResult,
+    Scenarios,
     Totals,
 )
 from models.scenario import Change
@@ -66,10 +67,15 @@ def describe(change: Change) -> str:
 
 def scenario_rows(plan: Plan) -> list[ScenarioRow]:
     """Today first, then each scenario in the order given; no rows without scenarios."""
-    scenarios = plan.scenarios
+    return rows_of(plan.scenarios, plan.totals)
+
+
+def rows_of(scenarios: Scenarios | None, totals: Totals) -> list[ScenarioRow]:
+    """Today (`totals`, the plan as sized) first, then each of `scenarios` in the order given;
+    no rows without scenarios."""
     if scenarios is None:
         return []
-    today = ScenarioRow(TODAY, "as sized", scenarios.today, plan.totals, None)
+    today = ScenarioRow(TODAY, "as sized", scenarios.today, totals, None)
     return [
         today,
         *(
@@ -104,7 +110,11 @@ def _count(value: int, difference: int | None) -> str:
 
 def render_scenarios_summary(plan: Plan) -> str:
     """The side by side for stderr, after the summary; empty without scenarios."""
-    rows = scenario_rows(plan)
+    return scenarios_table(scenario_rows(plan))
+
+
+def scenarios_table(rows: list[ScenarioRow]) -> str:
+    """The side by side of `rows` (rows_of) as text; empty without rows."""
     if not rows:
         return ""
     parts = [p for p in PARTS if p[0] != "node_agents" or has_node_agents(rows)]

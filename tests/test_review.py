@@ -302,3 +302,34 @@ def test_size_with_a_baseline_and_prices_prices_the_review_as_planner_review(
     body = (tmp_path / "q4" / "review.json").read_bytes()
     assert body == (tmp_path / "r" / "review.json").read_bytes()
     assert Review.model_validate_json(body).cost is not None
+
+
+def test_the_current_plans_scenarios_are_in_the_review(tmp_path: Path) -> None:
+    _size(tmp_path, LAST, "q3", "--inputs-date", "2026-08-20")
+    scenarios = str(DATA / "scenarios.yaml")
+    _size(tmp_path, DATA, "q4", "--inputs-date", "2026-11-20", "--scenario", scenarios)
+    args = ["review", "--baseline", "q3/plan.json", "--current", "q4/plan.json", "-f", "html"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    review = Review.model_validate_json((tmp_path / "review" / "review.json").read_bytes())
+    plan = json.loads((tmp_path / "q4" / "plan.json").read_text("utf-8"))
+    assert review.scenarios is not None
+    assert review.scenarios.scenarios.model_dump(mode="json") == plan["scenarios"]
+    assert review.scenarios.totals.model_dump(mode="json") == plan["totals"]
+    # the summary ends with the plan's own scenarios table
+    sized = run_cli([*_size_args(DATA), "--scenario", scenarios, "-o", "again"], cwd=tmp_path)
+    table = sized.stderr[sized.stderr.index("\nScenarios (") :]
+    assert run.stderr.endswith(table)
+    page = (tmp_path / "review" / "review.html").read_text("utf-8")
+    assert 'id="scenario-table"' in page
+    assert '<a href="#scenarios">What-if scenarios</a>' in page
+    # a plan without scenarios: none in the review
+    _size(tmp_path, DATA, "plain", "--inputs-date", "2026-11-20")
+    plain = _review(tmp_path, "q3/plan.json", "plain/plan.json", out="plain-review")
+    assert plain.scenarios is None
+
+
+def _size_args(source: Path) -> list[str]:
+    """planner size over the tables in `source`, with the traffic window."""
+    args = ["size", "-i", str(source / "cluster.csv"), "--services", str(source / "services.csv")]
+    return [*args, "--traffic", str(source / "traffic.csv"), "--traffic-window", "7d"]

@@ -21,6 +21,7 @@ from models.review import Change, DriverForecast, Forecast, Review, WorkloadChan
 from reports.html.charts import Point, Step, trend, waterfall
 from reports.html.page import environment, signed
 from reports.review import REVIEW_FILE, REVIEW_HTML_FILE, REVIEW_XLSX_FILE
+from reports.scenarios import has_node_agents, rows_of
 
 TEMPLATE = "review.html.j2"
 TOP_NAMESPACES = 10
@@ -181,7 +182,7 @@ def _workload_rows(review: Review) -> list[WorkloadRow]:
 
 def sections(review: Review) -> list[Section]:
     """The page's sections in order (the cost's only with prices, the forecast's only with a
-    history)."""
+    history, the scenarios' only when this quarter's plan has them)."""
     found = [
         Section("plans", "The two plans"),
         Section("parts", "Parts of the mesh"),
@@ -194,6 +195,8 @@ def sections(review: Review) -> list[Section]:
     ]
     if review.forecast is not None:
         found.append(Section("forecast", "Forecast"))
+    if review.scenarios is not None:
+        found.append(Section("scenarios", "What-if scenarios"))
     return found
 
 
@@ -207,6 +210,12 @@ def context(review: Review) -> dict[str, Any]:
     for w in review.workloads:
         counts[w.status] += 1
     forecast = review.forecast
+    scenario_rows = (
+        rows_of(review.scenarios.scenarios, review.scenarios.totals)
+        if review.scenarios is not None
+        else []
+    )
+    scenario_results = review.scenarios.scenarios.results if review.scenarios is not None else ()
     cost_moved = (
         sorted(
             (n for n in review.cost.namespaces if round(n.difference_monthly, 2)),
@@ -240,6 +249,11 @@ def context(review: Review) -> dict[str, Any]:
         "top_crossings": TOP_CROSSINGS,
         "json_file": REVIEW_FILE,
         "xlsx_file": REVIEW_XLSX_FILE,
+        # this quarter's what-if scenarios, as report.html shows them (scenarios.html.j2)
+        "scenarios": review.scenarios.scenarios if review.scenarios is not None else None,
+        "scenario_rows": scenario_rows,
+        "scenario_agents": has_node_agents(scenario_rows),
+        "scenario_cost": next((r.cost for r in scenario_results if r.cost), None),
     }
 
 
