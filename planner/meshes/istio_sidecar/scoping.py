@@ -298,7 +298,8 @@ def _by_selector(members: pd.DataFrame) -> pd.DataFrame:
     _, component = connected_components(graph, directed=False)
     out["group"] = component
     common = _common_pairs(pairs.assign(group=component[pairs["position"].to_numpy()]), out)
-    out["selector"] = out["group"].map(common.groupby("group")["pair"].agg(";".join)).fillna("")
+    selectors = grouped_tuples(common, ["group"], "pair").map(";".join)
+    out["selector"] = out["group"].map(selectors).fillna("")
     strays = _selects_outsiders(out, pairs, common)
     usable = (out["blocked"] == "").to_numpy() & ~out["group"].isin(strays).to_numpy()
     names = _group_names(out)
