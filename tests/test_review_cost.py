@@ -161,6 +161,9 @@ def test_without_prices_the_page_has_no_cost_section(priced: Priced) -> None:
     assert 'id="cost"' not in priced.plain_page
     assert "#cost" not in priced.plain_page
     assert 'id="cost"' in priced.page
+    # the footer names the workbook's Cost sheet only when there is one
+    assert "and the cost with the prices as live cells" in priced.page
+    assert "and the cost with the prices as live cells" not in priced.plain_page
 
 
 def test_prices_and_namespaces_are_escaped_in_the_page(hostile: Path) -> None:  # noqa: F811
