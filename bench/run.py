@@ -203,15 +203,34 @@ def floor_command(inputs: Inputs) -> list[str]:
     return [sys.executable, "-c", FLOOR, *tables]
 
 
+MESHES = ("istio-sidecar", "istio-ambient", "linkerd", "consul", "appmesh")
+"""The mesh flavours `--mesh` takes (planner size --mesh)."""
+PODS_PER_NODE = 30
+"""Istio ambient needs the nodes: the bench gives --nodes pods / 30 (spread evenly)."""
+
+
+def every_format(mesh: str) -> tuple[str, ...]:
+    """Every format a capacity review uses, for `mesh`: sidecars.yaml is Istio's sidecar mode's."""
+    return ALL_FORMATS if mesh == "istio-sidecar" else ("json", "html", "xlsx")
+
+
 def size_command(
-    script: Path, inputs: Inputs, out: Path, formats: Sequence[str] = ALL_FORMATS
+    script: Path,
+    inputs: Inputs,
+    out: Path,
+    formats: Sequence[str] = ALL_FORMATS,
+    mesh: str = "istio-sidecar",
 ) -> list[str]:
     """The `planner size` command line for one mesh, writing `formats`."""
     folder = inputs.folder
     chosen = [part for name in formats for part in ("--format", name)]
+    flavour = ["--mesh", mesh]
+    if mesh == "istio-ambient":
+        flavour += ["--nodes", str(max(1, inputs.pods // PODS_PER_NODE))]
     return [
         str(script),
         "size",
+        *flavour,
         "--inventory",
         str(folder / "cluster.csv"),
         "--services",
@@ -240,7 +259,7 @@ def time_once(command: Sequence[str]) -> tuple[Sample | None, str]:
     return Sample(float(report["seconds"]), int(report["maxrss"]) / RSS_UNITS_PER_MIB), ""
 
 
-def benchmark(script: Path, inputs: Inputs, repeats: int) -> Result:
+def benchmark(script: Path, inputs: Inputs, repeats: int, mesh: str = "istio-sidecar") -> Result:
     """Time `repeats` rounds over one mesh, each the floor, plan.json alone and every format
     (alternating, so a busy moment weighs on all three), each into a fresh output folder."""
     runs: dict[str, list[Sample]] = {"floor": [], "plan": [], "every": []}
@@ -250,8 +269,8 @@ def benchmark(script: Path, inputs: Inputs, repeats: int) -> Result:
                 if kind == "floor":
                     command = floor_command(inputs)
                 else:
-                    formats = ("json",) if kind == "plan" else ALL_FORMATS
-                    command = size_command(script, inputs, Path(out), formats)
+                    formats = ("json",) if kind == "plan" else every_format(mesh)
+                    command = size_command(script, inputs, Path(out), formats, mesh)
                 sample, failure = time_once(command)
             if sample is None:
                 _log(f"{inputs.pods:,} pods: run {repeat} ({kind}) failed")
@@ -386,6 +405,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--cache", type=Path, default=DEFAULT_CACHE, help="folder of generated inputs"
     )
+    parser.add_argument(
+        "--mesh",
+        choices=MESHES,
+        default="istio-sidecar",
+        help="the mesh flavour sized (default istio-sidecar; istio-ambient gets --nodes pods/30)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.large_repeats < 1:
         parser.error("--repeats and --large-repeats must be at least 1")
@@ -400,8 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for pods in sorted(set(args.sizes)):
         inputs = ensure_inputs(args.cache, pods, args.seed)
         repeats = args.large_repeats if pods >= TARGET_PODS else args.repeats
-        results.append(benchmark(script, inputs, repeats))
+        results.append(benchmark(script, inputs, repeats, args.mesh))
     print(machine_line())
+    print(f"Mesh: {args.mesh}; every format: {', '.join(every_format(args.mesh))}")
     print()
     print(markdown_table(results))
     print()
