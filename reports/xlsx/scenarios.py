@@ -7,14 +7,11 @@ from openpyxl.utils import get_column_letter
 
 from models.plan import Plan
 from reports.scenarios import ScenarioRow, has_node_agents, scenario_rows
+from reports.xlsx.side_by_side import REQUEST_COLS, TODAY_ROW, with_node_agents
 from reports.xlsx.spreadsheet import (
-    F_CORES,
     F_GENERAL,
-    F_GIB,
     F_INT,
     F_MONEY,
-    F_SIGNED_CORES,
-    F_SIGNED_GIB,
     F_SIGNED_MONEY,
     Book,
     CellValue,
@@ -30,41 +27,20 @@ SCENARIO_COLS = (
     Col("headroom", "Headroom ratio", Kind.INFO, F_GENERAL, 10),
     Col("pods", "Pods (workloads' replicas)", Kind.INFO, F_INT, 11),
     Col("proxies", "Proxies (sidecars, gateway replicas)", Kind.INFO, F_INT, 12),
-    Col("sc_cpu", "Sidecar CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("sc_mem", "Sidecar memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("gw_cpu", "Gateway CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("gw_mem", "Gateway memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("cp_cpu", "Control-plane CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("cp_mem", "Control-plane memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("cpu", "Total CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
-    Col("mem", "Total memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
-    Col("est_cpu", "Expected CPU (cores)", Kind.INFO, F_CORES, 12),
-    Col("est_mem", "Expected memory (GiB)", Kind.INFO, F_GIB, 12),
-    Col("d_cpu", "CPU requests against today (cores)", Kind.FORMULA, F_SIGNED_CORES, 13),
-    Col("d_mem", "Memory requests against today (GiB)", Kind.FORMULA, F_SIGNED_GIB, 13),
+    *REQUEST_COLS,
     Col("findings", "Findings (its own sizing)", Kind.INFO, F_INT, 10),
     Col("description", "Description", Kind.TEXT, width=50),
 )
-AGENT_COLS = (
-    Col("na_cpu", "Node-agent CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("na_mem", "Node-agent memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-)
-"""The node agents' requests, after the sidecars', when a row runs node agents."""
 COST_COLS = (
     Col("cost", "Cost per month (the plan's, at --prices)", Kind.INFO, F_MONEY, 14),
     Col("d_cost", "Cost against today per month", Kind.FORMULA, F_SIGNED_MONEY, 14),
 )
 """With --prices: each row's monthly cost as planner.cost priced it, and the difference."""
-TODAY_ROW = 2
-"""Today is the first row under the header; every difference subtracts its cells."""
 
 
 def scenario_columns(rows: list[ScenarioRow]) -> tuple[Col, ...]:
     """SCENARIO_COLS, with the node agents' requests after the sidecars' when a row has them."""
-    cols: tuple[Col, ...] = SCENARIO_COLS
-    if has_node_agents(rows):
-        at = [col.key for col in cols].index("sc_mem") + 1
-        cols = (*cols[:at], *AGENT_COLS, *cols[at:])
+    cols = with_node_agents(SCENARIO_COLS, has_node_agents(rows))
     if any(row.result is not None and row.result.cost is not None for row in rows):
         at = [col.key for col in cols].index("d_mem") + 1
         cols = (*cols[:at], *COST_COLS, *cols[at:])

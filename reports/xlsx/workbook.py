@@ -51,6 +51,7 @@ from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO
 from reports.migration import MeshRow, scoping_text, side_by_side
 from reports.xlsx.cost import write_cost
 from reports.xlsx.scenarios import write_scenarios
+from reports.xlsx.side_by_side import AGENT_COLS, REQUEST_COLS, TODAY_ROW, with_node_agents
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -62,8 +63,6 @@ from reports.xlsx.spreadsheet import (
     F_MIB1,
     F_PCT,
     F_RPS,
-    F_SIGNED_CORES,
-    F_SIGNED_GIB,
     F_TIMES,
     HEADER_FILLS,
     HEADER_HEIGHT,
@@ -1753,39 +1752,22 @@ MIGRATION_COLS = (
     Col("mesh", "Mesh", Kind.TEXT, width=26),
     Col("version", "Version", Kind.TEXT, width=9),
     Col("pods", "Pods (proxies and control plane)", Kind.INFO, F_INT, 10),
-    Col("sc_cpu", "Sidecar CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("sc_mem", "Sidecar memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("gw_cpu", "Gateway CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("gw_mem", "Gateway memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("cp_cpu", "Control-plane CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("cp_mem", "Control-plane memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-    Col("cpu", "Total CPU requests (cores)", Kind.FORMULA, F_CORES, 12),
-    Col("mem", "Total memory requests (GiB)", Kind.FORMULA, F_GIB, 12),
-    Col("est_cpu", "Expected CPU (cores)", Kind.INFO, F_CORES, 12),
-    Col("est_mem", "Expected memory (GiB)", Kind.INFO, F_GIB, 12),
-    Col("d_cpu", "CPU requests against today (cores)", Kind.FORMULA, F_SIGNED_CORES, 13),
-    Col("d_mem", "Memory requests against today (GiB)", Kind.FORMULA, F_SIGNED_GIB, 13),
+    *REQUEST_COLS,
     Col("folder", "Folder (its plan.json and hand-over files)", Kind.TEXT, width=26),
     Col("control_plane", "Control plane", Kind.TEXT, width=50),
     Col("scoping", "Scoping", Kind.TEXT, width=60),
     Col("findings", "Findings (its plan.json)", Kind.INFO, F_INT, 10),
 )
-MIGRATION_AGENT_COLS = (
-    Col("na_cpu", "Node-agent CPU requests (cores)", Kind.INPUT, F_CORES, 12),
-    Col("na_mem", "Node-agent memory requests (GiB)", Kind.INPUT, F_GIB, 12),
-)
+MIGRATION_AGENT_COLS = AGENT_COLS
 """The node agents' requests, after the sidecars', when a mesh of the migration has them."""
-MIGRATION_TODAY_ROW = 2
+MIGRATION_TODAY_ROW = TODAY_ROW
 """Today's mesh is the first row under the header; every difference subtracts its cells."""
 
 
 def migration_columns(meshes: Sequence[MeshRow]) -> tuple[Col, ...]:
     """The Migration sheet's columns: MIGRATION_COLS, with the node agents' requests after the
     sidecars' when a mesh of the side by side runs node agents (Istio's ambient mode)."""
-    if not any(m.totals.node_agents.pods for m in meshes):
-        return MIGRATION_COLS
-    at = [col.key for col in MIGRATION_COLS].index("sc_mem") + 1
-    return (*MIGRATION_COLS[:at], *MIGRATION_AGENT_COLS, *MIGRATION_COLS[at:])
+    return with_node_agents(MIGRATION_COLS, any(m.totals.node_agents.pods for m in meshes))
 
 
 def _migration_row(r: int, row: MeshRow, cols: tuple[Col, ...]) -> list[CellValue]:
