@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -17,8 +17,57 @@ def require(frame: pd.DataFrame, columns: Iterable[str], stage: str) -> None:
 
 
 def keys(frame: pd.DataFrame, namespace: str, name: str) -> pd.Series:
-    """`namespace/name` strings, the key that joins workloads, services and edges in messages."""
-    return frame[namespace].astype(str) + "/" + frame[name].astype(str)
+    """`namespace/name` strings, the key that joins workloads, services and edges in messages.
+
+    Each distinct pair's string is built once and shared by its rows (a few thousand strings
+    for hundreds of thousands of rows, and later hashing reuses each one's cached hash)."""
+    if frame.empty:
+        return frame[namespace].astype(str) + "/" + frame[name].astype(str)
+    left, left_values = pd.factorize(frame[namespace], use_na_sentinel=False)
+    right, right_values = pd.factorize(frame[name], use_na_sentinel=False)
+    width = max(len(right_values), 1)
+    pairs, distinct = pd.factorize(left.astype(np.int64) * width + right)
+    text = (
+        pd.Index(left_values).astype(str).to_numpy(dtype=object)[distinct // width]
+        + "/"
+        + pd.Index(right_values).astype(str).to_numpy(dtype=object)[distinct % width]
+    )
+    return pd.Series(text[pairs], index=frame.index, dtype=str)
+
+
+def categorical(values: pd.Series, categories: Iterable[str] = ("",)) -> pd.Series:
+    """A text column as a Categorical whose categories are sorted (so sorting and grouping by
+    codes orders rows as the text would) and hold `categories` too (so they can be assigned)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return category_of(codes, np.asarray(distinct, dtype=object), values.index, categories)
+
+
+def category_of(
+    codes: npt.NDArray[np.intp],
+    values: npt.NDArray[np.object_],
+    index: pd.Index,
+    categories: Iterable[str] = ("",),
+) -> pd.Series:
+    """`values[codes]` as a Categorical with sorted categories (`values` may repeat: each
+    distinct text is one category) that hold `categories` too."""
+    extra = np.asarray(list(categories), dtype=object)
+    every, inverse = np.unique(np.concatenate([values, extra]), return_inverse=True)
+    return pd.Series(
+        pd.Categorical.from_codes(
+            inverse[: len(values)][codes], categories=pd.Index(every, dtype=str)
+        ),
+        index=index,
+    )
+
+
+def shared_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` with the categorical `columns` recoded to one set of categories (their union,
+    sorted), so values can move between them."""
+    union = np.unique(
+        np.concatenate([frame[c].cat.categories.to_numpy(dtype=object) for c in columns])
+    )
+    dtype = pd.CategoricalDtype(pd.Index(union, dtype=str))
+    return frame.assign(**{c: frame[c].cat.set_categories(dtype.categories) for c in columns})
 
 
 def first_unknown(

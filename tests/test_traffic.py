@@ -107,3 +107,30 @@ def test_rows_of_one_edge_are_summed_exactly(tmp_path: Path) -> None:
         tmp_path, "namespace,workload,replicas\nshop,web,1\nshop,cart,1\n", f"{HEADER}\n{rows}"
     )
     assert got["shop/cart"][0] == 1.0
+
+
+def test_fqdns_and_short_names_of_one_service_are_one_edge(tmp_path: Path) -> None:
+    got = rates(
+        tmp_path,
+        "namespace,workload,replicas,services\nshop,web,1,-\nshop,reviews,2,reviews\n",
+        f"{HEADER}\nshop,web,,reviews.shop.svc.cluster.local,60\nshop,web,shop,reviews,40\n"
+        "shop,web,shop,reviews.shop.svc,5\n",
+    )
+    assert got["shop/reviews"][0] == 105.0
+    assert got["shop/web"][1] == 105.0
+
+
+def test_a_namespace_that_disagrees_with_the_fqdn_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "cluster.csv", "namespace,workload,replicas\nshop,web,1\nshop,reviews,1\n")
+    write(
+        tmp_path / "traffic.csv",
+        f"{HEADER}\nshop,web,shop,reviews,1\nshop,web,shop,reviews.shop.svc.cluster.local,1\n"
+        "shop,web,other,reviews.shop.svc.cluster.local,1\n",
+    )
+    run = run_cli(["size", "--inventory", "cluster.csv", "--traffic", "traffic.csv"], cwd=tmp_path)
+    assert run.exit_code == 1
+    assert run.stderr == (
+        'Error: traffic.csv row 4 column destination_namespace: "other" disagrees with the '
+        'namespace in "reviews.shop.svc.cluster.local"; fix one of them\n'
+    )
+    assert not (tmp_path / "planner-out").exists()

@@ -12,7 +12,7 @@ import difflib
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,6 +23,7 @@ import pandas as pd
 
 from models.errors import UNPRINTABLE, InputError, quoted
 from models.kube import MAX_NAME_LENGTH, name_problem
+from planner.frames import category_of
 
 ROW = "_row"
 """Column holding the spreadsheet row number of each record."""
@@ -79,8 +80,13 @@ def normalise_header(header: str) -> str:
     return "_".join(header.strip().lower().replace("-", " ").split())
 
 
-def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, TableSpec]:
+def read_table_file(
+    path: Path, specs: Sequence[TableSpec], *, categorical: Collection[str] = ()
+) -> tuple[RawTable, TableSpec]:
     """Read a CSV or Excel file whose columns match one of `specs`.
+
+    The `categorical` columns come as Categoricals (sorted categories, "" among them): a
+    large table's names are then factorized once, not by every step that groups or compares.
 
     For CSV the spec whose distinguishing column is present wins; for Excel, the spec whose
     sheet is present. Errors in a workbook name the sheet. Raises InputError for anything a user
@@ -102,7 +108,7 @@ def read_table_file(path: Path, specs: Sequence[TableSpec]) -> tuple[RawTable, T
             f"{label}: unsupported file type {path.suffix!r}; give a .csv file or an Excel "
             f".xlsx workbook"
         )
-    rows, ignored = _conform(frame, spec, label)
+    rows, ignored = _conform(frame, spec, label, categorical)
     return RawTable(label, name, rows, fingerprint(rows), ignored), spec
 
 
@@ -289,7 +295,7 @@ def _marker(spec: TableSpec, specs: Sequence[TableSpec]) -> str:
 
 
 def _conform(
-    frame: pd.DataFrame, spec: TableSpec, label: str
+    frame: pd.DataFrame, spec: TableSpec, label: str, categorical: Collection[str] = ()
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Rename headers to the spec's names, check required ones, strip cells, number rows.
 
@@ -340,7 +346,7 @@ def _conform(
         )
     rows = pd.DataFrame(
         {
-            name: per_distinct(frame.iloc[:, position].fillna("").astype(str), _strip)
+            name: _cells(frame.iloc[:, position].fillna("").astype(str), name in categorical)
             for name, position in chosen.items()
         }
     )
@@ -351,8 +357,18 @@ def _conform(
         raise InputError(f"{where}: the table has a header but no rows; add one row per record")
     for column in spec.columns:
         if column.name not in rows.columns:
-            rows[column.name] = ""
+            empty = pd.Series("", index=rows.index, dtype=str)
+            rows[column.name] = _cells(empty, True) if column.name in categorical else empty
     return rows, tuple(ignored)
+
+
+def _cells(column: pd.Series, as_category: bool) -> pd.Series:
+    """A column's cells, stripped (each distinct text once), as text or as a Categorical."""
+    if not as_category:
+        return per_distinct(column, _strip)
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    stripped = _strip(pd.Series(distinct, dtype=str)).to_numpy(dtype=object)
+    return category_of(codes, stripped, column.index)
 
 
 def per_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:

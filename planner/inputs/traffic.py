@@ -20,7 +20,7 @@ import pandas as pd
 from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
-from planner.frames import first_unknown, keys
+from planner.frames import category_of, first_unknown, keys, shared_categories
 from planner.inputs.inventory import Inventory, listed, plural
 from planner.inputs.tables import (
     MICRO,
@@ -31,7 +31,6 @@ from planner.inputs.tables import (
     first_bad,
     parse_names,
     parse_numbers,
-    per_distinct,
     read_table_file,
     suggest,
 )
@@ -79,6 +78,21 @@ TRAFFIC_TABLE = TableSpec(
 REPORTERS = ("", "source", "destination", "waypoint")
 """Values of Istio's `reporter` label (empty: the column is absent or the cell blank)."""
 
+NAMESPACE_COLUMNS = (
+    "source_namespace",
+    "destination_namespace",
+    "destination_workload_namespace",
+)
+NAME_COLUMNS = (
+    *NAMESPACE_COLUMNS,
+    "source_workload",
+    "destination_service",
+    "destination_workload",
+    "reporter",
+)
+"""The text columns, read as Categoricals: each is factorized once, however many steps group or
+compare it; the edges handed on are text again."""
+
 EDGE_COLUMNS = (
     "source_namespace",
     "source_workload",
@@ -108,7 +122,7 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
     does not cover). A destination workload the inventory does not hold is cleared, so that the
     requests count for the Service's workloads, and named in a finding too.
     """
-    raw, _ = read_table_file(path, (TRAFFIC_TABLE,))
+    raw, _ = read_table_file(path, (TRAFFIC_TABLE,), categorical=NAME_COLUMNS)
     rows = raw.rows
     label = raw.label
     findings: list[Finding] = []
@@ -149,7 +163,8 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
             f'"{rows["reporter"].iat[index]}" is not one of {", ".join(REPORTERS[1:])}; '
             "write Istio's reporter label or leave the column out"
         )
-    edges = _split_fqdns(edges, label)
+    edges = shared_categories(_split_fqdns(edges, label), NAMESPACE_COLUMNS)
+    edges = shared_categories(edges, ("source_workload", "destination_workload"))
     edges.loc[edges["destination_workload"] == OUTSIDE, "destination_workload"] = ""
     # the served workload lives in the Service's namespace unless the export says otherwise
     unnamed = edges["destination_workload_namespace"].isin(("", OUTSIDE)) | (
@@ -178,24 +193,37 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
 
 
 def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
-    """`reviews.bookinfo.svc.cluster.local` -> service `reviews` in namespace `bookinfo`."""
+    """`reviews.bookinfo.svc.cluster.local` -> service `reviews` in namespace `bookinfo`.
+
+    The Service and namespace columns are Categoricals: each distinct name is split once."""
     service = edges["destination_service"]
-    fqdn = per_distinct(service, _is_service_fqdn).astype(bool)
+    names = service.cat.categories.to_numpy(dtype=object)
+    fqdn_name = _is_service_fqdn(pd.Series(names, dtype=str)).to_numpy(dtype=bool)
+    codes = service.cat.codes.to_numpy()
+    fqdn = fqdn_name[codes]
     out = edges.copy()
     if fqdn.any():
-        parts = service[fqdn].str.split(".", n=2, expand=True)
-        out.loc[fqdn, "destination_service"] = parts[0]
-        given = out.loc[fqdn, "destination_namespace"]
-        clash = ((given != "") & (given != parts[1])).to_numpy()
+        parts = pd.Series(names[fqdn_name], dtype=str).str.split(".", n=2, expand=True)
+        short = names.copy()
+        short[fqdn_name] = parts[0].to_numpy(dtype=object)
+        # the namespace each FQDN names, as a position after the given namespaces
+        spaces = edges["destination_namespace"].cat.categories.to_numpy(dtype=object)
+        named = np.full(len(names), -1, dtype=np.int64)
+        named[fqdn_name] = len(spaces) + np.arange(int(fqdn_name.sum()))
+        every = np.concatenate([spaces, parts[1].to_numpy(dtype=object)])
+        given = edges["destination_namespace"].cat.codes.to_numpy()
+        clash = fqdn & (spaces[given] != "") & (spaces[given] != every[named[codes]])
         if clash.any():
-            subset = out.loc[fqdn].assign(fqdn=service[fqdn])
-            row, namespace = first_bad(subset, clash, "destination_namespace")
-            _, name = first_bad(subset, clash, "fqdn")
+            row = int(edges[ROW].to_numpy()[np.flatnonzero(clash)[0]])
+            index = int(np.flatnonzero(clash)[0])
             raise TrafficError(
-                f"{label} row {row} column destination_namespace: {quoted(namespace)} disagrees "
-                f"with the namespace in {quoted(name)}; fix one of them"
+                f"{label} row {row} column destination_namespace: {quoted(spaces[given[index]])} "
+                f"disagrees with the namespace in {quoted(names[codes[index]])}; fix one of them"
             )
-        out.loc[fqdn, "destination_namespace"] = parts[1]
+        out["destination_service"] = category_of(codes, short, out.index)
+        out["destination_namespace"] = category_of(
+            np.where(fqdn, named[codes], given), every, out.index
+        )
     empty = (out["destination_namespace"] == "").to_numpy()
     unregistered = out["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
     bad = empty & ~unregistered
@@ -326,12 +354,16 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
     """Sum rows per edge and reporter, then keep the larger reporter's sum per edge.
 
     Sums are taken in whole micro-requests per second, which integers add exactly, so the
-    result does not depend on the order of the rows.
+    result does not depend on the order of the rows. The key columns may be Categoricals with
+    sorted categories (grouped by their codes, in the text's order); the edges come back as text.
     """
     edge_keys = list(EDGE_COLUMNS[:-1])
     micro = edges[[*edge_keys, "reporter"]].assign(rps=exact_units(edges["rps"].to_numpy()))
-    per_reporter = micro.groupby([*edge_keys, "reporter"], sort=False, as_index=False)["rps"].sum()
-    merged = per_reporter.groupby(edge_keys, sort=True, as_index=False)["rps"].max()
+    per_reporter = micro.groupby(
+        [*edge_keys, "reporter"], sort=False, as_index=False, observed=True
+    )["rps"].sum()
+    merged = per_reporter.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].max()
     merged["rps"] = merged["rps"].to_numpy() / MICRO
     out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
-    return out
+    coded = [c for c in edge_keys if isinstance(out[c].dtype, pd.CategoricalDtype)]
+    return out.assign(**{c: out[c].astype(str) for c in coded})
