@@ -106,7 +106,10 @@ EDGE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Traffic:
-    """Aggregated edges, one row per (source, destination service, destination workload)."""
+    """Aggregated edges, one row per (source, destination service, destination workload).
+
+    The name columns are Categoricals with sorted categories: compare, group and sort them as
+    text, but turn them into text (`astype(str)`) before joining strings onto them."""
 
     edges: pd.DataFrame
     file: InputFile
@@ -355,7 +358,8 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
 
     Sums are taken in whole micro-requests per second, which integers add exactly, so the
     result does not depend on the order of the rows. The key columns may be Categoricals with
-    sorted categories (grouped by their codes, in the text's order); the edges come back as text.
+    sorted categories: grouped by their codes, in the text's order, and handed on as they are
+    (what groups or sorts the edges later does it by codes too).
     """
     edge_keys = list(EDGE_COLUMNS[:-1])
     micro = edges[[*edge_keys, "reporter"]].assign(rps=exact_units(edges["rps"].to_numpy()))
@@ -365,5 +369,4 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
     merged = per_reporter.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].max()
     merged["rps"] = merged["rps"].to_numpy() / MICRO
     out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
-    coded = [c for c in edge_keys if isinstance(out[c].dtype, pd.CategoricalDtype)]
-    return out.assign(**{c: out[c].astype(str) for c in coded})
+    return out

@@ -234,13 +234,13 @@ def declaration_findings(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs
     findings = []
     if len(extra):
         text = sorted(
-            extra["source_namespace"]
+            extra["source_namespace"].astype(str)
             + "/"
-            + extra["source_workload"]
+            + extra["source_workload"].astype(str)
             + " -> "
-            + extra["destination_namespace"]
+            + extra["destination_namespace"].astype(str)
             + "/"
-            + extra["destination_service"]
+            + extra["destination_service"].astype(str)
         )
         findings.append(
             Finding(

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pydantic import TypeAdapter
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -260,7 +261,7 @@ def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> p
     called = called.loc[called["destination_namespace"] != called["namespace"]].rename(
         columns={"destination_namespace": "grant_namespace"}
     )
-    called["host"] = called["grant_namespace"] + "/*"
+    called["host"] = called["grant_namespace"].astype(str) + "/*"
     own = fallback.assign(host="./*", grant_namespace=fallback["namespace"])
     everyone = members[_KEYS].assign(host=f"{root}/*", grant_namespace=root)
     wildcards = pd.concat([called, own, everyone], ignore_index=True).assign(grant_service="")
@@ -410,7 +411,7 @@ def _resources(
         [_selector_dict(s) for s in records["selector"]], index=records.index, dtype=object
     )
     fields = ["namespace", "name", "selector", "egress_hosts", "workloads", "confidence", "reason"]
-    sidecars = tuple(SidecarResource.model_validate(r) for r in records[fields].to_dict("records"))
+    sidecars = tuple(_SIDECARS.validate_python(records[fields].to_dict("records")))
     per_workload = assignment[[*_KEYS, "viewer", "confidence", "reason"]].copy()
     unselected = per_workload["viewer"].isna().to_numpy()
     per_workload.loc[unselected, "confidence"] = Confidence.FALLBACK.value
@@ -421,6 +422,9 @@ def _resources(
     per_workload.loc[unselected, "reason"] += ": no Sidecar, it keeps seeing the whole mesh"
     per_workload = per_workload.rename(columns={"viewer": "sidecar"})
     return sidecars, per_workload.sort_values(_KEYS, ignore_index=True)
+
+
+_SIDECARS = TypeAdapter(list[SidecarResource])
 
 
 def _selector_dict(selector: str) -> dict[str, str] | None:
