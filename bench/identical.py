@@ -8,7 +8,10 @@ interpreter, each from its own source (PYTHONPATH), so only the code differs. Pr
 per input and file set; exit code 0 when everything is identical, 1 when a file differs or a
 run fails.
 
-Example: .venv/bin/python bench/identical.py --base 11a3ce0 --sizes 100000
+`--mesh` sizes the same inputs as another mesh flavour (repeatable; `all` for every one), with
+that mesh's every format and, for Istio ambient, --nodes pods / 30 as bench/run.py gives it.
+
+Example: .venv/bin/python bench/identical.py --base 11a3ce0 --sizes 100000 --mesh all
 """
 
 from __future__ import annotations
@@ -25,17 +28,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.run import ALL_FORMATS, DEFAULT_CACHE, ensure_inputs  # noqa: E402
+from bench.run import DEFAULT_CACHE, MESHES, PODS_PER_NODE, ensure_inputs, every_format  # noqa: E402
 
 SAMPLE = ["cluster.csv", "services.csv", "traffic.csv"]
 
 
-def _run(tree: Path, tables: Sequence[Path], out: Path) -> str:
+def _run(tree: Path, tables: Sequence[Path], out: Path, mesh: str, pods: int) -> str:
     """`planner size` from `tree`'s source on `tables` into `out`; stderr's tail on failure."""
     inventory, services, traffic = tables
-    command = [sys.executable, "-m", "planner", "size", "--inventory", str(inventory)]
+    command = [sys.executable, "-m", "planner", "size", "--mesh", mesh]
+    if mesh == "istio-ambient":
+        command += ["--nodes", str(max(1, pods // PODS_PER_NODE))]
+    command += ["--inventory", str(inventory)]
     command += ["--services", str(services), "--traffic", str(traffic), "--traffic-window", "7d"]
-    command += [part for name in ALL_FORMATS for part in ("--format", name)]
+    command += [part for name in every_format(mesh) for part in ("--format", name)]
     command += ["--inputs-date", "2026-11-20", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
@@ -61,12 +67,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", default="100000", help="generated meshes to compare too (pods, comma-separated)"
     )
+    parser.add_argument(
+        "--mesh",
+        action="append",
+        choices=[*MESHES, "all"],
+        help="the mesh flavour sized, repeatable; all for every one (default istio-sidecar)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
-    inputs = [("sample", [REPO / "data" / name for name in SAMPLE])]
+    chosen = args.mesh or ["istio-sidecar"]
+    meshes = list(MESHES) if "all" in chosen else list(dict.fromkeys(chosen))
+    tables: list[tuple[str, int, list[Path]]] = [
+        ("sample", 200, [REPO / "data" / name for name in SAMPLE])
+    ]
     for pods in sizes:
         generated = ensure_inputs(DEFAULT_CACHE, pods, 0).folder
-        inputs.append((f"{pods:,} pods", [generated / name for name in SAMPLE]))
+        tables.append((f"{pods:,} pods", pods, [generated / name for name in SAMPLE]))
+    inputs = [
+        (name if mesh == "istio-sidecar" else f"{name} as {mesh}", mesh, pods, files)
+        for mesh in meshes
+        for name, pods, files in tables
+    ]
     failed = False
     with tempfile.TemporaryDirectory(prefix="planner-identical-") as scratch:
         base = Path(scratch) / "base"
@@ -76,11 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             capture_output=True,
         )
         try:
-            for label, tables in inputs:
+            for label, mesh, pods, given in inputs:
                 outs = {}
                 for name, tree in (("base", base), ("this", REPO)):
                     out = Path(scratch) / f"{name}-{label.replace(' ', '-')}"
-                    error = _run(tree, tables, out)
+                    error = _run(tree, given, out, mesh, pods)
                     if error:
                         print(f"{label}: the run of {name} failed:\n{error}")
                         failed = True
