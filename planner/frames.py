@@ -28,11 +28,11 @@ def keys(frame: pd.DataFrame, namespace: str, name: str) -> pd.Series:
     width = max(len(right_values), 1)
     pairs, distinct = pd.factorize(left.astype(np.int64) * width + right)
     text = (
-        pd.Index(left_values).astype(str).to_numpy(dtype=object)[distinct // width]
+        pd.Series(pd.Index(left_values).astype(str).take(distinct // width))
         + "/"
-        + pd.Index(right_values).astype(str).to_numpy(dtype=object)[distinct % width]
+        + pd.Series(pd.Index(right_values).astype(str).take(distinct % width))
     )
-    return pd.Series(text[pairs], index=frame.index, dtype=str)
+    return pd.Series(text.to_numpy()[pairs], index=frame.index, dtype=str)
 
 
 def categorical(values: pd.Series, categories: Iterable[str] = ("",)) -> pd.Series:
@@ -98,3 +98,34 @@ def grouped_tuples(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Seri
     return pd.Series(
         [tuple(part.tolist()) for part in parts], index=index, name=column, dtype=object
     )
+
+
+def _row_codes(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.int64]]]:
+    """Per row, one code per distinct `columns` (equal rows share it, numbered as they first
+    appear), and each column's codes, ordered as `sort_values` orders the column: text by its
+    characters, a Categorical by its sorted categories, missing last."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    each = []
+    for column in columns:
+        codes, distinct = pd.factorize(frame[column], sort=True)
+        codes = np.where(codes < 0, len(distinct), codes).astype(np.int64)
+        each.append(codes)
+        combined = pd.factorize(combined * (len(distinct) + 1) + codes)[0].astype(np.int64)
+    return combined, each
+
+
+def _first_rows(combined: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """The position of each code's first row, in the order the codes first appear."""
+    return np.flatnonzero(~pd.Index(combined).duplicated(keep="first"))
+
+
+def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
+    each distinct `columns`, sorted by them. One factorization per column, where pandas'
+    drop_duplicates and sort_values each factorize every column."""
+    combined, each = _row_codes(frame, columns)
+    first = _first_rows(combined)
+    order = np.lexsort([codes[first] for codes in reversed(each)])
+    return frame.take(first[order]).reset_index(drop=True)

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
-from planner.frames import grouped_tuples
+from planner.frames import grouped_tuples, sorted_distinct
+from planner.frames import keys as pair_keys
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
@@ -327,6 +328,34 @@ def test_grouped_tuples_is_groupby_agg_tuple(rows: list[tuple[str | None, str, s
         found = grouped_tuples(frame, keys, "value")
         assert found.index.equals(expected.index)
         assert list(found) == list(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "B", "a-b", "a.b", None]),
+            st.sampled_from(["x", "y", "x-1", "é"]),
+            st.sampled_from(["s1", "s2", "s10", "s-1"]),
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_sorted_distinct_is_drop_duplicates_then_sort_values(
+    rows: list[tuple[str | None, str, str]], categorical: bool
+) -> None:
+    """planner.frames.sorted_distinct gives what `drop_duplicates(keys)` then
+    `sort_values(keys, ignore_index=True)` give, for text and for Categorical columns; and
+    planner.frames.keys gives `namespace + "/" + name` row by row."""
+    frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=str)
+    if categorical:
+        frame = frame.assign(ns=frame["ns"].astype("category"))
+    for columns in (["ns"], ["ns", "name"], ["name", "ns", "value"]):
+        expected = frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)
+        assert sorted_distinct(frame, columns).equals(expected)
+    plain = frame["ns"].astype(str) + "/" + frame["name"].astype(str)
+    assert pair_keys(frame, "ns", "name").equals(plain)
 
 
 _TRICKY = st.sampled_from(

@@ -46,7 +46,7 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
-from planner.frames import grouped_tuples
+from planner.frames import grouped_tuples, sorted_distinct
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.model.envoy import Scope
@@ -266,7 +266,7 @@ def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> p
     everyone = members[_KEYS].assign(host=f"{root}/*", grant_namespace=root)
     wildcards = pd.concat([called, own, everyone], ignore_index=True).assign(grant_service="")
     rows = pd.concat([exact, wildcards], ignore_index=True)
-    return rows.drop_duplicates([*_KEYS, "host"]).sort_values([*_KEYS, "host"], ignore_index=True)
+    return sorted_distinct(rows, [*_KEYS, "host"])
 
 
 # ---- grouping workloads into Sidecar resources ---------------------------------------------------
