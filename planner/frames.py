@@ -21,8 +21,17 @@ def keys(frame: pd.DataFrame, namespace: str, name: str) -> pd.Series:
 
     Each distinct pair's string is built once and shared by its rows (a few thousand strings
     for hundreds of thousands of rows, and later hashing reuses each one's cached hash)."""
+    codes, distinct = pair_keys(frame, namespace, name)
+    return pd.Series(distinct.to_numpy()[codes], index=frame.index, dtype=str)
+
+
+def pair_keys(
+    frame: pd.DataFrame, namespace: str, name: str
+) -> tuple[npt.NDArray[np.intp], pd.Series]:
+    """`keys` as codes into the distinct keys: what is decided per key (is it known?) is then
+    decided once per distinct pair, not once per row."""
     if frame.empty:
-        return frame[namespace].astype(str) + "/" + frame[name].astype(str)
+        return np.zeros(0, dtype=np.intp), pd.Series([], dtype=str)
     left, left_values = pd.factorize(frame[namespace], use_na_sentinel=False)
     right, right_values = pd.factorize(frame[name], use_na_sentinel=False)
     width = max(len(right_values), 1)
@@ -32,7 +41,7 @@ def keys(frame: pd.DataFrame, namespace: str, name: str) -> pd.Series:
         + "/"
         + pd.Series(pd.Index(right_values).astype(str).take(distinct % width))
     )
-    return pd.Series(text.to_numpy()[pairs], index=frame.index, dtype=str)
+    return pairs, text.astype(str)
 
 
 def categorical(values: pd.Series, categories: Iterable[str] = ("",)) -> pd.Series:

@@ -134,3 +134,23 @@ def test_a_namespace_that_disagrees_with_the_fqdn_is_an_error(tmp_path: Path) ->
         'namespace in "reviews.shop.svc.cluster.local"; fix one of them\n'
     )
     assert not (tmp_path / "planner-out").exists()
+
+
+def test_the_larger_reporter_counts_and_one_reporter_is_summed(tmp_path: Path) -> None:
+    cluster = "namespace,workload,replicas,services\nshop,web,1,-\nshop,reviews,1,reviews\n"
+    (tmp_path / "both").mkdir()
+    (tmp_path / "one").mkdir()
+    both = rates(
+        tmp_path / "both",
+        cluster,
+        f"{HEADER},reporter\nshop,web,shop,reviews,60,source\nshop,web,shop,reviews,40,source\n"
+        "shop,web,shop,reviews,90,destination\n",
+    )
+    assert both["shop/reviews"][0] == 100.0
+    one = rates(
+        tmp_path / "one",
+        cluster,
+        f"{HEADER},reporter\nshop,web,shop,reviews,60,destination\n"
+        "shop,web,shop,reviews,40,destination\n",
+    )
+    assert one["shop/reviews"][0] == 100.0

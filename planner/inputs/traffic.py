@@ -20,7 +20,7 @@ import pandas as pd
 from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
-from planner.frames import category_of, first_unknown, keys, shared_categories
+from planner.frames import category_of, keys, pair_keys, shared_categories
 from planner.inputs.inventory import Inventory, listed, plural
 from planner.inputs.tables import (
     MICRO,
@@ -251,28 +251,35 @@ class Drift:
     names: pd.Series
 
 
-def _unknown(
-    names: pd.Series, known: pd.Index, skip: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.bool_]:
-    """Rows whose `names` are not in `known` (ignoring `skip`)."""
-    bad: npt.NDArray[np.bool_] = ~names.isin(known).to_numpy(dtype=bool) & ~skip
-    return bad
+def _drift(
+    edges: pd.DataFrame,
+    columns: tuple[str, str],
+    known: pd.Index,
+    skip: npt.NDArray[np.bool_],
+    strict: bool,
+) -> tuple[Drift, int | None]:
+    """The rows whose `namespace/name` key (`columns`) is not in `known` (ignoring `skip`),
+    decided once per distinct key, and the first such row's position when `strict`."""
+    codes, distinct = pair_keys(edges, *columns)
+    rows: npt.NDArray[np.bool_] = ~distinct.isin(known).to_numpy(dtype=bool)[codes] & ~skip
+    names = pd.Series(distinct.to_numpy()[codes], index=edges.index, dtype=str)
+    first = int(np.flatnonzero(rows)[0]) if strict and rows.any() else None
+    return Drift(rows, names), first
 
 
 def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str, strict: bool) -> Drift:
     """Rows whose source workload is not in the inventory: an error when `strict`."""
     known = pd.Index(keys(inventory.workloads, "namespace", "workload"))
-    source = keys(edges, "source_namespace", "source_workload")
     outside = (edges["source_workload"] == OUTSIDE).to_numpy()
-    found = first_unknown(source, known, skip=outside) if strict else None
-    if found is not None:
-        index, key = found
+    drift, index = _drift(edges, ("source_namespace", "source_workload"), known, outside, strict)
+    if index is not None:
+        key = str(drift.names.iat[index])
         raise TrafficError(
             f'{label} row {edges[ROW].to_numpy()[index]} column source_workload: workload "{key}" '
             f"is not in the inventory{suggest(key, known)}; add it to the inventory, fix the "
             f'name, or write "{OUTSIDE}" for traffic from outside the mesh'
         )
-    return Drift(_unknown(source, known, outside), source)
+    return drift
 
 
 def _check_destinations(
@@ -282,30 +289,33 @@ def _check_destinations(
     inventory: an error when `strict`."""
     unregistered = edges["destination_service"].isin(UNREGISTERED_DESTINATIONS).to_numpy()
     known = pd.Index(keys(inventory.services, "namespace", "service"))
-    destination = keys(edges, "destination_namespace", "destination_service")
-    found = first_unknown(destination, known, skip=unregistered) if strict else None
-    if found is not None:
-        index, key = found
+    destination, index = _drift(
+        edges, ("destination_namespace", "destination_service"), known, unregistered, strict
+    )
+    if index is not None:
+        key = str(destination.names.iat[index])
         raise TrafficError(
             f"{label} row {edges[ROW].to_numpy()[index]} column destination_service: Service "
             f'"{key}" is not in the inventory{suggest(key, known)}; add it to the services table '
             "(type ServiceEntry for an external host) or fix the name"
         )
     workloads = pd.Index(keys(inventory.workloads, "namespace", "workload"))
-    target = keys(edges, "destination_workload_namespace", "destination_workload")
     unnamed = (edges["destination_workload"] == "").to_numpy()
-    found = first_unknown(target, workloads, skip=unnamed) if strict else None
-    if found is not None:
-        index, key = found
+    target, index = _drift(
+        edges,
+        ("destination_workload_namespace", "destination_workload"),
+        workloads,
+        unnamed,
+        strict,
+    )
+    if index is not None:
+        key = str(target.names.iat[index])
         raise TrafficError(
             f"{label} row {edges[ROW].to_numpy()[index]} column destination_workload: workload "
             f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or leave '
             "the cell empty"
         )
-    return (
-        Drift(_unknown(destination, known, unregistered), destination),
-        Drift(_unknown(target, workloads, unnamed), target),
-    )
+    return destination, target
 
 
 _DRIFT_WHY = (
@@ -363,10 +373,13 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
     """
     edge_keys = list(EDGE_COLUMNS[:-1])
     micro = edges[[*edge_keys, "reporter"]].assign(rps=exact_units(edges["rps"].to_numpy()))
-    per_reporter = micro.groupby(
-        [*edge_keys, "reporter"], sort=False, as_index=False, observed=True
-    )["rps"].sum()
-    merged = per_reporter.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].max()
+    if micro["reporter"].nunique(dropna=False) > 1:
+        micro = micro.groupby([*edge_keys, "reporter"], sort=False, as_index=False, observed=True)[
+            ["rps"]
+        ].sum()
+        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].max()
+    else:  # one reporter (or none): the larger reporter's sum is the only sum
+        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].sum()
     merged["rps"] = merged["rps"].to_numpy() / MICRO
     out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
     return out

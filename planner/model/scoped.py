@@ -9,6 +9,7 @@ planner.model.records reads) and the confidence of each workload's scope.
 from __future__ import annotations
 
 import pandas as pd
+from pydantic import TypeAdapter
 
 from models.plan import Confidence, ScopingTotals, WorkloadScoping
 from planner.model.sizing import protect_limits
@@ -51,6 +52,9 @@ def scoping_rows(scopes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame
     )
 
 
+_SCOPINGS = TypeAdapter(list[WorkloadScoping])
+
+
 def workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], WorkloadScoping]:
     """`scoping_rows` as the plan's per-workload records."""
     if rows is None:
@@ -69,7 +73,7 @@ def workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], Worklo
         }
     )
     frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
-    scopings = [WorkloadScoping.model_validate(r) for r in frame.to_dict("records")]
+    scopings = _SCOPINGS.validate_python(frame.to_dict("records"))
     return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
 
 

@@ -449,11 +449,8 @@ def _exports(
         columns={"destination_namespace": "namespace", "destination_service": "service"}
     )
     meshed = into.loc[into["mesh_injected"] | into["role"].isin(GATEWAY_ROLES)]
-    spaces = (
-        meshed[[*keys, "source_namespace"]]
-        .drop_duplicates()
-        .sort_values([*keys, "source_namespace"])
-        .pipe(grouped_tuples, keys, "source_namespace")
+    spaces = sorted_distinct(meshed, [*keys, "source_namespace"]).pipe(
+        grouped_tuples, keys, "source_namespace"
     )
     outside = into.loc[into["role"] == "outside"].groupby(keys).size()
     ingress = into.loc[into["role"] == "ingress-gateway"].groupby(keys).size()
