@@ -11,11 +11,15 @@ Three things are timed per size, alternating within each repeat:
 - `planner size ... --format json --format sidecars --format html --format xlsx` (every format a
   capacity review uses).
 
+`--mesh` sizes the same inputs as another mesh flavour, and `--mesh compare` times `planner
+compare` over every data plane instead (compare.json alone, then with compare.html and
+compare.xlsx; the "plan.json" columns are compare.json's).
+
 Results go to stdout as a Markdown table with each run's ratio to the floor (issue 16's targets:
 plan.json within 5 x the floor, every format within 15 x, peak memory under 1 GB at 100,000
-pods); progress goes to stderr. The exit code is 0 whether or not the targets hold, and 1 only
-when a run of `planner size` itself fails. Delete bench/out/ to regenerate the inputs after
-changing the generator.
+pods; plan.json in under 60 s and 8 GB at 1,000,000 pods); progress goes to stderr. The exit
+code is 0 whether or not the targets hold, and 1 only when a run of `planner size` itself
+fails. Delete bench/out/ to regenerate the inputs after changing the generator.
 
 Example: .venv/bin/python bench/run.py --sizes 1000,10000,100000
 """
@@ -48,6 +52,11 @@ TARGET_ALL_RATIO = 15.0
 """Every format within 15 x the floor."""
 TARGET_MIB = 1000.0 * 1000.0 * 1000.0 / 1024.0 / 1024.0
 """1 GB (10^9 bytes) in MiB: about 954 MiB."""
+XL_PODS = 1_000_000
+XL_SECONDS = 60.0
+"""plan.json in under 60 s at XL_PODS."""
+XL_MIB = 8.0 * 1000.0**3 / 1024.0**2
+"""8 GB in MiB: about 7,629 MiB."""
 
 FLOOR = """\
 import sys
@@ -205,12 +214,15 @@ def floor_command(inputs: Inputs) -> list[str]:
 
 MESHES = ("istio-sidecar", "istio-ambient", "linkerd", "consul", "appmesh")
 """The mesh flavours `--mesh` takes (planner size --mesh)."""
+COMPARE = "compare"
+"""`--mesh compare` times `planner compare` over every data plane instead of `planner size`."""
 PODS_PER_NODE = 30
 """Istio ambient needs the nodes: the bench gives --nodes pods / 30 (spread evenly)."""
 
 
 def every_format(mesh: str) -> tuple[str, ...]:
-    """Every format a capacity review uses, for `mesh`: sidecars.yaml is Istio's sidecar mode's."""
+    """Every format a capacity review uses, for `mesh`: sidecars.yaml is Istio's sidecar mode's
+    (for `planner compare`: compare.json, compare.html and compare.xlsx)."""
     return ALL_FORMATS if mesh == "istio-sidecar" else ("json", "html", "xlsx")
 
 
@@ -221,15 +233,18 @@ def size_command(
     formats: Sequence[str] = ALL_FORMATS,
     mesh: str = "istio-sidecar",
 ) -> list[str]:
-    """The `planner size` command line for one mesh, writing `formats`."""
+    """The `planner size` command line for one mesh, writing `formats` (`planner compare` over
+    every data plane for COMPARE)."""
     folder = inputs.folder
     chosen = [part for name in formats for part in ("--format", name)]
-    flavour = ["--mesh", mesh]
-    if mesh == "istio-ambient":
-        flavour += ["--nodes", str(max(1, inputs.pods // PODS_PER_NODE))]
+    nodes = ["--nodes", str(max(1, inputs.pods // PODS_PER_NODE))]
+    if mesh == COMPARE:
+        command, flavour = "compare", nodes
+    else:
+        command, flavour = "size", ["--mesh", mesh, *(nodes if mesh == "istio-ambient" else [])]
     return [
         str(script),
-        "size",
+        command,
         *flavour,
         "--inventory",
         str(folder / "cluster.csv"),
@@ -332,7 +347,26 @@ def markdown_table(results: Sequence[Result]) -> str:
 
 
 def target_verdict(results: Sequence[Result]) -> str:
-    """Whether the 100k-pod run holds issue 16's targets, in one or two lines."""
+    """Whether the 100k-pod run (and the million-pod one, when run) holds issue 16's targets."""
+    xl = next((r for r in results if r.inputs.pods == XL_PODS), None)
+    lines = [_large_verdict(results)]
+    if xl is not None:
+        if xl.failure:
+            lines.append(f"XL target MISSED: the {XL_PODS:,}-pod run failed.")
+        else:
+            fast = xl.plan.best_seconds < XL_SECONDS
+            small = xl.plan.peak_mib < XL_MIB
+            lines.append(
+                f"XL target {'holds' if fast and small else 'MISSED'} at {XL_PODS:,} pods: "
+                f"plan.json {xl.plan.best_seconds:.1f} s (target < {XL_SECONDS:g} s: "
+                f"{'ok' if fast else 'missed'}), peak {xl.plan.peak_mib:,.0f} MiB (target < 8 GB, "
+                f"{XL_MIB:,.0f} MiB: {'ok' if small else 'missed'})."
+            )
+    return "\n".join(lines)
+
+
+def _large_verdict(results: Sequence[Result]) -> str:
+    """Whether the 100k-pod run holds issue 16's targets, in one line."""
     top = next((r for r in results if r.inputs.pods == TARGET_PODS), None)
     if top is None:
         return f"Targets not checked: they apply to {TARGET_PODS:,} pods, which were not run."
@@ -407,9 +441,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--mesh",
-        choices=MESHES,
+        choices=[*MESHES, COMPARE],
         default="istio-sidecar",
-        help="the mesh flavour sized (default istio-sidecar; istio-ambient gets --nodes pods/30)",
+        help="the mesh flavour sized (default istio-sidecar; istio-ambient gets --nodes pods/30), "
+        "or compare: planner compare over every data plane (with --nodes pods/30)",
     )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.large_repeats < 1:
