@@ -223,7 +223,7 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
                 f"{label} row {row} column destination_namespace: {quoted(spaces[given[index]])} "
                 f"disagrees with the namespace in {quoted(names[codes[index]])}; fix one of them"
             )
-        out["destination_service"] = category_of(codes, short, out.index)
+        out["destination_service"] = category_of(codes.astype(np.intp), short, out.index)
         out["destination_namespace"] = category_of(
             np.where(fqdn, named[codes], given), every, out.index
         )
@@ -377,9 +377,9 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
         micro = micro.groupby([*edge_keys, "reporter"], sort=False, as_index=False, observed=True)[
             ["rps"]
         ].sum()
-        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].max()
+        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)[["rps"]].max()
     else:  # one reporter (or none): the larger reporter's sum is the only sum
-        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)["rps"].sum()
+        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)[["rps"]].sum()
     merged["rps"] = merged["rps"].to_numpy() / MICRO
     out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
     return out
