@@ -136,21 +136,20 @@ def test_a_namespace_that_disagrees_with_the_fqdn_is_an_error(tmp_path: Path) ->
     assert not (tmp_path / "planner-out").exists()
 
 
-def test_the_larger_reporter_counts_and_one_reporter_is_summed(tmp_path: Path) -> None:
-    cluster = "namespace,workload,replicas,services\nshop,web,1,-\nshop,reviews,1,reviews\n"
-    (tmp_path / "both").mkdir()
-    (tmp_path / "one").mkdir()
-    both = rates(
-        tmp_path / "both",
-        cluster,
-        f"{HEADER},reporter\nshop,web,shop,reviews,60,source\nshop,web,shop,reviews,40,source\n"
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "shop,web,shop,reviews,60,source\nshop,web,shop,reviews,40,source\n"
         "shop,web,shop,reviews,90,destination\n",
+        "shop,web,shop,reviews,60,destination\nshop,web,shop,reviews,40,destination\n",
+    ],
+    ids=["the-larger-reporter", "one-reporter-summed"],
+)
+def test_each_edge_counts_its_larger_reporters_sum(tmp_path: Path, rows: str) -> None:
+    got = rates(
+        tmp_path,
+        "namespace,workload,replicas,services\nshop,web,1,-\nshop,reviews,1,reviews\n",
+        f"{HEADER},reporter\n{rows}",
     )
-    assert both["shop/reviews"][0] == 100.0
-    one = rates(
-        tmp_path / "one",
-        cluster,
-        f"{HEADER},reporter\nshop,web,shop,reviews,60,destination\n"
-        "shop,web,shop,reviews,40,destination\n",
-    )
-    assert one["shop/reviews"][0] == 100.0
+    assert got["shop/reviews"] == (100.0, 0.0, "traffic")
+    assert got["shop/web"][1] == 100.0
