@@ -91,7 +91,7 @@ NAME_COLUMNS = (
     "reporter",
 )
 """The text columns, read as Categoricals: each is factorized once, however many steps group or
-compare it; the edges handed on are text again."""
+compare it, and the edges are handed on so (`Traffic` says how to use them)."""
 
 EDGE_COLUMNS = (
     "source_namespace",
@@ -217,8 +217,8 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
         given = edges["destination_namespace"].cat.codes.to_numpy()
         clash = fqdn & (spaces[given] != "") & (spaces[given] != every[named[codes]])
         if clash.any():
-            row = int(edges[ROW].to_numpy()[np.flatnonzero(clash)[0]])
             index = int(np.flatnonzero(clash)[0])
+            row = int(edges[ROW].to_numpy()[index])
             raise TrafficError(
                 f"{label} row {row} column destination_namespace: {quoted(spaces[given[index]])} "
                 f"disagrees with the namespace in {quoted(names[codes[index]])}; fix one of them"
