@@ -7,7 +7,12 @@ from openpyxl.utils import get_column_letter
 
 from models.plan import Plan
 from reports.scenarios import ScenarioRow, has_node_agents, scenario_rows
-from reports.xlsx.side_by_side import REQUEST_COLS, TODAY_ROW, with_node_agents
+from reports.xlsx.side_by_side import (
+    REQUEST_COLS,
+    against_today,
+    request_cells,
+    with_node_agents,
+)
 from reports.xlsx.spreadsheet import (
     F_GENERAL,
     F_INT,
@@ -50,8 +55,6 @@ def scenario_columns(rows: list[ScenarioRow]) -> tuple[Col, ...]:
 def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[CellValue]:
     letters = {col.key: get_column_letter(i) for i, col in enumerate(cols, start=1)}
     c = {key: f"{letter}{r}" for key, letter in letters.items()}
-    parts = [key for key in ("sc", "na", "gw", "cp") if f"{key}_cpu" in c]
-    t = row.totals
     result = row.result
     values: dict[str, CellValue] = {
         "scenario": row.name,
@@ -60,18 +63,7 @@ def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[Ce
         "headroom": result.headroom_ratio if result else plan.knobs.headroom_ratio,
         "pods": row.counts.pods,
         "proxies": row.counts.proxies,
-        "sc_cpu": t.sidecars.cpu_request_cores,
-        "sc_mem": t.sidecars.memory_request_gib,
-        "na_cpu": t.node_agents.cpu_request_cores,
-        "na_mem": t.node_agents.memory_request_gib,
-        "gw_cpu": t.gateways.cpu_request_cores,
-        "gw_mem": t.gateways.memory_request_gib,
-        "cp_cpu": t.control_plane.cpu_request_cores,
-        "cp_mem": t.control_plane.memory_request_gib,
-        "cpu": "=" + "+".join(c[f"{key}_cpu"] for key in parts),
-        "mem": "=" + "+".join(c[f"{key}_mem"] for key in parts),
-        "est_cpu": t.mesh.estimated_cpu_cores,
-        "est_mem": t.mesh.estimated_memory_gib,
+        **request_cells(row.totals, c),
         "findings": result.findings if result else len(plan.findings),
         "description": result.description if result else "the plan as sized",
     }
@@ -83,10 +75,8 @@ def _row(r: int, row: ScenarioRow, cols: tuple[Col, ...], plan: Plan) -> list[Ce
             else priced.mesh.before_monthly
         )
     if result is not None:
-        values["d_cpu"] = f"={c['cpu']}-${letters['cpu']}${TODAY_ROW}"
-        values["d_mem"] = f"={c['mem']}-${letters['mem']}${TODAY_ROW}"
-        if "cost" in c:
-            values["d_cost"] = f"={c['cost']}-${letters['cost']}${TODAY_ROW}"
+        compared = ("cpu", "mem", "cost") if "cost" in c else ("cpu", "mem")
+        values.update(against_today(c, letters, compared))
     return [values.get(col.key) for col in cols]
 
 

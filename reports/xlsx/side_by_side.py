@@ -4,7 +4,16 @@ the differences against today's row as live formulas."""
 
 from __future__ import annotations
 
-from reports.xlsx.spreadsheet import F_CORES, F_GIB, F_SIGNED_CORES, F_SIGNED_GIB, Col, Kind
+from models.plan import Totals
+from reports.xlsx.spreadsheet import (
+    F_CORES,
+    F_GIB,
+    F_SIGNED_CORES,
+    F_SIGNED_GIB,
+    CellValue,
+    Col,
+    Kind,
+)
 
 REQUEST_COLS = (
     Col("sc_cpu", "Sidecar CPU requests (cores)", Kind.INPUT, F_CORES, 12),
@@ -35,3 +44,31 @@ def with_node_agents(cols: tuple[Col, ...], agents: bool) -> tuple[Col, ...]:
         return cols
     at = [col.key for col in cols].index("sc_mem") + 1
     return (*cols[:at], *AGENT_COLS, *cols[at:])
+
+
+def request_cells(totals: Totals, cells: dict[str, str]) -> dict[str, CellValue]:
+    """One row's REQUEST_COLS (and AGENT_COLS, when the row has their cells) but the
+    differences: each part's requests as values, their totals as formulas of the row's `cells`
+    (column key -> address), and the expected use."""
+    parts = [key for key in ("sc", "na", "gw", "cp") if f"{key}_cpu" in cells]
+    return {
+        "sc_cpu": totals.sidecars.cpu_request_cores,
+        "sc_mem": totals.sidecars.memory_request_gib,
+        "na_cpu": totals.node_agents.cpu_request_cores,
+        "na_mem": totals.node_agents.memory_request_gib,
+        "gw_cpu": totals.gateways.cpu_request_cores,
+        "gw_mem": totals.gateways.memory_request_gib,
+        "cp_cpu": totals.control_plane.cpu_request_cores,
+        "cp_mem": totals.control_plane.memory_request_gib,
+        "cpu": "=" + "+".join(cells[f"{key}_cpu"] for key in parts),
+        "mem": "=" + "+".join(cells[f"{key}_mem"] for key in parts),
+        "est_cpu": totals.mesh.estimated_cpu_cores,
+        "est_mem": totals.mesh.estimated_memory_gib,
+    }
+
+
+def against_today(
+    cells: dict[str, str], letters: dict[str, str], keys: tuple[str, ...] = ("cpu", "mem")
+) -> dict[str, CellValue]:
+    """The `d_<key>` differences of one row: its `key` cell less today's row's."""
+    return {f"d_{key}": f"={cells[key]}-${letters[key]}${TODAY_ROW}" for key in keys}

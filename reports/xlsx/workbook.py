@@ -51,7 +51,13 @@ from reports.conventions import FAR_FROM_CURRENT_RATIO, OUTLIER_OF_DEFAULT_RATIO
 from reports.migration import MeshRow, scoping_text, side_by_side
 from reports.xlsx.cost import write_cost
 from reports.xlsx.scenarios import write_scenarios
-from reports.xlsx.side_by_side import AGENT_COLS, REQUEST_COLS, TODAY_ROW, with_node_agents
+from reports.xlsx.side_by_side import (
+    AGENT_COLS,
+    REQUEST_COLS,
+    against_today,
+    request_cells,
+    with_node_agents,
+)
 from reports.xlsx.spreadsheet import (
     F_CORES,
     F_GENERAL,
@@ -1760,8 +1766,6 @@ MIGRATION_COLS = (
 )
 MIGRATION_AGENT_COLS = AGENT_COLS
 """The node agents' requests, after the sidecars', when a mesh of the migration has them."""
-MIGRATION_TODAY_ROW = TODAY_ROW
-"""Today's mesh is the first row under the header; every difference subtracts its cells."""
 
 
 def migration_columns(meshes: Sequence[MeshRow]) -> tuple[Col, ...]:
@@ -1773,33 +1777,19 @@ def migration_columns(meshes: Sequence[MeshRow]) -> tuple[Col, ...]:
 def _migration_row(r: int, row: MeshRow, cols: tuple[Col, ...]) -> list[CellValue]:
     """One mesh: the plan's figures as values, the totals and the difference against today's row
     as formulas (so a changed figure moves them)."""
-    t = row.totals
     letters = _letters(cols)
     c = {key: f"{letter}{r}" for key, letter in letters.items()}
-    parts = [key for key in ("sc", "na", "gw", "cp") if f"{key}_cpu" in c]
     values: dict[str, CellValue] = {
         "mesh": row.title,
         "version": row.version,
-        "pods": t.mesh.pods,
-        "sc_cpu": t.sidecars.cpu_request_cores,
-        "sc_mem": t.sidecars.memory_request_gib,
-        "na_cpu": t.node_agents.cpu_request_cores,
-        "na_mem": t.node_agents.memory_request_gib,
-        "gw_cpu": t.gateways.cpu_request_cores,
-        "gw_mem": t.gateways.memory_request_gib,
-        "cp_cpu": t.control_plane.cpu_request_cores,
-        "cp_mem": t.control_plane.memory_request_gib,
-        "cpu": "=" + "+".join(c[f"{key}_cpu"] for key in parts),
-        "mem": "=" + "+".join(c[f"{key}_mem"] for key in parts),
-        "est_cpu": t.mesh.estimated_cpu_cores,
-        "est_mem": t.mesh.estimated_memory_gib,
+        "pods": row.totals.mesh.pods,
+        **request_cells(row.totals, c),
     }
     target = row.target
     if target is not None:
         values.update(
             {
-                "d_cpu": f"={c['cpu']}-${letters['cpu']}${MIGRATION_TODAY_ROW}",
-                "d_mem": f"={c['mem']}-${letters['mem']}${MIGRATION_TODAY_ROW}",
+                **against_today(c, letters),
                 "folder": target.folder + "/",
                 "control_plane": "; ".join(target.control_plane),
                 "scoping": scoping_text(target),
