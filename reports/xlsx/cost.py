@@ -26,6 +26,7 @@ from reports.xlsx.spreadsheet import (
     CellValue,
     Col,
     Kind,
+    Rows,
 )
 
 PRICES_SHEET = "Prices"
@@ -177,14 +178,8 @@ def write_cost(
     def f(value: CellValue, number_format: str, kind: Kind = Kind.FORMULA) -> Any:
         return book.cell(ws, value, kind, book.style(number_format))
 
-    written = 0
-
-    def put(*cells: Any) -> int:
-        """Append a row; its number."""
-        nonlocal written
-        ws.append(list(cells))
-        written += 1
-        return written
+    sheet = Rows(ws)
+    put = sheet.put
 
     put(*[t("Monthly cost of the mesh's requests, live over the Prices sheet", bold)])
     put(*[t(f"Formula: {cost.formula}")])
@@ -224,7 +219,7 @@ def write_cost(
         )
     else:
         rows += [("sidecars", "=0", "=0", "=0", "=0"), ("gateways", "=0", "=0", "=0", "=0")]
-    first = written + 1
+    first = sheet.written + 1
     for part in ("control-plane", "node-agents"):
         if part in shared:
             r = first + len(rows)
@@ -233,7 +228,7 @@ def write_cost(
                 (part, cpu, memory, f"=B{r}*{CPU_PRICE}*{HOURS}", f"=C{r}*{MEMORY_PRICE}*{HOURS}")
             )
     for part, cpu, memory, cpu_money, memory_money in rows:
-        r = written + 1
+        r = sheet.written + 1
         put(
             t(PART_TITLES[part]),
             f(cpu, F_CORES),
@@ -242,8 +237,8 @@ def write_cost(
             f(memory_money, money),
             f(f"=D{r}+E{r}", money),
         )
-    end = written
-    mesh = written + 1
+    end = sheet.written
+    mesh = sheet.written + 1
     put(
         t(PART_TITLES["mesh"], bold),
         *(
@@ -286,9 +281,9 @@ def write_cost(
             ("Proxies (every pod)", s.proxy_memory_gib_saved),
             ("Control plane (one replica)", s.control_plane_memory_gib_saved),
         ):
-            r = written + 1
+            r = sheet.written + 1
             put(t(label), f(gib, F_GIB, Kind.INFO), f(f"=B{r}*{MEMORY_PRICE}*{HOURS}", money))
-        r = written + 1
+        r = sheet.written + 1
         put(t("Total", bold), f(f"=B{r - 2}+B{r - 1}", F_GIB), f(f"=C{r - 2}+C{r - 1}", money))
         book.name(SCOPING_SAVED, COST_SHEET, f"$C${r}")
     cols = (

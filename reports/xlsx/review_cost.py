@@ -25,6 +25,7 @@ from reports.xlsx.spreadsheet import (
     Book,
     CellValue,
     Kind,
+    Rows,
 )
 
 COST = "Cost"
@@ -71,14 +72,8 @@ def write_review_cost(book: Book, review: Review) -> None:
     for index, width in enumerate(WIDTHS):
         ws.column_dimensions["ABCDEFGHIJ"[index]].width = width
     text, bold = book.style(), book.style(bold=True)
-    written = 0
-
-    def put(*cells: Any) -> int:
-        """Append a row; its number."""
-        nonlocal written
-        ws.append(list(cells))
-        written += 1
-        return written
+    sheet = Rows(ws)
+    put = sheet.put
 
     def t(value: str, style: Any = text) -> Any:
         return book.cell(ws, value, Kind.TEXT, style)
@@ -141,9 +136,9 @@ def write_review_cost(book: Book, review: Review) -> None:
             or part.memory_request_gib.after
         )
     ]
-    first = written + 1
+    first = sheet.written + 1
     for part in shown:
-        r = written + 1
+        r = sheet.written + 1
         put(
             t(part.part),
             n(part.cpu_request_cores.before, F_CORES, Kind.INFO),
@@ -154,9 +149,9 @@ def write_review_cost(book: Book, review: Review) -> None:
             n(f"=C{r}*{CPU_PRICE}*{HOURS}+E{r}*{MEMORY_PRICE}*{HOURS}", money, Kind.FORMULA),
             n(f"=G{r}-F{r}", signed, Kind.FORMULA),
         )
-    last = written
+    last = sheet.written
     adjust = _own_prices(review)
-    adjust_first = written + 3
+    adjust_first = sheet.written + 3
     if adjust:
         put()
         put(
@@ -181,7 +176,7 @@ def write_review_cost(book: Book, review: Review) -> None:
         )
         for namespace, (cpu, memory) in adjust.items():
             own = p.namespaces[namespace]
-            r = written + 1
+            r = sheet.written + 1
             cpu_price = f"(I{r}-{CPU_PRICE})*{HOURS}"
             memory_price = f"(J{r}-{MEMORY_PRICE})*{HOURS}"
             put(
@@ -196,8 +191,8 @@ def write_review_cost(book: Book, review: Review) -> None:
                 own_price(own.cpu_price_per_vcpu_hour, CPU_PRICE),
                 own_price(own.memory_price_per_gib_hour, MEMORY_PRICE),
             )
-    adjust_last = written
-    total = written + 1
+    adjust_last = sheet.written
+    total = sheet.written + 1
 
     def column_sum(c: str, number_format: str, *, money_column: bool = False) -> Any:
         terms = [f"SUM({c}{first}:{c}{last})"] if shown else []

@@ -257,6 +257,21 @@ class Book:
         return out.getvalue()
 
 
+class Rows:
+    """A sheet filled row by row, for sheets laid out as they are written: `put` appends a row
+    and returns its number, `written` is the last row's."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.written = 0
+
+    def put(self, *cells: Any) -> int:
+        """Append a row; its number."""
+        self.ws.append(list(cells))
+        self.written += 1
+        return self.written
+
+
 def _looks_like_formula(text: str) -> bool:
     """Text a spreadsheet would take for a formula if typed in (or edited) as it is."""
     return text[:1] in ("=", "+", "-", "@") and text != ""
