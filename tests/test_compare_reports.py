@@ -291,11 +291,8 @@ def _load_in_chromium(page_path: Path, tmp_path: Path) -> BrowserRun:
 def test_page_in_headless_chromium(compared: Compared, tmp_path: Path) -> None:
     page_path = compared.out / COMPARE_HTML_FILE
     seen = _load_in_chromium(page_path, tmp_path)
-    assert seen.problems == []
-    assert seen.dialogs == []
-    assert seen.requests == [page_path.resolve().as_uri()]
-    width, viewport = seen.overflow
-    assert width <= viewport, "the page is wider than a 1280-pixel window"
+    seen.assert_alone(page_path)
+    seen.assert_fits()
     flat = " ".join(seen.text.split())
     for figure in ("18.01 cores", "istio-ambient-waypoints", "7 waypoints (14 replicas)", "+7.76"):
         assert figure in flat, figure
@@ -457,9 +454,7 @@ def test_hostile_file_names_are_escaped_in_the_page(hostile: Path, tmp_path: Pat
     assert f'<td class="name">{FORMULA}.csv</td>' in page
     assert not any(tag == "img" for tag, _ in _parse(page).tags)
     seen = _load_in_chromium(hostile / COMPARE_HTML_FILE, tmp_path)
-    assert seen.dialogs == []
-    assert seen.problems == []
-    assert seen.requests == [(hostile / COMPARE_HTML_FILE).resolve().as_uri()]
+    seen.assert_alone(hostile / COMPARE_HTML_FILE)
     for name in (IMG, FORMULA, AT):
         assert f"{name}.csv" in seen.text, name
 

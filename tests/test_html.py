@@ -310,6 +310,18 @@ class BrowserRun:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
+    def assert_alone(self, page_path: Path) -> None:
+        """The page logged no error or warning, opened no dialog and requested nothing but
+        itself."""
+        assert self.problems == []
+        assert self.dialogs == []
+        assert self.requests == [page_path.resolve().as_uri()]
+
+    def assert_fits(self) -> None:
+        """The page is no wider than its window (no sideways scrolling)."""
+        width, viewport = self.overflow
+        assert width <= viewport, "the page is wider than a 1280-pixel window"
+
 
 REPORT_CARDS = ("#card-overhead", "#card-control-plane", "#card-scoping", "#ns-cpu")
 """What report.html's summary must show."""
@@ -376,9 +388,7 @@ def test_page_in_headless_chromium(sample: Path, tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     page_path = sample / "planner-out" / HTML_FILE
     seen = load_in_chromium(page_path, tmp_path, "report.png")
-    assert seen.problems == []
-    assert seen.requests == [page_path.resolve().as_uri()]
-    assert seen.dialogs == []
+    seen.assert_alone(page_path)
     flat = " ".join(seen.text.split())
     for figure in (
         "18.01 cores",
@@ -397,9 +407,7 @@ def test_hostile_page_runs_nothing_in_chromium(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     page_path = tmp_path / "planner-out" / HTML_FILE
     seen = load_in_chromium(page_path, tmp_path, "hostile.png")
-    assert seen.dialogs == []
-    assert seen.problems == []
-    assert seen.requests == [page_path.resolve().as_uri()]
+    seen.assert_alone(page_path)
     for name in HOSTILE_NAMES:
         assert name in seen.text, name
 
@@ -585,9 +593,7 @@ def test_hostile_names_escaped_on_a_migration_page(tmp_path: Path) -> None:
 def test_migration_page_in_headless_chromium(migration: tuple[Plan, Path], tmp_path: Path) -> None:
     _, page_path = migration
     seen = load_in_chromium(page_path, tmp_path, "migration.png")
-    assert seen.problems == []
-    assert seen.requests == [page_path.resolve().as_uri()]
-    assert seen.dialogs == []
+    seen.assert_alone(page_path)
     flat = " ".join(seen.text.split())
     assert "Migration off AWS App Mesh" in flat
     for mesh in MIGRATION_MESHES:
@@ -740,9 +746,7 @@ def test_hostile_nodes_file_name_runs_nothing_in_chromium(sample: Path, tmp_path
     assert "img" not in {tag for tag, _ in _parse(page).tags}
     assert "the nodes table &lt;img src=x onerror=alert(1)&gt;.csv" in page
     seen = load_in_chromium(page_path, tmp_path, "nodes.png", cards=("#card-nodes", "#nodes"))
-    assert seen.problems == []
-    assert seen.dialogs == []
-    assert seen.requests == [page_path.resolve().as_uri()]
+    seen.assert_alone(page_path)
     flat = " ".join(seen.text.split())
     assert f"6 nodes from the nodes table {HOSTILE_NODES_FILE}" in flat
     for figure in ("3.00 cores", "3.42 GiB", "2.94 cores", "2.86 GiB", "CPU 18.9 %"):
@@ -883,8 +887,7 @@ def test_ambient_page_in_headless_chromium(tmp_path: Path) -> None:
     page_path = tmp_path / HTML_FILE
     page_path.write_bytes(render_html(ambient_plan())[HTML_FILE])
     seen = load_in_chromium(page_path, tmp_path, "ambient.png", cards=("#overhead",))
-    assert seen.problems == []
-    assert seen.requests == [page_path.resolve().as_uri()]
+    seen.assert_alone(page_path)
     flat = " ".join(seen.text.split())
     assert "ztunnel: 6 replicas, one per node" in flat
     assert "Node agents (one per node) 12 2.13 cores" in flat

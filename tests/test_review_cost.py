@@ -149,10 +149,8 @@ def test_page_caps_the_namespaces_and_points_to_review_json(priced: Priced) -> N
 def test_priced_page_in_headless_chromium(priced: Priced, tmp_path: Path) -> None:
     page_path = priced.folder / "priced" / REVIEW_HTML_FILE
     seen = _load_in_chromium(page_path, tmp_path, ("#cost-prices", "#cost-parts"))
-    assert seen.problems == []
-    assert seen.requests == [page_path.resolve().as_uri()]
-    width, viewport = seen.overflow
-    assert width <= viewport, "the page is wider than a 1280-pixel window"
+    seen.assert_alone(page_path)
+    seen.assert_fits()
     flat = " ".join(seen.text.split())
     assert "whole mesh USD 552.41 USD 598.72 +USD 46.31" in flat
 

@@ -362,11 +362,8 @@ def test_page_in_headless_chromium(reviewed: Reviewed, tmp_path: Path) -> None:
     page_path = reviewed.out / REVIEW_HTML_FILE
     selectors = ("#parts-table", "#drivers-cpu", "#drivers-memory", "#forecast-rps", "#projection")
     seen = _load_in_chromium(page_path, tmp_path, selectors)
-    assert seen.problems == []
-    assert seen.dialogs == []
-    assert seen.requests == [page_path.resolve().as_uri()]
-    width, viewport = seen.overflow
-    assert width <= viewport, "the page is wider than a 1280-pixel window"
+    seen.assert_alone(page_path)
+    seen.assert_fits()
     flat = " ".join(seen.text.split())
     for figure in ("15.30 16.69 +1.39", "gift-cards added", "20,842.7", "2027-02-18"):
         assert figure in flat, figure
@@ -535,9 +532,7 @@ def test_hostile_names_are_escaped_in_the_page(hostile: Path, tmp_path: Path) ->
     forecast = [row[0] for row in _table_rows(page, "forecast-drivers")]
     assert f"Sidecar pods in {SCRIPT}" in forecast
     seen = _load_in_chromium(hostile / REVIEW_HTML_FILE, tmp_path, ("#parts-table",))
-    assert seen.dialogs == []
-    assert seen.problems == []
-    assert seen.requests == [(hostile / REVIEW_HTML_FILE).resolve().as_uri()]
+    seen.assert_alone(hostile / REVIEW_HTML_FILE)
     for name in (SCRIPT, HYPERLINK, DDE, AT_SUM, MINUS):
         assert name in seen.text, name
 
