@@ -44,23 +44,15 @@ def pair_keys(
     return pairs, text.astype(str)
 
 
-def categorical(values: pd.Series, categories: Iterable[str] = ("",)) -> pd.Series:
-    """A text column as a Categorical whose categories are sorted (so sorting and grouping by
-    codes orders rows as the text would) and hold `categories` too (so they can be assigned)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    return category_of(codes, np.asarray(distinct, dtype=object), values.index, categories)
-
-
 def category_of(
-    codes: npt.NDArray[np.intp],
-    values: npt.NDArray[np.object_],
-    index: pd.Index,
-    categories: Iterable[str] = ("",),
+    codes: npt.NDArray[np.intp], values: npt.NDArray[np.object_], index: pd.Index
 ) -> pd.Series:
-    """`values[codes]` as a Categorical with sorted categories (`values` may repeat: each
-    distinct text is one category) that hold `categories` too."""
-    extra = np.asarray(list(categories), dtype=object)
-    every, inverse = np.unique(np.concatenate([values, extra]), return_inverse=True)
+    """`values[codes]` as a Categorical whose categories are sorted (so sorting and grouping by
+    codes orders rows as the text would) and hold "" too (so a cell can be emptied); `values`
+    may repeat: each distinct text is one category."""
+    every, inverse = np.unique(
+        np.concatenate([values, np.array([""], dtype=object)]), return_inverse=True
+    )
     return pd.Series(
         pd.Categorical.from_codes(
             inverse[: len(values)][codes], categories=pd.Index(every, dtype=str)

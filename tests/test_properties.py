@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
 from planner.frames import grouped_tuples, sorted_distinct
-from planner.frames import keys as pair_keys
+from planner.frames import keys as key_strings
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
@@ -355,7 +355,7 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
         expected = frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)
         assert sorted_distinct(frame, columns).equals(expected)
     plain = frame["ns"].astype(str) + "/" + frame["name"].astype(str)
-    assert pair_keys(frame, "ns", "name").equals(plain)
+    assert key_strings(frame, "ns", "name").equals(plain)
 
 
 _TRICKY = st.sampled_from(

@@ -182,7 +182,7 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
     # are left out, and a destination workload it does not hold is cleared (its Service's
     # workloads take the requests)
     dropped = sources.rows | destinations.rows
-    served = Drift(served.rows & ~dropped, served.names)
+    served = Drift(served.rows & ~dropped, served.codes, served.distinct)
     findings += _drift_findings(edges, raw.name, sources, destinations, served)
     edges = edges.assign(
         destination_workload=edges["destination_workload"].where(~served.rows, ""),
@@ -245,10 +245,20 @@ def _is_service_fqdn(names: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class Drift:
-    """Traffic rows naming something the inventory does not hold (`rows`), and those names."""
+    """Traffic rows naming something the inventory does not hold (`rows`), and each row's
+    `namespace/name` key: `codes` into the `distinct` keys."""
 
     rows: npt.NDArray[np.bool_]
-    names: pd.Series
+    codes: npt.NDArray[np.intp]
+    distinct: pd.Series
+
+    def name(self, row: int) -> str:
+        """The key row `row` names."""
+        return str(self.distinct.iat[int(self.codes[row])])
+
+    def names(self) -> list[str]:
+        """The distinct keys of the drifting rows, sorted."""
+        return sorted(set(self.distinct.iloc[np.unique(self.codes[self.rows])].tolist()))
 
 
 def _drift(
@@ -262,9 +272,8 @@ def _drift(
     decided once per distinct key, and the first such row's position when `strict`."""
     codes, distinct = pair_keys(edges, *columns)
     rows: npt.NDArray[np.bool_] = ~distinct.isin(known).to_numpy(dtype=bool)[codes] & ~skip
-    names = pd.Series(distinct.to_numpy()[codes], index=edges.index, dtype=str)
     first = int(np.flatnonzero(rows)[0]) if strict and rows.any() else None
-    return Drift(rows, names), first
+    return Drift(rows, codes, distinct), first
 
 
 def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str, strict: bool) -> Drift:
@@ -273,7 +282,7 @@ def _check_sources(edges: pd.DataFrame, inventory: Inventory, label: str, strict
     outside = (edges["source_workload"] == OUTSIDE).to_numpy()
     drift, index = _drift(edges, ("source_namespace", "source_workload"), known, outside, strict)
     if index is not None:
-        key = str(drift.names.iat[index])
+        key = drift.name(index)
         raise TrafficError(
             f'{label} row {edges[ROW].to_numpy()[index]} column source_workload: workload "{key}" '
             f"is not in the inventory{suggest(key, known)}; add it to the inventory, fix the "
@@ -293,7 +302,7 @@ def _check_destinations(
         edges, ("destination_namespace", "destination_service"), known, unregistered, strict
     )
     if index is not None:
-        key = str(destination.names.iat[index])
+        key = destination.name(index)
         raise TrafficError(
             f"{label} row {edges[ROW].to_numpy()[index]} column destination_service: Service "
             f'"{key}" is not in the inventory{suggest(key, known)}; add it to the services table '
@@ -309,7 +318,7 @@ def _check_destinations(
         strict,
     )
     if index is not None:
-        key = str(target.names.iat[index])
+        key = target.name(index)
         raise TrafficError(
             f"{label} row {edges[ROW].to_numpy()[index]} column destination_workload: workload "
             f'"{key}" is not in the inventory{suggest(key, workloads)}; fix the name or leave '
@@ -350,7 +359,7 @@ def _drift_findings(
     ):
         if not drift.rows.any():
             continue
-        names = sorted(set(drift.names.to_numpy()[drift.rows].tolist()))
+        names = drift.names()
         total = float(rps[drift.rows].sum())
         findings.append(
             Finding(
