@@ -506,24 +506,17 @@ def _clone(change: NamespaceChange, inputs: _Inputs, where: str) -> _Inputs:
         copies = copies.assign(**{ROW: np.arange(start, start + len(copies))})
     settings = inventory.proxy_settings
     declared = inventory.declared
+
+    def grown(frame: pd.DataFrame, column: str = "namespace") -> pd.DataFrame:
+        """`frame` and copies of its rows in `like`, in `name`."""
+        return pd.concat([frame, _renamed(frame, column, like, name)], ignore_index=True)
+
     cloned = replace(
         inventory,
         workloads=pd.concat([workloads, copies], ignore_index=True),
-        services=pd.concat(
-            [inventory.services, _renamed(inventory.services, "namespace", like, name)],
-            ignore_index=True,
-        ),
-        backing=pd.concat(
-            [inventory.backing, _renamed(inventory.backing, "namespace", like, name)],
-            ignore_index=True,
-        ),
-        proxy_settings=(
-            None
-            if settings is None
-            else pd.concat(
-                [settings, _renamed(settings, "namespace", like, name)], ignore_index=True
-            )
-        ),
+        services=grown(inventory.services),
+        backing=grown(inventory.backing),
+        proxy_settings=None if settings is None else grown(settings),
         declared=(
             None
             if declared is None
@@ -532,21 +525,9 @@ def _clone(change: NamespaceChange, inputs: _Inputs, where: str) -> _Inputs:
                 edges=pd.concat(
                     [declared.edges, _cloned_edges(declared.edges, like, name)], ignore_index=True
                 ),
-                gateways=pd.concat(
-                    [declared.gateways, _renamed(declared.gateways, "namespace", like, name)],
-                    ignore_index=True,
-                ),
-                callers=pd.concat(
-                    [declared.callers, _renamed(declared.callers, "namespace", like, name)],
-                    ignore_index=True,
-                ),
-                external=pd.concat(
-                    [
-                        declared.external,
-                        _renamed(declared.external, "source_namespace", like, name),
-                    ],
-                    ignore_index=True,
-                ),
+                gateways=grown(declared.gateways),
+                callers=grown(declared.callers),
+                external=grown(declared.external, "source_namespace"),
             )
         ),
     )
