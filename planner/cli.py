@@ -10,14 +10,16 @@ and constants); each command imports the library (pandas, scipy, the reports) wh
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -41,6 +43,7 @@ from models.review import ReviewFormat
 from planner.collect.command import collect_command
 from planner.interrupts import Interrupted, received
 from planner.version import __version__
+from planner.workers import Job, render_files
 
 if TYPE_CHECKING:
     from planner.inputs.folder import FolderDefaults
@@ -103,6 +106,15 @@ def _stopped(run: _Run, exc: Interrupted) -> NoReturn:
         state = f"; {run.out} is as it was"
     typer.echo(f"Error: interrupted by {exc.name}{printable(state)}", err=True)
     raise typer.Exit(code=exc.exit_code) from None
+
+
+_Subject = TypeVar("_Subject")
+
+
+def _job(render: Callable[[_Subject], dict[str, bytes]], subject: _Subject, output: Enum) -> Job:
+    """One output's renderer as a job; the workbook, the costliest, renders in a process of its
+    own while the others render here (planner.workers)."""
+    return Job(functools.partial(render, subject), aside=output.value == "xlsx")
 
 
 def _fail(message: str) -> NoReturn:
@@ -771,8 +783,8 @@ def size(
         plan = with_cost(plan, *priced)
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
-        for output in sorted({OutputFormat.JSON, *(formats or [])}):
-            files.update(renderers(entry.kind)[output](plan))
+        outputs = sorted({OutputFormat.JSON, *(formats or [])})
+        files.update(render_files([_job(renderers(entry.kind)[o], plan, o) for o in outputs]))
         reviewed = None
         if last is not None and baseline is not None:
             # the review reads this plan as plan.json holds it, as planner review would
@@ -948,8 +960,8 @@ def compare(
             comparison = comparison.model_copy(update={"cost": compare_cost(comparison, *priced)})
         files: dict[str, bytes] = {}
         # compare.json is always written: the page and the sheet render from it
-        for output in sorted({CompareFormat.JSON, *(formats or [])}):
-            files.update(COMPARE_RENDERERS[output](comparison))
+        outputs = sorted({CompareFormat.JSON, *(formats or [])})
+        files.update(render_files([_job(COMPARE_RENDERERS[o], comparison, o) for o in outputs]))
         written = write_outputs(
             out_dir,
             files,

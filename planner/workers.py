@@ -1,0 +1,148 @@
+"""Rendering outputs side by side: the costliest renderer in a forked child, the rest here.
+
+Once a plan is built, its output formats render independently of each other from the same
+read-only plan, and the workbook alone takes as long as the others together (BENCHMARKS.md). On
+a machine with more than one core, `render_files` forks one child for the jobs marked `aside`:
+the child inherits the plan without copying or pickling it (copy-on-write pages), renders, and
+sends its files back through a pipe as one pickle, while this process renders the other jobs.
+The files are the same bytes as one process would write; only the wall time changes.
+
+Where a fork is not possible or not useful (no `os.fork`, one usable core, one job) or
+`PLANNER_WORKERS=1` is set, every job runs here, in order. A child never writes a file, never
+prints, and never runs this process's clean-up (`os._exit`); an error in it is raised here as it
+was raised there, and an interrupt or an error here kills and reaps it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+Files = dict[str, bytes]
+
+WORKERS_VARIABLE = "PLANNER_WORKERS"
+"""Set to 1 to render every output in the planner's own process."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One renderer call; `aside` marks the costly ones worth a process of their own."""
+
+    render: Callable[[], Files]
+    aside: bool = False
+
+
+class WorkerError(RuntimeError):
+    """A renderer failed in the child with an exception that could not be sent back as is."""
+
+
+def render_files(jobs: Sequence[Job]) -> Files:
+    """Every job's files, merged in job order (the same names and bytes, forked or not)."""
+    aside = [index for index, job in enumerate(jobs) if job.aside]
+    here = [index for index, job in enumerate(jobs) if not job.aside]
+    if not aside or not here or not _can_fork():
+        return _merged([job.render() for job in jobs])
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, send, and leave without unwinding the parent's stack
+        os.close(reader)
+        _child([jobs[index] for index in aside], writer)
+    os.close(writer)
+    reaped = False
+    try:
+        rendered = {index: jobs[index].render() for index in here}
+        with os.fdopen(reader, "rb") as stream:
+            reader = -1  # closed with the stream
+            payload = stream.read()
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        rendered.update(zip(aside, _received(payload, status), strict=True))
+        return _merged([rendered[index] for index in range(len(jobs))])
+    finally:
+        if reader != -1:
+            os.close(reader)
+        if not reaped:
+            _stop(pid)
+
+
+def _merged(parts: Sequence[Files]) -> Files:
+    files: Files = {}
+    for part in parts:
+        files.update(part)
+    return files
+
+
+def _can_fork() -> bool:
+    if os.environ.get(WORKERS_VARIABLE, "").strip() == "1" or not hasattr(os, "fork"):
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this system (macOS)
+        cores = os.cpu_count() or 1
+    return cores > 1
+
+
+def _child(jobs: Sequence[Job], writer: int) -> None:
+    """Render `jobs` and write (ok, each job's files or the error) to `writer`; never returns."""
+    code = 0
+    try:
+        _die_with_parent()
+        try:
+            message: tuple[bool, object] = (True, [job.render() for job in jobs])
+        except BaseException as exc:  # everything goes back to the parent
+            code = 1
+            message = (False, _sendable(exc))
+        with os.fdopen(writer, "wb") as stream:
+            pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # interrupted, or the parent is gone
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """The exception itself when it survives a pickle round trip, else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # any failure to pickle means: send text instead
+        text = "".join(traceback.format_exception(exc))
+        return WorkerError(f"rendering in a worker process failed:\n{text}")
+    return exc
+
+
+def _received(payload: bytes, status: int) -> list[Files]:
+    """The child's files, one dict per job, or its exception raised here."""
+    if not payload:
+        raise WorkerError(
+            f"the rendering worker process ended without a result (wait status {status})"
+        )
+    ok, content = pickle.loads(payload)
+    if not ok:
+        assert isinstance(content, BaseException)
+        raise content
+    assert isinstance(content, list)
+    return content
+
+
+def _stop(pid: int) -> None:
+    """Kill and reap the child (this process is unwinding: an interrupt or an error)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):
+        pass
+
+
+def _die_with_parent() -> None:
+    """On Linux the child is killed with its parent (kill -9 of the planner leaves no worker)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)

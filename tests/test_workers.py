@@ -1,0 +1,149 @@
+"""Rendering side by side (planner.workers): the same files as one process, errors raised here,
+and `PLANNER_WORKERS=1` keeps everything in the planner's own process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from models.errors import InputError
+from planner import workers
+from planner.workers import Job, WorkerError, render_files
+from tests.conftest import REPO, run_cli
+
+forks = pytest.mark.skipif(
+    not workers._can_fork(), reason="one usable core or no os.fork here: nothing runs aside"
+)
+
+
+def _pid_files(name: str) -> dict[str, bytes]:
+    return {name: str(os.getpid()).encode()}
+
+
+def _jobs() -> list[Job]:
+    return [
+        Job(lambda: {"b.json": b"here", "c.txt": b"1"}),
+        Job(lambda: _pid_files("a.xlsx"), aside=True),
+        Job(lambda: {"d.html": b"<p>"}),
+    ]
+
+
+@forks
+def test_an_aside_job_runs_in_another_process_and_its_files_come_back_in_job_order() -> None:
+    files = render_files(_jobs())
+    assert list(files) == ["b.json", "c.txt", "a.xlsx", "d.html"]
+    assert files["a.xlsx"] != str(os.getpid()).encode()
+    assert files["b.json"] == b"here"
+    assert files["d.html"] == b"<p>"
+
+
+def test_planner_workers_1_renders_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANNER_WORKERS", "1")
+    files = render_files(_jobs())
+    assert list(files) == ["b.json", "c.txt", "a.xlsx", "d.html"]
+    assert files["a.xlsx"] == str(os.getpid()).encode()
+
+
+def test_a_lone_job_is_not_forked() -> None:
+    assert render_files([Job(lambda: _pid_files("x"), aside=True)]) == _pid_files("x")
+
+
+def _fails_with_input_error() -> dict[str, bytes]:
+    raise InputError("cluster.csv row 3: the workload name is too long; shorten it")
+
+
+@forks
+def test_an_error_aside_is_raised_here_as_it_was_raised_there() -> None:
+    jobs = [Job(lambda: {"a": b""}), Job(_fails_with_input_error, aside=True)]
+    with pytest.raises(InputError, match=r"^cluster.csv row 3: the workload name is too long"):
+        render_files(jobs)
+
+
+class _UnpicklableError(Exception):
+    def __init__(self) -> None:
+        super().__init__("a renderer bug")
+        self.lock = threading.Lock()  # cannot be pickled
+
+
+def _fails_unpicklably() -> dict[str, bytes]:
+    raise _UnpicklableError
+
+
+@forks
+def test_an_error_that_cannot_travel_comes_back_as_its_traceback() -> None:
+    jobs = [Job(lambda: {"a": b""}), Job(_fails_unpicklably, aside=True)]
+    with pytest.raises(WorkerError, match="rendering in a worker process failed") as raised:
+        render_files(jobs)
+    assert "_UnpicklableError: a renderer bug" in str(raised.value)
+    assert "_fails_unpicklably" in str(raised.value)
+
+
+def _dies() -> dict[str, bytes]:
+    os._exit(3)
+
+
+@forks
+def test_a_worker_that_dies_without_a_word_is_an_error_not_missing_files() -> None:
+    jobs = [Job(lambda: {"a": b""}), Job(_dies, aside=True)]
+    with pytest.raises(WorkerError, match=r"ended without a result \(wait status 768\)"):
+        render_files(jobs)
+
+
+def _raises_here() -> dict[str, bytes]:
+    raise InputError("here")
+
+
+@forks
+def test_an_error_here_kills_and_reaps_the_worker() -> None:
+    before = _children()
+    jobs = [Job(_raises_here), Job(lambda: {"slow": b""}, aside=True)]
+    with pytest.raises(InputError, match=r"^here$"):
+        render_files(jobs)
+    assert _children() == before
+
+
+def _children() -> set[str]:
+    """This process's live child processes (Linux)."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    if not tasks.exists():
+        return set()
+    found: set[str] = set()
+    for task in tasks.iterdir():
+        children = task / "children"
+        if children.exists():
+            found.update(children.read_text().split())
+    return found
+
+
+@forks
+def test_every_format_is_the_same_bytes_forked_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = {}
+    for workers_setting in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", workers_setting)
+        out = tmp_path / f"out-{workers_setting}"
+        result = run_cli(
+            [
+                "size",
+                "--inventory",
+                "data/cluster.csv",
+                "--services",
+                "data/services.csv",
+                "--traffic",
+                "data/traffic.csv",
+                "--traffic-window",
+                "7d",
+                *("--format", "xlsx", "--format", "html", "--format", "sidecars"),
+                "--out",
+                str(out),
+            ],
+            REPO,
+        )
+        assert result.exit_code == 0, result.stderr
+        outputs[workers_setting] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert sorted(outputs["2"]) == ["plan.json", "report.html", "report.xlsx", "sidecars.yaml"]
+    assert outputs["1"] == outputs["2"]
