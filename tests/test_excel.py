@@ -20,6 +20,8 @@ from openpyxl import load_workbook
 from models.plan import Plan, ResourceTotals, Role
 from reports.breakdown import namespace_totals
 from reports.conventions import XLSX_FILE
+from reports.xlsx import archive as archive_module
+from reports.xlsx.archive import deflated_zip
 from reports.xlsx.spreadsheet import FIXED_ZIP_TIME, Kind
 from reports.xlsx.workbook import (
     GATEWAY_COLS,
@@ -231,6 +233,20 @@ def test_same_plan_gives_the_same_bytes(sample: Path) -> None:
     one, two = _open(data), _open((sample / "second" / XLSX_FILE).read_bytes())
     for title in SHEETS:
         assert list(one[title].values) == list(two[title].values), title
+
+
+def test_the_archive_is_laid_out_as_zipfile_lays_it_out(sample: Path) -> None:
+    """reports.xlsx.archive deflates on threads; its bytes are zipfile's, member for member,
+    for a real workbook's members, an empty one and a name that is not ASCII."""
+    run = run_cli([*SAMPLE_ARGS, "--format", "xlsx"], cwd=sample)
+    assert run.exit_code == 0, run.stderr
+    written = zipfile.ZipFile(sample / "planner-out" / XLSX_FILE)
+    members = [(info.filename, written.read(info)) for info in written.infolist()]
+    members += [("empty.xml", b""), ("xl/média/naïve.xml", "<a>é</a>".encode() * 5000)]
+    assert deflated_zip(members) == archive_module._with_zipfile(members)
+    reread = zipfile.ZipFile(io.BytesIO(deflated_zip(members)))
+    assert reread.testzip() is None
+    assert [(i.filename, reread.read(i)) for i in reread.infolist()] == members
 
 
 def test_inputs_date_dates_the_workbook(sample: Path) -> None:

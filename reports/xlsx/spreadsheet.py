@@ -27,7 +27,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.writer.excel import ExcelWriter
 
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+from reports.xlsx.archive import FIXED_TIME, deflated_zip
+
+FIXED_ZIP_TIME = FIXED_TIME
 """The ZIP epoch: every archive member and the document properties carry it, never the clock."""
 FIXED_DOC_TIME = datetime(1980, 1, 1)
 HEADER_HEIGHT = 45
@@ -231,7 +233,8 @@ class Book:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{_sheet_ref(sheet)}!{cell}")
 
     def save(self) -> bytes:
-        """The workbook's bytes: fixed timestamps, the table bodies spliced in, deflated once."""
+        """The workbook's bytes: fixed timestamps, the table bodies spliced in, deflated once
+        (reports.xlsx.archive)."""
         self.wb.remove(self._probe)
         properties = self.wb.properties
         properties.creator = "mesh-planner"
@@ -240,21 +243,15 @@ class Book:
         with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
             ExcelWriter(self.wb, archive).save()  # save_workbook would stamp the clock
         bodies = {ws.path.lstrip("/"): body.encode("utf-8") for ws, body in self._bodies}
-        out = io.BytesIO()
-        with (
-            zipfile.ZipFile(stored) as source,
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-        ):
+        members = []
+        with zipfile.ZipFile(stored) as source:
             for info in source.infolist():
                 content = source.read(info.filename)
                 body = bodies.get(info.filename)
                 if body:
                     content = content.replace(b"</sheetData>", body + b"</sheetData>", 1)
-                member = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-                member.compress_type = zipfile.ZIP_DEFLATED
-                member.external_attr = 0o600 << 16
-                target.writestr(member, content, compresslevel=6)
-        return out.getvalue()
+                members.append((info.filename, content))
+        return deflated_zip(members)
 
 
 class Rows:
