@@ -784,7 +784,11 @@ def size(
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         outputs = sorted({OutputFormat.JSON, *(formats or [])})
-        files.update(render_files([_job(renderers(entry.kind)[o], plan, o) for o in outputs]))
+        rendered, summary = render_files(
+            [_job(renderers(entry.kind)[o], plan, o) for o in outputs],
+            lambda: (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n"),
+        )
+        files.update(rendered)
         reviewed = None
         if last is not None and baseline is not None:
             # the review reads this plan as plan.json holds it, as planner review would
@@ -803,7 +807,6 @@ def size(
             owned=[*ENTRIES.values(), f"{MIGRATION_DIR}/", REVIEW_FILE],
             switched=run.mark_written,
         )
-        summary = (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         if reviewed is not None:
             sys.stderr.write("\n" + printable(render_review_summary(reviewed)).replace("\\n", "\n"))
@@ -961,7 +964,11 @@ def compare(
         files: dict[str, bytes] = {}
         # compare.json is always written: the page and the sheet render from it
         outputs = sorted({CompareFormat.JSON, *(formats or [])})
-        files.update(render_files([_job(COMPARE_RENDERERS[o], comparison, o) for o in outputs]))
+        rendered, summary = render_files(
+            [_job(COMPARE_RENDERERS[o], comparison, o) for o in outputs],
+            lambda: render_compare_summary(comparison).split("\n"),
+        )
+        files.update(rendered)
         written = write_outputs(
             out_dir,
             files,
@@ -969,7 +976,6 @@ def compare(
             owned=list(COMPARE_ENTRIES.values()),
             switched=run.mark_written,
         )
-        summary = render_compare_summary(comparison).split("\n")
         sys.stderr.write("\n".join(printable(line) for line in summary))
         for path in written:
             typer.echo(printable(str(path)))

@@ -22,8 +22,10 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 Files = dict[str, bytes]
+_T = TypeVar("_T")
 
 WORKERS_VARIABLE = "PLANNER_WORKERS"
 """Set to 1 to render every output in the planner's own process."""
@@ -41,12 +43,14 @@ class WorkerError(RuntimeError):
     """A renderer failed in the child with an exception that could not be sent back as is."""
 
 
-def render_files(jobs: Sequence[Job]) -> Files:
-    """Every job's files, merged in job order (the same names and bytes, forked or not)."""
+def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[Files, _T]:
+    """Every job's files, merged in job order (the same names and bytes, forked or not), and
+    what `meanwhile` returns: more work for this process (the run's summary) once its own jobs
+    are done, while the worker may still be rendering."""
     aside = [index for index, job in enumerate(jobs) if job.aside]
     here = [index for index, job in enumerate(jobs) if not job.aside]
     if not aside or not here or not _can_fork():
-        return _merged([job.render() for job in jobs])
+        return _merged([job.render() for job in jobs]), meanwhile()
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: render, send, and leave without unwinding the parent's stack
@@ -56,13 +60,14 @@ def render_files(jobs: Sequence[Job]) -> Files:
     reaped = False
     try:
         rendered = {index: jobs[index].render() for index in here}
+        extra = meanwhile()
         with os.fdopen(reader, "rb") as stream:
             reader = -1  # closed with the stream
             payload = stream.read()
         _, status = os.waitpid(pid, 0)
         reaped = True
         rendered.update(zip(aside, _received(payload, status), strict=True))
-        return _merged([rendered[index] for index in range(len(jobs))])
+        return _merged([rendered[index] for index in range(len(jobs))]), extra
     finally:
         if reader != -1:
             os.close(reader)

@@ -19,6 +19,10 @@ forks = pytest.mark.skipif(
 )
 
 
+def _nothing() -> None:
+    return None
+
+
 def _pid_files(name: str) -> dict[str, bytes]:
     return {name: str(os.getpid()).encode()}
 
@@ -33,7 +37,8 @@ def _jobs() -> list[Job]:
 
 @forks
 def test_an_aside_job_runs_in_another_process_and_its_files_come_back_in_job_order() -> None:
-    files = render_files(_jobs())
+    files, meanwhile = render_files(_jobs(), os.getpid)
+    assert meanwhile == os.getpid()
     assert list(files) == ["b.json", "c.txt", "a.xlsx", "d.html"]
     assert files["a.xlsx"] != str(os.getpid()).encode()
     assert files["b.json"] == b"here"
@@ -42,13 +47,16 @@ def test_an_aside_job_runs_in_another_process_and_its_files_come_back_in_job_ord
 
 def test_planner_workers_1_renders_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLANNER_WORKERS", "1")
-    files = render_files(_jobs())
+    files, _ = render_files(_jobs(), _nothing)
     assert list(files) == ["b.json", "c.txt", "a.xlsx", "d.html"]
     assert files["a.xlsx"] == str(os.getpid()).encode()
 
 
 def test_a_lone_job_is_not_forked() -> None:
-    assert render_files([Job(lambda: _pid_files("x"), aside=True)]) == _pid_files("x")
+    assert render_files([Job(lambda: _pid_files("x"), aside=True)], lambda: 1) == (
+        _pid_files("x"),
+        1,
+    )
 
 
 def _fails_with_input_error() -> dict[str, bytes]:
@@ -59,7 +67,7 @@ def _fails_with_input_error() -> dict[str, bytes]:
 def test_an_error_aside_is_raised_here_as_it_was_raised_there() -> None:
     jobs = [Job(lambda: {"a": b""}), Job(_fails_with_input_error, aside=True)]
     with pytest.raises(InputError, match=r"^cluster.csv row 3: the workload name is too long"):
-        render_files(jobs)
+        render_files(jobs, _nothing)
 
 
 class _UnpicklableError(Exception):
@@ -76,7 +84,7 @@ def _fails_unpicklably() -> dict[str, bytes]:
 def test_an_error_that_cannot_travel_comes_back_as_its_traceback() -> None:
     jobs = [Job(lambda: {"a": b""}), Job(_fails_unpicklably, aside=True)]
     with pytest.raises(WorkerError, match="rendering in a worker process failed") as raised:
-        render_files(jobs)
+        render_files(jobs, _nothing)
     assert "_UnpicklableError: a renderer bug" in str(raised.value)
     assert "_fails_unpicklably" in str(raised.value)
 
@@ -89,7 +97,7 @@ def _dies() -> dict[str, bytes]:
 def test_a_worker_that_dies_without_a_word_is_an_error_not_missing_files() -> None:
     jobs = [Job(lambda: {"a": b""}), Job(_dies, aside=True)]
     with pytest.raises(WorkerError, match=r"ended without a result \(wait status 768\)"):
-        render_files(jobs)
+        render_files(jobs, _nothing)
 
 
 def _raises_here() -> dict[str, bytes]:
@@ -101,7 +109,7 @@ def test_an_error_here_kills_and_reaps_the_worker() -> None:
     before = _children()
     jobs = [Job(_raises_here), Job(lambda: {"slow": b""}, aside=True)]
     with pytest.raises(InputError, match=r"^here$"):
-        render_files(jobs)
+        render_files(jobs, _nothing)
     assert _children() == before
 
 

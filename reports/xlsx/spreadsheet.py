@@ -269,9 +269,13 @@ class Rows:
         return self.written
 
 
+_FORMULA_STARTS = frozenset("=+-@")
+"""First characters a spreadsheet takes for the start of a formula."""
+
+
 def _looks_like_formula(text: str) -> bool:
     """Text a spreadsheet would take for a formula if typed in (or edited) as it is."""
-    return text[:1] in ("=", "+", "-", "@") and text != ""
+    return text[:1] in _FORMULA_STARTS
 
 
 @dataclass(frozen=True)
@@ -283,26 +287,33 @@ class _ColumnWriter:
 
 
 def _row_xml(r: int, row: Sequence[CellValue], writers: Sequence[_ColumnWriter]) -> str:
-    """One `<row>` of SpreadsheetML: text as inline strings, formulas without cached values."""
+    """One `<row>` of SpreadsheetML: text as inline strings, formulas without cached values.
+
+    Millions of cells go through here: plain text (printable ASCII, the names and reasons of
+    almost every cell) skips the control-character scan of `clean_text`, which cannot change it.
+    """
     parts = [f'<row r="{r}">']
+    append = parts.append
     for value, w in zip(row, writers, strict=True):
         if value is None:
             continue
         if isinstance(value, str):
             if w.kind is Kind.FORMULA and value.startswith("="):
-                parts.append(f'<c r="{w.letter}{r}" s="{w.style_id}"><f>{_xml(value[1:])}</f></c>')
+                append(f'<c r="{w.letter}{r}" s="{w.style_id}"><f>{_xml(value[1:])}</f></c>')
                 continue
-            text = clean_text(value)
-            style = w.quoted_style_id if _looks_like_formula(text) else w.style_id
-            space = ' xml:space="preserve"' if text != text.strip() else ""
-            parts.append(
+            plain = value.isascii() and value.isprintable() and len(value) <= MAX_CELL_CHARS
+            text = value if plain else clean_text(value)
+            first = text[:1]
+            style = w.quoted_style_id if first in _FORMULA_STARTS else w.style_id
+            space = ' xml:space="preserve"' if first.isspace() or text[-1:].isspace() else ""
+            append(
                 f'<c r="{w.letter}{r}" s="{style}" t="inlineStr"><is><t{space}>{_xml(text)}'
                 "</t></is></c>"
             )
         else:
             number = repr(float(value)) if isinstance(value, float) else str(int(value))
-            parts.append(f'<c r="{w.letter}{r}" s="{w.style_id}" t="n"><v>{number}</v></c>')
-    parts.append("</row>")
+            append(f'<c r="{w.letter}{r}" s="{w.style_id}" t="n"><v>{number}</v></c>')
+    append("</row>")
     return "".join(parts)
 
 
