@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -99,6 +100,65 @@ def grouped_tuples(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Seri
     return pd.Series(
         [tuple(part.tolist()) for part in parts], index=index, name=column, dtype=object
     )
+
+
+def positions(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    table: pd.DataFrame,
+    table_columns: Sequence[str] | None = None,
+) -> npt.NDArray[np.intp]:
+    """For each row of `frame`, the position in `table` of the row whose `table_columns` (default
+    `columns`) equal its `columns`, or -1: what a left merge on those keys finds, where `table`'s
+    keys are unique (a missing value matches a missing value, as in a merge).
+
+    The names are hashed once per distinct value (a Categorical column's categories), and rows
+    are matched on integer codes: millions of calls looked up among thousands of workloads
+    without hashing a string per call, and the frame's Categoricals stay as they are.
+    """
+    on = list(table_columns or columns)
+    size = len(frame)
+    combined = np.zeros(size + len(table), dtype=np.int64)
+    absent = np.zeros(len(table), dtype=bool)  # a table row with a name the frame never holds
+    for column, key in zip(columns, on, strict=True):
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy().astype(np.int64)
+            distinct = pd.Index(values.cat.categories)
+        else:
+            found, distinct = pd.factorize(values)
+            codes = found.astype(np.int64)
+        missing = len(distinct)
+        wanted = table[key]
+        table_codes = distinct.get_indexer(wanted).astype(np.int64)
+        empty = wanted.isna().to_numpy()
+        absent |= (table_codes < 0) & ~empty
+        table_codes[empty] = missing
+        table_codes[absent] = missing + 1
+        codes[codes < 0] = missing
+        step = combined * (missing + 2) + np.concatenate([codes, table_codes])
+        combined = pd.factorize(step)[0].astype(np.int64)
+    rows = np.flatnonzero(~absent)
+    if not len(rows):
+        return np.full(size, -1, dtype=np.intp)
+    keys = pd.Index(combined[size:][rows])
+    if not keys.is_unique:
+        raise ValueError(f"positions: the keys {on} of the table are not unique")
+    at = keys.get_indexer(pd.Index(combined[:size]))
+    return np.where(at >= 0, rows[np.maximum(at, 0)], -1).astype(np.intp)
+
+
+def taken(values: pd.Series, at: npt.NDArray[np.intp], missing: object) -> npt.NDArray[Any]:
+    """`values` at the positions `at` (from `positions`), `missing` where `at` is -1."""
+    found = at >= 0
+    if not found.any():
+        return np.full(len(at), missing, dtype=object)
+    picked = values.to_numpy()[np.where(found, at, 0)]
+    if found.all():
+        return picked
+    picked = picked.astype(object)
+    picked[~found] = missing
+    return picked
 
 
 def _row_codes(

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
-from planner.frames import grouped_tuples, sorted_distinct
+from planner.frames import grouped_tuples, positions, sorted_distinct, taken
 from planner.frames import keys as key_strings
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
@@ -356,6 +356,48 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
         assert sorted_distinct(frame, columns).equals(expected)
     plain = frame["ns"].astype(str) + "/" + frame["name"].astype(str)
     assert key_strings(frame, "ns", "name").equals(plain)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "a-b", None]), st.sampled_from(["x", "y", "é"])),
+        max_size=30,
+    ),
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c", None]), st.sampled_from(["x", "y", "z"])),
+        max_size=12,
+        unique=True,
+    ),
+    st.booleans(),
+)
+def test_positions_find_what_a_left_merge_finds(
+    rows: list[tuple[str | None, str]], table_rows: list[tuple[str | None, str]], categorical: bool
+) -> None:
+    """planner.frames.positions: each row's match in a table of unique keys, as a left merge on
+    those keys matches it (missing matching missing), for text and Categorical rows; `taken`
+    brings the matched values, or the filler."""
+    frame = pd.DataFrame(rows, columns=["ns", "name"], dtype=str)
+    if categorical:
+        frame = frame.astype("category")
+    table = pd.DataFrame(table_rows, columns=["namespace", "workload"], dtype=str)
+    table["value"] = [f"v{i}" for i in range(len(table))]
+    at = positions(frame, ["ns", "name"], table, ["namespace", "workload"])
+    merged = (
+        frame.astype(str if not categorical else object)
+        .merge(
+            table.assign(position=range(len(table))),
+            left_on=["ns", "name"],
+            right_on=["namespace", "workload"],
+            how="left",
+        )["position"]
+        .fillna(-1)
+        .astype(int)
+    )
+    assert at.tolist() == merged.tolist()
+    assert taken(table["value"], at, "-").tolist() == [
+        f"v{i}" if i >= 0 else "-" for i in merged
+    ]
 
 
 _TRICKY = st.sampled_from(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from models.knobs import Knobs
 from models.plan import CallGraphBasis, Confidence, Finding
+from planner.frames import positions, taken
 from planner.inputs.inventory import Inventory
 from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
 from planner.inputs.units import duration_text
@@ -29,7 +30,14 @@ from planner.model.findings import count_of, listed
 KEYS = ["namespace", "workload"]
 HIGH_REASON = "every call observed often enough over a long enough window"
 DECLARED_REASON = "every call declared by the mesh's own resources (App Mesh backends)"
-_CALL = ["source_namespace", "source_workload", "destination_namespace", "destination_service"]
+CALL_COLUMNS = [
+    "source_namespace",
+    "source_workload",
+    "destination_namespace",
+    "destination_service",
+]
+"""The names of a call; `calls` gives them as the edges hold them (Categoricals from a table)."""
+_CALL = CALL_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,9 @@ def call_graph(inventory: Inventory, edges: pd.DataFrame | None) -> CallGraph | 
 def calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
     """One row per (caller, destination Service): rps, requests over the window (a declared
     call counts as seen often enough: infinite), declared, caller role and injection
-    ("outside" for traffic from outside the mesh), the destination's type."""
+    ("outside" for traffic from outside the mesh), the destination's type. The names
+    (CALL_COLUMNS) keep the edges' dtype: Categoricals for a traffic table, so turn them into
+    text (`astype(str)`) before joining them into strings."""
     edges = graph.edges
     registered = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
     out: pd.DataFrame
@@ -91,17 +101,18 @@ def calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
         out = registered.groupby(_CALL, as_index=False, sort=True).agg(
             rps=("rps", "sum"), declared=("declared", "any")
         )
-    types = inventory.services.rename(
-        columns={"namespace": "destination_namespace", "service": "destination_service"}
-    )[["destination_namespace", "destination_service", "type"]]
-    out = out.merge(types, on=["destination_namespace", "destination_service"], how="left")
-    callers = inventory.workloads[["namespace", "workload", "role", "mesh_injected"]].rename(
-        columns={"namespace": "source_namespace", "workload": "source_workload"}
+    # looked up by codes, so the call's names stay Categoricals (planner.frames.positions)
+    services = inventory.services
+    at = positions(out, _CALL[2:], services, ["namespace", "service"])
+    out["type"] = pd.Series(
+        taken(services["type"], at, np.nan), index=out.index, dtype=services["type"].dtype
     )
-    out = out.merge(callers, on=["source_namespace", "source_workload"], how="left")
-    outside = out["role"].isna()
-    out["role"] = out["role"].where(~outside, "outside")
-    out["mesh_injected"] = out["mesh_injected"].where(~outside, False).astype(bool)
+    workloads = inventory.workloads
+    at = positions(out, _CALL[:2], workloads, KEYS)
+    out["role"] = pd.Series(
+        taken(workloads["role"], at, "outside"), index=out.index, dtype=workloads["role"].dtype
+    )
+    out["mesh_injected"] = taken(workloads["mesh_injected"], at, False).astype(bool)
     out["requests"] = np.where(
         out["declared"].to_numpy(dtype=bool),
         np.inf,

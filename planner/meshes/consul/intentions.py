@@ -45,7 +45,13 @@ from planner.inputs.tables import per_distinct
 from planner.inputs.units import duration_text
 from planner.model.envoy import Scope
 from planner.model.findings import count_of
-from planner.scoping.callgraph import KEYS, CallGraph, caller_trust, outbound_calls
+from planner.scoping.callgraph import (
+    CALL_COLUMNS,
+    KEYS,
+    CallGraph,
+    caller_trust,
+    outbound_calls,
+)
 from planner.scoping.callgraph import calls as observed_calls
 from planner.scoping.names import resource_name
 
@@ -88,6 +94,7 @@ def recommend(
     the (namespace, service) Consul knows. The default deny goes into `install_namespace`.
     """
     calls = observed_calls(graph, inventory, knobs)
+    calls = calls.astype(dict.fromkeys(CALL_COLUMNS, "str"))  # text, for the rules below
     calls["target"] = calls["destination_namespace"] + "/" + calls["destination_service"]
     mesh_keys = pd.MultiIndex.from_frame(mesh_services[["namespace", "service"]])
     calls = calls.loc[pd.MultiIndex.from_frame(calls[_DESTINATION]).isin(mesh_keys)]

@@ -524,12 +524,14 @@ def _discovery(
 ) -> DiscoverySelectors:
     """The namespaces istiod should watch, and why each other namespace can be left out."""
     workloads = inventory.workloads
-    everywhere = set(workloads["namespace"]) | set(inventory.services["namespace"])
+    services = set(inventory.services["namespace"].unique())
+    everywhere = set(workloads["namespace"].unique()) | services
     meshed = workloads.loc[workloads["mesh_injected"] | workloads["role"].isin(GATEWAY_ROLES)]
     called = calls.loc[calls["mesh_injected"] | calls["role"].isin(GATEWAY_ROLES)]
-    keep = {root_of(knobs)} | set(meshed["namespace"]) | set(called["destination_namespace"])
+    keep = {root_of(knobs)} | set(meshed["namespace"].unique())
+    keep |= set(called["destination_namespace"].unique())  # one set entry per namespace, not call
     if not trusted:
-        keep |= set(inventory.services["namespace"])
+        keep |= services
     excluded = tuple(
         NamespaceExclusion(
             namespace=n,
