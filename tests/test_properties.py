@@ -395,9 +395,7 @@ def test_positions_find_what_a_left_merge_finds(
         .astype(int)
     )
     assert at.tolist() == merged.tolist()
-    assert taken(table["value"], at, "-").tolist() == [
-        f"v{i}" if i >= 0 else "-" for i in merged
-    ]
+    assert taken(table["value"], at, "-").tolist() == [f"v{i}" if i >= 0 else "-" for i in merged]
 
 
 _TRICKY = st.sampled_from(
