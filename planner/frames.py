@@ -182,6 +182,50 @@ def _first_rows(combined: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     return np.flatnonzero(~pd.Index(combined).duplicated(keep="first"))
 
 
+def row_codes(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Per row, a code for its distinct `columns` (every column by default), numbered as they
+    first appear, and each code's first row. Categorical columns are compared by their codes,
+    without hashing their text."""
+    combined, _ = _row_codes(frame, list(frame.columns if columns is None else columns))
+    return combined.astype(np.intp), _first_rows(combined)
+
+
+def distinct(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """`frame.drop_duplicates(columns)`: the first row of each distinct `columns` (every column
+    by default), in the frame's order, with its index (planner.frames.row_codes)."""
+    return frame.take(row_codes(frame, columns)[1])
+
+
+def recoded(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[pd.DataFrame]:
+    """`parts` with each of `columns` turned into one Categorical dtype shared by every part (its
+    categories: every value the parts hold, and "", sorted), so `pd.concat` keeps the codes
+    instead of falling back to text. A part's text column is hashed once; a Categorical one is
+    only recoded."""
+    dtypes = {}
+    for column in columns:
+        values = [
+            part[column].cat.categories.to_numpy(dtype=object)
+            if isinstance(part[column].dtype, pd.CategoricalDtype)
+            else pd.unique(part[column].dropna()).astype(object)
+            for part in parts
+        ]
+        every = np.unique(np.concatenate([*values, np.array([""], dtype=object)]))
+        dtypes[column] = pd.CategoricalDtype(pd.Index(every, dtype=str))
+    return [
+        part.assign(
+            **{
+                column: part[column].cat.set_categories(dtypes[column].categories)
+                if isinstance(part[column].dtype, pd.CategoricalDtype)
+                else part[column].astype(dtypes[column])
+                for column in columns
+            }
+        )
+        for part in parts
+    ]
+
+
 def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
     each distinct `columns`, sorted by them. One factorization per column, where pandas'

@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
-from planner.frames import grouped_tuples, positions, sorted_distinct, taken
+from planner.frames import (
+    distinct,
+    grouped_tuples,
+    positions,
+    recoded,
+    sorted_distinct,
+    taken,
+)
 from planner.frames import keys as key_strings
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
@@ -346,14 +353,21 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
     rows: list[tuple[str | None, str, str]], categorical: bool
 ) -> None:
     """planner.frames.sorted_distinct gives what `drop_duplicates(keys)` then
-    `sort_values(keys, ignore_index=True)` give, for text and for Categorical columns; and
-    planner.frames.keys gives `namespace + "/" + name` row by row."""
+    `sort_values(keys, ignore_index=True)` give, and `distinct` what `drop_duplicates(keys)`
+    gives, for text and for Categorical columns; `recoded` parts concatenate into Categoricals
+    holding the same values; and planner.frames.keys gives `namespace + "/" + name` row by
+    row."""
     frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=str)
     if categorical:
         frame = frame.assign(ns=frame["ns"].astype("category"))
     for columns in (["ns"], ["ns", "name"], ["name", "ns", "value"]):
         expected = frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)
         assert sorted_distinct(frame, columns).equals(expected)
+        assert distinct(frame, columns).equals(frame.drop_duplicates(columns))
+    halves = recoded([frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2 :]], ["ns", "name"])
+    joined = pd.concat(halves)
+    assert all(isinstance(joined[c].dtype, pd.CategoricalDtype) for c in ("ns", "name"))
+    assert joined.astype(object).equals(frame.astype(object))
     plain = frame["ns"].astype(str) + "/" + frame["name"].astype(str)
     assert key_strings(frame, "ns", "name").equals(plain)
 

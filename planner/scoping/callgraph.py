@@ -206,7 +206,7 @@ def caller_trust(
     rarest = rarest.reindex(index)
     rare_text = (
         "call to "
-        + rarest[target].fillna("")
+        + rarest[target].astype(object).fillna("")
         + " seen "
         + rarest["requests"].fillna(0).map("{:,.0f}".format)
         + f" times over the window, fewer than {knobs.min_edge_requests:g}"

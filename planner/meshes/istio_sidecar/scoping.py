@@ -46,7 +46,16 @@ from models.plan import (
     ServiceExport,
     SidecarResource,
 )
-from planner.frames import grouped_tuples, sorted_distinct
+from planner.frames import (
+    category_of,
+    distinct,
+    grouped_tuples,
+    positions,
+    recoded,
+    row_codes,
+    sorted_distinct,
+    taken,
+)
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.model.envoy import Scope
@@ -92,13 +101,24 @@ def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommend
         assignment = _by_namespace(needs.members)
     else:
         assignment = _by_selector(needs.members)
-    hosts = needs.hosts.merge(assignment[[*_KEYS, "viewer"]], on=_KEYS)
-    hosts = hosts.loc[hosts["viewer"].notna()].drop(columns="workload").drop_duplicates()
+    hosts = _viewer_hosts(needs.hosts, assignment)
     resources, workloads = _resources(assignment, hosts)
     discovery = _discovery(inventory, calls, trusted, knobs)
     exports, export_rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
     return Recommendation(workloads, resources, exports, discovery, scope)
+
+
+def _viewer_hosts(hosts: pd.DataFrame, assignment: pd.DataFrame) -> pd.DataFrame:
+    """Each Sidecar's (namespace, viewer) egress host rows: the rows of its workloads, once each,
+    in the order they come (what merging the viewer in and dropping duplicates gives)."""
+    viewers = assignment["viewer"]
+    at = positions(hosts, _KEYS, assignment)
+    codes, names = pd.factorize(viewers)  # a missing viewer (no Sidecar) is code -1
+    viewer = np.where(at >= 0, codes[np.maximum(at, 0)], -1) if len(assignment) else at
+    kept = hosts.loc[viewer >= 0].drop(columns="workload")
+    kept["viewer"] = category_of(viewer[viewer >= 0], names.to_numpy(dtype=object), kept.index)
+    return distinct(kept)
 
 
 def root_of(knobs: Knobs) -> str:
@@ -162,21 +182,22 @@ def _calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame
 
 
 def host_of(namespace: pd.Series, service: pd.Series, kind: pd.Series, knobs: Knobs) -> pd.Series:
-    """Sidecar egress host of a Service: `ns/svc.ns.svc.<domain>`, or `ns/host` for an entry.
+    """Sidecar egress host of a Service: `ns/svc.ns.svc.<domain>`, or `ns/host` for an entry, as
+    a Categorical with sorted categories (planner.frames.category_of).
 
-    The strings are built once per distinct destination (thousands) and spread back over the
-    calls (hundreds of thousands)."""
+    The strings are built once per distinct destination (thousands) and the calls (hundreds of
+    thousands) hold codes into them."""
     frame = pd.DataFrame(
-        {"ns": namespace.to_numpy(), "svc": service.to_numpy(), "kind": kind.to_numpy()}
+        {"ns": namespace, "svc": service, "entry": (kind == "ServiceEntry").to_numpy(dtype=bool)}
     )
-    codes = frame.groupby(["ns", "svc", "kind"], sort=False, dropna=False).ngroup().to_numpy()
-    distinct = frame.drop_duplicates(keep="first")  # in the order ngroup numbers them
+    codes, first = row_codes(frame)
+    distinct = frame.take(first)  # row i holds code i
     ns = distinct["ns"].astype(str)
     svc = distinct["svc"].astype(str)
     fqdn = svc + "." + ns + ".svc." + knobs.cluster_domain
-    name = np.where(distinct["kind"].to_numpy() == "ServiceEntry", svc.to_numpy(), fqdn.to_numpy())
+    name = np.where(distinct["entry"].to_numpy(), svc.to_numpy(), fqdn.to_numpy())
     hosts = (ns + "/" + pd.Series(name, index=distinct.index, dtype=object)).to_numpy()
-    return pd.Series(hosts[codes], index=namespace.index)
+    return category_of(codes, hosts, namespace.index)
 
 
 # ---- what each workload needs -------------------------------------------------------------------
@@ -248,24 +269,31 @@ def _are_labels(labels: pd.Series) -> pd.Series:
 
 
 def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> pd.DataFrame:
-    """Egress host rows per workload, each with the grant it makes (`grant_service` "" = ns/*)."""
+    """Egress host rows per workload, each with the grant it makes (`grant_service` "" = ns/*).
+
+    The calls' names are Categoricals; the rows are built on their codes (the members are
+    looked up, not merged, and every part shares one set of categories per column)."""
     root = root_of(knobs)
-    high = members.loc[members["confidence"] == Confidence.HIGH.value, _KEYS]
+    confidence = taken(members["confidence"], positions(outbound, _KEYS, members), None)
+    high = confidence == Confidence.HIGH.value
+    falls = (confidence != Confidence.HIGH.value) & (confidence != None)  # noqa: E711
     fallback = members.loc[members["confidence"] != Confidence.HIGH.value, _KEYS]
-    exact = outbound.merge(high, on=_KEYS)[
-        [*_KEYS, "host", "destination_namespace", "destination_service"]
-    ].rename(
+    exact = outbound.loc[high, [*_KEYS, "host", "destination_namespace", "destination_service"]]
+    exact = exact.rename(
         columns={"destination_namespace": "grant_namespace", "destination_service": "grant_service"}
     )
-    called = outbound.merge(fallback, on=_KEYS)[[*_KEYS, "destination_namespace"]]
-    called = called.loc[called["destination_namespace"] != called["namespace"]].rename(
-        columns={"destination_namespace": "grant_namespace"}
-    )
+    called = outbound.loc[falls, [*_KEYS, "destination_namespace"]]
+    called = called.loc[
+        called["destination_namespace"].astype(str).to_numpy()
+        != called["namespace"].astype(str).to_numpy()
+    ].rename(columns={"destination_namespace": "grant_namespace"})
     called["host"] = called["grant_namespace"].astype(str) + "/*"
     own = fallback.assign(host="./*", grant_namespace=fallback["namespace"])
     everyone = members[_KEYS].assign(host=f"{root}/*", grant_namespace=root)
-    wildcards = pd.concat([called, own, everyone], ignore_index=True).assign(grant_service="")
-    rows = pd.concat([exact, wildcards], ignore_index=True)
+    wildcards = [part.assign(grant_service="") for part in (called, own, everyone)]
+    columns = [*_KEYS, "host", "grant_namespace", "grant_service"]
+    parts = recoded([exact, *wildcards], columns)
+    rows = pd.concat([part[columns] for part in parts], ignore_index=True)
     return sorted_distinct(rows, [*_KEYS, "host"])
 
 
