@@ -164,21 +164,37 @@ def taken(values: pd.Series, at: npt.NDArray[np.intp], missing: object) -> npt.N
 def _row_codes(
     frame: pd.DataFrame, columns: Sequence[str]
 ) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.int64]]]:
-    """Per row, one code per distinct `columns` (equal rows share it, numbered as they first
-    appear), and each column's codes, ordered as `sort_values` orders the column: text by its
-    characters, a Categorical by its sorted categories, missing last."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    each = []
+    """Per row, one integer key for its `columns` (equal rows share it) that orders the rows as
+    `sort_values(columns)` does, and each column's codes in that order: text by its characters,
+    a Categorical by its categories (its own codes, not hashed again), missing last.
+
+    The keys are the columns' codes in mixed radix, renumbered (order kept) only when the next
+    column would overflow 62 bits."""
+    each, sizes = [], []
     for column in columns:
-        codes, distinct = pd.factorize(frame[column], sort=True)
-        codes = np.where(codes < 0, len(distinct), codes).astype(np.int64)
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy().astype(np.int64)
+            size = len(values.cat.categories)
+        else:
+            found, uniques = pd.factorize(values, sort=True)
+            codes, size = found.astype(np.int64), len(uniques)
+        codes[codes < 0] = size
         each.append(codes)
-        combined = pd.factorize(combined * (len(distinct) + 1) + codes)[0].astype(np.int64)
+        sizes.append(size + 1)
+    combined = np.zeros(len(frame), dtype=np.int64)
+    bound = 1
+    for codes, size in zip(each, sizes, strict=True):
+        if bound * size >= 1 << 62:
+            renumbered, kept = pd.factorize(combined, sort=True)
+            combined, bound = renumbered.astype(np.int64), len(kept)
+        combined = combined * size + codes
+        bound *= size
     return combined, each
 
 
 def _first_rows(combined: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-    """The position of each code's first row, in the order the codes first appear."""
+    """The position of each key's first row, in the order the keys first appear."""
     return np.flatnonzero(~pd.Index(combined).duplicated(keep="first"))
 
 
@@ -189,7 +205,8 @@ def row_codes(
     first appear, and each code's first row. Categorical columns are compared by their codes,
     without hashing their text."""
     combined, _ = _row_codes(frame, list(frame.columns if columns is None else columns))
-    return combined.astype(np.intp), _first_rows(combined)
+    codes = pd.factorize(combined)[0]
+    return codes.astype(np.intp), _first_rows(combined)
 
 
 def distinct(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -228,9 +245,8 @@ def recoded(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[pd.Da
 
 def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
-    each distinct `columns`, sorted by them. One factorization per column, where pandas'
-    drop_duplicates and sort_values each factorize every column."""
-    combined, each = _row_codes(frame, columns)
-    first = _first_rows(combined)
-    order = np.lexsort([codes[first] for codes in reversed(each)])
-    return frame.take(first[order]).reset_index(drop=True)
+    each distinct `columns`, sorted by them: one key per row (`_row_codes`) and one sort, where
+    pandas' drop_duplicates and sort_values each factorize every column."""
+    combined, _ = _row_codes(frame, columns)
+    first = np.unique(combined, return_index=True)[1]  # each key's first row, keys sorted
+    return frame.take(first).reset_index(drop=True)

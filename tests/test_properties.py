@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -370,6 +371,25 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
     assert joined.astype(object).equals(frame.astype(object))
     plain = frame["ns"].astype(str) + "/" + frame["name"].astype(str)
     assert key_strings(frame, "ns", "name").equals(plain)
+
+
+def test_sorted_distinct_and_distinct_hold_past_62_bits_of_keys() -> None:
+    """Six columns of 1,500 distinct values each need 64 bits of combined key: the keys are
+    renumbered part-way, in order, and the results stay pandas' (text and Categoricals)."""
+    rng = np.random.default_rng(7)
+    columns = [f"c{i}" for i in range(6)]
+    frame = pd.DataFrame(
+        {
+            c: pd.Series(rng.permutation(1500).repeat(2)[:3000]).map("v{:04d}".format)
+            for c in columns
+        }
+    )
+    frame.iloc[::7, 2] = None
+    for shaped in (frame.astype(str), frame.astype({"c1": "category", "c4": "category"})):
+        assert sorted_distinct(shaped, columns).equals(
+            shaped.drop_duplicates(columns).sort_values(columns, ignore_index=True)
+        )
+        assert distinct(shaped, columns[::-1]).equals(shaped.drop_duplicates(columns[::-1]))
 
 
 @settings(max_examples=80, deadline=None)
