@@ -243,6 +243,30 @@ def recoded(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[pd.Da
     ]
 
 
+def grouped_integers(
+    frame: pd.DataFrame, keys: Sequence[str], column: str, how: str
+) -> pd.DataFrame:
+    """`frame.groupby(keys, sort=True, as_index=False, observed=True)[[column]].agg(how)` for an
+    integer `column` and `how` "sum" or "max": the keys of each group's first row, in sorted
+    order, and the group's exact integer sum or maximum.
+
+    One key per row (`_row_codes`) and one stable sort of the keys, where pandas' groupby hashes
+    the combined keys again to number the groups. Rows with a missing key, which groupby drops,
+    are left to pandas.
+    """
+    if frame.empty or any(frame[key].isna().any() for key in keys):
+        grouped = frame.groupby(list(keys), sort=True, as_index=False, observed=True)
+        return grouped[[column]].agg(how)
+    combined, _ = _row_codes(frame, keys)
+    order = np.argsort(combined, kind="stable")
+    ranked = combined[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    reduce = {"sum": np.add, "max": np.maximum}[how]
+    out = frame[list(keys)].take(order[starts]).reset_index(drop=True)
+    out[column] = reduce.reduceat(frame[column].to_numpy()[order], starts)
+    return out
+
+
 def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
     each distinct `columns`, sorted by them: one key per row (`_row_codes`) and one sort, where

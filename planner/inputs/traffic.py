@@ -20,7 +20,7 @@ import pandas as pd
 from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
-from planner.frames import category_of, keys, pair_keys, shared_categories
+from planner.frames import category_of, grouped_integers, keys, pair_keys, shared_categories
 from planner.inputs.inventory import Inventory, listed, plural
 from planner.inputs.tables import (
     MICRO,
@@ -383,12 +383,10 @@ def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
     edge_keys = list(EDGE_COLUMNS[:-1])
     micro = edges[[*edge_keys, "reporter"]].assign(rps=exact_units(edges["rps"].to_numpy()))
     if micro["reporter"].nunique(dropna=False) > 1:
-        micro = micro.groupby([*edge_keys, "reporter"], sort=False, as_index=False, observed=True)[
-            ["rps"]
-        ].sum()
-        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)[["rps"]].max()
+        micro = grouped_integers(micro, [*edge_keys, "reporter"], "rps", "sum")
+        merged = grouped_integers(micro, edge_keys, "rps", "max")
     else:  # one reporter (or none): the larger reporter's sum is the only sum
-        merged = micro.groupby(edge_keys, sort=True, as_index=False, observed=True)[["rps"]].sum()
+        merged = grouped_integers(micro, edge_keys, "rps", "sum")
     merged["rps"] = merged["rps"].to_numpy() / MICRO
     out: pd.DataFrame = merged[list(EDGE_COLUMNS)].reset_index(drop=True)
     return out
