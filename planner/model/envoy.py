@@ -29,7 +29,7 @@ import pandas as pd
 
 from models.plan import Formula, Term
 from models.profile import Coefficient
-from planner.frames import require
+from planner.frames import distinct, positions, require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
 from planner.model.sizing import MIB, Floats, proxy_cpu_millicores
@@ -345,16 +345,38 @@ def _scoped_config(services: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         per_target.rename(columns={"exported_to": "namespace"}),
         on=["service_namespace", "namespace"],
     )
-    exact = scope.service_grants[[*viewer, "service_namespace", "service"]].drop_duplicates()
-    exact = exact.merge(grants.assign(covered=True), on=[*viewer, "service_namespace"], how="left")
-    exact = exact.loc[exact["covered"].isna()].drop(columns="covered")
-    exact = exact.merge(exported, on=["service_namespace", "service"])
-    exact = exact.loc[(exact["exported_to"] == "*") | (exact["exported_to"] == exact["namespace"])]
+    exact = _exact_grants(scope.service_grants, grants, exported)
     parts = [frame[[*viewer, *_SUMS]] for frame in (everyone, specific, exact)]
     if scope.open is not None and len(scope.open):
         parts += _open_parts(priced, scope, grants, exact)
     combined = pd.concat(parts, ignore_index=True)
     return combined.groupby(viewer, as_index=False)[_SUMS].sum()
+
+
+def _exact_grants(
+    service_grants: pd.DataFrame, grants: pd.DataFrame, exported: pd.DataFrame
+) -> pd.DataFrame:
+    """The Services each viewer is granted one by one, where no namespace grant of its already
+    counts them and the Service is exported to everyone or to the viewer's namespace, with their
+    costs: (namespace, viewer, service_namespace, service, *_SUMS).
+
+    Looked up by codes (planner.frames.positions), not merged: the grants are millions of rows
+    at a million pods, and a Service is exported to `*` alone or to namespaces once each, so each
+    grant finds at most one export row."""
+    viewer = ["namespace", "viewer"]
+    keys = ["service_namespace", "service"]
+    exact = distinct(service_grants[[*viewer, *keys]])
+    covered = positions(exact, [*viewer, "service_namespace"], grants) >= 0
+    exact = exact.loc[~covered]
+    by_target = [*keys, "exported_to"]
+    to_all = positions(exact.assign(exported_to="*"), by_target, exported)
+    to_own = positions(exact, [*keys, "namespace"], exported, by_target)
+    at = np.where(to_all >= 0, to_all, to_own)
+    exact = exact.loc[at >= 0].reset_index(drop=True)
+    found = at[at >= 0]
+    for column in _SUMS:
+        exact[column] = exported[column].to_numpy()[found]
+    return exact
 
 
 def _open_parts(
