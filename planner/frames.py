@@ -120,6 +120,7 @@ def positions(
     size = len(frame)
     combined = np.zeros(size + len(table), dtype=np.int64)
     absent = np.zeros(len(table), dtype=bool)  # a table row with a name the frame never holds
+    bound = 1  # the keys so far are below it: mixed radix, as in _row_codes
     for column, key in zip(columns, on, strict=True):
         values = frame[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
@@ -136,8 +137,11 @@ def positions(
         table_codes[empty] = missing
         table_codes[absent] = missing + 1
         codes[codes < 0] = missing
-        step = combined * (missing + 2) + np.concatenate([codes, table_codes])
-        combined = pd.factorize(step)[0].astype(np.int64)
+        if bound * (missing + 2) >= 1 << 62:  # renumber before the keys would overflow
+            renumbered, kept = pd.factorize(combined)
+            combined, bound = renumbered.astype(np.int64), len(kept)
+        combined = combined * (missing + 2) + np.concatenate([codes, table_codes])
+        bound *= missing + 2
     rows = np.flatnonzero(~absent)
     if not len(rows):
         return np.full(size, -1, dtype=np.intp)

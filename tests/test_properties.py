@@ -404,7 +404,8 @@ def test_grouped_integers_is_pandas_groupby(
 
 def test_sorted_distinct_and_distinct_hold_past_62_bits_of_keys() -> None:
     """Six columns of 1,500 distinct values each need 64 bits of combined key: the keys are
-    renumbered part-way, in order, and the results stay pandas' (text and Categoricals)."""
+    renumbered part-way, in order, and the results stay pandas' (text and Categoricals); every
+    row finds itself among the distinct rows."""
     rng = np.random.default_rng(7)
     columns = [f"c{i}" for i in range(6)]
     frame = pd.DataFrame(
@@ -419,6 +420,10 @@ def test_sorted_distinct_and_distinct_hold_past_62_bits_of_keys() -> None:
             shaped.drop_duplicates(columns).sort_values(columns, ignore_index=True)
         )
         assert distinct(shaped, columns[::-1]).equals(shaped.drop_duplicates(columns[::-1]))
+        table = shaped.iloc[::-1].drop_duplicates(columns).reset_index(drop=True)
+        at = positions(shaped, columns, table)
+        assert (at >= 0).all()
+        assert table.iloc[at].reset_index(drop=True).equals(shaped.reset_index(drop=True))
 
 
 @settings(max_examples=80, deadline=None)

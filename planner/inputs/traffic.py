@@ -153,7 +153,7 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
             "destination_workload_namespace": parse_names(
                 rows, "destination_workload_namespace", label, required=False, kind="namespace"
             ),
-            "reporter": rows["reporter"].str.lower(),
+            "reporter": _lowered(rows["reporter"]),
             "rps": rps,
             ROW: rows[ROW].to_numpy(),
         }
@@ -370,6 +370,12 @@ def _drift_findings(
             )
         )
     return findings
+
+
+def _lowered(values: pd.Series) -> pd.Series:
+    """A Categorical column in lower case, still a Categorical (each category lowered once)."""
+    lowered = values.cat.categories.str.lower().to_numpy(dtype=object)
+    return category_of(values.cat.codes.to_numpy().astype(np.intp), lowered, values.index)
 
 
 def _aggregate(edges: pd.DataFrame) -> pd.DataFrame:
