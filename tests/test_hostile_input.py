@@ -455,3 +455,16 @@ def test_a_file_name_with_controls_is_escaped_in_the_summary(tmp_path: Path) -> 
     assert run.exit_code == 0
     assert "\x1b" not in run.stderr
     assert "apps\\x1b[2J.json" in run.stderr
+
+
+def test_plan_json_is_model_dump_json_to_the_byte(tmp_path: Path) -> None:
+    """reports.plan_json writes the serializer's bytes without decoding them: the same bytes
+    as model_dump_json(indent=2) encoded, for names that look like markup or formulas."""
+    from reports.plan_json import PLAN_FILE, render_json
+    from tests.plans import hostile_plan
+
+    plan = hostile_plan(tmp_path)
+    text = plan.model_dump_json(indent=2)
+    assert "<script>alert(1)</script>" in text
+    assert "=HYPERLINK" in text
+    assert render_json(plan)[PLAN_FILE] == (text + "\n").encode("utf-8")
