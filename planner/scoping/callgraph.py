@@ -21,7 +21,7 @@ import pandas as pd
 
 from models.knobs import Knobs
 from models.plan import CallGraphBasis, Confidence, Finding
-from planner.frames import positions, taken
+from planner.frames import distinct, positions, taken
 from planner.inputs.inventory import Inventory
 from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
 from planner.inputs.units import duration_text
@@ -191,16 +191,7 @@ def caller_trust(
         unseen = "no declared calls: no VirtualNode selects it, and there is no traffic table"
     index = pd.MultiIndex.from_frame(members[KEYS])
     outbound = outbound_calls(observed)
-    served = observed[["destination_namespace", "destination_service"]].drop_duplicates()
-    served = served.merge(
-        inventory.backing.rename(
-            columns={"namespace": "destination_namespace", "service": "destination_service"}
-        ),
-        on=["destination_namespace", "destination_service"],
-    ).rename(columns={"destination_namespace": "namespace"})
-    has_traffic = index.isin(pd.MultiIndex.from_frame(outbound[KEYS])) | index.isin(
-        pd.MultiIndex.from_frame(served[KEYS])
-    )
+    has_traffic = _in_traffic(members, outbound, observed, inventory.backing)
     rare = outbound.loc[outbound["requests"] < knobs.min_edge_requests]
     rarest = rare.sort_values(["requests", target]).drop_duplicates(KEYS).set_index(KEYS)
     rarest = rarest.reindex(index)
@@ -220,6 +211,26 @@ def caller_trust(
     high = (reason == HIGH_REASON) | (reason == DECLARED_REASON)
     confidence = np.where(high, Confidence.HIGH.value, Confidence.FALLBACK.value)
     return confidence.astype(object), reason.astype(object)
+
+
+def _in_traffic(
+    members: pd.DataFrame,
+    outbound: pd.DataFrame,
+    observed: pd.DataFrame,
+    backing: pd.DataFrame,
+) -> npt.NDArray[np.bool_]:
+    """Whether each member (namespace, workload) calls anything or backs a Service that is
+    called. Looked up by codes: millions of calls against the members and the backing rows,
+    without hashing a string per call."""
+    seen = np.zeros(len(members), dtype=bool)
+    callers = positions(outbound, KEYS, members)
+    seen[callers[callers >= 0]] = True
+    destinations = ["destination_namespace", "destination_service"]
+    called = distinct(observed[destinations])
+    serving = positions(backing, ["namespace", "service"], called, destinations) >= 0
+    behind = positions(backing.loc[serving], KEYS, members)
+    seen[behind[behind >= 0]] = True
+    return seen
 
 
 def declaration_findings(inventory: Inventory, edges: pd.DataFrame, knobs: Knobs) -> list[Finding]:
