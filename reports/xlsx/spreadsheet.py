@@ -104,7 +104,7 @@ class Book:
         self.wb = Workbook(write_only=True)
         self._styles: dict[tuple[Any, ...], Any] = {}
         self._probe = self.wb.create_sheet("_styles")  # removed before saving
-        self._bodies: list[tuple[Any, str]] = []
+        self._bodies: list[tuple[Any, bytes]] = []
         self._styles_by_id: dict[int, Any] = {}
         self.date = FIXED_DOC_TIME
 
@@ -224,7 +224,12 @@ class Book:
                 )
             count += 1
         if stream:
-            self._bodies.append((ws, "".join(chunks)))
+            # held as UTF-8 from here on, and never twice: the row strings go before the body
+            # is encoded (at a million pods one sheet's body is 600 MB)
+            body = "".join(chunks)
+            chunks.clear()
+            self._bodies.append((ws, body.encode("utf-8")))
+            del body
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(count + 1, 2)}"
         return ws, count
 
@@ -242,14 +247,17 @@ class Book:
         stored = io.BytesIO()
         with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
             ExcelWriter(self.wb, archive).save()  # save_workbook would stamp the clock
-        bodies = {ws.path.lstrip("/"): body.encode("utf-8") for ws, body in self._bodies}
+        bodies = {ws.path.lstrip("/"): body for ws, body in self._bodies}
+        self._bodies.clear()
         members = []
         with zipfile.ZipFile(stored) as source:
             for info in source.infolist():
                 content = source.read(info.filename)
-                body = bodies.get(info.filename)
+                body = bodies.pop(info.filename, b"")  # each body let go once it is spliced in
                 if body:
-                    content = content.replace(b"</sheetData>", body + b"</sheetData>", 1)
+                    head, tail = content.split(b"</sheetData>", 1)
+                    content = b"".join((head, body, b"</sheetData>", tail))
+                    del body
                 members.append((info.filename, content))
         return deflated_zip(members)
 
