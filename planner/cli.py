@@ -43,11 +43,11 @@ from models.review import ReviewFormat
 from planner.collect.command import collect_command
 from planner.interrupts import Interrupted, received
 from planner.version import __version__
-from planner.workers import Job, render_files
 
 if TYPE_CHECKING:
     from planner.inputs.folder import FolderDefaults
     from planner.meshes.entry import MeshEntry
+    from planner.workers import Job
 
 app = typer.Typer(
     add_completion=False,
@@ -114,6 +114,8 @@ _Subject = TypeVar("_Subject")
 def _job(render: Callable[[_Subject], dict[str, bytes]], subject: _Subject, output: Enum) -> Job:
     """One output's renderer as a job; the workbook, the costliest, renders in a process of its
     own while the others render here (planner.workers)."""
+    from planner.workers import Job
+
     return Job(functools.partial(render, subject), aside=output.value == "xlsx")
 
 
@@ -659,6 +661,7 @@ def size(
     from planner.pipeline import build_plan, entry_for
     from planner.review import read_plan, review
     from planner.scenarios import read_scenario_files, size_scenarios
+    from planner.workers import render_files
     from reports import ENTRIES, HANDOVERS, renderers
     from reports.plan_json import PLAN_FILE
     from reports.review import REVIEW_FILE, render_review_json, render_review_summary
@@ -925,6 +928,7 @@ def compare(
     from planner.inputs.traffic import read_traffic
     from planner.inputs.units import parse_duration
     from planner.outputs import write_outputs
+    from planner.workers import render_files
     from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
     from reports.compare import render_compare_summary
 
