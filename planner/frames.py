@@ -165,12 +165,10 @@ def taken(values: pd.Series, at: npt.NDArray[np.intp], missing: object) -> npt.N
     return picked
 
 
-def _row_codes(
-    frame: pd.DataFrame, columns: Sequence[str]
-) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.int64]]]:
+def _row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> npt.NDArray[np.int64]:
     """Per row, one integer key for its `columns` (equal rows share it) that orders the rows as
-    `sort_values(columns)` does, and each column's codes in that order: text by its characters,
-    a Categorical by its categories (its own codes, not hashed again), missing last.
+    `sort_values(columns)` does: text by its characters, a Categorical by its categories (its
+    own codes, not hashed again), missing last.
 
     The keys are the columns' codes in mixed radix, renumbered (order kept) only when the next
     column would overflow 62 bits."""
@@ -194,7 +192,7 @@ def _row_codes(
             combined, bound = renumbered.astype(np.int64), len(kept)
         combined = combined * size + codes
         bound *= size
-    return combined, each
+    return combined
 
 
 def _first_rows(combined: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
@@ -208,7 +206,7 @@ def row_codes(
     """Per row, a code for its distinct `columns` (every column by default), numbered as they
     first appear, and each code's first row. Categorical columns are compared by their codes,
     without hashing their text."""
-    combined, _ = _row_codes(frame, list(frame.columns if columns is None else columns))
+    combined = _row_codes(frame, list(frame.columns if columns is None else columns))
     codes = pd.factorize(combined)[0]
     return codes.astype(np.intp), _first_rows(combined)
 
@@ -261,7 +259,7 @@ def grouped_integers(
     if frame.empty or any(frame[key].isna().any() for key in keys):
         grouped = frame.groupby(list(keys), sort=True, as_index=False, observed=True)
         return grouped[[column]].agg(how)
-    combined, _ = _row_codes(frame, keys)
+    combined = _row_codes(frame, keys)
     order = np.argsort(combined, kind="stable")
     ranked = combined[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
@@ -275,6 +273,6 @@ def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame
     """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
     each distinct `columns`, sorted by them: one key per row (`_row_codes`) and one sort, where
     pandas' drop_duplicates and sort_values each factorize every column."""
-    combined, _ = _row_codes(frame, columns)
+    combined = _row_codes(frame, columns)
     first = np.unique(combined, return_index=True)[1]  # each key's first row, keys sorted
     return frame.take(first).reset_index(drop=True)

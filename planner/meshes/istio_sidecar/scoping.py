@@ -274,9 +274,9 @@ def _host_rows(members: pd.DataFrame, outbound: pd.DataFrame, knobs: Knobs) -> p
     The calls' names are Categoricals; the rows are built on their codes (the members are
     looked up, not merged, and every part shares one set of categories per column)."""
     root = root_of(knobs)
-    confidence = taken(members["confidence"], positions(outbound, _KEYS, members), None)
-    high = confidence == Confidence.HIGH.value
-    falls = (confidence != Confidence.HIGH.value) & (confidence != None)  # noqa: E711
+    caller = positions(outbound, _KEYS, members)  # -1: a gateway's or an outsider's call
+    high = (caller >= 0) & (taken(members["confidence"], caller, "") == Confidence.HIGH.value)
+    falls = (caller >= 0) & ~high
     fallback = members.loc[members["confidence"] != Confidence.HIGH.value, _KEYS]
     exact = outbound.loc[high, [*_KEYS, "host", "destination_namespace", "destination_service"]]
     exact = exact.rename(
