@@ -207,14 +207,19 @@ def row_codes(
     first appear, and each code's first row. Categorical columns are compared by their codes,
     without hashing their text."""
     combined = _row_codes(frame, list(frame.columns if columns is None else columns))
-    codes = pd.factorize(combined)[0]
-    return codes.astype(np.intp), _first_rows(combined)
+    codes = pd.factorize(combined)[0].astype(np.intp)
+    # numbered as they first appear, so a row is its code's first exactly where the code is
+    # higher than every code before it (no second hashing of the keys)
+    highest = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[True, highest[1:] > highest[:-1]]) if len(codes) else codes
+    return codes, first
 
 
 def distinct(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """`frame.drop_duplicates(columns)`: the first row of each distinct `columns` (every column
-    by default), in the frame's order, with its index (planner.frames.row_codes)."""
-    return frame.take(row_codes(frame, columns)[1])
+    by default), in the frame's order, with its index."""
+    combined = _row_codes(frame, list(frame.columns if columns is None else columns))
+    return frame.take(_first_rows(combined))
 
 
 def recoded(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[pd.DataFrame]:

@@ -27,6 +27,7 @@ from planner.frames import (
     grouped_tuples,
     positions,
     recoded,
+    row_codes,
     sorted_distinct,
     taken,
 )
@@ -356,7 +357,8 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
 ) -> None:
     """planner.frames.sorted_distinct gives what `drop_duplicates(keys)` then
     `sort_values(keys, ignore_index=True)` give, and `distinct` what `drop_duplicates(keys)`
-    gives, for text and for Categorical columns; `recoded` parts concatenate into Categoricals
+    gives (and `row_codes` numbers groups as `ngroup` does), for text and for Categorical
+    columns; `recoded` parts concatenate into Categoricals
     holding the same values; and planner.frames.keys gives `namespace + "/" + name` row by
     row."""
     frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=str)
@@ -366,6 +368,10 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
         expected = frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)
         assert sorted_distinct(frame, columns).equals(expected)
         assert distinct(frame, columns).equals(frame.drop_duplicates(columns))
+        codes, first = row_codes(frame, columns)
+        numbered = frame.groupby(columns, sort=False, dropna=False, observed=True).ngroup()
+        assert codes.tolist() == numbered.tolist()
+        assert frame.take(first).equals(frame.drop_duplicates(columns))
     halves = recoded([frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2 :]], ["ns", "name"])
     joined = pd.concat(halves)
     assert all(isinstance(joined[c].dtype, pd.CategoricalDtype) for c in ("ns", "name"))
