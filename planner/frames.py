@@ -281,3 +281,33 @@ def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame
     combined = _row_codes(frame, columns)
     first = np.unique(combined, return_index=True)[1]  # each key's first row, keys sorted
     return frame.take(first).reset_index(drop=True)
+
+
+def components(
+    count: int, a: npt.NDArray[np.integer[Any]], b: npt.NDArray[np.integer[Any]]
+) -> npt.NDArray[np.intp]:
+    """The connected component of each of `count` nodes joined by the undirected edges (a, b),
+    numbered by each component's lowest node (the numbering scipy's `connected_components`
+    gives: a test holds the two equal).
+
+    Each node's label starts as itself; every round hooks the larger label of each edge's ends
+    onto the smaller and then follows labels to their roots (pointer jumping), until every edge's
+    ends agree. A component's label is then its lowest node, which never takes another. Numpy
+    only: importing scipy's graph routines costs a fifth of a second of start-up.
+    """
+    label = np.arange(count, dtype=np.intp)
+    a = np.asarray(a, dtype=np.intp)
+    b = np.asarray(b, dtype=np.intp)
+    while True:
+        la, lb = label[a], label[b]
+        split = la != lb
+        if not split.any():
+            break
+        la, lb = la[split], lb[split]
+        np.minimum.at(label, np.maximum(la, lb), np.minimum(la, lb))
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+    return np.unique(label, return_inverse=True)[1].astype(np.intp, copy=False)

@@ -7,11 +7,17 @@ maps each format to the entries directly under `--out` that its files lie in (`n
 `COMPARE_ENTRIES` do the same for a Comparison (`planner compare`), `REVIEW_RENDERERS` and
 `REVIEW_ENTRIES` for a Review (`planner review`). Renderers never compute
 sizing figures: everything they show comes from the Plan or the Comparison.
+
+The HTML and Excel renderers are imported when they are first called (`_deferred`): jinja2 and
+openpyxl, and the compare and review pages, cost a run that writes plan.json alone a third of a
+second of start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import Any
 
 from models.compare import CompareFormat, Comparison
 from models.knobs import MeshKind, OutputFormat
@@ -29,21 +35,27 @@ from reports.gitops.helm import HELM_DIR
 from reports.gitops.kustomize import KUSTOMIZE_DIR
 from reports.gitops.operator import OPERATOR_FILE
 from reports.gitops.sidecars import SIDECARS_FILE
-from reports.html.compare import render_compare_html
-from reports.html.page import render_html
-from reports.html.review import render_review_html
 from reports.plan_json import PLAN_FILE, render_json
 from reports.review import REVIEW_FILE, REVIEW_HTML_FILE, REVIEW_XLSX_FILE, render_review_json
-from reports.xlsx.compare import render_compare_xlsx
-from reports.xlsx.review import render_review_xlsx
-from reports.xlsx.workbook import render_xlsx
+
+
+def _deferred(module: str, name: str) -> Callable[[Any], dict[str, bytes]]:
+    """The renderer `name` of `module`, imported when it is first called."""
+
+    def render(subject: Any) -> dict[str, bytes]:
+        renderer: Callable[[Any], dict[str, bytes]] = getattr(importlib.import_module(module), name)
+        return renderer(subject)
+
+    render.__name__ = render.__qualname__ = name
+    return render
+
 
 Renderer = Callable[[Plan], dict[str, bytes]]
 
 NEUTRAL: dict[OutputFormat, Renderer] = {
     OutputFormat.JSON: render_json,
-    OutputFormat.HTML: render_html,
-    OutputFormat.XLSX: render_xlsx,
+    OutputFormat.HTML: _deferred("reports.html.page", "render_html"),
+    OutputFormat.XLSX: _deferred("reports.xlsx.workbook", "render_xlsx"),
 }
 """Renderers of the mesh-neutral plan, the same for every mesh."""
 
@@ -79,8 +91,8 @@ CompareRenderer = Callable[[Comparison], dict[str, bytes]]
 
 COMPARE_RENDERERS: dict[CompareFormat, CompareRenderer] = {
     CompareFormat.JSON: render_compare_json,
-    CompareFormat.HTML: render_compare_html,
-    CompareFormat.XLSX: render_compare_xlsx,
+    CompareFormat.HTML: _deferred("reports.html.compare", "render_compare_html"),
+    CompareFormat.XLSX: _deferred("reports.xlsx.compare", "render_compare_xlsx"),
 }
 """Renderers of a comparison, by `planner compare --format`."""
 
@@ -96,8 +108,8 @@ ReviewRenderer = Callable[[Review], dict[str, bytes]]
 
 REVIEW_RENDERERS: dict[ReviewFormat, ReviewRenderer] = {
     ReviewFormat.JSON: render_review_json,
-    ReviewFormat.HTML: render_review_html,
-    ReviewFormat.XLSX: render_review_xlsx,
+    ReviewFormat.HTML: _deferred("reports.html.review", "render_review_html"),
+    ReviewFormat.XLSX: _deferred("reports.xlsx.review", "render_review_xlsx"),
 }
 """Renderers of a review, by `planner review --format`."""
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from models.knobs import Knobs, ScopeGranularity
 from models.plan import Plan
 from planner.frames import (
+    components,
     distinct,
     grouped_integers,
     grouped_tuples,
@@ -430,6 +431,29 @@ def test_sorted_distinct_and_distinct_hold_past_62_bits_of_keys() -> None:
         at = positions(shaped, columns, table)
         assert (at >= 0).all()
         assert table.iloc[at].reset_index(drop=True).equals(shaped.reset_index(drop=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60),
+        )
+    )
+)
+def test_components_number_as_scipy_does(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    """planner.frames.components finds scipy's connected components, numbered as scipy numbers
+    them (Sidecar groups keep their names and order)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    count, edges = graph
+    a = np.array([e[0] for e in edges], dtype=np.intp)
+    b = np.array([e[1] for e in edges], dtype=np.intp)
+    matrix = coo_matrix((np.ones(len(edges)), (a, b)), shape=(count, count))
+    _, expected = connected_components(matrix, directed=False)
+    assert components(count, a, b).tolist() == expected.tolist()
 
 
 @settings(max_examples=80, deadline=None)

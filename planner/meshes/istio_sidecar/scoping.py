@@ -33,8 +33,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pydantic import TypeAdapter
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from models.knobs import Knobs, ScopeGranularity
 from models.kube import DNS_LABEL, DNS_SUBDOMAIN, LABEL_PAIR
@@ -48,6 +46,7 @@ from models.plan import (
 )
 from planner.frames import (
     category_of,
+    components,
     distinct,
     grouped_tuples,
     positions,
@@ -320,11 +319,7 @@ def _by_selector(members: pd.DataFrame) -> pd.DataFrame:
     out = members.reset_index(drop=True).copy()
     pairs = _label_pairs(out)
     matches = _selector_matches(pairs)
-    n = len(out)
-    graph = coo_matrix(
-        (np.ones(len(matches)), (matches["a"].to_numpy(), matches["b"].to_numpy())), shape=(n, n)
-    )
-    _, component = connected_components(graph, directed=False)
+    component = components(len(out), matches["a"].to_numpy(), matches["b"].to_numpy())
     out["group"] = component
     common = _common_pairs(pairs.assign(group=component[pairs["position"].to_numpy()]), out)
     selectors = grouped_tuples(common, ["group"], "pair").map(";".join)
