@@ -213,6 +213,27 @@ def test_bad_number_names_row_column_and_value(
     )
 
 
+def test_numbers_read_alike_on_the_fast_path_and_the_general_one() -> None:
+    """Plain ASCII numbers take Python's float (planner.inputs.tables._plain_numbers); anything
+    else (a doubled underscore, other scripts' digits) the general parser: the same rules."""
+    import numpy as np
+    import pandas as pd
+
+    from models.errors import InputError
+    from planner.inputs.tables import ROW, parse_numbers
+
+    def parsed(*cells: str) -> list[float]:
+        rows = pd.DataFrame({"rps": list(cells), ROW: range(2, len(cells) + 2)})
+        numbers = parse_numbers(rows, "rps", "t.csv", unit="requests per second", maximum=1e9)
+        return [round(float(n), 6) if not np.isnan(n) else -1 for n in numbers]
+
+    assert parsed("1_000", "56.618", "", "-0", "1e3", ".5") == [1000, 56.618, -1, 0, 1000, 0.5]
+    assert not np.signbit(parsed("-0")[0])  # "-0" is 0, as pandas reads it
+    assert parsed("1__0", "2") == [10, 2]  # the general parser drops every underscore
+    with pytest.raises(InputError, match=r't\.csv row 3 column rps: "١٢" is not a number'):
+        parsed("1", "١٢")
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

