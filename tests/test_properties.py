@@ -28,6 +28,7 @@ from planner.frames import (
     grouped_tuples,
     positions,
     recoded,
+    records,
     row_codes,
     sorted_distinct,
     taken,
@@ -431,6 +432,42 @@ def test_sorted_distinct_and_distinct_hold_past_62_bits_of_keys() -> None:
         at = positions(shaped, columns, table)
         assert (at >= 0).all()
         assert table.iloc[at].reset_index(drop=True).equals(shaped.reset_index(drop=True))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(allow_nan=True)),
+            st.integers(-(2**40), 2**40),
+            st.booleans(),
+            st.sampled_from(["a", "é", "", None]),
+            st.sampled_from([None, ("x",), "y", 3]),
+        ),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_records_are_to_dict_records(
+    rows: list[tuple[float | None, int, bool, str | None, object]], nullable: bool
+) -> None:
+    """planner.frames.records gives what `to_dict("records")` gives, value for value and type
+    for type: floats with NaN, integers, booleans, text with missing values as str and as a
+    Categorical, Python objects, dates, and (by falling back) nullable integers."""
+    frame = pd.DataFrame(rows, columns=["f", "i", "b", "s", "o"]).astype(
+        {"f": float, "i": np.int64, "b": bool, "s": "str"}
+    )
+    frame["c"] = frame["s"].astype("category")
+    frame["d"] = pd.Timestamp("2026-12-06") + pd.to_timedelta(frame["i"] % 1000, unit="D")
+    if nullable:
+        frame["n"] = pd.array([None if i % 3 == 0 else i for i in frame["i"]], dtype="Int64")
+    expected = frame.to_dict("records")
+    got = records(frame)
+    assert repr(got) == repr(expected)
+    assert [[type(v) for v in r.values()] for r in got] == [
+        [type(v) for v in r.values()] for r in expected
+    ]
+    assert records(frame[[]]) == frame[[]].to_dict("records")
 
 
 @settings(max_examples=200, deadline=None)

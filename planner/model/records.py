@@ -33,7 +33,7 @@ from models.plan import (
     WorkloadScoping,
 )
 from models.profile import Coefficient
-from planner.frames import grouped_tuples
+from planner.frames import grouped_tuples, records
 from planner.inputs.nodes import Nodes
 
 
@@ -155,7 +155,7 @@ def proxy_plans(sized: pd.DataFrame) -> list[ProxyPlan]:
         )
     frame["observed_cpu_millicores"] = none_if_nan(sized["observed_cpu_millicores"])
     frame["observed_memory_mib"] = none_if_nan(sized["observed_memory_mib"])
-    return _PROXIES.validate_python(frame.to_dict("records"))
+    return _PROXIES.validate_python(records(frame))
 
 
 def workload_plans(
@@ -178,7 +178,7 @@ def workload_plans(
     frame["app_cpu_millicores"] = none_if_nan(workloads["app_cpu_millicores"])
     frame["app_memory_mib"] = none_if_nan(workloads["app_memory_mib"])
     plans: list[dict[Hashable, Any]] = []
-    for record in frame.to_dict("records"):
+    for record in records(frame):
         key = (record["namespace"], record["workload"])
         proxy = proxies.get(key)
         record["services"] = services.get(key, ())
@@ -210,7 +210,7 @@ def gateway_plans(gateways: pd.DataFrame) -> tuple[GatewayPlan, ...]:
     frame = gateways[list(GATEWAY_COLUMNS)].copy()
     frame["throughput_rps"] = gateways["throughput_rps"].round(3)
     frame["per_replica"] = pd.Series(proxy_plans(gateways), index=frame.index, dtype=object)
-    return tuple(GatewayPlan.model_validate(r) for r in frame.to_dict("records"))
+    return tuple(GatewayPlan.model_validate(r) for r in records(frame))
 
 
 def _resource_totals(frame: pd.DataFrame, pods: pd.Series) -> ResourceTotals:

@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from models.plan import Confidence, ScopingTotals, WorkloadScoping
+from planner.frames import records
 from planner.model.sizing import protect_limits
 
 KEYS = ["namespace", "workload"]
@@ -73,7 +74,7 @@ def workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], Worklo
         }
     )
     frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
-    scopings = _SCOPINGS.validate_python(frame.to_dict("records"))
+    scopings = _SCOPINGS.validate_python(records(frame))
     return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
 
 

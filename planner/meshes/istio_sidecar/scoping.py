@@ -55,6 +55,7 @@ from planner.frames import (
     sorted_distinct,
     taken,
 )
+from planner.frames import records as record_dicts
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.model.envoy import Scope
@@ -434,7 +435,7 @@ def _resources(
         [_selector_dict(s) for s in records["selector"]], index=records.index, dtype=object
     )
     fields = ["namespace", "name", "selector", "egress_hosts", "workloads", "confidence", "reason"]
-    sidecars = tuple(_SIDECARS.validate_python(records[fields].to_dict("records")))
+    sidecars = tuple(_SIDECARS.validate_python(record_dicts(records[fields])))
     per_workload = assignment[[*_KEYS, "viewer", "confidence", "reason"]].copy()
     unselected = per_workload["viewer"].isna().to_numpy()
     per_workload.loc[unselected, "confidence"] = Confidence.FALLBACK.value
