@@ -1,4 +1,4 @@
-"""Rendering outputs side by side: the costliest renderer in a forked child, the rest here.
+"""Work side by side: the costliest renderer, or half of a large table, in a forked child.
 
 Once a plan is built, its output formats render independently of each other from the same
 read-only plan, and the workbook alone takes as long as the others together (BENCHMARKS.md). On
@@ -6,6 +6,10 @@ a machine with more than one core, `render_files` forks one child for the jobs m
 the child inherits the plan without copying or pickling it (copy-on-write pages), renders, and
 sends its files back through a pipe as one pickle, while this process renders the other jobs.
 The files are the same bytes as one process would write; only the wall time changes.
+
+`beside` is the same for any one piece of work whose result can be pickled: reading a large CSV
+table parses its second half in a child while this process parses the first
+(planner.inputs.tables).
 
 Where a fork is not possible or not useful (no `os.fork`, one usable core, one job) or
 `PLANNER_WORKERS=1` is set, every job runs here, in order. A child never writes a file, never
@@ -22,10 +26,11 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 Files = dict[str, bytes]
 _T = TypeVar("_T")
+_A = TypeVar("_A")
 
 WORKERS_VARIABLE = "PLANNER_WORKERS"
 """Set to 1 to render every output in the planner's own process."""
@@ -49,25 +54,42 @@ def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[File
     are done, while the worker may still be rendering."""
     aside = [index for index, job in enumerate(jobs) if job.aside]
     here = [index for index, job in enumerate(jobs) if not job.aside]
-    if not aside or not here or not _can_fork():
+    if not aside or not here:
         return _merged([job.render() for job in jobs]), meanwhile()
+
+    def there() -> list[Files]:
+        return [jobs[index].render() for index in aside]
+
+    def local() -> tuple[dict[int, Files], _T]:
+        return {index: jobs[index].render() for index in here}, meanwhile()
+
+    elsewhere, (rendered, extra) = beside(there, local)
+    rendered.update(zip(aside, elsewhere, strict=True))
+    return _merged([rendered[index] for index in range(len(jobs))]), extra
+
+
+def beside(work: Callable[[], _A], meanwhile: Callable[[], _T]) -> tuple[_A, _T]:
+    """What `work` and `meanwhile` return, `work` run in a forked child while `meanwhile` runs
+    here; both here, `meanwhile` first, where a fork is not possible or not wanted. `work`'s
+    result comes back as a pickle; its error is raised here as it was raised there."""
+    if not can_fork():
+        extra = meanwhile()
+        return work(), extra
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: render, send, and leave without unwinding the parent's stack
+    if pid == 0:  # the child: work, send, and leave without unwinding the parent's stack
         os.close(reader)
-        _child([jobs[index] for index in aside], writer)
+        _child(work, writer)
     os.close(writer)
     reaped = False
     try:
-        rendered = {index: jobs[index].render() for index in here}
         extra = meanwhile()
         with os.fdopen(reader, "rb") as stream:
             reader = -1  # closed with the stream
             payload = stream.read()
         _, status = os.waitpid(pid, 0)
         reaped = True
-        rendered.update(zip(aside, _received(payload, status), strict=True))
-        return _merged([rendered[index] for index in range(len(jobs))]), extra
+        return cast(_A, _received(payload, status)), extra
     finally:
         if reader != -1:
             os.close(reader)
@@ -82,7 +104,9 @@ def _merged(parts: Sequence[Files]) -> Files:
     return files
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether `beside` forks: `os.fork` exists, more than one core is usable, and
+    `PLANNER_WORKERS` is not 1."""
     if os.environ.get(WORKERS_VARIABLE, "").strip() == "1" or not hasattr(os, "fork"):
         return False
     try:
@@ -92,13 +116,13 @@ def _can_fork() -> bool:
     return cores > 1
 
 
-def _child(jobs: Sequence[Job], writer: int) -> None:
-    """Render `jobs` and write (ok, each job's files or the error) to `writer`; never returns."""
+def _child(work: Callable[[], object], writer: int) -> None:
+    """Run `work` and write (ok, its result or the error) to `writer`; never returns."""
     code = 0
     try:
         _die_with_parent()
         try:
-            message: tuple[bool, object] = (True, [job.render() for job in jobs])
+            message: tuple[bool, object] = (True, work())
         except BaseException as exc:  # everything goes back to the parent
             code = 1
             message = (False, _sendable(exc))
@@ -116,21 +140,18 @@ def _sendable(exc: BaseException) -> BaseException:
         pickle.loads(pickle.dumps(exc))
     except Exception:  # any failure to pickle means: send text instead
         text = "".join(traceback.format_exception(exc))
-        return WorkerError(f"rendering in a worker process failed:\n{text}")
+        return WorkerError(f"work in a worker process failed:\n{text}")
     return exc
 
 
-def _received(payload: bytes, status: int) -> list[Files]:
-    """The child's files, one dict per job, or its exception raised here."""
+def _received(payload: bytes, status: int) -> object:
+    """The child's result, or its exception raised here."""
     if not payload:
-        raise WorkerError(
-            f"the rendering worker process ended without a result (wait status {status})"
-        )
+        raise WorkerError(f"the worker process ended without a result (wait status {status})")
     ok, content = pickle.loads(payload)
     if not ok:
         assert isinstance(content, BaseException)
         raise content
-    assert isinstance(content, list)
     return content
 
 

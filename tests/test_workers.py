@@ -1,5 +1,5 @@
-"""Rendering side by side (planner.workers): the same files as one process, errors raised here,
-and `PLANNER_WORKERS=1` keeps everything in the planner's own process."""
+"""Work side by side (planner.workers): the same files and results as one process, errors
+raised here, and `PLANNER_WORKERS=1` keeps everything in the planner's own process."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 
 from models.errors import InputError
 from planner import workers
-from planner.workers import Job, WorkerError, render_files
+from planner.workers import Job, WorkerError, beside, render_files
 from tests.conftest import REPO, run_cli
 
 forks = pytest.mark.skipif(
-    not workers._can_fork(), reason="one usable core or no os.fork here: nothing runs aside"
+    not workers.can_fork(), reason="one usable core or no os.fork here: nothing runs aside"
 )
 
 
@@ -52,6 +52,36 @@ def test_planner_workers_1_renders_everything_here(monkeypatch: pytest.MonkeyPat
     assert files["a.xlsx"] == str(os.getpid()).encode()
 
 
+@forks
+def test_beside_returns_the_childs_result_and_raises_its_error() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": pd.Categorical(["x", "y", "x"])})
+    (pid, copied), here = beside(lambda: (os.getpid(), frame.copy()), os.getpid)
+    assert here == os.getpid() != pid
+    assert copied.equals(frame)
+
+    def bad() -> None:
+        raise InputError("t.csv row 9: bad")
+
+    with pytest.raises(InputError, match=r"t\.csv row 9: bad"):
+        beside(bad, _nothing)
+
+
+def test_beside_with_planner_workers_1_runs_meanwhile_first_then_the_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PLANNER_WORKERS", "1")
+    order: list[str] = []
+
+    def step(name: str) -> int:
+        order.append(name)
+        return os.getpid()
+
+    assert beside(lambda: step("work"), lambda: step("here")) == (os.getpid(), os.getpid())
+    assert order == ["here", "work"]
+
+
 def test_a_lone_job_is_not_forked() -> None:
     assert render_files([Job(lambda: _pid_files("x"), aside=True)], lambda: 1) == (
         _pid_files("x"),
@@ -83,7 +113,7 @@ def _fails_unpicklably() -> dict[str, bytes]:
 @forks
 def test_an_error_that_cannot_travel_comes_back_as_its_traceback() -> None:
     jobs = [Job(lambda: {"a": b""}), Job(_fails_unpicklably, aside=True)]
-    with pytest.raises(WorkerError, match="rendering in a worker process failed") as raised:
+    with pytest.raises(WorkerError, match="work in a worker process failed") as raised:
         render_files(jobs, _nothing)
     assert "_UnpicklableError: a renderer bug" in str(raised.value)
     assert "_fails_unpicklably" in str(raised.value)

@@ -7,6 +7,7 @@ arrays and raise an error that names the file, row, column and value of the firs
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -23,7 +24,8 @@ import pandas as pd
 
 from models.errors import UNPRINTABLE, InputError, quoted
 from models.kube import MAX_NAME_LENGTH, name_problem
-from planner.frames import category_of
+from planner.frames import category_of, recoded
+from planner.workers import beside, can_fork
 
 ROW = "_row"
 """Column holding the spreadsheet row number of each record."""
@@ -100,15 +102,14 @@ def read_table_file(
         frame, spec = _read_excel(data, label, specs)
         label = f"{label} sheet {spec.sheet}"
         name = f"{name} sheet {spec.sheet}"
+        rows, ignored = _conform(frame, spec, label, categorical)
     elif suffix in CSV_SUFFIXES or suffix == "":
-        frame = _read_csv(data, label)
-        spec = _pick(frame.columns, specs)
+        rows, ignored, spec = _read_csv_table(data, label, specs, categorical)
     else:
         raise InputError(
             f"{label}: unsupported file type {path.suffix!r}; give a .csv file or an Excel "
             f".xlsx workbook"
         )
-    rows, ignored = _conform(frame, spec, label, categorical)
     return RawTable(label, name, rows, fingerprint(rows), ignored), spec
 
 
@@ -170,26 +171,111 @@ def _read_bytes(path: Path, label: str) -> bytes:
     return data
 
 
-def _read_csv(data: bytes, label: str) -> pd.DataFrame:
+SPLIT_BYTES = 4 * 2**20
+"""A CSV table larger than this is parsed in two halves side by side (`_read_halves`)."""
+
+
+def _read_csv_table(
+    data: bytes, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
+) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec]:
+    """A CSV table's rows (`_conform`), the ignored columns and the spec it matched.
+
+    A large table with a second usable core is parsed in two halves at once (its second half in
+    a forked child, planner.workers.beside): the rows are the same, in the same order, with the
+    same categories. Should either half fail, the whole file is read again in one piece, so an
+    error names the row and cell it always named.
+    """
+    _check_text(data, label)
+    cut = _cut(data) if len(data) > SPLIT_BYTES and can_fork() else None
+    if cut is not None:
+        try:
+            return _read_halves(data, cut, label, specs, categorical)
+        except InputError:
+            pass  # read again in one piece below, for the error as one piece gives it
+    frame = _read_csv(data, label)
+    spec = _pick(frame.columns, specs)
+    rows, ignored = _conform(frame, spec, label, categorical)
+    return rows, ignored, spec
+
+
+def _cut(data: bytes) -> int | None:
+    """Where a CSV file can be cut in two halves that parse as its rows do: just after the first
+    line break past the middle; None where no cut is safe. A quote anywhere rules cutting out
+    (a quoted cell may hold a line break), and so does a byte-order mark where the second half
+    would begin (the parser would drop it there but not in the middle of the file)."""
+    if b'"' in data or b"\n" not in data:
+        return None
+    start = max(len(data) // 2, data.index(b"\n") + 1)
+    cut = data.find(b"\n", start) + 1
+    if cut <= 0 or cut >= len(data) or data.startswith(codecs.BOM_UTF8, cut):
+        return None
+    return cut
+
+
+def _read_halves(
+    data: bytes, cut: int, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
+) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec]:
+    """The rows of `data[:cut]` (header included) read here and of `data[cut:]` in a child,
+    joined as one read of `data` gives them."""
+    header = _read_csv(data[: data.index(b"\n") + 1], label).columns
+    spec = _pick(header, specs)
+
+    def second() -> pd.DataFrame:
+        frame = _parse(data[cut:], label, len(header))
+        frame.columns = header
+        return _conform(frame, spec, label, categorical, require_rows=False)[0]
+
+    def first() -> tuple[pd.DataFrame, tuple[str, ...], int]:
+        frame = _read_csv(data[:cut], label)
+        return (*_conform(frame, spec, label, categorical, require_rows=False), len(frame))
+
+    rows_after, (rows, ignored, count) = beside(second, first)
+    rows_after[ROW] += count
+    shared = [c for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    rows = pd.concat(recoded([rows, rows_after], shared), ignore_index=True)
+    if rows.empty:
+        raise InputError(f"{label}: the table has a header but no rows; add one row per record")
+    return rows, ignored, spec
+
+
+def _check_text(data: bytes, label: str) -> None:
+    """UTF-8 text without NUL bytes whose first line separates cells by commas."""
     text = decode_utf8(data, label, unit="row", advice="save it as CSV UTF-8")
     if "\x00" in text:
         raise InputError(f"{label}: the file holds NUL bytes; it is not a text CSV file")
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     if "," not in first_line and (";" in first_line or "\t" in first_line):
         sep = "semicolons" if ";" in first_line else "tabs"
         raise InputError(
             f"{label} row 1: the columns are separated by {sep}; save the file as "
             "comma-separated CSV"
         )
+
+
+def _read_csv(data: bytes, label: str) -> pd.DataFrame:
+    """The cells of a CSV file as text, its first row the column names."""
+    table = _parse(data, label)
+    header = [str(h) for h in table.iloc[0]]
+    frame = table.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(header)
+    return frame
+
+
+def _parse(data: bytes, label: str, width: int | None = None) -> pd.DataFrame:
+    """Every row of CSV bytes (checked by `_check_text`) as text cells; with `width`, the rows
+    of a table's second half, as wide as its header (a longer row is an error, a shorter one
+    padded, as in one read of the file)."""
     try:
         # header=None: the header is read as a row, so repeated names stay as written and a
         # data row with more cells than the header is an error, not a shifted index column.
         # The bytes (checked as UTF-8 above) go to the parser as they are: handing it the
         # decoded text makes it encode every character again (4 s of 9 at 5 million rows).
-        table = pd.read_csv(
+        return pd.read_csv(
             io.BytesIO(data),
             encoding="utf-8-sig",
             header=None,
+            names=None if width is None else list(range(width)),
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -203,10 +289,6 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
         raise InputError(_parser_message(exc, label)) from None
     except csv.Error as exc:
         raise InputError(f"{label}: not a valid CSV file ({exc})") from None
-    header = [str(h) for h in table.iloc[0]]
-    frame = table.iloc[1:].reset_index(drop=True)
-    frame.columns = pd.Index(header)
-    return frame
 
 
 def _parser_message(exc: Exception, label: str) -> str:
@@ -298,9 +380,15 @@ def _marker(spec: TableSpec, specs: Sequence[TableSpec]) -> str:
 
 
 def _conform(
-    frame: pd.DataFrame, spec: TableSpec, label: str, categorical: Collection[str] = ()
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    label: str,
+    categorical: Collection[str] = (),
+    *,
+    require_rows: bool = True,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Rename headers to the spec's names, check required ones, strip cells, number rows.
+    """Rename headers to the spec's names, check required ones, strip cells, number rows
+    (the first row of `frame` is row 2: the header is row 1).
 
     A column named like a known one but for a letter or two is an error (it is a typo); other
     unknown columns are ignored and reported. An alias beside its canonical column is ignored.
@@ -356,7 +444,7 @@ def _conform(
     rows[ROW] = np.arange(2, len(rows) + 2, dtype=np.int64)
     blank = (rows[list(chosen)] == "").all(axis=1)
     rows = rows.loc[~blank].reset_index(drop=True)
-    if rows.empty:
+    if rows.empty and require_rows:
         raise InputError(f"{where}: the table has a header but no rows; add one row per record")
     for column in spec.columns:
         if column.name not in rows.columns:
