@@ -400,3 +400,26 @@ def test_a_workload_whose_default_label_is_invalid_gets_no_sidecar(tmp_path: Pat
     assert cart.scoping is not None
     assert cart.scoping.sidecar is None  # it calls a Service no egress host can name
     assert all(s.selector != {"app": "-2+3"} for s in plan.scoping.sidecars)
+
+
+@pytest.mark.parametrize("granularity", list(ScopeGranularity))
+def test_scoping_worked_out_in_two_processes_is_the_same_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, granularity: ScopeGranularity
+) -> None:
+    """Past ASIDE_SERVICES, exportTo and discovery selectors are worked out in a forked child
+    (planner.workers.beside): the plan is byte for byte the one a single process builds."""
+    from planner.meshes.istio_sidecar import scoping
+    from reports.plan_json import render_json
+
+    monkeypatch.setattr(scoping, "ASIDE_SERVICES", 0)
+    plans = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", workers)
+        plans.append(render_json(plan_for(tmp_path, scope_granularity=granularity)))
+    assert plans[0] == plans[1]
+    exports = Plan.model_validate_json(plans[1]["plan.json"]).scoping
+    assert exports is not None
+    assert [(e.service, e.export_to) for e in exports.exports if e.namespace == "pay"] == [
+        ("ledger", (".",)),
+        ("payments", (".", "shop")),
+    ]
