@@ -528,7 +528,13 @@ def _services_from_table(
     table["ports"] = np.where(np.isnan(ports), 1, ports).astype(np.int64)
     table["protocol"] = rows["protocol"].str.lower().str.replace(" ", "", regex=False)
     table = table.join(_port_counts(table, label))
-    for column in ("ports", "type", "protocol"):
+    # one pass says whether any Service is listed with two values; only then is each column
+    # grouped, for the message (a groupby per column costs 0.1 s at 20,000 Services)
+    settled = table.drop_duplicates(["namespace", "service", "ports", "type", "protocol"])
+    contradictions: tuple[str, ...] = ("ports", "type", "protocol")
+    if not settled.duplicated(["namespace", "service"]).any():
+        contradictions = ()
+    for column in contradictions:
         values = table.groupby(["namespace", "service"])[column].nunique()
         if (values > 1).any():
             namespace, service = values[values > 1].index[0]
