@@ -35,7 +35,11 @@ from planner.meshes.istio_sidecar.profile import (
     figures_for,
     objects_for,
 )
-from planner.meshes.istio_sidecar.scoping import ROOT_NAMESPACE, Recommendation, recommend
+from planner.meshes.istio_sidecar.scoping import (
+    ROOT_NAMESPACE,
+    Recommendation,
+    recommend,
+)
 from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import (
     EnvoyCosts,
@@ -132,20 +136,29 @@ def size(request: SizingInput) -> MeshSizing:
     knobs = resolved.knobs
     services = service_config(inventory)
     graph = call_graph(inventory, traffic.edges if traffic is not None else None)
-    recommendation = (
-        recommend(inventory, graph, knobs) if graph is not None and scope is None else None
+    scoping = graph is not None and scope is None  # a recommendation gives the scope
+    sized_for = knobs.size_for or (
+        SizeFor.SCOPED if scoping or scope is not None else SizeFor.UNSCOPED
     )
-    if recommendation is not None:
-        scope = recommendation.scope
-    sized_for = knobs.size_for or (SizeFor.SCOPED if scope is not None else SizeFor.UNSCOPED)
-    if sized_for is SizeFor.SCOPED and scope is None:
+    if sized_for is SizeFor.SCOPED and scope is None and not scoping:
         raise PlannerError(
             "--size-for scoped: there is no scoping to size for without --traffic; give a "
             "traffic table or size for the unscoped mesh"
         )
+    given = knobs  # scoping reads the knobs as given
     knobs = knobs.model_copy(update={"size_for": sized_for})
     resolved = replace(resolved, knobs=knobs)
-    before = _mesh_state(workloads, services, inventory, resolved, None)
+
+    def unscoped() -> MeshState:
+        return _mesh_state(workloads, services, inventory, resolved, None)
+
+    recommendation = None
+    if graph is not None and scoping:
+        # the unscoped mesh does not depend on scoping: it is sized beside it
+        recommendation, before = recommend(inventory, graph, given, unscoped)
+        scope = recommendation.scope
+    else:
+        before = unscoped()
     after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
