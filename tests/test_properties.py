@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from models.knobs import Knobs, ScopeGranularity
@@ -468,6 +468,33 @@ def test_records_are_to_dict_records(
         [type(v) for v in r.values()] for r in expected
     ]
     assert records(frame[[]]) == frame[[]].to_dict("records")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["", "a", "a\x00", "b", "é", "Z", "a b", "app-1", "app-10"]),
+            st.text(max_size=6),
+            st.text(min_size=257, max_size=260),
+        ),
+        max_size=30,
+    )
+)
+@example(["a", "a\x00", "b"])  # a fixed-width array would drop the NUL: "a" twice
+@example(["x" * 300, "y"])
+def test_unique_text_is_np_unique(values: list[str]) -> None:
+    """frames._unique_text (texts sorted as a fixed-width array where that orders them as
+    Python does) gives np.unique's distinct values, in its order, and the same inverse."""
+    from planner.frames import _unique_text
+
+    array = np.array(values, dtype=object)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    every, inverse = _unique_text(array)
+    assert every.dtype == object
+    assert every.tolist() == expected.tolist()
+    assert [type(v) for v in every] == [type(v) for v in expected]
+    assert inverse.tolist() == expected_inverse.tolist()
 
 
 @settings(max_examples=200, deadline=None)
