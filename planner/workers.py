@@ -7,9 +7,10 @@ the child inherits the plan without copying or pickling it (copy-on-write pages)
 sends its files back through a pipe as one pickle, while this process renders the other jobs.
 The files are the same bytes as one process would write; only the wall time changes.
 
-`beside` is the same for any one piece of work whose result can be pickled: reading a large CSV
-table parses its second half in a child while this process parses the first
-(planner.inputs.tables).
+`beside` is the same for any one piece of work whose result can be pickled and is small beside
+the work: reading a large CSV table parses its second half in a child while this process parses
+the first (planner.inputs.tables), and Istio's scoping works out exportTo there while this
+process groups workloads into Sidecars (planner.meshes.istio_sidecar.scoping).
 
 Where a fork is not possible or not useful (no `os.fork`, one usable core, one job) or
 `PLANNER_WORKERS=1` is set, every job runs here, in order. A child never writes a file, never
