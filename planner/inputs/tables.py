@@ -103,14 +103,15 @@ def read_table_file(
         label = f"{label} sheet {spec.sheet}"
         name = f"{name} sheet {spec.sheet}"
         rows, ignored = _conform(frame, spec, label, categorical)
+        digest = fingerprint(rows)
     elif suffix in CSV_SUFFIXES or suffix == "":
-        rows, ignored, spec = _read_csv_table(data, label, specs, categorical)
+        rows, ignored, spec, digest = _read_csv_table(data, label, specs, categorical)
     else:
         raise InputError(
             f"{label}: unsupported file type {path.suffix!r}; give a .csv file or an Excel "
             f".xlsx workbook"
         )
-    return RawTable(label, name, rows, fingerprint(rows), ignored), spec
+    return RawTable(label, name, rows, digest, ignored), spec
 
 
 def fingerprint(rows: pd.DataFrame) -> str:
@@ -119,12 +120,18 @@ def fingerprint(rows: pd.DataFrame) -> str:
     The sum of per-row hashes (pandas' fixed-key SipHash) modulo 2^64: the same table sorted
     differently gives the same fingerprint, so plan.json stays byte-identical.
     """
+    return f"{_hash_sum(rows)[0]:016x}"
+
+
+def _hash_sum(rows: pd.DataFrame) -> tuple[int, tuple[str, ...]]:
+    """The sum of the rows' hashes modulo 2^64, and the non-empty columns hashed. Sums add: two
+    parts of a table whose non-empty columns are the same sum to the table's."""
     cells = rows.drop(columns=[ROW]).sort_index(axis=1)
     # a column with no values says nothing: leaving it out keeps old files' fingerprints stable
     # when a new optional column is defined
     cells = cells.loc[:, (cells != "").any(axis=0)]
     hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
-    return f"{int(hashes.sum(dtype=np.uint64)):016x}"
+    return int(hashes.sum(dtype=np.uint64)), tuple(str(c) for c in cells.columns)
 
 
 def read_file_bytes(
@@ -177,8 +184,9 @@ SPLIT_BYTES = 4 * 2**20
 
 def _read_csv_table(
     data: bytes, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
-) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec]:
-    """A CSV table's rows (`_conform`), the ignored columns and the spec it matched.
+) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec, str]:
+    """A CSV table's rows (`_conform`), the ignored columns, the spec it matched and the
+    table's fingerprint.
 
     A large table with a second usable core is parsed in two halves at once (its second half in
     a forked child, planner.workers.beside): the rows are the same, in the same order, with the
@@ -195,7 +203,7 @@ def _read_csv_table(
     frame = _read_csv(data, label)
     spec = _pick(frame.columns, specs)
     rows, ignored = _conform(frame, spec, label, categorical)
-    return rows, ignored, spec
+    return rows, ignored, spec, fingerprint(rows)
 
 
 def _cut(data: bytes) -> int | None:
@@ -214,28 +222,37 @@ def _cut(data: bytes) -> int | None:
 
 def _read_halves(
     data: bytes, cut: int, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
-) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec]:
+) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec, str]:
     """The rows of `data[:cut]` (header included) read here and of `data[cut:]` in a child,
-    joined as one read of `data` gives them."""
+    joined as one read of `data` gives them, and the table's fingerprint: each half hashes its
+    own rows (the sums add up when both halves fill the same columns)."""
     header = _read_csv(data[: data.index(b"\n") + 1], label).columns
     spec = _pick(header, specs)
 
-    def second() -> pd.DataFrame:
+    def second() -> tuple[pd.DataFrame, tuple[int, tuple[str, ...]]]:
         frame = _parse(data[cut:], label, len(header))
         frame.columns = header
-        return _conform(frame, spec, label, categorical, require_rows=False)[0]
+        rows = _conform(frame, spec, label, categorical, require_rows=False)[0]
+        return rows, _hash_sum(rows)
 
-    def first() -> tuple[pd.DataFrame, tuple[str, ...], int]:
+    def first() -> tuple[pd.DataFrame, tuple[str, ...], int, tuple[int, tuple[str, ...]]]:
         frame = _read_csv(data[:cut], label)
-        return (*_conform(frame, spec, label, categorical, require_rows=False), len(frame))
+        rows, ignored = _conform(frame, spec, label, categorical, require_rows=False)
+        return rows, ignored, len(frame), _hash_sum(rows)
 
-    rows_after, (rows, ignored, count) = beside(second, first)
+    (rows_after, (sum_after, filled_after)), (rows, ignored, count, (total, filled)) = beside(
+        second, first
+    )
     rows_after[ROW] += count
     shared = [c for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)]
     rows = pd.concat(recoded([rows, rows_after], shared), ignore_index=True)
     if rows.empty:
         raise InputError(f"{label}: the table has a header but no rows; add one row per record")
-    return rows, ignored, spec
+    if filled == filled_after:
+        digest = f"{(total + sum_after) % 2**64:016x}"
+    else:  # a column one half leaves empty: hash the table as one
+        digest = fingerprint(rows)
+    return rows, ignored, spec, digest
 
 
 def _check_text(data: bytes, label: str) -> None:
