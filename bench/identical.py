@@ -9,7 +9,9 @@ per input and file set; exit code 0 when everything is identical, 1 when a file 
 run fails.
 
 `--mesh` sizes the same inputs as another mesh flavour (repeatable; `all` for every one), with
-that mesh's every format and, for Istio ambient, --nodes pods / 30 as bench/run.py gives it.
+that mesh's every format and, for Istio ambient, --nodes pods / 30 as bench/run.py gives it;
+`--mesh compare` runs `planner compare` over every data plane (compare.json, .html and .xlsx),
+and `all` includes it.
 
 Example: .venv/bin/python bench/identical.py --base 11a3ce0 --sizes 100000 --mesh all
 """
@@ -28,21 +30,34 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.run import DEFAULT_CACHE, MESHES, PODS_PER_NODE, ensure_inputs, every_format  # noqa: E402
+from bench.run import (  # noqa: E402
+    COMPARE,
+    DEFAULT_CACHE,
+    MESHES,
+    PODS_PER_NODE,
+    ensure_inputs,
+    every_format,
+)
 
 SAMPLE = ["cluster.csv", "services.csv", "traffic.csv"]
 
 
 def _run(tree: Path, tables: Sequence[Path], out: Path, mesh: str, pods: int) -> str:
-    """`planner size` from `tree`'s source on `tables` into `out`; stderr's tail on failure."""
+    """`planner size` (`planner compare` for COMPARE) from `tree`'s source on `tables` into
+    `out`; stderr's tail on failure."""
     inventory, services, traffic = tables
-    command = [sys.executable, "-m", "planner", "size", "--mesh", mesh]
-    if mesh == "istio-ambient":
+    if mesh == COMPARE:
+        command = [sys.executable, "-m", "planner", "compare"]
+    else:
+        command = [sys.executable, "-m", "planner", "size", "--mesh", mesh]
+    if mesh in ("istio-ambient", COMPARE):
         command += ["--nodes", str(max(1, pods // PODS_PER_NODE))]
     command += ["--inventory", str(inventory)]
     command += ["--services", str(services), "--traffic", str(traffic), "--traffic-window", "7d"]
     command += [part for name in every_format(mesh) for part in ("--format", name)]
-    command += ["--inputs-date", "2026-11-20", "--out", str(out)]
+    if mesh != COMPARE:  # compare takes no inputs date
+        command += ["--inputs-date", "2026-11-20"]
+    command += ["--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
     return "" if done.returncode == 0 else done.stderr[-2000:]
@@ -70,13 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--mesh",
         action="append",
-        choices=[*MESHES, "all"],
-        help="the mesh flavour sized, repeatable; all for every one (default istio-sidecar)",
+        choices=[*MESHES, COMPARE, "all"],
+        help="the mesh flavour sized, repeatable (compare: planner compare over every data "
+        "plane); all for every one and compare (default istio-sidecar)",
     )
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     chosen = args.mesh or ["istio-sidecar"]
-    meshes = list(MESHES) if "all" in chosen else list(dict.fromkeys(chosen))
+    meshes = [*MESHES, COMPARE] if "all" in chosen else list(dict.fromkeys(chosen))
     tables: list[tuple[str, int, list[Path]]] = [
         ("sample", 200, [REPO / "data" / name for name in SAMPLE])
     ]

@@ -14,7 +14,7 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
@@ -643,7 +643,7 @@ def size(
     from planner.cost import load_prices, review_cost, with_cost
     from planner.inputs.load import read_inventory
     from planner.inputs.nodes import parse_nodes_option
-    from planner.inputs.traffic import read_traffic
+    from planner.inputs.traffic import parse_traffic, traffic_from
     from planner.inputs.units import parse_duration
     from planner.meshes.profiles import load_builtin_profile, load_profile_file
     from planner.meshes.registry import MESHES
@@ -661,7 +661,7 @@ def size(
     from planner.pipeline import build_plan, entry_for
     from planner.review import read_plan, review
     from planner.scenarios import read_scenario_files, size_scenarios
-    from planner.workers import render_files
+    from planner.workers import Ahead, render_files
     from reports import ENTRIES, HANDOVERS, renderers
     from reports.plan_json import PLAN_FILE
     from reports.review import REVIEW_FILE, render_review_json, render_review_summary
@@ -672,7 +672,7 @@ def size(
     for choice in migrate_to or []:
         if choice in NOT_MODELLED:
             _usage(f"--migrate-to {choice.value}: {NOT_MODELLED[choice]}")
-    with user_errors(out_dir) as run:
+    with user_errors(out_dir) as run, ExitStack() as stack:
         # last quarter's plan is read first: a wrong --baseline fails before any sizing
         last = read_plan(baseline, "--baseline") if baseline is not None else None
         versions = _versions(
@@ -730,6 +730,13 @@ def size(
             entry = entry_for(mesh_profile, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else (None, None)
+        # the traffic table is read beside the inventory; its errors still come after the
+        # inventory's (planner.workers.Ahead)
+        parsing = (
+            stack.enter_context(Ahead(functools.partial(parse_traffic, traffic)))
+            if traffic is not None
+            else None
+        )
         checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
         if taken is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))
@@ -752,7 +759,7 @@ def size(
                 f"--waypoints {waypoints.value}: waypoints are Istio ambient's; this run sizes "
                 f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
             )
-        edges = read_traffic(traffic, checked, strict=strict) if traffic is not None else None
+        edges = traffic_from(parsing.result(), checked, strict=strict) if parsing else None
         plan = build_plan(
             checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1], nodes=given_nodes
         )
@@ -923,12 +930,12 @@ def compare(
     from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
     from planner.compare import compare as compare_plans
     from planner.cost import compare_cost, load_prices
-    from planner.inputs.load import read_inventory
+    from planner.inputs.load import read_inventory, read_per_mesh
     from planner.inputs.nodes import parse_nodes_option
-    from planner.inputs.traffic import read_traffic
+    from planner.inputs.traffic import TrafficTable, parse_traffic, traffic_from
     from planner.inputs.units import parse_duration
     from planner.outputs import write_outputs
-    from planner.workers import render_files
+    from planner.workers import Ahead, render_files
     from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
     from reports.compare import render_compare_summary
 
@@ -940,7 +947,7 @@ def compare(
             f"--baseline {base.value}: not among the data planes compared; add --data-plane "
             f"{base.value} or choose one of {', '.join(d.value for d in chosen)}"
         )
-    with user_errors(out_dir) as run:
+    with user_errors(out_dir) as run, ExitStack() as stack:
         knobs = Knobs(
             headroom_ratio=headroom_ratio,
             traffic_window_seconds=(
@@ -951,14 +958,26 @@ def compare(
         traffic, nodes, knobs, _ = _from_folder(inventory, traffic, nodes, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else None
-        read: dict[MeshKind, tuple[Any, Any]] = {}
+        # the traffic table is read once, beside the first inventory, and checked against each
+        parsing = (
+            stack.enter_context(Ahead(functools.partial(parse_traffic, traffic)))
+            if traffic is not None
+            else None
+        )
+        table: TrafficTable | None = None
+        # tables are read once; manifests once per mesh, with its injection rules
+        per_mesh = read_per_mesh(inventory)
+        read: dict[MeshKind | None, tuple[Any, Any]] = {}
         plans = []
         for data_plane in chosen:
             mesh = MESH_OF[data_plane][0]
-            if mesh not in read:
+            key = mesh if per_mesh else None
+            if key not in read:
                 checked = read_inventory(inventory, services, mesh)
-                read[mesh] = (checked, read_traffic(traffic, checked) if traffic else None)
-            checked, edges = read[mesh]
+                if parsing is not None and table is None:
+                    table = parsing.result()
+                read[key] = (checked, traffic_from(table, checked) if table else None)
+            checked, edges = read[key]
             plans.append(
                 (data_plane, size_data_plane(checked, edges, knobs, data_plane, given_nodes))
             )

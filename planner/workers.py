@@ -10,7 +10,10 @@ The files are the same bytes as one process would write; only the wall time chan
 `beside` is the same for any one piece of work whose result can be pickled and is small beside
 the work: reading a large CSV table parses its second half in a child while this process parses
 the first (planner.inputs.tables), and Istio's scoping works out exportTo there while this
-process groups workloads into Sidecars (planner.meshes.istio_sidecar.scoping).
+process groups workloads into Sidecars (planner.meshes.istio_sidecar.scoping). `Ahead` starts
+such work now and takes its result later, with other steps in between: `planner size` reads the
+traffic table while it reads the inventory, and raises the traffic table's errors only where a
+single process would have read it, after the inventory's.
 
 Where a fork is not possible or not useful (no `os.fork`, one usable core, one job) or
 `PLANNER_WORKERS=1` is set, every job runs here, in order. A child never writes a file, never
@@ -27,7 +30,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 Files = dict[str, bytes]
 _T = TypeVar("_T")
@@ -73,29 +76,69 @@ def beside(work: Callable[[], _A], meanwhile: Callable[[], _T]) -> tuple[_A, _T]
     """What `work` and `meanwhile` return, `work` run in a forked child while `meanwhile` runs
     here; both here, `meanwhile` first, where a fork is not possible or not wanted. `work`'s
     result comes back as a pickle; its error is raised here as it was raised there."""
-    if not can_fork():
+    with Ahead(work) as pending:
         extra = meanwhile()
-        return work(), extra
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: work, send, and leave without unwinding the parent's stack
-        os.close(reader)
-        _child(work, writer)
-    os.close(writer)
-    reaped = False
-    try:
-        extra = meanwhile()
-        with os.fdopen(reader, "rb") as stream:
-            reader = -1  # closed with the stream
-            payload = stream.read()
-        _, status = os.waitpid(pid, 0)
-        reaped = True
-        return cast(_A, _received(payload, status)), extra
-    finally:
-        if reader != -1:
+        return pending.result(), extra
+
+
+class Ahead(Generic[_A]):
+    """`work` started now in a forked child, its result taken later (`result`), in between
+    whatever this process does: reading the traffic table while the inventory is read.
+
+    Used as a context manager: leaving the block before `result` (an error, an interrupt) kills
+    and reaps the child. Where a fork is not possible or not wanted (`can_fork`), `work` runs
+    here when its result is first asked for, so the order of work and of errors is the one a
+    single process gives."""
+
+    def __init__(self, work: Callable[[], _A]) -> None:
+        self._work: Callable[[], _A] | None = work
+        self._done: tuple[_A] | None = None
+        self._pid = 0
+        self._reader = -1
+        if not can_fork():
+            return
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: work, send, and leave without unwinding the parent's stack
             os.close(reader)
-        if not reaped:
-            _stop(pid)
+            _child(work, writer)
+        os.close(writer)
+        self._pid, self._reader, self._work = pid, reader, None
+
+    def __enter__(self) -> Ahead[_A]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+    def result(self) -> _A:
+        """What `work` returned (the same object each time), or its error raised here."""
+        if self._done is not None:
+            return self._done[0]
+        if self._work is not None:  # not forked: run it now
+            self._done = (self._work(),)
+        elif self._reader != -1:
+            with os.fdopen(self._reader, "rb") as stream:
+                self._reader = -1  # closed with the stream
+                payload = stream.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            self._done = (cast(_A, _received(payload, status)),)
+        else:
+            raise WorkerError("the work was cancelled or failed; its result is not there")
+        self._work = None
+        return self._done[0]
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its result is not wanted); a result already taken
+        stays."""
+        self._work = None
+        if self._reader != -1:
+            os.close(self._reader)
+            self._reader = -1
+        if self._pid:
+            _stop(self._pid)
+            self._pid = 0
 
 
 def _merged(parts: Sequence[Files]) -> Files:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from models.errors import InputError
 from planner import workers
-from planner.workers import Job, WorkerError, beside, render_files
-from tests.conftest import REPO, run_cli
+from planner.workers import Ahead, Job, WorkerError, beside, render_files
+from tests.conftest import REPO, run_cli, write
 
 forks = pytest.mark.skipif(
     not workers.can_fork(), reason="one usable core or no os.fork here: nothing runs aside"
@@ -154,6 +155,92 @@ def _children() -> set[str]:
         if children.exists():
             found.update(children.read_text().split())
     return found
+
+
+def _touch_then_wait(path: Path) -> int:
+    path.write_text("started")
+    return os.getpid()
+
+
+@forks
+def test_ahead_starts_the_work_at_once_and_hands_over_its_result_later(tmp_path: Path) -> None:
+    marker = tmp_path / "started"
+    with Ahead(lambda: _touch_then_wait(marker)) as pending:
+        # the child works while this process has not asked for anything yet
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists()
+        pid = pending.result()
+        assert pid != os.getpid()
+        assert pending.result() == pid  # the same result, not a second run
+    assert _children() == set()
+
+
+@forks
+def test_leaving_an_ahead_block_unasked_kills_and_reaps_the_child_and_drops_its_error() -> None:
+    before = _children()
+
+    def slow_failure() -> None:
+        time.sleep(30)
+        raise InputError("never seen")
+
+    with pytest.raises(InputError, match="^the inventory is wrong$"):
+        with Ahead(slow_failure):
+            assert len(_children()) == len(before) + 1
+            raise InputError("the inventory is wrong")
+    assert _children() == before
+
+
+@forks
+def test_ahead_raises_the_childs_error_when_the_result_is_asked_for() -> None:
+    with Ahead(_fails_with_input_error) as pending:
+        with pytest.raises(InputError, match=r"^cluster.csv row 3: the workload name"):
+            pending.result()
+
+
+def test_ahead_with_planner_workers_1_runs_the_work_when_asked_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PLANNER_WORKERS", "1")
+    order: list[str] = []
+
+    def step(name: str) -> int:
+        order.append(name)
+        return os.getpid()
+
+    with Ahead(lambda: step("work")) as pending:
+        step("here")
+        assert order == ["here"]
+        assert pending.result() == os.getpid()
+        assert pending.result() == os.getpid()
+    assert order == ["here", "work"]
+
+
+_BAD_TRAFFIC = """\
+source_namespace,source_workload,destination_namespace,destination_service,rps
+shop,web,shop,api,lots
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_inventorys_error_comes_before_the_traffic_tables_read_beside_it(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """The traffic table is read while the inventory is; a bad inventory's error is still the
+    one a user sees first, and a bad traffic table's error comes once the inventory is good."""
+    monkeypatch.setenv("PLANNER_WORKERS", workers)
+    write(sample / "traffic.csv", _BAD_TRAFFIC)
+    write(sample / "bad.csv", "namespace,workload,replicas\nshop,web,many\n")
+    args = ["size", "--traffic", "traffic.csv", "--out", "out"]
+    first = run_cli([*args, "--inventory", "bad.csv"], sample)
+    assert first.exit_code == 1
+    assert first.stderr.startswith("Error: bad.csv row 2 column replicas:")
+    second = run_cli([*args, "--inventory", "cluster.csv", "--services", "services.csv"], sample)
+    assert second.exit_code == 1
+    assert second.stderr.startswith("Error: traffic.csv row 2 column rps:")
+    assert not (sample / "out").exists()
+    assert _children() == set()
 
 
 @forks

@@ -67,6 +67,14 @@ def read_inventory(
     return read_tables(inventory, services)
 
 
+def read_per_mesh(inventory: Path) -> bool:
+    """Whether `read_inventory` reads `inventory` differently for each mesh: manifests are read
+    with the mesh's injection rules; tables say per row whether a workload is injected."""
+    if table_folder(inventory) is not None:
+        return False
+    return inventory.is_dir() or inventory.suffix.lower() in MANIFEST_SUFFIXES
+
+
 def _tables_take_no_namespace(namespace: str | None, inventory: Path) -> None:
     if namespace is not None:
         raise InventoryError(

@@ -125,6 +125,24 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
     does not cover). A destination workload the inventory does not hold is cleared, so that the
     requests count for the Service's workloads, and named in a finding too.
     """
+    return traffic_from(parse_traffic(path), inventory, strict=strict)
+
+
+@dataclass(frozen=True)
+class TrafficTable:
+    """The traffic table read and checked on its own (`parse_traffic`), before the inventory
+    checks its names (`traffic_from`): one row per table row, FQDNs split."""
+
+    edges: pd.DataFrame
+    label: str  # the path, and the sheet of a workbook, as errors name it
+    name: str  # the file's name (and sheet), as findings name it
+    file: InputFile
+    findings: tuple[Finding, ...]
+
+
+def parse_traffic(path: Path) -> TrafficTable:
+    """The traffic table's rows, each cell checked: what does not depend on the inventory, so
+    that it can be read while the inventory is (planner.workers.Ahead)."""
     raw, _ = read_table_file(path, (TRAFFIC_TABLE,), categorical=NAME_COLUMNS)
     rows = raw.rows
     label = raw.label
@@ -176,6 +194,15 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
     edges.loc[unnamed, "destination_workload_namespace"] = edges.loc[
         unnamed, "destination_namespace"
     ].where(edges.loc[unnamed, "destination_workload"] != "", "")
+    file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(rows))
+    return TrafficTable(edges, label, raw.name, file, tuple(findings))
+
+
+def traffic_from(table: TrafficTable, inventory: Inventory, *, strict: bool = True) -> Traffic:
+    """The edges of a traffic table checked against the inventory and aggregated
+    (`read_traffic` says what `strict` changes)."""
+    edges, label, file = table.edges, table.label, table.file
+    findings = list(table.findings)
     sources = _check_sources(edges, inventory, label, strict)
     destinations, served = _check_destinations(edges, inventory, label, strict)
     # what strict would have refused is drift: rows from or to what the inventory does not hold
@@ -183,7 +210,7 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
     # workloads take the requests)
     dropped = sources.rows | destinations.rows
     served = Drift(served.rows & ~dropped, served.codes, served.distinct)
-    findings += _drift_findings(edges, raw.name, sources, destinations, served)
+    findings += _drift_findings(edges, table.name, sources, destinations, served)
     edges = edges.assign(
         destination_workload=edges["destination_workload"].where(~served.rows, ""),
         destination_workload_namespace=edges["destination_workload_namespace"].where(
@@ -191,7 +218,6 @@ def read_traffic(path: Path, inventory: Inventory, *, strict: bool = True) -> Tr
         ),
     ).loc[~dropped]
     aggregated = _aggregate(edges)
-    file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(rows))
     return Traffic(edges=aggregated, file=file, findings=tuple(findings))
 
 
