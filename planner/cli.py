@@ -176,6 +176,8 @@ def _named_mesh(
         return mesh, f"given by --mesh {mesh.value}"
     if profile is not None:
         return profile.mesh, "given by the --profile file's mesh"
+    if not versions:  # no mesh's entry is needed (each is imported when looked up)
+        return None
     for kind, entry in MESHES.items():
         if entry.version_flag in versions:
             return kind, f"given by {entry.version_flag}"
@@ -643,7 +645,7 @@ def size(
     from planner.cost import load_prices, review_cost, with_cost
     from planner.inputs.load import read_inventory
     from planner.inputs.nodes import parse_nodes_option
-    from planner.inputs.traffic import parse_traffic, traffic_from
+    from planner.inputs.traffic import traffic_ahead, traffic_from
     from planner.inputs.units import parse_duration
     from planner.meshes.profiles import load_builtin_profile, load_profile_file
     from planner.meshes.registry import MESHES
@@ -661,7 +663,7 @@ def size(
     from planner.pipeline import build_plan, entry_for
     from planner.review import read_plan, review
     from planner.scenarios import read_scenario_files, size_scenarios
-    from planner.workers import Ahead, render_files
+    from planner.workers import render_files
     from reports import ENTRIES, HANDOVERS, renderers
     from reports.plan_json import PLAN_FILE
     from reports.review import REVIEW_FILE, render_review_json, render_review_summary
@@ -732,11 +734,7 @@ def size(
         priced = load_prices(prices) if prices is not None else (None, None)
         # the traffic table is read beside the inventory; its errors still come after the
         # inventory's (planner.workers.Ahead)
-        parsing = (
-            stack.enter_context(Ahead(functools.partial(parse_traffic, traffic)))
-            if traffic is not None
-            else None
-        )
+        parsing = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
         checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
         if taken is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))
@@ -932,10 +930,10 @@ def compare(
     from planner.cost import compare_cost, load_prices
     from planner.inputs.load import read_inventory, read_per_mesh
     from planner.inputs.nodes import parse_nodes_option
-    from planner.inputs.traffic import TrafficTable, parse_traffic, traffic_from
+    from planner.inputs.traffic import TrafficTable, traffic_ahead, traffic_from
     from planner.inputs.units import parse_duration
     from planner.outputs import write_outputs
-    from planner.workers import Ahead, render_files
+    from planner.workers import render_files
     from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
     from reports.compare import render_compare_summary
 
@@ -959,11 +957,7 @@ def compare(
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else None
         # the traffic table is read once, beside the first inventory, and checked against each
-        parsing = (
-            stack.enter_context(Ahead(functools.partial(parse_traffic, traffic)))
-            if traffic is not None
-            else None
-        )
+        parsing = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
         table: TrafficTable | None = None
         # tables are read once; manifests once per mesh, with its injection rules
         per_mesh = read_per_mesh(inventory)

@@ -88,14 +88,15 @@ class Ahead(Generic[_A]):
     Used as a context manager: leaving the block before `result` (an error, an interrupt) kills
     and reaps the child. Where a fork is not possible or not wanted (`can_fork`), `work` runs
     here when its result is first asked for, so the order of work and of errors is the one a
-    single process gives."""
+    single process gives. `aside=False` does the same where a fork would cost more than it
+    saves (small inputs)."""
 
-    def __init__(self, work: Callable[[], _A]) -> None:
+    def __init__(self, work: Callable[[], _A], *, aside: bool = True) -> None:
         self._work: Callable[[], _A] | None = work
         self._done: tuple[_A] | None = None
         self._pid = 0
         self._reader = -1
-        if not can_fork():
+        if not aside or not can_fork():
             return
         reader, writer = os.pipe()
         pid = os.fork()

@@ -185,18 +185,22 @@ def test_leaving_an_ahead_block_unasked_kills_and_reaps_the_child_and_drops_its_
         time.sleep(30)
         raise InputError("never seen")
 
-    with pytest.raises(InputError, match="^the inventory is wrong$"):
+    def inventory_fails() -> None:
         with Ahead(slow_failure):
             assert len(_children()) == len(before) + 1
             raise InputError("the inventory is wrong")
+
+    with pytest.raises(InputError, match=r"^the inventory is wrong$"):
+        inventory_fails()
     assert _children() == before
 
 
 @forks
 def test_ahead_raises_the_childs_error_when_the_result_is_asked_for() -> None:
-    with Ahead(_fails_with_input_error) as pending:
-        with pytest.raises(InputError, match=r"^cluster.csv row 3: the workload name"):
-            pending.result()
+    pending = Ahead(_fails_with_input_error)
+    with pytest.raises(InputError, match=r"^cluster.csv row 3: the workload name"):
+        pending.result()
+    assert _children() == set()
 
 
 def test_ahead_with_planner_workers_1_runs_the_work_when_asked_in_this_process(
@@ -223,13 +227,24 @@ shop,web,shop,api,lots
 """
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_inventorys_error_comes_before_the_traffic_tables_read_beside_it(
-    sample: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+    sample: Path, monkeypatch: pytest.MonkeyPatch, processes: str
 ) -> None:
     """The traffic table is read while the inventory is; a bad inventory's error is still the
     one a user sees first, and a bad traffic table's error comes once the inventory is good."""
-    monkeypatch.setenv("PLANNER_WORKERS", workers)
+    monkeypatch.setenv("PLANNER_WORKERS", processes)
+    monkeypatch.setattr("planner.inputs.traffic.AHEAD_BYTES", 0)  # fork for the small table
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
     write(sample / "traffic.csv", _BAD_TRAFFIC)
     write(sample / "bad.csv", "namespace,workload,replicas\nshop,web,many\n")
     args = ["size", "--traffic", "traffic.csv", "--out", "out"]
@@ -241,6 +256,7 @@ def test_the_inventorys_error_comes_before_the_traffic_tables_read_beside_it(
     assert second.stderr.startswith("Error: traffic.csv row 2 column rps:")
     assert not (sample / "out").exists()
     assert _children() == set()
+    assert len(forked) == (2 if processes == "2" and workers.can_fork() else 0)
 
 
 @forks
