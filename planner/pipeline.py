@@ -3,7 +3,10 @@ mesh-wide proxy default -> the plan."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+import pandas as pd
 
 from models.errors import ProfileError
 from models.knobs import Knobs
@@ -25,6 +28,7 @@ from planner.model.records import (
     workload_plans,
 )
 from planner.version import __version__
+from planner.workers import Once
 
 
 def entry_for(profile: ProfileBase, knobs: Knobs) -> MeshEntry:
@@ -67,13 +71,7 @@ def build_plan(
             or entry.min_control_plane_replicas,
         }
     )
-    rates = workload_rates(inventory, traffic.edges if traffic is not None else None)
-    # rates come back in the inventory's row order; the raw rps columns are replaced by them
-    workloads = inventory.workloads.drop(columns=["rps", "outbound_rps"]).assign(
-        **{c: rates[c].to_numpy() for c in rates.columns if c not in ("namespace", "workload")}
-    )
-    if not knobs.use_observed:
-        workloads = workloads.assign(proxy_cpu_millicores=np.nan, proxy_memory_mib=np.nan)
+    rated = Once(partial(_rated, inventory, traffic, knobs.use_observed))
     if nodes is not None and inventory.nodes is not None:
         twice: list[Finding] = [
             Finding(
@@ -86,7 +84,8 @@ def build_plan(
     else:
         twice = []
     nodes = nodes or inventory.nodes
-    sized = entry.size(SizingInput(inventory, workloads, traffic, profile, knobs, scope, nodes))
+    sized = entry.size(SizingInput(inventory, rated, traffic, profile, knobs, scope, nodes))
+    workloads = rated()
     knobs = sized.knobs
     default, patch = proxy_default(
         sized.sidecars, knobs.patch_threshold_ratio, sized.proxy_policy, sized.applies_today
@@ -143,3 +142,16 @@ def build_plan(
         findings=tuple(findings),
         nodes=node_plan,
     )
+
+
+def _rated(inventory: Inventory, traffic: Traffic | None, use_observed: bool) -> pd.DataFrame:
+    """The inventory's workloads with their request rates (planner.model.rates) in place of the
+    raw rps columns; without `use_observed`, no observed proxy usage."""
+    rates = workload_rates(inventory, traffic.edges if traffic is not None else None)
+    # rates come back in the inventory's row order; the raw rps columns are replaced by them
+    workloads = inventory.workloads.drop(columns=["rps", "outbound_rps"]).assign(
+        **{c: rates[c].to_numpy() for c in rates.columns if c not in ("namespace", "workload")}
+    )
+    if not use_observed:
+        workloads = workloads.assign(proxy_cpu_millicores=np.nan, proxy_memory_mib=np.nan)
+    return workloads

@@ -142,6 +142,25 @@ class Ahead(Generic[_A]):
             self._pid = 0
 
 
+class Once(Generic[_A]):
+    """A value worked out when first asked for (calling it), and kept; or given, when it was
+    worked out elsewhere (in an `Ahead` child that needed it for its own work)."""
+
+    def __init__(self, work: Callable[[], _A]) -> None:
+        self._work = work
+        self._value: tuple[_A] | None = None
+
+    def __call__(self) -> _A:
+        if self._value is None:
+            self._value = (self._work(),)
+        return self._value[0]
+
+    def give(self, value: _A) -> None:
+        """Keep `value`, worked out elsewhere, unless a value is already kept."""
+        if self._value is None:
+            self._value = (value,)
+
+
 def _merged(parts: Sequence[Files]) -> Files:
     files: Files = {}
     for part in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -407,16 +408,30 @@ def test_scoping_worked_out_in_two_processes_is_the_same_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, granularity: ScopeGranularity
 ) -> None:
     """Past ASIDE_SERVICES, exportTo and discovery selectors are worked out in a forked child
-    (planner.workers.beside): the plan is byte for byte the one a single process builds."""
-    from planner.meshes.istio_sidecar import scoping
+    (planner.workers.beside), and the rates and the unscoped mesh in another: the plan is byte
+    for byte the one a single process builds."""
+    from planner import workers as processes
+    from planner.meshes.istio_sidecar import scoping, sizing
     from reports.plan_json import render_json
 
     monkeypatch.setattr(scoping, "ASIDE_SERVICES", 0)
+    monkeypatch.setattr(sizing, "ASIDE_SERVICES", 0)
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
     plans = []
     for workers in ("1", "2"):
         monkeypatch.setenv("PLANNER_WORKERS", workers)
         plans.append(render_json(plan_for(tmp_path, scope_granularity=granularity)))
     assert plans[0] == plans[1]
+    assert len(forked) == (2 if processes.can_fork() else 0)
     exports = Plan.model_validate_json(plans[1]["plan.json"]).scoping
     assert exports is not None
     assert [(e.service, e.export_to) for e in exports.exports if e.namespace == "pay"] == [

@@ -30,6 +30,7 @@ from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
 from planner.model.records import CurrentDefaults
 from planner.model.sizing import ProxyPolicy
+from planner.workers import Once
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,23 @@ class SizingInput:
     """What the pipeline hands a mesh entry: the inventory, the workloads with their rates, the
     traffic (or None), the profile, the knobs, and a scope to size for instead of the mesh's own
     recommendation (the accuracy cases rebuild published tests with it; a mesh without scoping
-    ignores it), and the cluster's nodes when known (a mesh with per-node agents needs them)."""
+    ignores it), and the cluster's nodes when known (a mesh with per-node agents needs them).
+
+    The rates are worked out when `workloads` is first read, so that a mesh can work them out
+    beside its own steps that do not need them (Istio's scoping), and `rated.give` them back."""
 
     inventory: Inventory
-    workloads: pd.DataFrame
+    rated: Once[pd.DataFrame]
     traffic: Traffic | None
     profile: ProfileBase
     knobs: Knobs
     scope: object | None = None
     nodes: Nodes | None = None
+
+    @property
+    def workloads(self) -> pd.DataFrame:
+        """The inventory's workloads with their request rates (planner.model.rates)."""
+        return self.rated()
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,7 @@ many workloads is priced once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -95,21 +93,15 @@ class Recommendation:
     scope: Scope
 
 
-_T = TypeVar("_T")
-
 ASIDE_SERVICES = 5_000
-"""From this many Services on, discovery selectors and exportTo (and the caller's work that does
-not depend on scoping) are worked out in a forked child while this process groups the workloads
-into Sidecar resources (planner.workers.beside): the two depend only on the calls, and take
-about as long as each other."""
+"""From this many Services on, discovery selectors and exportTo are worked out in a forked child
+while this process groups the workloads into Sidecar resources (planner.workers.beside): the two
+depend only on the calls, and take about as long as each other. The sizing of the unscoped mesh
+forks from the same size on (planner.meshes.istio_sidecar.sizing)."""
 
 
-def recommend(
-    inventory: Inventory, graph: CallGraph, knobs: Knobs, work: Callable[[], _T]
-) -> tuple[Recommendation, _T]:
-    """Scoping recommendations for the mesh in `inventory` from its call graph, and what `work`
-    returns: work that does not depend on scoping (sizing the unscoped mesh), done beside
-    exportTo, in the child when scoping forks one."""
+def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommendation:
+    """Scoping recommendations for the mesh in `inventory` from its call graph."""
     calls = _calls(graph, inventory, knobs)
     needs = _needs(inventory, calls, knobs, graph)
     trusted, window_reason = graph_trust(graph, needs.members, knobs)
@@ -122,22 +114,22 @@ def recommend(
         hosts = _viewer_hosts(needs.hosts, assignment)
         return assignment, hosts, *_resources(assignment, hosts)
 
-    def exported() -> tuple[DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame, _T]:
+    def exported() -> tuple[DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame]:
         discovery = _discovery(inventory, calls, trusted, knobs)
         cells, rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
-        return discovery, cells, rows, work()
+        return discovery, cells, rows
 
     if len(inventory.services) >= ASIDE_SERVICES:
-        (discovery, export_cells, export_rows, done), (assignment, hosts, resources, workloads) = (
-            beside(exported, sidecars)
+        (discovery, export_cells, export_rows), (assignment, hosts, resources, workloads) = beside(
+            exported, sidecars
         )
     else:
         assignment, hosts, resources, workloads = sidecars()
-        discovery, export_cells, export_rows, done = exported()
+        discovery, export_cells, export_rows = exported()
     cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in export_cells]
     exports = _EXPORTS.validate_python(cells)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
-    return Recommendation(workloads, resources, tuple(exports), discovery, scope), done
+    return Recommendation(workloads, resources, tuple(exports), discovery, scope)
 
 
 def _viewer_hosts(hosts: pd.DataFrame, assignment: pd.DataFrame) -> pd.DataFrame:

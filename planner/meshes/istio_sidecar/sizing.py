@@ -36,6 +36,7 @@ from planner.meshes.istio_sidecar.profile import (
     objects_for,
 )
 from planner.meshes.istio_sidecar.scoping import (
+    ASIDE_SERVICES,
     ROOT_NAMESPACE,
     Recommendation,
     recommend,
@@ -67,6 +68,7 @@ from planner.model.scoped import (
 )
 from planner.model.sizing import ProxyPolicy, size_requests
 from planner.scoping.callgraph import call_graph
+from planner.workers import Ahead
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def size(request: SizingInput) -> MeshSizing:
     """
     profile = request.profile
     assert isinstance(profile, IstioSidecarProfile)
-    inventory, workloads, traffic = request.inventory, request.workloads, request.traffic
+    inventory, traffic = request.inventory, request.traffic
     scope = request.scope
     assert scope is None or isinstance(scope, Scope)
     resolved = resolve(profile, request.knobs)
@@ -149,16 +151,25 @@ def size(request: SizingInput) -> MeshSizing:
     knobs = knobs.model_copy(update={"size_for": sized_for})
     resolved = replace(resolved, knobs=knobs)
 
-    def unscoped() -> MeshState:
-        return _mesh_state(workloads, services, inventory, resolved, None)
+    def unscoped() -> tuple[pd.DataFrame, MeshState]:
+        workloads = request.workloads
+        return workloads, _mesh_state(workloads, services, inventory, resolved, None)
 
     recommendation = None
-    if graph is not None and scoping:
-        # the unscoped mesh does not depend on scoping: it is sized beside it
-        recommendation, before = recommend(inventory, graph, given, unscoped)
-        scope = recommendation.scope
-    else:
-        before = unscoped()
+    # the rates and the unscoped mesh do not depend on scoping: in a large mesh they are worked
+    # out in a forked child while this process recommends (an error of theirs still comes
+    # first, as in one process)
+    aside = scoping and len(inventory.services) >= ASIDE_SERVICES
+    with Ahead(unscoped, aside=aside) as early:
+        if graph is not None and scoping:
+            try:
+                recommendation = recommend(inventory, graph, given)
+            except Exception:
+                early.result()
+                raise
+            scope = recommendation.scope
+        workloads, before = early.result()
+    request.rated.give(workloads)
     after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
