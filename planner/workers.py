@@ -36,6 +36,11 @@ Files = dict[str, bytes]
 _T = TypeVar("_T")
 _A = TypeVar("_A")
 
+ASIDE_SERVICES = 5_000
+"""From this many Services on, a mesh's sizing works out the steps that do not depend on each
+other side by side (Istio's exportTo beside its Sidecars, the mesh sized while the resources are
+written); below it a fork costs more than it saves."""
+
 WORKERS_VARIABLE = "PLANNER_WORKERS"
 """Set to 1 to render every output in the planner's own process."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import tempfile
@@ -737,3 +738,37 @@ def test_consul_sample_is_exactly_as_reviewed(sample: Path, update_golden: bool)
             if p.is_file()
         }
         assert_golden_tree(f"consul-sample-{folder}", files, update_golden)
+
+
+@pytest.mark.parametrize("window", [7 * 86400, 3600])
+def test_sized_in_two_processes_the_plan_is_the_one_process_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Past ASIDE_SERVICES the mesh is sized under today's and the recommended intentions (and
+    the risks written) in a forked child while the intentions are written: byte for byte the
+    plan of one process, with observed callers (7 days) and fall-backs (an hour)."""
+    from planner import workers
+    from planner.meshes.consul import sizing
+    from reports.plan_json import render_json
+
+    monkeypatch.setattr(sizing, "ASIDE_SERVICES", 0)
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    plans = []
+    for processes in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", processes)
+        plans.append(render_json(shop_plan(tmp_path, traffic_window_seconds=window)))
+    assert plans[0] == plans[1]
+    assert len(forked) == (1 if workers.can_fork() else 0)
+    plan = Plan.model_validate_json(plans[1]["plan.json"])
+    assert plan.scoping is not None
+    assert plan.scoping.intentions
+    assert plan.scoping.at_risk

@@ -29,14 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pydantic import TypeAdapter
 
 from models.knobs import Knobs
 from models.kube import DNS_LABEL
 from models.plan import (
     GATEWAY_ROLES,
     Confidence,
-    IntentionSource,
     ServiceIntention,
     UpstreamList,
 )
@@ -79,19 +80,32 @@ class Recommendation:
     scope: Scope
 
 
-def recommend(
+@dataclass(frozen=True)
+class Allowed:
+    """What the intentions allow, as frames (`allowed`): enough to price them (`scope`); the
+    resources themselves are written from it (`recommend`)."""
+
+    calls: pd.DataFrame
+    members: pd.DataFrame
+    pairs: pd.DataFrame
+    open: pd.DataFrame
+    scope: Scope
+
+
+def allowed(
     inventory: Inventory,
     graph: CallGraph,
     knobs: Knobs,
     members: pd.DataFrame,
     mesh_services: pd.DataFrame,
-    install_namespace: str,
-) -> Recommendation:
-    """Intentions (and explicit upstream lists) from the call graph.
+) -> Allowed:
+    """Every allowed pair and the Scope that prices them; `intentions_of` writes the intentions
+    from them, so that the mesh can be sized under them while they are written
+    (planner.meshes.consul.sizing).
 
     `members`: the meshed workloads with a sidecar (namespace, workload, consul_name or "",
     transparent_proxy, upstream_grants as (service_namespace, service) tuples); `mesh_services`:
-    the (namespace, service) Consul knows. The default deny goes into `install_namespace`.
+    the (namespace, service) Consul knows.
     """
     calls = observed_calls(graph, inventory, knobs)
     calls = calls.astype(dict.fromkeys(CALL_COLUMNS, "str"))  # text, for the rules below
@@ -120,19 +134,51 @@ def recommend(
     outbound = outbound_calls(calls)
     pairs = _pairs(members, outbound, mesh_services)
     open_rows = _open(members, outbound)
-    intentions = _intentions(pairs, open_rows, members, inventory, knobs, install_namespace)
-    upstreams = _upstreams(members, pairs, mesh_services)
     scope = _scope(members, pairs, open_rows, mesh_services)
+    return Allowed(calls, members, pairs, open_rows, scope)
+
+
+Outcomes = tuple[tuple[UpstreamList, ...], tuple[str, ...]]
+"""Upstream lists and risks (`outcomes_of`)."""
+
+
+def recommendation_of(
+    allowed: Allowed, intentions: tuple[ServiceIntention, ...], outcomes: Outcomes
+) -> Recommendation:
+    """The recommendation: what `allowed` allows, its intentions (`intentions_of`) and its
+    upstream lists and risks (`outcomes_of`), each worked out apart (side by side in a large
+    mesh: planner.meshes.consul.sizing)."""
+    members = allowed.members
     return Recommendation(
         workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
             KEYS, ignore_index=True
         ),
-        pairs=pairs,
-        open=open_rows,
+        pairs=allowed.pairs,
+        open=allowed.open,
         intentions=intentions,
-        upstreams=upstreams,
-        at_risk=_at_risk(calls, pairs, open_rows, mesh_services, members),
-        scope=scope,
+        upstreams=outcomes[0],
+        at_risk=outcomes[1],
+        scope=allowed.scope,
+    )
+
+
+def intentions_of(
+    allowed: Allowed, inventory: Inventory, knobs: Knobs, install_namespace: str
+) -> tuple[ServiceIntention, ...]:
+    """The ServiceIntentions resources of what `allowed` allows; the default deny goes into
+    `install_namespace`."""
+    return _intentions(
+        allowed.pairs, allowed.open, allowed.members, inventory, knobs, install_namespace
+    )
+
+
+def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame) -> Outcomes:
+    """The recommended upstream lists of workloads that list theirs, and what would break if
+    the observation missed a caller."""
+    members, pairs, open_rows = allowed.members, allowed.pairs, allowed.open
+    return (
+        _upstreams(members, pairs, mesh_services),
+        _at_risk(allowed.calls, pairs, open_rows, mesh_services, members),
     )
 
 
@@ -217,86 +263,102 @@ def _intentions(
     opened = open_rows.groupby("destination_service").first()
     window = knobs.traffic_window_seconds
     span = f" over {duration_text(window)}" if window is not None else ""
-    declared = np.isinf(sources["requests"].to_numpy(dtype=float))
+    requests = sources["requests"].to_numpy(dtype=float)
+    declared = np.isinf(requests)
+    observed = sources["basis"].to_numpy() == "observed"
     texts = np.where(
-        sources["basis"].to_numpy() == "observed",
+        observed,
         np.where(
             declared,
             "declared: a backend of its App Mesh VirtualNode",
-            "observed "
-            + sources["requests"].where(~declared, 0).map("{:,.0f}".format).astype(str)
-            + f" requests{span}",
+            "observed " + _thousands(np.where(declared, 0.0, requests)) + f" requests{span}",
         ),
-        "fall-back: " + sources["why"].astype(str),
+        "fall-back: " + sources["why"].astype(str).to_numpy(dtype=object),
     )
-    rows_of: dict[str, list[tuple[str, bool, str, str]]] = {}
-    for destination, source, basis, text, namespace in zip(
-        sources["destination_service"].tolist(),
-        sources["viewer"].tolist(),
-        sources["basis"].tolist(),
-        texts.tolist(),
-        sources["namespace"].tolist(),
-        strict=True,
-    ):
-        rows_of.setdefault(destination, []).append((source, basis == "observed", text, namespace))
-    names = sorted(set(rows_of) | set(opened.index))
-    out = [
-        ServiceIntention(
-            namespace=install_namespace,
-            name=DEFAULT_DENY,
-            destination="*",
-            sources=(
-                IntentionSource(
-                    name="*",
-                    action="deny",
-                    observed=False,
-                    reason="deny every source a service's own intentions do not allow",
-                ),
-            ),
-            workloads=(),
-            confidence=Confidence.HIGH,
-            reason="the default: a call is denied unless an intention below allows it",
+    # `sources` is sorted by destination: each destination's rows are one run of rows
+    destinations = sources["destination_service"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate([[True], destinations[1:] != destinations[:-1]]))
+    if not len(destinations):
+        starts = starts[:0]
+    ends = np.append(starts[1:], len(destinations))[: len(starts)]
+    fallbacks = np.add.reduceat(~observed, starts) if len(starts) else starts
+    listed = [
+        {"name": source, "action": "allow", "observed": seen, "reason": text}
+        for source, seen, text in zip(
+            sources["viewer"].astype(str).tolist(), observed.tolist(), texts.tolist(), strict=True
         )
     ]
-    for destination in names:
-        rows = rows_of.get(destination)
-        listed: list[IntentionSource] = []
-        namespace = ""
+    namespaces = sources["namespace"].tolist()
+    runs = {
+        str(destinations[start]): (int(start), int(end), int(fell))
+        for start, end, fell in zip(starts, ends, fallbacks, strict=True)
+    }
+    cells: list[dict[str, object]] = [
+        {
+            "namespace": install_namespace,
+            "name": DEFAULT_DENY,
+            "destination": "*",
+            "sources": (
+                {
+                    "name": "*",
+                    "action": "deny",
+                    "observed": False,
+                    "reason": "deny every source a service's own intentions do not allow",
+                },
+            ),
+            "workloads": (),
+            "confidence": Confidence.HIGH,
+            "reason": "the default: a call is denied unless an intention below allows it",
+        }
+    ]
+    for destination in sorted(set(runs) | set(opened.index)):
         if destination in opened.index:
             caller = opened.loc[destination]
             namespace = str(caller["destination_namespace"])
-            listed.append(
-                IntentionSource(
-                    name="*",
-                    action="allow",
-                    observed=True,
-                    reason=f"called by {caller['namespace']}/{caller['workload']}, which Consul "
-                    "knows by no service name: every source stays allowed",
-                )
-            )
-        elif rows is not None:
-            namespace = rows[0][3]
-            listed = [
-                IntentionSource(name=str(source), action="allow", observed=observed, reason=text)
-                for source, observed, text, _ in rows
+            chosen: list[dict[str, object]] = [
+                {
+                    "name": "*",
+                    "action": "allow",
+                    "observed": True,
+                    "reason": f"called by {caller['namespace']}/{caller['workload']}, which "
+                    "Consul knows by no service name: every source stays allowed",
+                }
             ]
-        fallbacks = [s for s in listed if not s.observed or s.name == "*"]
-        out.append(
-            ServiceIntention(
-                namespace=namespace,
-                name=resource_name(destination),
-                destination=destination,
-                sources=tuple(listed),
-                workloads=behind.get((namespace, destination), ()),
-                confidence=Confidence.FALLBACK if fallbacks else Confidence.HIGH,
-                reason=(
-                    f"{len(fallbacks)} of {len(listed)} sources allowed by a fall-back"
-                    if fallbacks
+            fell = 1
+        else:
+            start, end, fell = runs[destination]
+            namespace = namespaces[start]
+            chosen = listed[start:end]
+        cells.append(
+            {
+                "namespace": namespace,
+                "name": resource_name(destination),
+                "destination": destination,
+                "sources": chosen,
+                "workloads": behind.get((namespace, destination), ()),
+                "confidence": Confidence.FALLBACK if fell else Confidence.HIGH,
+                "reason": (
+                    f"{fell} of {len(chosen)} sources allowed by a fall-back"
+                    if fell
                     else "every source an observed caller"
                 ),
-            )
+            }
         )
-    return tuple(out)
+    # validated in one call: hundreds of thousands of sources, built one by one, take seconds
+    return tuple(_INTENTIONS.validate_python(cells))
+
+
+_INTENTIONS = TypeAdapter(list[ServiceIntention])
+
+
+def _thousands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
+    """Each value as `"{:,.0f}".format` writes it: rounded half to even, digits grouped by
+    commas. Whole numbers of requests below 2**53 are rounded by numpy (`rint` rounds the same
+    binary value the same way) and only grouped by Python."""
+    if len(values) and bool(((values >= 0) & (values < 2.0**53)).all()):
+        whole = np.rint(values).astype(np.int64).tolist()
+        return np.array(list(map("{:,}".format, whole)), dtype=object)
+    return np.array(list(map("{:,.0f}".format, values.tolist())), dtype=object)
 
 
 def _upstreams(

@@ -39,7 +39,14 @@ from models.profile import Coefficient
 from planner.inputs.inventory import Inventory
 from planner.inputs.units import duration_text
 from planner.meshes.consul import servers
-from planner.meshes.consul.intentions import Recommendation, recommend
+from planner.meshes.consul.intentions import (
+    Outcomes,
+    Recommendation,
+    allowed,
+    intentions_of,
+    outcomes_of,
+    recommendation_of,
+)
 from planner.meshes.consul.profile import ConsulProfile, ConsulVersionFigures, figures_for
 from planner.meshes.consul.upstreams import parse_upstreams
 from planner.meshes.entry import MeshSizing, SizingInput
@@ -72,6 +79,7 @@ from planner.model.scoped import (
 )
 from planner.model.sizing import ProxyPolicy, size_requests
 from planner.scoping.callgraph import call_graph
+from planner.workers import ASIDE_SERVICES, Ahead
 
 KEYS = ["namespace", "workload"]
 INSTALL_NAMESPACE = "consul"
@@ -175,12 +183,8 @@ def size(request: SizingInput) -> MeshSizing:
     services, backing = registered(candidates, members, inventory, workloads)
     today = _today_scope(members)
     graph = call_graph(inventory, traffic.edges if traffic is not None else None)
-    recommendation = (
-        recommend(inventory, graph, knobs, members, services, INSTALL_NAMESPACE)
-        if graph is not None
-        else None
-    )
-    scoped = recommendation.scope if recommendation is not None else None
+    permitted = allowed(inventory, graph, knobs, members, services) if graph is not None else None
+    scoped = permitted.scope if permitted is not None else None
     sized_for = knobs.size_for or (SizeFor.SCOPED if scoped is not None else SizeFor.UNSCOPED)
     if sized_for is SizeFor.SCOPED and scoped is None:
         raise PlannerError(
@@ -189,8 +193,30 @@ def size(request: SizingInput) -> MeshSizing:
         )
     knobs = knobs.model_copy(update={"size_for": sized_for})
     resolved = replace(resolved, knobs=knobs)
-    before = _mesh_state(workloads, services, backing, resolved, today)
-    after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
+
+    def states() -> tuple[MeshState, MeshState, Outcomes | None]:
+        before = _mesh_state(workloads, services, backing, resolved, today)
+        after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
+        return before, after, outcomes_of(permitted, services) if permitted is not None else None
+
+    # the mesh is sized under today's and the recommended intentions (and the risks written)
+    # while the intentions are written: in a large mesh in a forked child (an error of its still
+    # comes first)
+    intentions = None
+    aside = permitted is not None and len(inventory.services) >= ASIDE_SERVICES
+    with Ahead(states, aside=aside) as early:
+        if permitted is not None:
+            try:
+                intentions = intentions_of(permitted, inventory, knobs, INSTALL_NAMESPACE)
+            except Exception:
+                early.result()
+                raise
+        before, after, outcomes = early.result()
+    recommendation = (
+        recommendation_of(permitted, intentions, outcomes)
+        if permitted is not None and intentions is not None and outcomes is not None
+        else None
+    )
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         trusted_scopes(chosen.sidecars, recommendation.workloads)

@@ -68,7 +68,7 @@ from planner.scoping.callgraph import (
 )
 from planner.scoping.callgraph import calls as observed_calls
 from planner.scoping.names import resource_name
-from planner.workers import beside
+from planner.workers import ASIDE_SERVICES, beside
 
 ROOT_NAMESPACE = "istio-system"
 """Istio's root namespace unless --mesh-root-namespace names another."""
@@ -93,15 +93,12 @@ class Recommendation:
     scope: Scope
 
 
-ASIDE_SERVICES = 5_000
-"""From this many Services on, discovery selectors and exportTo are worked out in a forked child
-while this process groups the workloads into Sidecar resources (planner.workers.beside): the two
-depend only on the calls, and take about as long as each other. The sizing of the unscoped mesh
-forks from the same size on (planner.meshes.istio_sidecar.sizing)."""
-
-
 def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommendation:
-    """Scoping recommendations for the mesh in `inventory` from its call graph."""
+    """Scoping recommendations for the mesh in `inventory` from its call graph.
+
+    From ASIDE_SERVICES on, discovery selectors and exportTo are worked out in a forked child
+    while this process groups the workloads into Sidecar resources (planner.workers.beside): the
+    two depend only on the calls, and take about as long as each other."""
     calls = _calls(graph, inventory, knobs)
     needs = _needs(inventory, calls, knobs, graph)
     trusted, window_reason = graph_trust(graph, needs.members, knobs)

@@ -36,7 +36,6 @@ from planner.meshes.istio_sidecar.profile import (
     objects_for,
 )
 from planner.meshes.istio_sidecar.scoping import (
-    ASIDE_SERVICES,
     ROOT_NAMESPACE,
     Recommendation,
     recommend,
@@ -68,7 +67,7 @@ from planner.model.scoped import (
 )
 from planner.model.sizing import ProxyPolicy, size_requests
 from planner.scoping.callgraph import call_graph
-from planner.workers import Ahead
+from planner.workers import ASIDE_SERVICES, Ahead
 
 
 @dataclass(frozen=True)
