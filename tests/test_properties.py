@@ -605,3 +605,25 @@ def test_block_yaml_writes_what_pyyaml_writes(document: dict[str, Any]) -> None:
     """sidecars.yaml's own writer gives PyYAML's text for every document, tricky strings,
     empty containers and long lines included (it hands PyYAML what it does not write)."""
     assert block_yaml(document) == dump_yaml(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=0, max_value=2.0**60, allow_nan=False),
+            st.integers(min_value=0, max_value=10**7).map(lambda n: n + 0.5),
+            st.floats(min_value=-1e6, max_value=0, allow_nan=False),
+        ),
+        max_size=40,
+    )
+)
+@example([0.5, 1.5, 2.5, 2.0**53 - 0.5, 2.0**53, 1e16 + 2, 999.5, 1000.49999])
+@example([-0.4, 3.0])  # rint gives -0.0, which "{:,.0f}" writes as "-0": the general path
+def test_request_counts_grouped_by_thousands_are_written_as_format_writes_them(
+    values: list[float],
+) -> None:
+    from planner.meshes.consul.intentions import _thousands
+
+    written = _thousands(np.array(values, dtype=float)).tolist()
+    assert written == [f"{v:,.0f}" for v in values]
