@@ -619,7 +619,8 @@ def test_block_yaml_writes_what_pyyaml_writes(document: dict[str, Any]) -> None:
     )
 )
 @example([0.5, 1.5, 2.5, 2.0**53 - 0.5, 2.0**53, 1e16 + 2, 999.5, 1000.49999])
-@example([-0.4, 3.0])  # rint gives -0.0, which "{:,.0f}" writes as "-0": the general path
+@example([-0.4, 3.0])  # "{:,.0f}" writes -0.4 as "-0": the general path
+@example([-0.0, 3.0])
 def test_request_counts_grouped_by_thousands_are_written_as_format_writes_them(
     values: list[float],
 ) -> None:

@@ -353,9 +353,9 @@ _INTENTIONS = TypeAdapter(list[ServiceIntention])
 
 def _thousands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
     """Each value as `"{:,.0f}".format` writes it: rounded half to even, digits grouped by
-    commas. Whole numbers of requests below 2**53 are rounded by numpy (`rint` rounds the same
-    binary value the same way) and only grouped by Python."""
-    if len(values) and bool(((values >= 0) & (values < 2.0**53)).all()):
+    commas. Numbers from +0 up to 2**53 are rounded by numpy (`rint` rounds the same binary value
+    the same way) and only grouped by Python; others (-0 is written "-0") are formatted."""
+    if len(values) and bool((~np.signbit(values) & (values < 2.0**53)).all()):
         whole = np.rint(values).astype(np.int64).tolist()
         return np.array(list(map("{:,}".format, whole)), dtype=object)
     return np.array(list(map("{:,.0f}".format, values.tolist())), dtype=object)
