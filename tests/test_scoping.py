@@ -408,8 +408,8 @@ def test_scoping_worked_out_in_two_processes_is_the_same_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, granularity: ScopeGranularity
 ) -> None:
     """Past ASIDE_SERVICES, exportTo and discovery selectors are worked out in a forked child
-    (planner.workers.beside), and the rates and the unscoped mesh in another: the plan is byte
-    for byte the one a single process builds."""
+    (planner.workers.beside), the rates and the unscoped mesh in another, and the mesh under the
+    recommended scope in a third: the plan is byte for byte the one a single process builds."""
     from planner import workers as processes
     from planner.meshes.istio_sidecar import scoping, sizing
     from reports.plan_json import render_json
@@ -431,7 +431,7 @@ def test_scoping_worked_out_in_two_processes_is_the_same_plan(
         monkeypatch.setenv("PLANNER_WORKERS", workers)
         plans.append(render_json(plan_for(tmp_path, scope_granularity=granularity)))
     assert plans[0] == plans[1]
-    assert len(forked) == (2 if processes.can_fork() else 0)
+    assert len(forked) == (3 if processes.can_fork() else 0)
     exports = Plan.model_validate_json(plans[1]["plan.json"]).scoping
     assert exports is not None
     assert [(e.service, e.export_to) for e in exports.exports if e.namespace == "pay"] == [

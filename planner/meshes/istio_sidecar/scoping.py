@@ -93,23 +93,36 @@ class Recommendation:
     scope: Scope
 
 
-def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommendation:
-    """Scoping recommendations for the mesh in `inventory` from its call graph.
+@dataclass(frozen=True)
+class Grouping:
+    """What scoping decides, as frames (`group`): enough to price it (`scope`); the Sidecar and
+    exportTo resources are written from it (`recommendation_of`), so that the mesh can be sized
+    under the scope while they are (planner.meshes.istio_sidecar.sizing)."""
+
+    assignment: pd.DataFrame
+    hosts: pd.DataFrame
+    export_cells: list[tuple[object, ...]]
+    discovery: DiscoverySelectors
+    scope: Scope
+
+
+def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
+    """The workloads grouped into Sidecars, what each Sidecar and each Service's exportTo
+    holds, the discovery selectors, and the Scope that prices them.
 
     From ASIDE_SERVICES on, discovery selectors and exportTo are worked out in a forked child
-    while this process groups the workloads into Sidecar resources (planner.workers.beside): the
-    two depend only on the calls, and take about as long as each other."""
+    while this process groups the workloads into Sidecars (planner.workers.beside): the two
+    depend only on the calls."""
     calls = _calls(graph, inventory, knobs)
     needs = _needs(inventory, calls, knobs, graph)
     trusted, window_reason = graph_trust(graph, needs.members, knobs)
 
-    def sidecars() -> tuple[pd.DataFrame, pd.DataFrame, tuple[SidecarResource, ...], pd.DataFrame]:
+    def sidecars() -> tuple[pd.DataFrame, pd.DataFrame]:
         if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
             assignment = _by_namespace(needs.members)
         else:
             assignment = _by_selector(needs.members)
-        hosts = _viewer_hosts(needs.hosts, assignment)
-        return assignment, hosts, *_resources(assignment, hosts)
+        return assignment, _viewer_hosts(needs.hosts, assignment)
 
     def exported() -> tuple[DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame]:
         discovery = _discovery(inventory, calls, trusted, knobs)
@@ -117,16 +130,20 @@ def recommend(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Recommend
         return discovery, cells, rows
 
     if len(inventory.services) >= ASIDE_SERVICES:
-        (discovery, export_cells, export_rows), (assignment, hosts, resources, workloads) = beside(
-            exported, sidecars
-        )
+        (discovery, export_cells, export_rows), (assignment, hosts) = beside(exported, sidecars)
     else:
-        assignment, hosts, resources, workloads = sidecars()
+        assignment, hosts = sidecars()
         discovery, export_cells, export_rows = exported()
-    cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in export_cells]
-    exports = _EXPORTS.validate_python(cells)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
-    return Recommendation(workloads, resources, tuple(exports), discovery, scope)
+    return Grouping(assignment, hosts, export_cells, discovery, scope)
+
+
+def recommendation_of(grouping: Grouping) -> Recommendation:
+    """The Sidecar and exportTo resources of a grouping, and what each workload sees and why."""
+    resources, workloads = _resources(grouping.assignment, grouping.hosts)
+    cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in grouping.export_cells]
+    exports = _EXPORTS.validate_python(cells)
+    return Recommendation(workloads, resources, tuple(exports), grouping.discovery, grouping.scope)
 
 
 def _viewer_hosts(hosts: pd.DataFrame, assignment: pd.DataFrame) -> pd.DataFrame:

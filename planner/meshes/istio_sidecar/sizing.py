@@ -38,7 +38,8 @@ from planner.meshes.istio_sidecar.profile import (
 from planner.meshes.istio_sidecar.scoping import (
     ROOT_NAMESPACE,
     Recommendation,
-    recommend,
+    group,
+    recommendation_of,
 )
 from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import (
@@ -154,22 +155,29 @@ def size(request: SizingInput) -> MeshSizing:
         workloads = request.workloads
         return workloads, _mesh_state(workloads, services, inventory, resolved, None)
 
-    recommendation = None
-    # the rates and the unscoped mesh do not depend on scoping: in a large mesh they are worked
-    # out in a forked child while this process recommends (an error of theirs still comes
-    # first, as in one process)
+    # in a large mesh, what does not depend on scoping (the rates, the unscoped mesh) is worked
+    # out in a forked child while this process groups the workloads; then the mesh under the
+    # recommended scope in another while this one writes the resources (planner.workers.Ahead;
+    # an error comes in the order one process gives)
+    grouping = None
     aside = scoping and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(unscoped, aside=aside) as early:
         if graph is not None and scoping:
             try:
-                recommendation = recommend(inventory, graph, given)
+                grouping = group(inventory, graph, given)
             except Exception:
                 early.result()
                 raise
-            scope = recommendation.scope
+            scope = grouping.scope
         workloads, before = early.result()
     request.rated.give(workloads)
-    after = _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
+
+    def scoped() -> MeshState:
+        return _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
+
+    with Ahead(scoped, aside=aside) as later:
+        recommendation = recommendation_of(grouping) if grouping is not None else None
+        after = later.result()
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         _trusted_scopes(chosen.sidecars, recommendation)
