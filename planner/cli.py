@@ -925,7 +925,7 @@ def compare(
         planner compare --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv --format html
     """
-    from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_plane
+    from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_planes
     from planner.compare import compare as compare_plans
     from planner.cost import compare_cost, load_prices
     from planner.inputs.load import read_inventory, read_per_mesh
@@ -962,7 +962,6 @@ def compare(
         # tables are read once; manifests once per mesh, with its injection rules
         per_mesh = read_per_mesh(inventory)
         read: dict[MeshKind | None, tuple[Any, Any]] = {}
-        plans = []
         for data_plane in chosen:
             mesh = MESH_OF[data_plane][0]
             key = mesh if per_mesh else None
@@ -971,10 +970,8 @@ def compare(
                 if parsing is not None and table is None:
                     table = parsing.result()
                 read[key] = (checked, traffic_from(table, checked) if table else None)
-            checked, edges = read[key]
-            plans.append(
-                (data_plane, size_data_plane(checked, edges, knobs, data_plane, given_nodes))
-            )
+        inputs = [read[MESH_OF[d][0] if per_mesh else None] for d in chosen]
+        plans = size_data_planes(inputs, knobs, chosen, given_nodes)
         comparison = compare_plans(plans, base, knobs)
         if priced is not None:
             comparison = comparison.model_copy(update={"cost": compare_cost(comparison, *priced)})

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import sys
 import traceback
@@ -145,6 +146,69 @@ class Ahead(Generic[_A]):
         if self._pid:
             _stop(self._pid)
             self._pid = 0
+
+
+def shared(jobs: Sequence[Callable[[], _A]], order: Sequence[int] | None = None) -> list[_A]:
+    """Every job's result, in job order. Where a fork is possible, a forked child and this
+    process take the jobs from one queue (`order`: the order they are taken in, the longest
+    first, so that the last one to start does not hold up the end), whichever is free taking
+    the next; the child's results come back pickled. Should jobs fail, the error raised is the
+    one of the first failing job in job order, as running them in order would raise it.
+
+    The queue is a pipe holding one 4-byte token per job, written in one atomic write before the
+    fork (so at most MAX_SHARED jobs share; more run here in order); each read takes one token,
+    and the end of the pipe ends the work."""
+    taken = list(order) if order is not None else list(range(len(jobs)))
+    if sorted(taken) != list(range(len(jobs))):
+        raise ValueError(f"order {taken} is not an order of {len(jobs)} jobs")
+    if not 2 <= len(jobs) <= MAX_SHARED or not can_fork():
+        return [job() for job in jobs]
+    reader, writer = os.pipe()
+    try:
+        os.write(writer, b"".join(index.to_bytes(_TOKEN, "little") for index in taken))
+    finally:
+        os.close(writer)
+
+    def work() -> tuple[dict[int, _A], tuple[int, BaseException] | None]:
+        done, failed = _take(jobs, reader)
+        return done, (failed[0], _sendable(failed[1])) if failed is not None else None
+
+    try:
+        with Ahead(work) as there:
+            done, failed = _take(jobs, reader)
+            theirs, their_failure = there.result()
+    finally:
+        os.close(reader)
+    done.update(theirs)
+    failures = [f for f in (failed, their_failure) if f is not None]
+    if failures:
+        raise min(failures, key=lambda f: f[0])[1]
+    return [done[index] for index in range(len(jobs))]
+
+
+_TOKEN = 4
+"""Bytes per job in `shared`'s queue."""
+MAX_SHARED = getattr(select, "PIPE_BUF", 512) // _TOKEN
+"""The most jobs `shared` puts in one queue: their tokens fit one atomic write to a pipe."""
+
+
+def _take(
+    jobs: Sequence[Callable[[], _A]], queue: int
+) -> tuple[dict[int, _A], tuple[int, BaseException] | None]:
+    """Run jobs from `queue` until it is empty. After a failure only jobs before the failed one
+    (in job order) still run: the first failing job in job order is then among those run by
+    one process or the other, whatever order the queue gives."""
+    done: dict[int, _A] = {}
+    failed: tuple[int, BaseException] | None = None
+    while token := os.read(queue, _TOKEN):
+        index = int.from_bytes(token, "little")
+        if failed is not None and index > failed[0]:
+            continue
+        try:
+            done[index] = jobs[index]()
+        except Exception as exc:  # kept for the caller, which raises the first in job order
+            failed = (index, exc)
+    return done, failed
 
 
 class Once(Generic[_A]):

@@ -3,6 +3,7 @@ raised here, and `PLANNER_WORKERS=1` keeps everything in the planner's own proce
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -12,7 +13,7 @@ import pytest
 
 from models.errors import InputError
 from planner import workers
-from planner.workers import Ahead, Job, WorkerError, beside, render_files
+from planner.workers import Ahead, Job, WorkerError, beside, render_files, shared
 from tests.conftest import REPO, run_cli, write
 
 forks = pytest.mark.skipif(
@@ -219,6 +220,69 @@ def test_ahead_with_planner_workers_1_runs_the_work_when_asked_in_this_process(
         assert pending.result() == os.getpid()
         assert pending.result() == os.getpid()
     assert order == ["here", "work"]
+
+
+def _job_in(value: int, marker: Path) -> tuple[int, int]:
+    """Job 0 waits until job 4 has run (in the other process, since this one is waiting)."""
+    if value == 0:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    if value == 4:
+        marker.write_text("4 ran")
+    return value, os.getpid()
+
+
+@forks
+def test_shared_jobs_run_in_both_processes_and_come_back_in_job_order(tmp_path: Path) -> None:
+    marker = tmp_path / "four"
+    jobs = [functools.partial(_job_in, v, marker) for v in range(5)]
+    results = shared(jobs, order=[0, 1, 2, 3, 4])
+    assert [value for value, _ in results] == [0, 1, 2, 3, 4]
+    # whichever process took job 0 waited for job 4: the other ran jobs 1 to 4
+    assert {pid for _, pid in results[1:]} == {results[1][1]} != {results[0][1]}
+    assert os.getpid() in {results[0][1], results[1][1]}
+    assert _children() == set()
+
+
+def test_shared_without_a_fork_runs_the_jobs_here_in_job_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PLANNER_WORKERS", "1")
+    ran: list[int] = []
+
+    def job(value: int) -> int:
+        ran.append(value)
+        return value
+
+    jobs = [functools.partial(job, v) for v in range(3)]
+    assert shared(jobs, order=[2, 0, 1]) == [0, 1, 2]
+    assert ran == [0, 1, 2]
+    with pytest.raises(ValueError, match="not an order of 3 jobs"):
+        shared(jobs, order=[0, 0, 1])
+
+
+def _fails_at(value: int, failing: set[int], seconds: float) -> int:
+    time.sleep(seconds)
+    if value in failing:
+        raise InputError(f"job {value} failed")
+    return value
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_shared_raises_the_first_failing_job_in_job_order(
+    monkeypatch: pytest.MonkeyPatch, processes: str
+) -> None:
+    """Jobs 1 and 3 fail (and 0, in the second case, which the queue gives last): the first
+    failing job's error in job order, whichever process ran which job and whichever failed
+    first in time (job 3 fails at once, job 1 after a while)."""
+    monkeypatch.setenv("PLANNER_WORKERS", processes)
+    delays = {0: 0.0, 1: 0.3, 2: 0.0, 3: 0.0}
+    for failing, first in (({1, 3}, 1), ({0, 1, 3}, 0)):
+        jobs = [functools.partial(_fails_at, v, failing, delays[v]) for v in range(4)]
+        with pytest.raises(InputError, match=rf"^job {first} failed$"):
+            shared(jobs, order=[1, 3, 2, 0])
+        assert _children() == set()
 
 
 _BAD_TRAFFIC = """\
