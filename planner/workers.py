@@ -78,11 +78,14 @@ def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[File
     return _merged([rendered[index] for index in range(len(jobs))]), extra
 
 
-def beside(work: Callable[[], _A], meanwhile: Callable[[], _T]) -> tuple[_A, _T]:
+def beside(
+    work: Callable[[], _A], meanwhile: Callable[[], _T], *, aside: bool = True
+) -> tuple[_A, _T]:
     """What `work` and `meanwhile` return, `work` run in a forked child while `meanwhile` runs
-    here; both here, `meanwhile` first, where a fork is not possible or not wanted. `work`'s
-    result comes back as a pickle; its error is raised here as it was raised there."""
-    with Ahead(work) as pending:
+    here; both here, `meanwhile` first, where a fork is not possible or not wanted (`aside`
+    False: too little work to pay for one). `work`'s result comes back as a pickle; its error is
+    raised here as it was raised there."""
+    with Ahead(work, aside=aside) as pending:
         extra = meanwhile()
         return pending.result(), extra
 

@@ -111,13 +111,14 @@ def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
     holds, the discovery selectors, and the Scope that prices them.
 
     From ASIDE_SERVICES on, discovery selectors and exportTo are worked out in a forked child
-    while this process groups the workloads into Sidecars (planner.workers.beside): the two
-    depend only on the calls."""
+    while this process works out what each workload needs and groups the workloads into
+    Sidecars (planner.workers.beside): the two depend only on the calls."""
     calls = _calls(graph, inventory, knobs)
-    needs = _needs(inventory, calls, knobs, graph)
-    trusted, window_reason = graph_trust(graph, needs.members, knobs)
+    members = _members(inventory)
+    trusted, window_reason = graph_trust(graph, members, knobs)
 
     def sidecars() -> tuple[pd.DataFrame, pd.DataFrame]:
+        needs = _needs(inventory, members, calls, knobs, graph)
         if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
             assignment = _by_namespace(needs.members)
         else:
@@ -129,11 +130,10 @@ def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
         cells, rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
         return discovery, cells, rows
 
-    if len(inventory.services) >= ASIDE_SERVICES:
-        (discovery, export_cells, export_rows), (assignment, hosts) = beside(exported, sidecars)
-    else:
-        assignment, hosts = sidecars()
-        discovery, export_cells, export_rows = exported()
+    aside = len(inventory.services) >= ASIDE_SERVICES
+    (discovery, export_cells, export_rows), (assignment, hosts) = beside(
+        exported, sidecars, aside=aside
+    )
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
     return Grouping(assignment, hosts, export_cells, discovery, scope)
 
@@ -246,13 +246,25 @@ class _Needs:
     hosts: pd.DataFrame  # namespace, workload, host, grant_namespace, grant_service ("" = ns/*)
 
 
-def _needs(inventory: Inventory, calls: pd.DataFrame, knobs: Knobs, graph: CallGraph) -> _Needs:
-    """Per injected, non-gateway workload: confidence, reason and the egress hosts it needs."""
+def _members(inventory: Inventory) -> pd.DataFrame:
+    """The injected, non-gateway workloads (namespace, workload, labels): those a Sidecar can
+    select."""
     workloads = inventory.workloads
-    members = workloads.loc[
+    return workloads.loc[
         workloads["mesh_injected"] & ~workloads["role"].isin(GATEWAY_ROLES),
         [*_KEYS, "labels"],
     ].reset_index(drop=True)
+
+
+def _needs(
+    inventory: Inventory,
+    members: pd.DataFrame,
+    calls: pd.DataFrame,
+    knobs: Knobs,
+    graph: CallGraph,
+) -> _Needs:
+    """Per member (`_members`): confidence, reason and the egress hosts it needs."""
+    members = members.copy()
     outbound = outbound_calls(calls)
     valid = _valid_names(members, outbound)
     members["confidence"], members["reason"] = caller_trust(
