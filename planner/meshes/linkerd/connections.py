@@ -21,11 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.frames import distinct, positions
 from planner.inputs.inventory import Inventory
 from planner.inputs.traffic import OUTSIDE
 
 COUNT_COLUMNS = ("visible_services", "visible_endpoints", "connections")
 _KEYS = ["namespace", "workload"]
+_SOURCE = ["source_namespace", "source_workload"]
+_DESTINATION = ["destination_namespace", "destination_service"]
 _DNS_TYPES = ("ExternalName", "ServiceEntry")
 
 
@@ -58,43 +61,34 @@ def proxy_connections(
             out[column] = 0
         return out
     services = service_endpoints(inventory)
-    calls = (
-        edges.loc[(edges["rps"] > 0) & (edges["source_workload"] != OUTSIDE)]
-        .rename(
-            columns={
-                "source_namespace": "namespace",
-                "source_workload": "workload",
-                "destination_namespace": "service_namespace",
-                "destination_service": "service",
-            }
-        )[[*_KEYS, "service_namespace", "service"]]
-        .drop_duplicates()
-        .merge(
-            services.rename(columns={"namespace": "service_namespace"}),
-            on=["service_namespace", "service"],
-            how="inner",
-        )
-    )
-    outbound = calls.groupby(_KEYS).agg(
-        visible_services=("service", "size"), visible_endpoints=("endpoints", "sum")
-    )
-    callers = calls.merge(inventory.workloads[[*_KEYS, "replicas"]], on=_KEYS, how="inner").assign(
-        inbound=lambda f: f["replicas"] * f["ports"]
-    )
-    per_service = callers.groupby(["service_namespace", "service"], as_index=False)[
-        ["inbound"]
-    ].sum()
-    inbound = (
-        per_service.rename(columns={"service_namespace": "namespace"})
-        .merge(inventory.backing, on=["namespace", "service"], how="inner")
-        .groupby(_KEYS)["inbound"]
-        .sum()
-    )
-    index = pd.MultiIndex.from_frame(out[_KEYS])
-    seen = outbound.reindex(index, fill_value=0)
-    out["visible_services"] = seen["visible_services"].to_numpy(dtype=np.int64)
-    out["visible_endpoints"] = seen["visible_endpoints"].to_numpy(dtype=np.int64)
-    out["connections"] = out["visible_endpoints"].to_numpy() + inbound.reindex(
-        index, fill_value=0
-    ).to_numpy(dtype=np.int64)
+    # each (caller, Service) once, matched to the Services table and the workloads by codes
+    # (planner.frames.positions): the sums below are the group sums of the joined rows
+    kept = edges.loc[(edges["rps"] > 0) & (edges["source_workload"] != OUTSIDE)]
+    calls = distinct(kept, [*_SOURCE, *_DESTINATION])
+    service = positions(calls, _DESTINATION, services, ["namespace", "service"])
+    calls, service = calls.loc[service >= 0], service[service >= 0]
+    endpoints = services["endpoints"].to_numpy(dtype=np.int64)[service]
+    ports = services["ports"].to_numpy(dtype=np.int64)[service]
+    caller = positions(calls, _SOURCE, out, _KEYS)
+    seen = caller >= 0
+    visible_services = np.zeros(len(out), dtype=np.int64)
+    np.add.at(visible_services, caller[seen], 1)
+    visible_endpoints = np.zeros(len(out), dtype=np.int64)
+    np.add.at(visible_endpoints, caller[seen], endpoints[seen])
+    # one connection per caller pod and port into each Service, to each workload behind it
+    workloads = inventory.workloads
+    pods = positions(calls, _SOURCE, workloads, _KEYS)
+    known = pods >= 0
+    per_service = np.zeros(len(services), dtype=np.int64)
+    replicas = workloads["replicas"].to_numpy(dtype=np.int64)
+    np.add.at(per_service, service[known], replicas[pods[known]] * ports[known])
+    backing = inventory.backing
+    backed = positions(backing, ["namespace", "service"], services)
+    behind = positions(backing, _KEYS, out)
+    both = (backed >= 0) & (behind >= 0)
+    inbound = np.zeros(len(out), dtype=np.int64)
+    np.add.at(inbound, behind[both], per_service[backed[both]])
+    out["visible_services"] = visible_services
+    out["visible_endpoints"] = visible_endpoints
+    out["connections"] = visible_endpoints + inbound
     return out
