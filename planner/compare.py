@@ -8,7 +8,7 @@ takes the difference with a baseline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from models.compare import (
@@ -86,21 +86,15 @@ def size_data_planes(
     (`compared`), in the order given; two at a time where a second core is free
     (planner.workers.shared), the costliest first."""
     jobs = [
-        partial(_compared_plan, inventory, traffic, knobs, data_plane, nodes)
+        partial(_compared, partial(size_data_plane, inventory, traffic, knobs, data_plane, nodes))
         for (inventory, traffic), data_plane in zip(inputs, data_planes, strict=True)
     ]
     order = sorted(range(len(jobs)), key=lambda i: COSTLIEST_FIRST.index(data_planes[i]))
     return list(zip(data_planes, shared(jobs, order), strict=True))
 
 
-def _compared_plan(
-    inventory: Inventory,
-    traffic: Traffic | None,
-    knobs: Knobs,
-    data_plane: DataPlane,
-    nodes: Nodes | None,
-) -> Plan:
-    return compared(size_data_plane(inventory, traffic, knobs, data_plane, nodes))
+def _compared(size: Callable[[], Plan]) -> Plan:
+    return compared(size())
 
 
 def compared(plan: Plan) -> Plan:

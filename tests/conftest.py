@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,33 @@ def sample(tmp_path: Path) -> Path:
     for name in ("cluster.csv", "services.csv", "traffic.csv"):
         shutil.copy(DATA / name, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The process ids of the children the code under test forks (os.fork counted)."""
+    pids: list[int] = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    return pids
+
+
+def in_one_and_two_processes(
+    monkeypatch: pytest.MonkeyPatch, render: Callable[[], dict[str, bytes]]
+) -> list[dict[str, bytes]]:
+    """What `render` gives with PLANNER_WORKERS=1, then unset (forking where it can)."""
+    rendered = []
+    for processes in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", processes)
+        rendered.append(render())
+    return rendered
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
 import tempfile
@@ -39,6 +38,7 @@ from tests.conftest import (
     SAMPLE_ARGS,
     assert_golden,
     assert_golden_tree,
+    in_one_and_two_processes,
     require_tool,
     run_cli,
     write,
@@ -742,7 +742,7 @@ def test_consul_sample_is_exactly_as_reviewed(sample: Path, update_golden: bool)
 
 @pytest.mark.parametrize("window", [7 * 86400, 3600])
 def test_sized_in_two_processes_the_plan_is_the_one_process_plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int], window: int
 ) -> None:
     """Past ASIDE_SERVICES the mesh is sized under today's and the recommended intentions (and
     the risks written) in a forked child while the intentions are written: byte for byte the
@@ -752,20 +752,9 @@ def test_sized_in_two_processes_the_plan_is_the_one_process_plan(
     from reports.plan_json import render_json
 
     monkeypatch.setattr(sizing, "ASIDE_SERVICES", 0)
-    forked: list[int] = []
-    fork = os.fork
-
-    def counted_fork() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted_fork)
-    plans = []
-    for processes in ("1", "2"):
-        monkeypatch.setenv("PLANNER_WORKERS", processes)
-        plans.append(render_json(shop_plan(tmp_path, traffic_window_seconds=window)))
+    plans = in_one_and_two_processes(
+        monkeypatch, lambda: render_json(shop_plan(tmp_path, traffic_window_seconds=window))
+    )
     assert plans[0] == plans[1]
     assert len(forked) == (1 if workers.can_fork() else 0)
     plan = Plan.model_validate_json(plans[1]["plan.json"])

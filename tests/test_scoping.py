@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
 from planner.scoping.names import resource_name
 from reports.gitops.sidecars import render_sidecars, sidecar_manifest
-from tests.conftest import run_cli, write
+from tests.conftest import in_one_and_two_processes, run_cli, write
 from tests.crd import HOST, schema_for
 from tests.plans import istio_profile
 
@@ -405,7 +404,10 @@ def test_a_workload_whose_default_label_is_invalid_gets_no_sidecar(tmp_path: Pat
 
 @pytest.mark.parametrize("granularity", list(ScopeGranularity))
 def test_scoping_worked_out_in_two_processes_is_the_same_plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, granularity: ScopeGranularity
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forked: list[int],
+    granularity: ScopeGranularity,
 ) -> None:
     """Past ASIDE_SERVICES, exportTo and discovery selectors are worked out in a forked child
     (planner.workers.beside), the rates and the unscoped mesh in another, and the mesh under the
@@ -416,20 +418,9 @@ def test_scoping_worked_out_in_two_processes_is_the_same_plan(
 
     monkeypatch.setattr(scoping, "ASIDE_SERVICES", 0)
     monkeypatch.setattr(sizing, "ASIDE_SERVICES", 0)
-    forked: list[int] = []
-    fork = os.fork
-
-    def counted_fork() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted_fork)
-    plans = []
-    for workers in ("1", "2"):
-        monkeypatch.setenv("PLANNER_WORKERS", workers)
-        plans.append(render_json(plan_for(tmp_path, scope_granularity=granularity)))
+    plans = in_one_and_two_processes(
+        monkeypatch, lambda: render_json(plan_for(tmp_path, scope_granularity=granularity))
+    )
     assert plans[0] == plans[1]
     assert len(forked) == (3 if processes.can_fork() else 0)
     exports = Plan.model_validate_json(plans[1]["plan.json"]).scoping

@@ -25,6 +25,17 @@ def _nothing() -> None:
     return None
 
 
+class _Steps:
+    """Calls to it, in the order they came; each call returns the process it ran in."""
+
+    def __init__(self) -> None:
+        self.order: list[object] = []
+
+    def __call__(self, name: object) -> int:
+        self.order.append(name)
+        return os.getpid()
+
+
 def _pid_files(name: str) -> dict[str, bytes]:
     return {name: str(os.getpid()).encode()}
 
@@ -74,14 +85,9 @@ def test_beside_with_planner_workers_1_runs_meanwhile_first_then_the_work(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PLANNER_WORKERS", "1")
-    order: list[str] = []
-
-    def step(name: str) -> int:
-        order.append(name)
-        return os.getpid()
-
+    step = _Steps()
     assert beside(lambda: step("work"), lambda: step("here")) == (os.getpid(), os.getpid())
-    assert order == ["here", "work"]
+    assert step.order == ["here", "work"]
 
 
 def test_a_lone_job_is_not_forked() -> None:
@@ -208,18 +214,13 @@ def test_ahead_with_planner_workers_1_runs_the_work_when_asked_in_this_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PLANNER_WORKERS", "1")
-    order: list[str] = []
-
-    def step(name: str) -> int:
-        order.append(name)
-        return os.getpid()
-
+    step = _Steps()
     with Ahead(lambda: step("work")) as pending:
         step("here")
-        assert order == ["here"]
+        assert step.order == ["here"]
         assert pending.result() == os.getpid()
         assert pending.result() == os.getpid()
-    assert order == ["here", "work"]
+    assert step.order == ["here", "work"]
 
 
 def _job_in(value: int, marker: Path) -> tuple[int, int]:
@@ -249,15 +250,10 @@ def test_shared_without_a_fork_runs_the_jobs_here_in_job_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PLANNER_WORKERS", "1")
-    ran: list[int] = []
-
-    def job(value: int) -> int:
-        ran.append(value)
-        return value
-
-    jobs = [functools.partial(job, v) for v in range(3)]
-    assert shared(jobs, order=[2, 0, 1]) == [0, 1, 2]
-    assert ran == [0, 1, 2]
+    step = _Steps()
+    jobs = [functools.partial(step, v) for v in range(3)]
+    assert shared(jobs, order=[2, 0, 1]) == [os.getpid()] * 3
+    assert step.order == [0, 1, 2]
     with pytest.raises(ValueError, match="not an order of 3 jobs"):
         shared(jobs, order=[0, 0, 1])
 
@@ -293,22 +289,12 @@ shop,web,shop,api,lots
 
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_inventorys_error_comes_before_the_traffic_tables_read_beside_it(
-    sample: Path, monkeypatch: pytest.MonkeyPatch, processes: str
+    sample: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int], processes: str
 ) -> None:
     """The traffic table is read while the inventory is; a bad inventory's error is still the
     one a user sees first, and a bad traffic table's error comes once the inventory is good."""
     monkeypatch.setenv("PLANNER_WORKERS", processes)
     monkeypatch.setattr("planner.inputs.traffic.AHEAD_BYTES", 0)  # fork for the small table
-    forked: list[int] = []
-    fork = os.fork
-
-    def counted_fork() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted_fork)
     write(sample / "traffic.csv", _BAD_TRAFFIC)
     write(sample / "bad.csv", "namespace,workload,replicas\nshop,web,many\n")
     args = ["size", "--traffic", "traffic.csv", "--out", "out"]
