@@ -13,7 +13,8 @@ the first (planner.inputs.tables), and Istio's scoping works out exportTo there 
 process groups workloads into Sidecars (planner.meshes.istio_sidecar.scoping). `Ahead` starts
 such work now and takes its result later, with other steps in between: `planner size` reads the
 traffic table while it reads the inventory, and raises the traffic table's errors only where a
-single process would have read it, after the inventory's.
+single process would have read it, after the inventory's. `shared` gives a list of jobs to this
+process and one child from one queue (`planner compare`'s data planes, two at a time).
 
 Where a fork is not possible or not useful (no `os.fork`, one usable core, one job) or
 `PLANNER_WORKERS=1` is set, every job runs here, in order. A child never writes a file, never
