@@ -195,22 +195,19 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = replace(resolved, knobs=knobs)
 
     def states() -> tuple[MeshState, MeshState, Outcomes | None]:
+        outcomes = outcomes_of(permitted, services) if permitted is not None else None
         before = _mesh_state(workloads, services, backing, resolved, today)
         after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
-        return before, after, outcomes_of(permitted, services) if permitted is not None else None
+        return before, after, outcomes
 
-    # the mesh is sized under today's and the recommended intentions (and the risks written)
-    # while the intentions are written: in a large mesh in a forked child (an error of its still
-    # comes first)
+    # the risks and upstream lists are written, and the mesh sized under today's and the
+    # recommended intentions, while the intentions are written: in a large mesh in a forked
+    # child. Errors come in the order of one process, forked or not: the intentions' first.
     intentions = None
     aside = permitted is not None and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(states, aside=aside) as early:
         if permitted is not None:
-            try:
-                intentions = intentions_of(permitted, inventory, knobs, INSTALL_NAMESPACE)
-            except Exception:
-                early.result()
-                raise
+            intentions = intentions_of(permitted, inventory, knobs, INSTALL_NAMESPACE)
         before, after, outcomes = early.result()
     recommendation = (
         recommendation_of(permitted, intentions, outcomes)

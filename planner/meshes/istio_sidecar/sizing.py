@@ -157,8 +157,8 @@ def size(request: SizingInput) -> MeshSizing:
 
     # in a large mesh, what does not depend on scoping (the rates, the unscoped mesh) is worked
     # out in a forked child while this process groups the workloads; then the mesh under the
-    # recommended scope in another while this one writes the resources (planner.workers.Ahead;
-    # an error comes in the order one process gives)
+    # recommended scope in another while this one writes the resources (planner.workers.Ahead).
+    # Errors come in the same order forked or not: the rates' and the unscoped mesh's first.
     grouping = None
     aside = scoping and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(unscoped, aside=aside) as early:
