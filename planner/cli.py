@@ -962,15 +962,14 @@ def compare(
         # tables are read once; manifests once per mesh, with its injection rules
         per_mesh = read_per_mesh(inventory)
         read: dict[MeshKind | None, tuple[Any, Any]] = {}
-        for data_plane in chosen:
-            mesh = MESH_OF[data_plane][0]
-            key = mesh if per_mesh else None
+        keys = [MESH_OF[d][0] if per_mesh else None for d in chosen]
+        for data_plane, key in zip(chosen, keys, strict=True):
             if key not in read:
-                checked = read_inventory(inventory, services, mesh)
+                checked = read_inventory(inventory, services, MESH_OF[data_plane][0])
                 if parsing is not None and table is None:
                     table = parsing.result()
                 read[key] = (checked, traffic_from(table, checked) if table else None)
-        inputs = [read[MESH_OF[d][0] if per_mesh else None] for d in chosen]
+        inputs = [read[key] for key in keys]
         plans = size_data_planes(inputs, knobs, chosen, given_nodes)
         comparison = compare_plans(plans, base, knobs)
         if priced is not None:

@@ -49,7 +49,7 @@ def read_inventory(
         _tables_take_no_namespace(namespace, inventory)
         return read_tables(tables.workloads, tables.services)
     suffix = inventory.suffix.lower()
-    if inventory.is_dir() or suffix in MANIFEST_SUFFIXES:
+    if _manifests(inventory):
         if services is not None:
             raise InventoryError(
                 f"{services}: --services cannot be combined with a manifest inventory "
@@ -70,8 +70,11 @@ def read_inventory(
 def read_per_mesh(inventory: Path) -> bool:
     """Whether `read_inventory` reads `inventory` differently for each mesh: manifests are read
     with the mesh's injection rules; tables say per row whether a workload is injected."""
-    if table_folder(inventory) is not None:
-        return False
+    return table_folder(inventory) is None and _manifests(inventory)
+
+
+def _manifests(inventory: Path) -> bool:
+    """Whether `inventory`, not a folder of tables, is read as Kubernetes manifests."""
     return inventory.is_dir() or inventory.suffix.lower() in MANIFEST_SUFFIXES
 
 

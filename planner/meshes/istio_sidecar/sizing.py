@@ -158,16 +158,13 @@ def size(request: SizingInput) -> MeshSizing:
     # in a large mesh, what does not depend on scoping (the rates, the unscoped mesh) is worked
     # out in a forked child while this process groups the workloads; then the mesh under the
     # recommended scope in another while this one writes the resources (planner.workers.Ahead).
-    # Errors come in the same order forked or not: the rates' and the unscoped mesh's first.
+    # Errors come in the same order forked or not: scoping's first, as Ahead runs unforked work
+    # where its result is taken.
     grouping = None
     aside = scoping and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(unscoped, aside=aside) as early:
         if graph is not None and scoping:
-            try:
-                grouping = group(inventory, graph, given)
-            except Exception:
-                early.result()
-                raise
+            grouping = group(inventory, graph, given)
             scope = grouping.scope
         workloads, before = early.result()
     request.rated.give(workloads)
