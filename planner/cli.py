@@ -642,39 +642,45 @@ def size(
         planner size --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --traffic-window 7d --out planner-out
     """
-    from planner.cost import load_prices, review_cost, with_cost
-    from planner.inputs.load import read_inventory
-    from planner.inputs.nodes import parse_nodes_option
     from planner.inputs.traffic import traffic_ahead, traffic_from
-    from planner.inputs.units import parse_duration
-    from planner.meshes.profiles import load_builtin_profile, load_profile_file
-    from planner.meshes.registry import MESHES
-    from planner.migration import (
-        NOT_MODELLED,
-        TARGETS,
-        Sized,
-        check_target,
-        folder_of,
-        migration,
-        size_target,
-        target_meshes,
-    )
-    from planner.outputs import write_outputs
-    from planner.pipeline import build_plan, entry_for
-    from planner.review import read_plan, review
-    from planner.scenarios import read_scenario_files, size_scenarios
-    from planner.workers import render_files
-    from reports import ENTRIES, HANDOVERS, renderers
-    from reports.plan_json import PLAN_FILE
-    from reports.review import REVIEW_FILE, render_review_json, render_review_summary
-    from reports.scenarios import render_scenarios_summary
-    from reports.summary import render_summary
 
     out_dir = Path(out)
-    for choice in migrate_to or []:
-        if choice in NOT_MODELLED:
-            _usage(f"--migrate-to {choice.value}: {NOT_MODELLED[choice]}")
     with user_errors(out_dir) as run, ExitStack() as stack:
+        # a table given by --traffic is parsed from here on (in a forked child when it is
+        # large) while the rest of the library is imported and the inventory read; its
+        # errors still come after the inventory's (planner.workers.Ahead). A table found in
+        # an --inventory folder is started once it is found, below.
+        given = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
+        from planner.cost import load_prices, review_cost, with_cost
+        from planner.inputs.load import read_inventory
+        from planner.inputs.nodes import parse_nodes_option
+        from planner.inputs.units import parse_duration
+        from planner.meshes.profiles import load_builtin_profile, load_profile_file
+        from planner.meshes.registry import MESHES
+        from planner.migration import (
+            NOT_MODELLED,
+            TARGETS,
+            Sized,
+            check_target,
+            folder_of,
+            migration,
+            size_target,
+            target_meshes,
+        )
+        from planner.outputs import write_outputs
+        from planner.pipeline import build_plan, entry_for
+        from planner.review import read_plan, review
+        from planner.scenarios import read_scenario_files, size_scenarios
+        from planner.workers import render_files
+        from reports import ENTRIES, HANDOVERS, renderers
+        from reports.plan_json import PLAN_FILE
+        from reports.review import REVIEW_FILE, render_review_json, render_review_summary
+        from reports.scenarios import render_scenarios_summary
+        from reports.summary import render_summary
+
+        for choice in migrate_to or []:
+            if choice in NOT_MODELLED:
+                _usage(f"--migrate-to {choice.value}: {NOT_MODELLED[choice]}")
         # last quarter's plan is read first: a wrong --baseline fails before any sizing
         last = read_plan(baseline, "--baseline") if baseline is not None else None
         versions = _versions(
@@ -732,9 +738,9 @@ def size(
             entry = entry_for(mesh_profile, knobs)
         given_nodes = parse_nodes_option(nodes) if nodes is not None else None
         priced = load_prices(prices) if prices is not None else (None, None)
-        # the traffic table is read beside the inventory; its errors still come after the
-        # inventory's (planner.workers.Ahead)
-        parsing = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
+        parsing = given
+        if parsing is None and traffic is not None:  # from the --inventory folder
+            parsing = stack.enter_context(traffic_ahead(traffic))
         checked = read_inventory(inventory, services, chosen[0] if chosen else None, namespace)
         if taken is not None:
             checked = replace(checked, findings=(*taken.findings, *checked.findings))

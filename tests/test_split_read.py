@@ -12,7 +12,7 @@ import pytest
 from models.errors import InputError
 from planner.inputs import tables
 from planner.inputs.tables import RawTable, read_table_file
-from planner.inputs.traffic import NAME_COLUMNS, TRAFFIC_TABLE
+from planner.inputs.traffic import NAME_COLUMNS, TRAFFIC_TABLE, TrafficTable, parse_traffic
 
 HEADER = "source_namespace,source_workload,destination_namespace,destination_service,rps\n"
 
@@ -126,3 +126,67 @@ def test_a_large_table_is_cut_once_past_the_middle() -> None:
     assert cut is not None
     assert data[cut - 1 : cut] == b"\n"
     assert len(data) // 2 <= cut < len(data) // 2 + len("shop,web,shop,svc,1\n") + 1
+
+
+FULL_HEADER = (
+    "source_namespace,source_workload,destination_namespace,destination_service,"
+    "destination_workload,reporter,rps\n"
+)
+
+
+def parsed(path: Path, monkeypatch: pytest.MonkeyPatch, *, split: bool) -> TrafficTable:
+    """The traffic table parsed (each half finished where it is read, when `split`)."""
+    monkeypatch.setattr(tables, "SPLIT_BYTES", 0 if split else 2**62)
+    monkeypatch.setattr(tables, "can_fork", lambda: True)
+    return parse_traffic(path)
+
+
+def test_finished_halves_give_one_reads_edges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FQDNs only in the first half, a destination workload and a reporter only in the second
+    # (the halves fill different columns: the fingerprint hashes both by the columns either
+    # fills), "unknown" callers, a blank row
+    first = [f"shop,web-{i % 3},,svc-{i % 4}.shop.svc.cluster.local,,,{i}.25\n" for i in range(20)]
+    second = [f"unknown,unknown,lab,svc-{i % 2},api-{i % 2},Destination,{i}\n" for i in range(20)]
+    second[5] = ",,,,,,\n"
+    path = write(tmp_path, FULL_HEADER + "".join(first + second))
+    one = parsed(path, monkeypatch, split=False)
+    two = parsed(path, monkeypatch, split=True)
+    assert two.edges.equals(one.edges)
+    assert two.edges.dtypes.to_dict() == one.edges.dtypes.to_dict()
+    for column in one.edges.columns:
+        if isinstance(one.edges[column].dtype, pd.CategoricalDtype):
+            assert two.edges[column].cat.categories.equals(one.edges[column].cat.categories)
+    assert two.file == one.file
+    assert one.edges["destination_service"].iloc[0] == "svc-0"
+    assert one.edges["destination_namespace"].iloc[0] == "shop"
+    assert one.edges["reporter"].iloc[-1] == "destination"
+    assert one.edges[tables.ROW].tolist()[-2:] == [40, 41]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("shop,web,shop,svc,,,lots\n", 'row 32 column rps: "lots" is not a number'),
+        ("shop,web,shop,svc,,sideways,1\n", 'row 32 column reporter: "sideways" is not one of'),
+        (
+            "shop,web,lab,svc.shop.svc.cluster.local,,,1\n",
+            'row 32 column destination_namespace: "lab" disagrees with the namespace in',
+        ),
+    ],
+    ids=["rps", "reporter", "fqdn-namespace"],
+)
+def test_an_error_in_the_second_halfs_finish_is_one_reads_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row: str, message: str
+) -> None:
+    body = ["shop,web,shop,svc,,,1\n"] * 40
+    body[30] = row
+    path = write(tmp_path, FULL_HEADER + "".join(body))
+    errors = []
+    for split in (False, True):
+        with pytest.raises(InputError) as raised:
+            parsed(path, monkeypatch, split=split)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1]
+    assert f"{path} {message}" in errors[0]

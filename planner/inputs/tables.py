@@ -82,13 +82,29 @@ def normalise_header(header: str) -> str:
     return "_".join(header.strip().lower().replace("-", " ").split())
 
 
+Finish = Callable[[pd.DataFrame, str], pd.DataFrame]
+"""Work on a table's rows that looks at each row alone (`read_table_file`'s `finish`)."""
+
+
 def read_table_file(
-    path: Path, specs: Sequence[TableSpec], *, categorical: Collection[str] = ()
+    path: Path,
+    specs: Sequence[TableSpec],
+    *,
+    categorical: Collection[str] = (),
+    finish: Finish | None = None,
 ) -> tuple[RawTable, TableSpec]:
     """Read a CSV or Excel file whose columns match one of `specs`.
 
     The `categorical` columns come as Categoricals (sorted categories, "" among them): a
     large table's names are then factorized once, not by every step that groups or compares.
+
+    `finish(rows, label)`, when given, turns the rows into what the caller keeps (checking and
+    parsing cells): a large table's two halves are each finished where they are read, side by
+    side, before they are joined. It must work row by row (the rows of a part, finished, are
+    that part of the whole finished), keep the row-number column and the rows' order, keep
+    Categoricals' categories sorted, and accept no rows. An error in either half makes the
+    whole table be read and finished again in one piece, so an error names the row it always
+    named. The fingerprint is of the rows as read, before `finish`.
 
     For CSV the spec whose distinguishing column is present wins; for Excel, the spec whose
     sheet is present. Errors in a workbook name the sheet. Raises InputError for anything a user
@@ -104,8 +120,9 @@ def read_table_file(
         name = f"{name} sheet {spec.sheet}"
         rows, ignored = _conform(frame, spec, label, categorical)
         digest = fingerprint(rows)
+        rows = finish(rows, label) if finish is not None else rows
     elif suffix in CSV_SUFFIXES or suffix == "":
-        rows, ignored, spec, digest = _read_csv_table(data, label, specs, categorical)
+        rows, ignored, spec, digest = _read_csv_table(data, label, specs, categorical, finish)
     else:
         raise InputError(
             f"{label}: unsupported file type {path.suffix!r}; give a .csv file or an Excel "
@@ -123,13 +140,19 @@ def fingerprint(rows: pd.DataFrame) -> str:
     return f"{_hash_sum(rows)[0]:016x}"
 
 
-def _hash_sum(rows: pd.DataFrame) -> tuple[int, tuple[str, ...]]:
-    """The sum of the rows' hashes modulo 2^64, and the non-empty columns hashed. Sums add: two
-    parts of a table whose non-empty columns are the same sum to the table's."""
-    cells = rows.drop(columns=[ROW]).sort_index(axis=1)
-    # a column with no values says nothing: leaving it out keeps old files' fingerprints stable
-    # when a new optional column is defined
-    cells = cells.loc[:, (cells != "").any(axis=0)]
+def _hash_sum(
+    rows: pd.DataFrame, columns: Sequence[str] | None = None
+) -> tuple[int, tuple[str, ...]]:
+    """The sum of the rows' hashes modulo 2^64, and the columns hashed: the non-empty ones, or
+    `columns` (sorted). Sums add: two parts of a table hashed by the same columns sum to the
+    table's."""
+    if columns is not None:
+        cells = rows[list(columns)]
+    else:
+        cells = rows.drop(columns=[ROW]).sort_index(axis=1)
+        # a column with no values says nothing: leaving it out keeps old files' fingerprints
+        # stable when a new optional column is defined
+        cells = cells.loc[:, (cells != "").any(axis=0)]
     hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
     return int(hashes.sum(dtype=np.uint64)), tuple(str(c) for c in cells.columns)
 
@@ -183,10 +206,14 @@ SPLIT_BYTES = 4 * 2**20
 
 
 def _read_csv_table(
-    data: bytes, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
+    data: bytes,
+    label: str,
+    specs: Sequence[TableSpec],
+    categorical: Collection[str],
+    finish: Finish | None,
 ) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec, str]:
-    """A CSV table's rows (`_conform`), the ignored columns, the spec it matched and the
-    table's fingerprint.
+    """A CSV table's rows (`_conform`, then `finish`), the ignored columns, the spec it matched
+    and the table's fingerprint.
 
     A large table with a second usable core is parsed in two halves at once (its second half in
     a forked child, planner.workers.beside): the rows are the same, in the same order, with the
@@ -197,13 +224,14 @@ def _read_csv_table(
     cut = _cut(data) if len(data) > SPLIT_BYTES and can_fork() else None
     if cut is not None:
         try:
-            return _read_halves(data, cut, label, specs, categorical)
+            return _read_halves(data, cut, label, specs, categorical, finish)
         except InputError:
             pass  # read again in one piece below, for the error as one piece gives it
     frame = _read_csv(data, label)
     spec = _pick(frame.columns, specs)
     rows, ignored = _conform(frame, spec, label, categorical)
-    return rows, ignored, spec, fingerprint(rows)
+    digest = fingerprint(rows)
+    return finish(rows, label) if finish is not None else rows, ignored, spec, digest
 
 
 def _cut(data: bytes) -> int | None:
@@ -221,37 +249,52 @@ def _cut(data: bytes) -> int | None:
 
 
 def _read_halves(
-    data: bytes, cut: int, label: str, specs: Sequence[TableSpec], categorical: Collection[str]
+    data: bytes,
+    cut: int,
+    label: str,
+    specs: Sequence[TableSpec],
+    categorical: Collection[str],
+    finish: Finish | None,
 ) -> tuple[pd.DataFrame, tuple[str, ...], TableSpec, str]:
     """The rows of `data[:cut]` (header included) read here and of `data[cut:]` in a child,
-    joined as one read of `data` gives them, and the table's fingerprint: each half hashes its
-    own rows (the sums add up when both halves fill the same columns)."""
+    each finished where it is read, joined as one read of `data` gives them, and the table's
+    fingerprint: each half hashes its own rows (the sums add up when both halves fill the same
+    columns)."""
     header = _read_csv(data[: data.index(b"\n") + 1], label).columns
     spec = _pick(header, specs)
 
-    def second() -> tuple[pd.DataFrame, tuple[int, tuple[str, ...]]]:
+    def conformed_second() -> pd.DataFrame:
         frame = _parse(data[cut:], label, len(header))
         frame.columns = header
-        rows = _conform(frame, spec, label, categorical, require_rows=False)[0]
-        return rows, _hash_sum(rows)
+        return _conform(frame, spec, label, categorical, require_rows=False)[0]
 
-    def first() -> tuple[pd.DataFrame, tuple[str, ...], int, tuple[int, tuple[str, ...]]]:
+    def second() -> tuple[pd.DataFrame, tuple[int, tuple[str, ...]]]:
+        rows = conformed_second()
+        return (finish(rows, label) if finish else rows), _hash_sum(rows)
+
+    def first() -> tuple[
+        pd.DataFrame, pd.DataFrame, tuple[str, ...], int, tuple[int, tuple[str, ...]]
+    ]:
         frame = _read_csv(data[:cut], label)
         rows, ignored = _conform(frame, spec, label, categorical, require_rows=False)
-        return rows, ignored, len(frame), _hash_sum(rows)
+        done = finish(rows, label) if finish else rows
+        return rows, done, ignored, len(frame), _hash_sum(rows)
 
-    (rows_after, (sum_after, filled_after)), (rows, ignored, count, (total, filled)) = beside(
+    (done_after, (sum_after, filled_after)), (raw, done, ignored, count, (total, filled)) = beside(
         second, first
     )
-    rows_after[ROW] += count
-    shared = [c for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)]
-    rows = pd.concat(recoded([rows, rows_after], shared), ignore_index=True)
+    done_after[ROW] += count
+    shared = [c for c in done.columns if isinstance(done[c].dtype, pd.CategoricalDtype)]
+    rows = pd.concat(recoded([done, done_after], shared), ignore_index=True)
     if rows.empty:
         raise InputError(f"{label}: the table has a header but no rows; add one row per record")
-    if filled == filled_after:
-        digest = f"{(total + sum_after) % 2**64:016x}"
-    else:  # a column one half leaves empty: hash the table as one
-        digest = fingerprint(rows)
+    if filled != filled_after:
+        # a column one half leaves empty: both halves hashed by the columns either fills (the
+        # second half read again here, for its rows as read)
+        columns = tuple(sorted({*filled, *filled_after}))
+        total = _hash_sum(raw, columns)[0]
+        sum_after = _hash_sum(conformed_second(), columns)[0]
+    digest = f"{(total + sum_after) % 2**64:016x}"
     return rows, ignored, spec, digest
 
 

@@ -161,15 +161,31 @@ def traffic_ahead(path: Path) -> Ahead[TrafficTable]:
 def parse_traffic(path: Path) -> TrafficTable:
     """The traffic table's rows, each cell checked: what does not depend on the inventory, so
     that it can be read while the inventory is (planner.workers.Ahead)."""
-    raw, _ = read_table_file(path, (TRAFFIC_TABLE,), categorical=NAME_COLUMNS)
-    rows = raw.rows
-    label = raw.label
+    raw, _ = read_table_file(path, (TRAFFIC_TABLE,), categorical=NAME_COLUMNS, finish=_edges)
     findings: list[Finding] = []
     if raw.ignored_columns:
         names = ", ".join(quoted(c) for c in raw.ignored_columns)
         findings.append(
             Finding(code="columns-ignored", subject=raw.name, message=f"columns ignored: {names}")
         )
+    edges = shared_categories(raw.rows, NAMESPACE_COLUMNS)
+    edges = shared_categories(edges, ("source_workload", "destination_workload"))
+    edges.loc[edges["destination_workload"] == OUTSIDE, "destination_workload"] = ""
+    # the served workload lives in the Service's namespace unless the export says otherwise
+    unnamed = edges["destination_workload_namespace"].isin(("", OUTSIDE)) | (
+        edges["destination_workload"] == ""
+    )
+    edges.loc[unnamed, "destination_workload_namespace"] = edges.loc[
+        unnamed, "destination_namespace"
+    ].where(edges.loc[unnamed, "destination_workload"] != "", "")
+    file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(edges))
+    return TrafficTable(edges, raw.label, raw.name, file, tuple(findings))
+
+
+def _edges(rows: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A traffic table's rows (or a part of them) as edges, each cell checked and FQDNs split:
+    the work that looks at one row at a time (planner.inputs.tables.read_table_file's
+    `finish`, done in each half of a large table where it is read)."""
     rps = parse_numbers(
         rows, "rps", label, unit="requests per second", maximum=MAX_RPS, required=True
     )
@@ -202,18 +218,7 @@ def parse_traffic(path: Path) -> TrafficTable:
             f'"{rows["reporter"].iat[index]}" is not one of {", ".join(REPORTERS[1:])}; '
             "write Istio's reporter label or leave the column out"
         )
-    edges = shared_categories(_split_fqdns(edges, label), NAMESPACE_COLUMNS)
-    edges = shared_categories(edges, ("source_workload", "destination_workload"))
-    edges.loc[edges["destination_workload"] == OUTSIDE, "destination_workload"] = ""
-    # the served workload lives in the Service's namespace unless the export says otherwise
-    unnamed = edges["destination_workload_namespace"].isin(("", OUTSIDE)) | (
-        edges["destination_workload"] == ""
-    )
-    edges.loc[unnamed, "destination_workload_namespace"] = edges.loc[
-        unnamed, "destination_namespace"
-    ].where(edges.loc[unnamed, "destination_workload"] != "", "")
-    file = InputFile(role="traffic", name=path.name, fingerprint=raw.fingerprint, rows=len(rows))
-    return TrafficTable(edges, label, raw.name, file, tuple(findings))
+    return _split_fqdns(edges, label)
 
 
 def traffic_from(table: TrafficTable, inventory: Inventory, *, strict: bool = True) -> Traffic:
