@@ -26,11 +26,14 @@ from planner.frames import (
     distinct,
     grouped_integers,
     grouped_tuples,
+    matched,
     positions,
     recoded,
     records,
     row_codes,
+    sort_keys,
     sorted_distinct,
+    stably_sorted,
     taken,
 )
 from planner.frames import keys as key_strings
@@ -359,10 +362,11 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
 ) -> None:
     """planner.frames.sorted_distinct gives what `drop_duplicates(keys)` then
     `sort_values(keys, ignore_index=True)` give, and `distinct` what `drop_duplicates(keys)`
-    gives (and `row_codes` numbers groups as `ngroup` does), for text and for Categorical
-    columns; `recoded` parts concatenate into Categoricals
-    holding the same values; and planner.frames.keys gives `namespace + "/" + name` row by
-    row."""
+    gives (and `row_codes` numbers groups as `ngroup` does), `stably_sorted` what a stable
+    `sort_values` gives, `sort_keys` orders groups as a sorted groupby and `matched` keeps the
+    rows a merge with unique keys keeps, for text and for Categorical columns; `recoded` parts
+    concatenate into Categoricals holding the same values; and planner.frames.keys gives
+    `namespace + "/" + name` row by row."""
     frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=str)
     if categorical:
         frame = frame.assign(ns=frame["ns"].astype("category"))
@@ -374,6 +378,12 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
         numbered = frame.groupby(columns, sort=False, dropna=False, observed=True).ngroup()
         assert codes.tolist() == numbered.tolist()
         assert frame.take(first).equals(frame.drop_duplicates(columns))
+        assert stably_sorted(frame, columns).equals(frame.sort_values(columns, kind="stable"))
+        grouped = frame.groupby(columns, sort=True, dropna=False, observed=True).ngroup()
+        assert pd.factorize(sort_keys(frame, columns), sort=True)[0].tolist() == grouped.tolist()
+        table = frame.drop_duplicates(columns).iloc[::2]
+        merged = frame.merge(table[columns], on=columns)
+        assert matched(frame, columns, table).astype(object).equals(merged.astype(object))
     halves = recoded([frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2 :]], ["ns", "name"])
     joined = pd.concat(halves)
     assert all(isinstance(joined[c].dtype, pd.CategoricalDtype) for c in ("ns", "name"))

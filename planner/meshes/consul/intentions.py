@@ -41,6 +41,7 @@ from models.plan import (
     ServiceIntention,
     UpstreamList,
 )
+from planner.frames import keys, matched, positions, sort_keys, sorted_distinct, stably_sorted
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.inputs.units import duration_text
@@ -108,10 +109,10 @@ def allowed(
     the (namespace, service) Consul knows.
     """
     calls = observed_calls(graph, inventory, knobs)
+    # the calls to services Consul knows, found by codes while the names are still Categoricals
+    calls = matched(calls, _DESTINATION, mesh_services, ["namespace", "service"])
+    calls["target"] = keys(calls, *_DESTINATION)
     calls = calls.astype(dict.fromkeys(CALL_COLUMNS, "str"))  # text, for the rules below
-    calls["target"] = calls["destination_namespace"] + "/" + calls["destination_service"]
-    mesh_keys = pd.MultiIndex.from_frame(mesh_services[["namespace", "service"]])
-    calls = calls.loc[pd.MultiIndex.from_frame(calls[_DESTINATION]).isin(mesh_keys)]
     members = members.reset_index(drop=True).copy()
     named = members["consul_name"].astype(str) != ""
     valid = (
@@ -193,7 +194,7 @@ def _pairs(
     callers' namespaces."""
     named = members.loc[members["viewer"].notna()]
     columns = [*KEYS, *_DESTINATION, "basis", "requests"]
-    observed = outbound.merge(named[KEYS], on=KEYS)[[*KEYS, *_DESTINATION, "requests"]].assign(
+    observed = matched(outbound, KEYS, named)[[*KEYS, *_DESTINATION, "requests"]].assign(
         basis="observed"
     )
     fallback = named.loc[named["confidence"] != Confidence.HIGH.value, KEYS]
@@ -211,15 +212,13 @@ def _pairs(
     # a service does not call itself through the mesh: no fall-back allows it to
     own = widened.merge(named[[*KEYS, "viewer"]], on=KEYS)
     widened = own.loc[own["destination_service"] != own["viewer"]].drop(columns="viewer")
+    # each pair once, sorted: an observed pair is observed with its requests, whatever a
+    # fall-back also allows (both name a pair at most once each, a fall-back with no requests)
     both = pd.concat([observed[columns], widened[columns]], ignore_index=True)
-    pairs = both.groupby([*KEYS, *_DESTINATION], as_index=False, sort=True).agg(
-        requests=("requests", "sum")
-    )
-    # an observed pair stays observed, whatever a fall-back also allows
-    observed_keys = pd.MultiIndex.from_frame(observed[[*KEYS, *_DESTINATION]])
-    seen = pd.MultiIndex.from_frame(pairs[[*KEYS, *_DESTINATION]]).isin(observed_keys)
-    pairs["basis"] = np.where(seen, "observed", "fallback")
-    return pairs.merge(members[[*KEYS, "viewer"]], on=KEYS)
+    pairs = sorted_distinct(both, [*KEYS, *_DESTINATION])
+    pairs = pairs[[*KEYS, *_DESTINATION, "requests", "basis"]]
+    at = positions(pairs, KEYS, members)  # every pair's caller is a named member
+    return pairs.assign(viewer=members["viewer"].array.take(at))
 
 
 def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
@@ -239,16 +238,21 @@ def _intentions(
     install_namespace: str,
 ) -> tuple[ServiceIntention, ...]:
     """A ServiceIntentions per destination service (by its Consul name), and the default deny."""
-    by_source = pairs.merge(members[[*KEYS, "reason"]].rename(columns={"reason": "why"}), on=KEYS)
+    by_source = pairs.assign(why=members["reason"].array.take(positions(pairs, KEYS, members)))
+    ordered = stably_sorted(by_source, ["destination_service", "viewer", "basis"])
+    # grouped by one integer key per (destination, source) in key order: the groups, and the
+    # rows within each (so the sums), are those of a groupby on the two columns' text
     sources = (
-        by_source.sort_values(["destination_service", "viewer", "basis"])
-        .groupby(["destination_service", "viewer"], as_index=False, sort=True)
+        ordered.groupby(sort_keys(ordered, ["destination_service", "viewer"]), sort=True)
         .agg(
+            destination_service=("destination_service", "first"),
+            viewer=("viewer", "first"),
             basis=("basis", "last"),
             requests=("requests", "sum"),
             why=("why", "first"),
             namespace=("destination_namespace", "first"),
         )
+        .reset_index(drop=True)
     )
     behind: dict[tuple[str, str], tuple[str, ...]] = {}
     for namespace, service, workload in sorted(
@@ -414,10 +418,10 @@ def _scope(
     tp = members.loc[transparent & sidecar & members["viewer"].notna(), [*KEYS, "viewer"]]
     explicit = members.loc[~transparent & sidecar, KEYS]
     explicit = explicit.assign(viewer="upstreams:" + explicit["workload"])
-    allowed = pairs.merge(tp[KEYS], on=KEYS)
+    allowed = matched(pairs, KEYS, tp)
     fallback_spaces = allowed.loc[allowed["basis"] == "fallback"]
     exact = allowed.loc[allowed["basis"] == "observed"]
-    explicit_pairs = pairs.merge(explicit[KEYS], on=KEYS)
+    explicit_pairs = matched(pairs, KEYS, explicit)
     explicit_pairs = explicit_pairs.loc[explicit_pairs["basis"] == "observed"].assign(
         viewer=lambda f: "upstreams:" + f["workload"]
     )
