@@ -638,3 +638,6 @@ def test_request_counts_grouped_by_thousands_are_written_as_format_writes_them(
 
     written = _thousands(np.array(values, dtype=float)).tolist()
     assert written == [f"{v:,.0f}" for v in values]
+    # the text around each number is written as it is, braces too
+    framed = _thousands(np.array(values, dtype=float), "seen {", "} times").tolist()
+    assert framed == ["seen {" + f"{v:,.0f}" + "} times" for v in values]

@@ -26,6 +26,7 @@ the services they open.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,16 @@ from models.plan import (
     ServiceIntention,
     UpstreamList,
 )
-from planner.frames import keys, matched, positions, sort_keys, sorted_distinct, stably_sorted
+from planner.frames import (
+    distinct,
+    keys,
+    matched,
+    positions,
+    recoded,
+    sort_keys,
+    sorted_distinct,
+    stably_sorted,
+)
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
 from planner.inputs.units import duration_text
@@ -60,6 +70,8 @@ from planner.scoping.names import resource_name
 DEFAULT_DENY = "default-deny"
 """The name of the ServiceIntentions resource that denies every source by default."""
 _DESTINATION = ["destination_namespace", "destination_service"]
+_NAMES = [*KEYS, *_DESTINATION]
+"""The names of an allowed pair: Categoricals in `Allowed`, text in a `Recommendation`."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,9 @@ class Recommendation:
 @dataclass(frozen=True)
 class Allowed:
     """What the intentions allow, as frames (`allowed`): enough to price them (`scope`); the
-    resources themselves are written from it (`recommend`)."""
+    resources themselves are written from it (`intentions_of`, `outcomes_of`). The calls' and
+    the pairs' names are Categoricals (sorted categories): matched, sorted and grouped by their
+    codes; a `Recommendation` holds them as text."""
 
     calls: pd.DataFrame
     members: pd.DataFrame
@@ -108,11 +122,11 @@ def allowed(
     transparent_proxy, upstream_grants as (service_namespace, service) tuples); `mesh_services`:
     the (namespace, service) Consul knows.
     """
+    # the calls to services Consul knows. Their names stay Categoricals (matched, grouped and
+    # sorted by codes) until the pairs are written out as text (`_text`)
     calls = observed_calls(graph, inventory, knobs)
-    # the calls to services Consul knows, found by codes while the names are still Categoricals
     calls = matched(calls, _DESTINATION, mesh_services, ["namespace", "service"])
     calls["target"] = keys(calls, *_DESTINATION)
-    calls = calls.astype(dict.fromkeys(CALL_COLUMNS, "str"))  # text, for the rules below
     members = members.reset_index(drop=True).copy()
     named = members["consul_name"].astype(str) != ""
     valid = (
@@ -139,6 +153,11 @@ def allowed(
     return Allowed(calls, members, pairs, open_rows, scope)
 
 
+def _text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` with the name `columns` as text (Categoricals turned back into it)."""
+    return frame.astype(dict.fromkeys(columns, "str"))
+
+
 Outcomes = tuple[tuple[UpstreamList, ...], tuple[str, ...]]
 """Upstream lists and risks (`outcomes_of`)."""
 
@@ -154,7 +173,7 @@ def recommendation_of(
         workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
             KEYS, ignore_index=True
         ),
-        pairs=allowed.pairs,
+        pairs=_text(allowed.pairs, _NAMES),
         open=allowed.open,
         intentions=intentions,
         upstreams=outcomes[0],
@@ -176,10 +195,11 @@ def intentions_of(
 def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame) -> Outcomes:
     """The recommended upstream lists of workloads that list theirs, and what would break if
     the observation missed a caller."""
-    members, pairs, open_rows = allowed.members, allowed.pairs, allowed.open
+    members, open_rows = allowed.members, allowed.open
+    pairs, calls = _text(allowed.pairs, _NAMES), _text(allowed.calls, CALL_COLUMNS)
     return (
         _upstreams(members, pairs, mesh_services),
-        _at_risk(allowed.calls, pairs, open_rows, mesh_services, members),
+        _at_risk(calls, pairs, open_rows, mesh_services, members),
     )
 
 
@@ -191,14 +211,15 @@ def _pairs(
     members: pd.DataFrame, outbound: pd.DataFrame, mesh_services: pd.DataFrame
 ) -> pd.DataFrame:
     """Every allowed (caller, destination): observed calls of named callers, and the fall-back
-    callers' namespaces."""
+    callers' namespaces. The names come as Categoricals."""
     named = members.loc[members["viewer"].notna()]
     columns = [*KEYS, *_DESTINATION, "basis", "requests"]
     observed = matched(outbound, KEYS, named)[[*KEYS, *_DESTINATION, "requests"]].assign(
         basis="observed"
     )
     fallback = named.loc[named["confidence"] != Confidence.HIGH.value, KEYS]
-    called = observed.merge(fallback, on=KEYS)[[*KEYS, "destination_namespace"]]
+    called = matched(observed, KEYS, fallback)[[*KEYS, "destination_namespace"]]
+    called = _text(called, [*KEYS, "destination_namespace"])
     spaces = pd.concat(
         [fallback.assign(destination_namespace=fallback["namespace"]), called],
         ignore_index=True,
@@ -214,8 +235,8 @@ def _pairs(
     widened = own.loc[own["destination_service"] != own["viewer"]].drop(columns="viewer")
     # each pair once, sorted: an observed pair is observed with its requests, whatever a
     # fall-back also allows (both name a pair at most once each, a fall-back with no requests)
-    both = pd.concat([observed[columns], widened[columns]], ignore_index=True)
-    pairs = sorted_distinct(both, [*KEYS, *_DESTINATION])
+    both = pd.concat(recoded([observed[columns], widened[columns]], _NAMES), ignore_index=True)
+    pairs = sorted_distinct(both, _NAMES)
     pairs = pairs[[*KEYS, *_DESTINATION, "requests", "basis"]]
     at = positions(pairs, KEYS, members)  # every pair's caller is a named member
     return pairs.assign(viewer=members["viewer"].array.take(at))
@@ -224,7 +245,7 @@ def _pairs(
 def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
     """Destinations called by a meshed workload Consul cannot name: they allow every source."""
     unnamed = members.loc[members["viewer"].isna(), KEYS]
-    called = outbound.merge(unnamed, on=KEYS)
+    called = _text(matched(outbound, KEYS, unnamed), [*KEYS, *_DESTINATION])
     first = called.sort_values([*_DESTINATION, *KEYS]).drop_duplicates(_DESTINATION)
     return first[[*_DESTINATION, *KEYS]].reset_index(drop=True)
 
@@ -270,15 +291,12 @@ def _intentions(
     requests = sources["requests"].to_numpy(dtype=float)
     declared = np.isinf(requests)
     observed = sources["basis"].to_numpy() == "observed"
-    texts = np.where(
-        observed,
-        np.where(
-            declared,
-            "declared: a backend of its App Mesh VirtualNode",
-            "observed " + _thousands(np.where(declared, 0.0, requests)) + f" requests{span}",
-        ),
-        "fall-back: " + sources["why"].astype(str).to_numpy(dtype=object),
-    )
+    # each reason written once, for the rows it is theirs
+    texts = np.full(len(sources), "declared: a backend of its App Mesh VirtualNode", dtype=object)
+    counted = observed & ~declared
+    texts[counted] = _thousands(requests[counted], "observed ", f" requests{span}")
+    fell = ~observed
+    texts[fell] = [f"fall-back: {why}" for why in sources["why"].to_numpy(dtype=object)[fell]]
     # `sources` is sorted by destination: each destination's rows are one run of rows
     destinations = sources["destination_service"].to_numpy(dtype=object)
     starts = np.flatnonzero(np.concatenate([[True], destinations[1:] != destinations[:-1]]))
@@ -355,14 +373,19 @@ def _intentions(
 _INTENTIONS = TypeAdapter(list[ServiceIntention])
 
 
-def _thousands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
-    """Each value as `"{:,.0f}".format` writes it: rounded half to even, digits grouped by
-    commas. Numbers from +0 up to 2**53 are rounded by numpy (`rint` rounds the same binary value
-    the same way) and only grouped by Python; others (-0 is written "-0") are formatted."""
+def _thousands(
+    values: npt.NDArray[np.float64], before: str = "", after: str = ""
+) -> npt.NDArray[np.object_]:
+    """Each value as `"{:,.0f}".format` writes it, between `before` and `after`: rounded half to
+    even, digits grouped by commas. Numbers from +0 up to 2**53 are rounded by numpy (`rint`
+    rounds the same binary value the same way) and only grouped by Python; others (-0 is
+    written "-0") are formatted. One format per value writes the whole text."""
+    prefix, suffix = (part.replace("{", "{{").replace("}", "}}") for part in (before, after))
     if len(values) and bool((~np.signbit(values) & (values < 2.0**53)).all()):
         whole = np.rint(values).astype(np.int64).tolist()
-        return np.array(list(map("{:,}".format, whole)), dtype=object)
-    return np.array(list(map("{:,.0f}".format, values.tolist())), dtype=object)
+        return np.array(list(map(f"{prefix}{{:,}}{suffix}".format, whole)), dtype=object)
+    written = map(f"{prefix}{{:,.0f}}{suffix}".format, values.tolist())
+    return np.array(list(written), dtype=object)
 
 
 def _upstreams(
@@ -411,7 +434,8 @@ def _scope(
 ) -> Scope:
     """The Scope that prices the recommendation: a transparent-proxy workload sees what its
     service is allowed to call (intentions are by source service, so every workload of one
-    service name sees the union); an explicit one sees its recommended upstreams."""
+    service name sees the union); an explicit one sees its recommended upstreams. `pairs`'
+    names may be Categoricals; the Scope's are text."""
     transparent = members["transparent_proxy"].astype(bool)
     # gateways are configured by their routes, not intentions: they keep the whole mesh
     sidecar = ~members["role"].isin(GATEWAY_ROLES)
@@ -423,20 +447,17 @@ def _scope(
     exact = allowed.loc[allowed["basis"] == "observed"]
     explicit_pairs = matched(pairs, KEYS, explicit)
     explicit_pairs = explicit_pairs.loc[explicit_pairs["basis"] == "observed"].assign(
-        viewer=lambda f: "upstreams:" + f["workload"]
+        viewer=lambda f: "upstreams:" + f["workload"].astype(str)
     )
     grants = pd.concat([exact, explicit_pairs], ignore_index=True)
-    namespace_grants = (
-        fallback_spaces[["namespace", "viewer", "destination_namespace"]]
-        .drop_duplicates()
-        .rename(columns={"destination_namespace": "service_namespace"})
-    )
-    service_grants = (
-        grants[["namespace", "viewer", *_DESTINATION]]
-        .drop_duplicates()
-        .rename(
-            columns={"destination_namespace": "service_namespace", "destination_service": "service"}
-        )
+    namespace_grants = _text(
+        distinct(fallback_spaces[["namespace", "viewer", "destination_namespace"]]),
+        ["namespace", "destination_namespace"],
+    ).rename(columns={"destination_namespace": "service_namespace"})
+    service_grants = _text(
+        distinct(grants[["namespace", "viewer", *_DESTINATION]]), ["namespace", *_DESTINATION]
+    ).rename(
+        columns={"destination_namespace": "service_namespace", "destination_service": "service"}
     )
     return Scope(
         viewers=pd.concat([tp, explicit], ignore_index=True),
