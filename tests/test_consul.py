@@ -474,6 +474,50 @@ def test_injection_transparent_proxy_and_upstreams_follow_consul_k8s(tmp_path: P
     assert "explicit-upstreams" in codes
 
 
+def test_explicit_upstreams_are_recommended_from_what_each_workload_was_seen_calling(
+    tmp_path: Path,
+) -> None:
+    """A workload that lists its upstreams (transparent proxy off) gets the list of what it was
+    seen calling; one whose calls are too rare to trust keeps its list and adds what it was
+    seen calling; one seen calling nothing keeps an empty list of calls beside its own."""
+    explicit = {INJECT: "true", "consul.hashicorp.com/transparent-proxy": "false"}
+    text = "".join(
+        [
+            deployment("shop", name, {INJECT: "true"})
+            for name in ("web", "api", "db", "cache", "queue")
+        ]
+        + [
+            deployment(
+                "shop", name, {**explicit, "consul.hashicorp.com/connect-service-upstreams": up}
+            )
+            for name, up in (("reports", "db:5432"), ("batch", "queue:1"), ("idle", "cache:2"))
+        ]
+    )
+    inventory = write(tmp_path / "app.yaml", text)
+    traffic = write(
+        tmp_path / "traffic.csv",
+        "source_namespace,source_workload,destination_namespace,destination_service,rps\n"
+        "shop,web,shop,api,10\n"
+        "shop,reports,shop,api,5\n"
+        "shop,reports,shop,db,5\n"
+        "shop,batch,shop,cache,0.000001\n",
+    )
+    args = ["size", "-i", str(inventory), "--traffic", str(traffic), "--traffic-window", "7d"]
+    run = run_cli(args, cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    plan = Plan.model_validate_json((tmp_path / "planner-out" / "plan.json").read_bytes())
+    assert plan.scoping is not None
+    found = {u.workload: u for u in plan.scoping.upstreams}
+    assert sorted(found) == ["batch", "idle", "reports"]
+    assert (found["reports"].upstreams, found["reports"].current) == (("api", "db"), ("db",))
+    assert found["reports"].confidence == "high"
+    assert (found["batch"].upstreams, found["batch"].current) == (("cache", "queue"), ("queue",))
+    assert found["batch"].confidence == "fallback"
+    assert "call to shop/cache seen 1 times" in found["batch"].reason
+    assert found["idle"].upstreams == ("cache",)  # seen calling nothing: it keeps its own list
+    assert found["idle"].confidence == "fallback"
+
+
 def test_a_real_manifest_is_detected_as_consul(tmp_path: Path) -> None:
     args = [
         "size",

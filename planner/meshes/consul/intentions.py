@@ -44,6 +44,7 @@ from models.plan import (
 )
 from planner.frames import (
     distinct,
+    grouped_tuples,
     keys,
     matched,
     positions,
@@ -58,7 +59,6 @@ from planner.inputs.units import duration_text
 from planner.model.envoy import Scope
 from planner.model.findings import count_of
 from planner.scoping.callgraph import (
-    CALL_COLUMNS,
     KEYS,
     CallGraph,
     caller_trust,
@@ -195,11 +195,10 @@ def intentions_of(
 def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame) -> Outcomes:
     """The recommended upstream lists of workloads that list theirs, and what would break if
     the observation missed a caller."""
-    members, open_rows = allowed.members, allowed.open
-    pairs, calls = _text(allowed.pairs, _NAMES), _text(allowed.calls, CALL_COLUMNS)
+    members, pairs, open_rows = allowed.members, allowed.pairs, allowed.open
     return (
         _upstreams(members, pairs, mesh_services),
-        _at_risk(calls, pairs, open_rows, mesh_services, members),
+        _at_risk(allowed.calls, pairs, open_rows, mesh_services, members),
     )
 
 
@@ -396,7 +395,9 @@ def _upstreams(
     explicit = members.loc[~members["transparent_proxy"].astype(bool)]
     if explicit.empty:
         return ()
-    observed = pairs.loc[pairs["basis"] == "observed"]
+    # what each of them was seen calling, grouped once for all of them
+    observed = matched(pairs.loc[pairs["basis"] == "observed"], KEYS, explicit)
+    seen_by = grouped_tuples(_text(observed, _NAMES), KEYS, "destination_service").to_dict()
     out = []
     for namespace, workload, grants, confidence, reason in zip(
         explicit["namespace"],
@@ -406,10 +407,7 @@ def _upstreams(
         explicit["reason"],
         strict=True,
     ):
-        mine = observed.loc[
-            (observed["namespace"] == namespace) & (observed["workload"] == workload)
-        ]
-        seen = sorted(set(mine["destination_service"]))
+        seen = sorted(set(seen_by.get((namespace, workload), ())))
         current = tuple(sorted({str(service) for _, service in grants}))
         high = confidence == Confidence.HIGH.value
         wanted = seen if high else sorted(set(seen) | set(current))
@@ -478,8 +476,12 @@ def _at_risk(
     mesh_services: pd.DataFrame,
     members: pd.DataFrame,
 ) -> tuple[str, ...]:
-    """What would break if the observation missed a caller, worst first."""
-    called = set(zip(pairs["destination_namespace"], pairs["destination_service"], strict=True))
+    """What would break if the observation missed a caller, worst first. The names of `calls`
+    and `pairs` may be Categoricals."""
+    allowed_to = distinct(pairs[_DESTINATION])
+    called = set(
+        zip(allowed_to["destination_namespace"], allowed_to["destination_service"], strict=True)
+    )
     called |= set(
         zip(open_rows["destination_namespace"], open_rows["destination_service"], strict=True)
     )

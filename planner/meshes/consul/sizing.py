@@ -36,6 +36,7 @@ from models.plan import (
     Term,
 )
 from models.profile import Coefficient
+from planner.frames import grouped_tuples
 from planner.inputs.inventory import Inventory
 from planner.inputs.units import duration_text
 from planner.meshes.consul import servers
@@ -343,7 +344,7 @@ def _members(
     members["upstreams"] = members["upstreams"].fillna("").astype(str)
     members["consul_service"] = members["consul_service"].fillna("").astype(str)
     named = inventory.backing.merge(services[["namespace", "service"]], on=["namespace", "service"])
-    names = named.sort_values("service").groupby(KEYS)["service"].agg(tuple)
+    names = grouped_tuples(named.sort_values("service"), KEYS, "service")
     found = names.reindex(pd.MultiIndex.from_frame(members[KEYS]))
     listed = [n if isinstance(n, tuple) else () for n in found]
     annotated = members["consul_service"].str.split(",").str[0].str.strip()
