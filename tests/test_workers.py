@@ -246,6 +246,29 @@ def test_shared_jobs_run_in_both_processes_and_come_back_in_job_order(tmp_path: 
     assert _children() == set()
 
 
+def _job_and_its_own_work(value: int, marker: Path) -> tuple[int, int, int, bool]:
+    """A shared job (as _job_in) that would fork its own work: where that work ran."""
+    own = Ahead(os.getpid)
+    with own:
+        return (*_job_in(value, marker), own.result(), workers.can_fork())
+
+
+@forks
+def test_shared_jobs_run_their_own_work_in_their_own_process(tmp_path: Path) -> None:
+    """Both cores are busy while two processes share the jobs: what a job would fork (an Ahead,
+    a table's halves) runs in the process that runs the job, and forks again afterwards."""
+    marker = tmp_path / "four"
+    jobs = [functools.partial(_job_and_its_own_work, v, marker) for v in range(5)]
+    results = shared(jobs, order=[0, 1, 2, 3, 4])
+    assert len({pid for _, pid, _, _ in results}) == 2  # both processes ran jobs
+    assert all(pid == own for _, pid, own, _ in results)
+    assert not any(forkable for *_, forkable in results)
+    assert workers.can_fork()
+    with Ahead(os.getpid) as after:
+        assert after.result() != os.getpid()
+    assert _children() == set()
+
+
 def test_shared_without_a_fork_runs_the_jobs_here_in_job_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
