@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -115,13 +116,12 @@ def grouped_tuples(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Seri
     codes = grouper.ngroup().to_numpy()
     kept = np.flatnonzero(codes >= 0)
     order = kept[np.argsort(codes[kept], kind="stable")]
-    values = frame[column].to_numpy()[order]
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    parts = np.split(values, bounds) if len(values) else []
+    values = frame[column].to_numpy()[order].tolist()
+    # each group's run of values sliced from one list (numpy's split makes an array per group)
+    cuts = [0, *(np.flatnonzero(np.diff(codes[order])) + 1).tolist(), len(values)]
+    parts = [tuple(values[start:end]) for start, end in pairwise(cuts)] if values else []
     index = grouper.size().index
-    return pd.Series(
-        [tuple(part.tolist()) for part in parts], index=index, name=column, dtype=object
-    )
+    return pd.Series(parts, index=index, name=column, dtype=object)
 
 
 def positions(
