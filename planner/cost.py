@@ -35,6 +35,7 @@ from models.cost import (
 )
 from models.errors import InputError
 from models.plan import Plan, ResourceTotals, Totals
+from planner.yamltext import safe_load
 
 FORMULA = (
     "monthly cost = CPU request (cores) x price per vCPU-hour x hours per month + memory "
@@ -70,7 +71,7 @@ def load_prices(path: Path) -> tuple[Prices, PriceInfo]:
 def parse_prices(text: str, where: str) -> Prices:
     """Prices YAML text, validated; `where` names it in errors."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

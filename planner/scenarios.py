@@ -49,6 +49,7 @@ from planner.inputs.tables import ROW
 from planner.inputs.traffic import Traffic
 from planner.meshes.registry import MESHES
 from planner.pipeline import build_plan
+from planner.yamltext import safe_load
 
 DOCS = "docs/scenarios.md"
 MAX_FILE_BYTES = 1 << 20
@@ -108,7 +109,7 @@ def _read(path: Path) -> ScenarioSource:
             "--scenario path"
         )
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = safe_load(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the scenario file as UTF-8") from None
     except yaml.YAMLError as exc:

@@ -468,3 +468,28 @@ def test_plan_json_is_model_dump_json_to_the_byte(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in text
     assert "=HYPERLINK" in text
     assert render_json(plan)[PLAN_FILE] == (text + "\n").encode("utf-8")
+
+
+def test_yaml_files_are_read_by_the_fast_safe_loader() -> None:
+    """Profiles, scenarios, prices and manifests are parsed by PyYAML's C parser where it has
+    one (CI's PyYAML does), with the safe constructor."""
+    import yaml
+
+    from planner import yamltext
+
+    assert yamltext.SAFE_LOADER in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", None))
+    if yaml.__with_libyaml__:
+        assert yamltext.SAFE_LOADER is yaml.CSafeLoader
+    assert yamltext.safe_load("a: [1, 2.5, x]\n") == {"a": [1, 2.5, "x"]}
+
+
+@pytest.mark.parametrize("flag", ["--profile", "--scenario", "--prices"])
+def test_a_yaml_file_with_a_python_tag_is_refused_and_nothing_runs(
+    tmp_path: Path, flag: str
+) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "given.yaml"
+    path.write_text(f"mesh: !!python/object/apply:os.system ['touch {marker}']\n")
+    run = size(tmp_path, "data/cluster.csv", flag, str(path))
+    assert_user_error(run, tmp_path, f"{path} line 1: not valid YAML; fix the syntax there")
+    assert not marker.exists()

@@ -42,6 +42,7 @@ from planner.inputs.inventory import (
 )
 from planner.inputs.protocols import PORT_COUNTS, port_counts, port_protocol
 from planner.inputs.tables import ROW, decode_utf8, fingerprint, per_distinct, read_file_bytes
+from planner.yamltext import SAFE_LOADER
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -503,16 +504,9 @@ def _json_documents(text: str, label: str) -> list[Any]:
         ) from None
 
 
-# The C loader when PyYAML has it: the same safe constructor as yaml.safe_load_all (plain data
-# only, never arbitrary objects), and an order of magnitude faster on a cluster's export.
-_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader
-)
-
-
 def _yaml_documents(text: str, label: str) -> list[Any]:
     try:
-        return [d for d in yaml.load_all(text, Loader=_SAFE_LOADER) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=SAFE_LOADER) if d is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{label} line {mark.line + 1}" if mark is not None else label

@@ -13,6 +13,7 @@ from models.errors import ProfileError
 from models.knobs import MeshKind
 from models.profile import ProfileBase
 from planner.meshes.registry import MESHES
+from planner.yamltext import safe_load
 
 PROFILE_FILE = "profile.yaml"
 """The built-in profile's file in each mesh's package."""
@@ -43,7 +44,7 @@ def parse_profile(text: str, where: str) -> ProfileBase:
     """Validate profile YAML text against the model of the mesh its `mesh` field names; `where`
     names it in errors."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
