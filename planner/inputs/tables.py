@@ -270,14 +270,14 @@ def _read_halves(
 
     def second() -> tuple[pd.DataFrame, tuple[int, tuple[str, ...]]]:
         rows = conformed_second()
-        return (finish(rows, label) if finish else rows), _hash_sum(rows)
+        return (finish(rows, label) if finish is not None else rows), _hash_sum(rows)
 
     def first() -> tuple[
         pd.DataFrame, pd.DataFrame, tuple[str, ...], int, tuple[int, tuple[str, ...]]
     ]:
         frame = _read_csv(data[:cut], label)
         rows, ignored = _conform(frame, spec, label, categorical, require_rows=False)
-        done = finish(rows, label) if finish else rows
+        done = finish(rows, label) if finish is not None else rows
         return rows, done, ignored, len(frame), _hash_sum(rows)
 
     (done_after, (sum_after, filled_after)), (raw, done, ignored, count, (total, filled)) = beside(

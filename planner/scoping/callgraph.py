@@ -175,9 +175,11 @@ def caller_trust(
     valid: npt.NDArray[np.bool_],
     target: str,
     invalid_reason: str,
+    outbound: pd.DataFrame,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """(confidence, reason) per member workload (namespace, workload) from the calls (`observed`,
-    as `calls` gives them): declared callers are trusted; the others by what was observed.
+    as `calls` gives them, and the `outbound` ones of them, as `outbound_calls` gives them):
+    declared callers are trusted; the others by what was observed.
 
     `target` names the column of `observed` that says what a call went to, for the reason of a
     rare call; `valid` marks the members whose names the mechanism can write.
@@ -190,7 +192,6 @@ def caller_trust(
         trusted, window_reason = False, "no traffic table"
         unseen = "no declared calls: no VirtualNode selects it, and there is no traffic table"
     index = pd.MultiIndex.from_frame(members[KEYS])
-    outbound = outbound_calls(observed)
     has_traffic = _in_traffic(members, outbound, observed, inventory.backing)
     rare = outbound.loc[outbound["requests"] < knobs.min_edge_requests]
     rarest = rare.sort_values(["requests", target]).drop_duplicates(KEYS).set_index(KEYS)

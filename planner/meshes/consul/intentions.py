@@ -134,6 +134,7 @@ def allowed(
         & per_distinct(members["namespace"], _is_label).to_numpy(dtype=bool)
         & per_distinct(members["consul_name"], _is_label).to_numpy(dtype=bool)
     )
+    outbound = outbound_calls(calls)
     members["confidence"], members["reason"] = caller_trust(
         members,
         calls,
@@ -144,9 +145,9 @@ def allowed(
         "target",
         "no Consul service name: no Kubernetes Service selects its pods (or its name is not a "
         "Kubernetes name), so no intention can name it as a source",
+        outbound,
     )
     members["viewer"] = members["consul_name"].where(valid, None)
-    outbound = outbound_calls(calls)
     pairs = _pairs(members, outbound, mesh_services)
     open_rows = _open(members, outbound)
     scope = _scope(members, pairs, open_rows, mesh_services)

@@ -276,6 +276,7 @@ def _needs(
         valid,
         "host",
         "namespace, workload or a destination is not a Kubernetes name",
+        outbound,
     )
     members["blocked"] = np.select(
         [~valid, (members["namespace"] == root_of(knobs)).to_numpy()],
