@@ -3,12 +3,14 @@ the one object compare.json, the summary, the page and the sheet render from."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from models.cost import CompareCost
+from models.formats import (
+    DataPlane,
+)
 from models.knobs import Knobs
 from models.plan import InputFile, NodesPlan, ResourceTotals, ToolInfo, Totals
 
@@ -17,26 +19,6 @@ COMPARE_SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class DataPlane(StrEnum):
-    """A data plane `planner compare` sizes: a mesh, and for Istio ambient whether it runs
-    waypoints (L7) or ztunnel alone (L4)."""
-
-    ISTIO_SIDECAR = "istio-sidecar"
-    ISTIO_AMBIENT = "istio-ambient"
-    ISTIO_AMBIENT_WAYPOINTS = "istio-ambient-waypoints"
-    LINKERD = "linkerd"
-    CONSUL = "consul"
-
-
-class CompareFormat(StrEnum):
-    """What `planner compare` writes (`--format`): compare.json always, the page and the sheet
-    when asked for; the values are `OutputFormat`'s for the same kinds of file."""
-
-    JSON = "json"
-    HTML = "html"  # compare.html: the side by side as one self-contained page
-    XLSX = "xlsx"  # compare.xlsx: the side by side with live totals and differences
 
 
 class CompareRow(_Frozen):

@@ -3,22 +3,12 @@ of the same mesh, and why, attributed to drivers that add up to the change."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal
 
 from models.cost import CostComparison
 from models.plan import Scenarios, Totals, _Frozen
 
 REVIEW_SCHEMA = "1"
-
-
-class ReviewFormat(StrEnum):
-    """What `planner review` writes (`--format`): review.json always, the page and the workbook
-    when asked for; the values are `OutputFormat`'s for the same kinds of file."""
-
-    JSON = "json"
-    HTML = "html"  # review.html: the review as one self-contained page
-    XLSX = "xlsx"  # review.xlsx: the changes, the forecast's inputs and its live fit
 
 
 DriverCode = Literal[

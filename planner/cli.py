@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 
-from models.compare import CompareFormat, DataPlane
 from models.errors import InputError, PlannerError, printable, quoted
+from models.formats import CompareFormat, DataPlane, ReviewFormat
 from models.knobs import (
     MIGRATION_DIR,
     Knobs,
@@ -37,14 +37,12 @@ from models.knobs import (
     WaypointRule,
 )
 from models.kube import DNS_LABEL
-from models.plan import SCHEMA_VERSION, Plan
-from models.profile import ProfileBase
-from models.review import ReviewFormat
 from planner.collect.command import collect_command
 from planner.interrupts import Interrupted, received
 from planner.version import __version__
 
 if TYPE_CHECKING:
+    from models.profile import ProfileBase
     from planner.inputs.folder import FolderDefaults
     from planner.meshes.entry import MeshEntry
     from planner.workers import Job
@@ -651,6 +649,7 @@ def size(
         # errors still come after the inventory's (planner.workers.Ahead). A table found in
         # an --inventory folder is started once it is found, below.
         given = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
+        from models.plan import SCHEMA_VERSION, Plan
         from planner.cost import load_prices, review_cost, with_cost
         from planner.inputs.load import read_inventory
         from planner.inputs.nodes import parse_nodes_option
@@ -1086,6 +1085,7 @@ def review_command(
         planner review --history q1/plan.json --history q2/plan.json --history q3/plan.json
         --history q4/plan.json --horizon 90d --out review
     """
+    from models.plan import SCHEMA_VERSION
     from planner.cost import load_prices, review_cost
     from planner.forecast import forecast
     from planner.outputs import write_outputs

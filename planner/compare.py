@@ -11,12 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from models.compare import (
-    COMPARE_SCHEMA_VERSION,
-    CompareRow,
-    Comparison,
-    DataPlane,
-)
+from models.compare import COMPARE_SCHEMA_VERSION, CompareRow, Comparison
+from models.formats import DataPlane
 from models.knobs import Knobs, MeshKind, WaypointRule
 from models.plan import Plan, ResourceTotals, Role, ToolInfo
 from planner.inputs.inventory import Inventory

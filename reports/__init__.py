@@ -19,10 +19,11 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from models.compare import CompareFormat, Comparison
+from models.compare import Comparison
+from models.formats import CompareFormat, ReviewFormat
 from models.knobs import MeshKind, OutputFormat
 from models.plan import Plan
-from models.review import Review, ReviewFormat
+from models.review import Review
 from reports.compare import (
     COMPARE_FILE,
     COMPARE_HTML_FILE,

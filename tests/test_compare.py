@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from models.compare import Comparison, DataPlane
+from models.compare import Comparison
+from models.formats import DataPlane
 from models.plan import Plan
 from tests.conftest import DATA, SAMPLE_ARGS, run_cli
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from models.compare import CompareFormat, CompareRow, Comparison, DataPlane
+from models.compare import CompareRow, Comparison
+from models.formats import CompareFormat, DataPlane
 from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
 from reports.compare import COMPARE_FILE, COMPARE_HTML_FILE, COMPARE_XLSX_FILE
 from reports.html.compare import render_compare_html

@@ -18,7 +18,8 @@ import pytest
 from jinja2 import UndefinedError
 from openpyxl import load_workbook
 
-from models.review import DriverForecast, Review, ReviewFormat, Threshold
+from models.formats import ReviewFormat
+from models.review import DriverForecast, Review, Threshold
 from reports import REVIEW_ENTRIES, REVIEW_RENDERERS
 from reports.html.charts import Point, Step, trend, waterfall
 from reports.html.page import environment
