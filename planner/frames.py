@@ -187,13 +187,6 @@ def matched(
     return frame.loc[found].reset_index(drop=True)
 
 
-def stably_sorted(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """`frame.sort_values(columns)` for two or more columns (a stable sort: rows that tie keep
-    their order), on one integer key per row (`_row_codes`) instead of pandas' sort of every
-    column's text."""
-    return frame.take(np.argsort(_row_codes(frame, columns), kind="stable"))
-
-
 def taken(values: pd.Series, at: npt.NDArray[np.intp], missing: object) -> npt.NDArray[Any]:
     """`values` at the positions `at` (from `positions`), `missing` where `at` is -1."""
     found = at >= 0

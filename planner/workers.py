@@ -197,6 +197,9 @@ def shared(jobs: Sequence[Callable[[], _A]], order: Sequence[int] | None = None)
 _TOKEN = 4
 """Bytes per job in `shared`'s queue."""
 
+MAX_SHARED = getattr(select, "PIPE_BUF", 512) // _TOKEN
+"""The most jobs `shared` puts in one queue: their tokens fit one atomic write to a pipe."""
+
 
 @dataclass
 class _Cores:
@@ -219,10 +222,6 @@ def _cores_taken() -> Iterator[None]:
         yield
     finally:
         _CORES.shared = before
-
-
-MAX_SHARED = getattr(select, "PIPE_BUF", 512) // _TOKEN
-"""The most jobs `shared` puts in one queue: their tokens fit one atomic write to a pipe."""
 
 
 def _take(

@@ -33,7 +33,6 @@ from planner.frames import (
     row_codes,
     sort_keys,
     sorted_distinct,
-    stably_sorted,
     taken,
 )
 from planner.frames import keys as key_strings
@@ -362,8 +361,8 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
 ) -> None:
     """planner.frames.sorted_distinct gives what `drop_duplicates(keys)` then
     `sort_values(keys, ignore_index=True)` give, and `distinct` what `drop_duplicates(keys)`
-    gives (and `row_codes` numbers groups as `ngroup` does), `stably_sorted` what a stable
-    `sort_values` gives, `sort_keys` orders groups as a sorted groupby and `matched` keeps the
+    gives (and `row_codes` numbers groups as `ngroup` does), `sort_keys` orders groups as a
+    sorted groupby and `matched` keeps the
     rows a merge with unique keys keeps, for text and for Categorical columns; `recoded` parts
     concatenate into Categoricals holding the same values; and planner.frames.keys gives
     `namespace + "/" + name` row by row."""
@@ -378,7 +377,6 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
         numbered = frame.groupby(columns, sort=False, dropna=False, observed=True).ngroup()
         assert codes.tolist() == numbered.tolist()
         assert frame.take(first).equals(frame.drop_duplicates(columns))
-        assert stably_sorted(frame, columns).equals(frame.sort_values(columns, kind="stable"))
         grouped = frame.groupby(columns, sort=True, dropna=False, observed=True).ngroup()
         assert pd.factorize(sort_keys(frame, columns), sort=True)[0].tolist() == grouped.tolist()
         table = frame.drop_duplicates(columns).iloc[::2]

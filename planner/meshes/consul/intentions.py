@@ -51,7 +51,6 @@ from planner.frames import (
     recoded,
     sort_keys,
     sorted_distinct,
-    stably_sorted,
 )
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
@@ -260,11 +259,15 @@ def _intentions(
 ) -> tuple[ServiceIntention, ...]:
     """A ServiceIntentions per destination service (by its Consul name), and the default deny."""
     by_source = pairs.assign(why=members["reason"].array.take(positions(pairs, KEYS, members)))
-    ordered = stably_sorted(by_source, ["destination_service", "viewer", "basis"])
-    # grouped by one integer key per (destination, source) in key order: the groups, and the
-    # rows within each (so the sums), are those of a groupby on the two columns' text
+    # one integer key per (destination, source), ordered as their text; the rows sorted by it,
+    # then by basis ("fallback" before "observed"), ties in their order (lexsort is stable): a
+    # stable sort of the three columns. Grouped by the key, the groups and the rows within each
+    # (so the sums) are those of a groupby on the two columns' text
+    pair = sort_keys(by_source, ["destination_service", "viewer"])
+    order = np.lexsort((by_source["basis"].to_numpy() == "observed", pair))
     sources = (
-        ordered.groupby(sort_keys(ordered, ["destination_service", "viewer"]), sort=True)
+        by_source.take(order)
+        .groupby(pair[order], sort=True)
         .agg(
             destination_service=("destination_service", "first"),
             viewer=("viewer", "first"),
