@@ -649,7 +649,7 @@ def size(
         # errors still come after the inventory's (planner.workers.Ahead). A table found in
         # an --inventory folder is started once it is found, below.
         given = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
-        from models.plan import SCHEMA_VERSION, Plan
+        from models.plan import SCHEMA_VERSION, Plan, ScopingPlan
         from planner.cost import load_prices, review_cost, with_cost
         from planner.inputs.load import read_inventory
         from planner.inputs.nodes import parse_nodes_option
@@ -670,9 +670,9 @@ def size(
         from planner.pipeline import build_plan, entry_for
         from planner.review import read_plan, review
         from planner.scenarios import read_scenario_files, size_scenarios
-        from planner.workers import render_files
+        from planner.workers import ASIDE_SERVICES, Ahead, render_files
         from reports import ENTRIES, HANDOVERS, renderers
-        from reports.plan_json import PLAN_FILE
+        from reports.plan_json import PLAN_FILE, render_json, render_scoping
         from reports.review import REVIEW_FILE, render_review_json, render_review_summary
         from reports.scenarios import render_scenarios_summary
         from reports.summary import render_summary
@@ -763,8 +763,23 @@ def size(
                 f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
             )
         edges = traffic_from(parsing.result(), checked, strict=strict) if parsing else None
+        early: list[tuple[object, Ahead[bytes]]] = []
+
+        def scoped(scoping: ScopingPlan) -> None:
+            # plan.json's scoping (half of it in a large mesh) is written out in a forked child
+            # while the plan's workload records are built
+            aside = len(checked.services) >= ASIDE_SERVICES
+            ahead = Ahead(functools.partial(render_scoping, scoping), aside=aside)
+            early.append((scoping, stack.enter_context(ahead)))
+
         plan = build_plan(
-            checked, edges, mesh_profile, knobs, mesh_chosen_by=chosen[1], nodes=given_nodes
+            checked,
+            edges,
+            mesh_profile,
+            knobs,
+            mesh_chosen_by=chosen[1],
+            nodes=given_nodes,
+            scoped=scoped,
         )
         files: dict[str, bytes] = {}
         sized = []
@@ -797,8 +812,14 @@ def size(
         # plan.json is always written: every other output renders from it, and it is what a
         # reviewer reaches for when a report raises a question
         outputs = sorted({OutputFormat.JSON, *(formats or [])})
+        # the scoping written out early is used when the plan still holds that scoping
+        scoping_json = next((a.result for s, a in early if s is plan.scoping), None)
+        chosen_renderers: dict[OutputFormat, Callable[[Plan], dict[str, bytes]]] = {
+            **renderers(entry.kind),
+            OutputFormat.JSON: functools.partial(render_json, scoping=scoping_json),
+        }
         rendered, summary = render_files(
-            [_job(renderers(entry.kind)[o], plan, o) for o in outputs],
+            [_job(chosen_renderers[o], plan, o) for o in outputs],
             lambda: (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n"),
         )
         files.update(rendered)

@@ -3,6 +3,7 @@ mesh-wide proxy default -> the plan."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 
 from models.errors import ProfileError
 from models.knobs import Knobs
-from models.plan import SCHEMA_VERSION, Finding, Plan, ProfileInfo, ToolInfo
+from models.plan import SCHEMA_VERSION, Finding, Plan, ProfileInfo, ScopingPlan, ToolInfo
 from models.profile import ProfileBase
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
@@ -54,6 +55,7 @@ def build_plan(
     scope: object | None = None,
     mesh_chosen_by: str = "",
     nodes: Nodes | None = None,
+    scoped: Callable[[ScopingPlan], object] | None = None,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
@@ -61,6 +63,8 @@ def build_plan(
     was chosen, for the reader (empty: as the knobs say). `scope`, when given, replaces the
     mesh's own scoping recommendation (the accuracy cases use it to rebuild published tests).
     `nodes` (from --nodes) wins over the nodes the inventory names (a pod table's node column).
+    `scoped` is called with the plan's scoping, when there is one, as soon as it is known: before
+    the workloads' records are built (the CLI writes it out meanwhile, reports.plan_json).
 
     Raises PlannerError (or a subclass) for inputs and knobs that cannot be sized.
     """
@@ -85,6 +89,8 @@ def build_plan(
         twice = []
     nodes = nodes or inventory.nodes
     sized = entry.size(SizingInput(inventory, rated, traffic, profile, knobs, scope, nodes))
+    if scoped is not None and sized.scoping is not None:
+        scoped(sized.scoping)
     workloads = rated()
     knobs = sized.knobs
     default, patch = proxy_default(

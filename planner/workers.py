@@ -4,8 +4,10 @@ Once a plan is built, its output formats render independently of each other from
 read-only plan, and the workbook alone takes as long as the others together (BENCHMARKS.md). On
 a machine with more than one core, `render_files` forks one child for the jobs marked `aside`:
 the child inherits the plan without copying or pickling it (copy-on-write pages), renders, and
-sends its files back through a pipe as one pickle, while this process renders the other jobs.
-The files are the same bytes as one process would write; only the wall time changes.
+sends its files back as one pickle, while this process renders the other jobs. The pickle goes
+through an anonymous memory file (a pipe where there is none), so a child that is done ends
+without waiting for this process to read it. The files are the same bytes as one process would
+write; only the wall time changes.
 
 `beside` is the same for any one piece of work whose result can be pickled and is small beside
 the work: reading a large CSV table parses its second half in a child while this process parses
@@ -25,6 +27,7 @@ was raised there, and an interrupt or an error here kills and reaps it.
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import select
@@ -108,15 +111,19 @@ class Ahead(Generic[_A]):
         self._done: tuple[_A] | None = None
         self._pid = 0
         self._reader = -1
+        self._in_memory = False
         if not aside or not can_fork():
             return
-        reader, writer = os.pipe()
+        reader, writer = _channel()
         pid = os.fork()
         if pid == 0:  # the child: work, send, and leave without unwinding the parent's stack
-            os.close(reader)
+            if reader != writer:
+                os.close(reader)
             _child(work, writer)
-        os.close(writer)
+        if reader != writer:
+            os.close(writer)
         self._pid, self._reader, self._work = pid, reader, None
+        self._in_memory = reader == writer
 
     def __enter__(self) -> Ahead[_A]:
         return self
@@ -130,6 +137,16 @@ class Ahead(Generic[_A]):
             return self._done[0]
         if self._work is not None:  # not forked: run it now
             self._done = (self._work(),)
+        elif self._reader != -1 and self._in_memory:
+            # the child wrote its pickle to a memory file, never waiting for this process to
+            # read it: it has ended once it is reaped
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            reader, self._reader = self._reader, -1
+            try:
+                self._done = (cast(_A, _received_from(reader, status)),)
+            finally:
+                os.close(reader)
         elif self._reader != -1:
             with os.fdopen(self._reader, "rb") as stream:
                 self._reader = -1  # closed with the stream
@@ -311,7 +328,30 @@ def _sendable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _received(payload: bytes, status: int) -> object:
+def _channel() -> tuple[int, int]:
+    """Where a child sends its result: one anonymous memory file (Linux; the same descriptor
+    both ways), which the child fills without waiting for this process to read it, else a pipe
+    (reader, writer)."""
+    if hasattr(os, "memfd_create"):
+        try:
+            descriptor = os.memfd_create("planner-worker", os.MFD_CLOEXEC)
+        except OSError:  # memory files not allowed here: a pipe does the same, more slowly
+            pass
+        else:
+            return descriptor, descriptor
+    return os.pipe()
+
+
+def _received_from(descriptor: int, status: int) -> object:
+    """The child's result in the memory file `descriptor`, or its exception raised here."""
+    size = os.fstat(descriptor).st_size
+    if not size or os.WIFSIGNALED(status):
+        raise WorkerError(f"the worker process ended without a result (wait status {status})")
+    with mmap.mmap(descriptor, size, prot=mmap.PROT_READ) as mapped:
+        return _received(mapped, status)
+
+
+def _received(payload: bytes | mmap.mmap, status: int) -> object:
     """The child's result, or its exception raised here."""
     if not payload:
         raise WorkerError(f"the worker process ended without a result (wait status {status})")

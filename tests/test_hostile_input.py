@@ -470,6 +470,20 @@ def test_plan_json_is_model_dump_json_to_the_byte(tmp_path: Path) -> None:
     assert render_json(plan)[PLAN_FILE] == (text + "\n").encode("utf-8")
 
 
+def test_plan_json_with_its_scoping_written_apart_is_the_same_bytes(tmp_path: Path) -> None:
+    """The scoping written out on its own (the CLI does it in a child) and spliced in gives the
+    bytes of the whole plan written at once, for names that look like JSON, markup or formulas."""
+    from reports.plan_json import PLAN_FILE, render_json, render_scoping
+    from tests.plans import hostile_plan
+
+    plan = hostile_plan(tmp_path)
+    assert plan.scoping is not None
+    scoping = plan.scoping
+    whole = render_json(plan)[PLAN_FILE]
+    assert render_json(plan, scoping=lambda: render_scoping(scoping))[PLAN_FILE] == whole
+    assert b'\n  "scoping": {\n    "mechanism": ' in whole
+
+
 def test_yaml_files_are_read_by_the_fast_safe_loader() -> None:
     """Profiles, scenarios, prices and manifests are parsed by PyYAML's C parser where it has
     one (CI's PyYAML does), with the safe constructor."""

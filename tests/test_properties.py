@@ -40,7 +40,7 @@ from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
 from reports.gitops.sidecars import block_yaml, dump_yaml
-from reports.plan_json import render_json
+from reports.plan_json import render_json, render_scoping
 from tests.plans import istio_profile
 
 PROFILE = istio_profile()
@@ -233,6 +233,15 @@ def test_requests_never_exceed_limits(mesh: Mesh) -> None:
 @given(meshes(), st.integers(min_value=0, max_value=2**32))
 def test_results_do_not_depend_on_row_or_column_order(mesh: Mesh, seed: int) -> None:
     assert render_json(plan_for(mesh)) == render_json(plan_for(mesh, random.Random(seed)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(meshes())
+def test_plan_json_with_its_scoping_written_apart_is_the_same_bytes(mesh: Mesh) -> None:
+    plan = plan_for(mesh)
+    scoping = plan.scoping
+    spliced = render_json(plan, scoping=lambda: render_scoping(scoping) if scoping else b"")
+    assert spliced == render_json(plan)
 
 
 @settings(max_examples=60, deadline=None)

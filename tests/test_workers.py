@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -361,3 +362,60 @@ def test_every_format_is_the_same_bytes_forked_or_not(
         outputs[workers_setting] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert sorted(outputs["2"]) == ["plan.json", "report.html", "report.xlsx", "sidecars.yaml"]
     assert outputs["1"] == outputs["2"]
+
+
+def _kills_itself() -> bytes:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return b""
+
+
+@forks
+def test_a_result_larger_than_a_pipe_holds_comes_back_whole_and_the_child_ends_first(
+    forked: list[int],
+) -> None:
+    """The child's pickle goes to a memory file: it ends as soon as its work is done, before
+    this process asks for the result, and the result comes back byte for byte."""
+    payload = bytes(range(256)) * 40_000  # 10 MB: far more than a pipe's buffer
+    with Ahead(lambda: payload) as pending:
+        (pid,) = forked
+        deadline = time.monotonic() + 30
+        ended = None
+        while ended is None and time.monotonic() < deadline:
+            # WNOWAIT: seen ended (a zombie), not reaped; the result still reaps it
+            ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            time.sleep(0.01)
+        assert ended is not None
+        assert ended.si_status == 0
+        assert pending.result() == payload
+    assert _children() == set()
+
+
+@forks
+def test_a_child_killed_by_a_signal_is_an_error_naming_its_wait_status() -> None:
+    pattern = r"ended without a result \(wait status 9\)"
+    with Ahead(_kills_itself) as pending, pytest.raises(WorkerError, match=pattern):
+        pending.result()
+    assert _children() == set()
+
+
+def test_plan_jsons_scoping_written_in_a_child_is_the_same_file(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int]
+) -> None:
+    """`planner size` writes plan.json's scoping out in a forked child (from ASIDE_SERVICES
+    Services on; here from the first) while the plan's workload records are built, and splices
+    it in: the same plan.json as one process writes, and no child left."""
+    monkeypatch.setattr(workers, "ASIDE_SERVICES", 0)
+    outputs = {}
+    for setting in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", setting)
+        forked.clear()
+        args = ["size", "--inventory", "cluster.csv", "--services", "services.csv"]
+        args += ["--traffic", "traffic.csv", "--traffic-window", "7d", "--out", f"out-{setting}"]
+        run = run_cli(args, sample)
+        assert run.exit_code == 0, run.stderr
+        outputs[setting] = (sample / f"out-{setting}" / "plan.json").read_bytes()
+    assert outputs["1"] == outputs["2"]
+    assert b'\n  "scoping": {\n    "mechanism": ' in outputs["2"]
+    # the sample's traffic table is too small to be read ahead: the one fork is the scoping's
+    assert len(forked) == (1 if workers.can_fork() else 0)
+    assert _children() == set()
