@@ -8,7 +8,11 @@ and again for nothing (reference counting frees what a run drops). At 100,000 po
 1.1 s of 9.4 s with every format, and 12 s of 85 s at 1,000,000 pods, for the same peak memory
 (BENCHMARKS.md). For the same reason the process ends without tearing those objects down one by
 one (`os._exit` once stdout and stderr are flushed): every file was written and closed by then,
-and the kernel takes the memory back at once."""
+and the kernel takes the memory back at once.
+
+A large traffic table given to `planner size` or `planner compare` starts being read in a forked
+child before anything else is imported (planner.inputs.early); one the command did not take is
+stopped when it ends."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import signal
 import sys
 from typing import NoReturn
 
+from planner.inputs import early
 from planner.interrupts import (
     SIGNALS,
     Interrupted,
@@ -35,6 +40,9 @@ def main() -> None:
         signal.signal(signum, raise_interrupted)
     sys.unraisablehook = quiet_after_signal
     try:
+        # a large traffic table starts being read now, while pandas and the library are
+        # imported (planner.inputs.early)
+        early.start(sys.argv[1:])
         from planner.cli import app
 
         app(prog_name="planner")
@@ -52,6 +60,7 @@ def main() -> None:
         # nothing, and must not print a trace
         for signum in SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
+        early.stop()
 
 
 def _interrupted(exc: Interrupted) -> NoReturn:
@@ -65,6 +74,7 @@ def _leave(code: object) -> NoReturn:
     that cannot be written (a closed pipe) ends the run with 120, as Python's own exit does."""
     for signum in SIGNALS:  # the run is over: a late signal changes nothing
         signal.signal(signum, signal.SIG_IGN)
+    early.stop()
     if code is None:
         status = 0
     elif isinstance(code, int):

@@ -329,6 +329,24 @@ def grouped_integers(
     return out
 
 
+def grouped_by_keys(
+    frame: pd.DataFrame, keys: Sequence[str], **aggregations: tuple[str, str]
+) -> pd.DataFrame:
+    """`frame.groupby(keys, as_index=False, sort=True).agg(**aggregations)`, grouped by one
+    integer per row (`_row_codes`) where pandas would combine the key columns again: the same
+    frame, each group's rows taken in the frame's order (so a float sum is the same to the bit).
+    Rows with a missing key, which groupby drops, are left to pandas."""
+    if frame.empty or any(frame[key].isna().any() for key in keys):
+        return frame.groupby(list(keys), as_index=False, sort=True).agg(**aggregations)
+    combined = _row_codes(frame, keys)
+    first = np.unique(combined, return_index=True)[1]  # each key's first row, keys sorted
+    out = frame[list(keys)].take(first).reset_index(drop=True)
+    grouped = frame.groupby(combined, sort=True)
+    for name, (column, how) in aggregations.items():
+        out[name] = grouped[column].agg(how).to_numpy()
+    return out
+
+
 def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame.drop_duplicates(columns).sort_values(columns, ignore_index=True)`: the first row of
     each distinct `columns`, sorted by them: one key per row (`_row_codes`) and one sort, where

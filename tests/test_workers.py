@@ -419,3 +419,110 @@ def test_plan_jsons_scoping_written_in_a_child_is_the_same_file(
     # the sample's traffic table is too small to be read ahead: the one fork is the scoping's
     assert len(forked) == (1 if workers.can_fork() else 0)
     assert _children() == set()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["size", "--inventory", "c.csv", "--traffic", "t.csv"], "t.csv"),
+        (["compare", "--traffic=dir/t.csv", "--out", "o"], "dir/t.csv"),
+        (["size", "--traffic", "a.csv", "--traffic", "b.csv"], None),  # the parser decides
+        (["size", "--traffic", "t.csv", "--help"], None),
+        (["size", "--traffic"], None),
+        (["size", "--traffic", "--out"], None),
+        (["size", "--traffic", "t.csv", "--", "x"], None),
+        (["review", "--traffic", "t.csv"], None),
+        (["--traffic", "t.csv"], None),
+        ([], None),
+    ],
+)
+def test_the_traffic_table_a_command_line_names_before_it_is_parsed(
+    argv: list[str], expected: str | None
+) -> None:
+    from planner.inputs import early
+
+    assert early.traffic_path(argv) == (None if expected is None else Path(expected))
+
+
+def _large_traffic(folder: Path) -> Path:
+    """A traffic table past AHEAD_BYTES (the sample's rows, over and over: they add up)."""
+    from planner.inputs.early import AHEAD_BYTES
+
+    rows = (REPO / "data" / "traffic.csv").read_text(encoding="utf-8").splitlines()
+    body = "\n".join(rows[1:]) + "\n"
+    path = folder / "traffic.csv"
+    path.write_text(rows[0] + "\n" + body * (AHEAD_BYTES // len(body) + 1), encoding="utf-8")
+    return path
+
+
+@forks
+def test_a_traffic_table_started_early_is_taken_once_and_the_rest_stopped(
+    tmp_path: Path,
+) -> None:
+    from planner.inputs import early
+    from planner.inputs.traffic import parse_traffic
+
+    path = _large_traffic(tmp_path)
+    early.start(["size", "--traffic", str(path)])
+    early.start(["compare", "--traffic", str(tmp_path / "missing.csv")])  # nothing to read
+    taken = early.take(path)
+    assert taken is not None
+    with taken:
+        table = taken.result()
+    assert early.take(path) is None
+    assert table.edges.equals(parse_traffic(path).edges)  # type: ignore[attr-defined]
+    early.start(["size", "--traffic", str(path)])
+    assert _children() != set()
+    early.stop()
+    assert _children() == set()
+    assert early.take(path) is None
+
+
+def test_planner_size_takes_the_traffic_table_it_started_reading(tmp_path: Path) -> None:
+    """`python -m planner size --traffic FILE` starts reading a large FILE before it parses its
+    options, and the command takes that reading: the same plan.json as one process writes, and
+    the inventory's error still comes first."""
+    import shutil
+    import subprocess
+    import sys
+
+    for name in ("cluster.csv", "services.csv"):
+        shutil.copy(REPO / "data" / name, tmp_path / name)
+    _large_traffic(tmp_path)
+    write(tmp_path / "bad.csv", "namespace,workload,replicas\nshop,web,many\n")
+    probe = (
+        "import sys\n"
+        "from planner.inputs import early\n"
+        "take = early.take\n"
+        "def told(path):\n"
+        "    found = take(path)\n"
+        "    sys.stderr.write(f'early: {found is not None}\\n')\n"
+        "    return found\n"
+        "early.take = told\n"
+        "sys.argv = ['planner', *sys.argv[1:]]\n"
+        "from planner.__main__ import main\n"
+        "main()\n"
+    )
+    args = ["size", "--services", "services.csv", "--traffic", "traffic.csv"]
+    runs = {}
+    for setting, inventory in (("1", "cluster.csv"), ("2", "cluster.csv"), ("2", "bad.csv")):
+        env = {**os.environ, "PLANNER_WORKERS": setting, "PYTHONPATH": str(REPO)}
+        out = f"out-{setting}-{inventory}"
+        command = [sys.executable, "-c", probe, *args, "--inventory", inventory, "--out", out]
+        runs[setting, inventory] = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        )
+    one, two, bad = runs.values()
+    assert one.returncode == 0, one.stderr
+    assert two.returncode == 0, two.stderr
+    taken = f"early: {workers.can_fork()}\n"
+    assert one.stderr.startswith("early: False\n")
+    assert two.stderr.startswith(taken)
+    plans = [(tmp_path / f"out-{s}-cluster.csv" / "plan.json").read_bytes() for s in "12"]
+    assert plans[0] == plans[1]
+    assert bad.returncode == 1
+    assert bad.stderr == (
+        f'{taken}Error: bad.csv row 2 column replicas: "many" is not a whole number; write a '
+        "whole number of pods such as 3\n"
+    )
+    assert not (tmp_path / "out-2-bad.csv").exists()

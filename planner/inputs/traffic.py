@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,8 @@ from models.errors import TrafficError, quoted
 from models.kube import MAX_RPS
 from models.plan import Finding, InputFile
 from planner.frames import category_of, grouped_integers, keys, pair_keys, shared_categories
+from planner.inputs import early
+from planner.inputs.early import AHEAD_BYTES
 from planner.inputs.inventory import Inventory, listed, plural
 from planner.inputs.tables import (
     MICRO,
@@ -142,15 +145,13 @@ class TrafficTable:
     findings: tuple[Finding, ...]
 
 
-AHEAD_BYTES = 2**20
-"""From this size on, `traffic_ahead` reads the traffic table in a forked child; a smaller one
-is read faster in one process than a fork pays for (the bundled sample: 1.05 s in one process,
-1.17 s forked)."""
-
-
 def traffic_ahead(path: Path) -> Ahead[TrafficTable]:
     """`parse_traffic(path)` started now, in a forked child when the file is large enough
-    (AHEAD_BYTES), its result (or error) taken when asked for (planner.workers.Ahead)."""
+    (AHEAD_BYTES), its result (or error) taken when asked for (planner.workers.Ahead); or the
+    reading of `path` the command started before it parsed its options (planner.inputs.early)."""
+    started = early.take(path)
+    if started is not None:
+        return cast(Ahead[TrafficTable], started)
     try:
         large = path.stat().st_size >= AHEAD_BYTES
     except OSError:  # reading it says what is wrong

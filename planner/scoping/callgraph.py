@@ -21,7 +21,7 @@ import pandas as pd
 
 from models.knobs import Knobs
 from models.plan import CallGraphBasis, Confidence, Finding
-from planner.frames import distinct, positions, taken
+from planner.frames import distinct, grouped_by_keys, positions, taken
 from planner.inputs.inventory import Inventory
 from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
 from planner.inputs.units import duration_text
@@ -95,12 +95,10 @@ def calls(graph: CallGraph, inventory: Inventory, knobs: Knobs) -> pd.DataFrame:
     registered = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
     out: pd.DataFrame
     if graph.declared_callers is None:
-        out = registered.groupby(_CALL, as_index=False, sort=True).agg(rps=("rps", "sum"))
+        out = grouped_by_keys(registered, _CALL, rps=("rps", "sum"))
         out["declared"] = False
     else:
-        out = registered.groupby(_CALL, as_index=False, sort=True).agg(
-            rps=("rps", "sum"), declared=("declared", "any")
-        )
+        out = grouped_by_keys(registered, _CALL, rps=("rps", "sum"), declared=("declared", "any"))
     # looked up by codes, so the call's names stay Categoricals (planner.frames.positions)
     services = inventory.services
     at = positions(out, _CALL[2:], services, ["namespace", "service"])
