@@ -680,3 +680,126 @@ def test_request_counts_grouped_by_thousands_are_written_as_format_writes_them(
     # the text around each number is written as it is, braces too
     framed = _thousands(np.array(values, dtype=float), "seen {", "} times").tolist()
     assert framed == ["seen {" + f"{v:,.0f}" + "} times" for v in values]
+
+
+def _reference_rates(inventory: Any, edges: pd.DataFrame) -> pd.DataFrame:
+    """The rates as planner.model.rates first worked them out, by name with pandas' groupbys
+    and merges: the reference its code on positions must match to the bit."""
+    from planner.inputs.protocols import is_l4
+
+    workloads = inventory.workloads
+    index = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]])
+
+    def outbound(rows: pd.DataFrame) -> pd.Series:
+        out = rows.groupby(["source_namespace", "source_workload"])["rps"].sum()
+        out.index.names = ["namespace", "workload"]
+        return out
+
+    def inbound(rows: pd.DataFrame) -> pd.Series:
+        direct = rows.loc[rows["destination_workload"] != ""]
+        direct_in = direct.groupby(["destination_workload_namespace", "destination_workload"])[
+            "rps"
+        ].sum()
+        direct_in.index.names = ["namespace", "workload"]
+        spread = rows.loc[rows["destination_workload"] == ""]
+        per_service = (
+            spread.groupby(["destination_namespace", "destination_service"])["rps"]
+            .sum()
+            .rename_axis(["namespace", "service"])
+            .reset_index()
+        )
+        replicas = workloads[["namespace", "workload", "replicas"]]
+        backing = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
+        total = backing.groupby(["namespace", "service"])["replicas"].transform("sum")
+        count = backing.groupby(["namespace", "service"])["replicas"].transform("size")
+        backing = backing.assign(
+            weight=np.where(total > 0, backing["replicas"] / total.where(total > 0, 1), 1.0 / count)
+        )
+        shares = per_service.merge(backing, on=["namespace", "service"], how="inner")
+        shares["rps"] = shares["rps"] * shares["weight"]
+        spread_in = shares.groupby(["namespace", "workload"])["rps"].sum()
+        result: pd.Series = spread_in.add(direct_in, fill_value=0.0)
+        return result
+
+    inside = (edges["source_workload"] != "unknown").to_numpy()
+    services = inventory.services
+    l4_keys = pd.MultiIndex.from_frame(services.loc[is_l4(services), ["namespace", "service"]])
+    to_l4 = pd.MultiIndex.from_frame(edges[["destination_namespace", "destination_service"]]).isin(
+        l4_keys
+    )
+    return pd.DataFrame(
+        {
+            "traffic_inbound_rps": inbound(edges).reindex(index).to_numpy(),
+            "outbound": outbound(edges.loc[inside]).reindex(index).to_numpy(),
+            "inbound_l4_rps": inbound(edges.loc[to_l4]).reindex(index, fill_value=0.0).to_numpy(),
+            "outbound_l4_rps": outbound(edges.loc[inside & to_l4])
+            .reindex(index, fill_value=0.0)
+            .to_numpy(),
+        }
+    )
+
+
+@st.composite
+def rated_tables(draw: st.DrawFn) -> tuple[str, str, str]:
+    """Workloads, Services behind one or more of them (some proxied at L4), and traffic from
+    workloads or from outside, to a Service or to a named workload behind it: CSV text."""
+    names = [f"w{i}" for i in range(draw(st.integers(min_value=1, max_value=7)))]
+    homes = {w: draw(st.sampled_from(NAMESPACES[:2])) for w in names}
+    cluster = ["namespace,workload,replicas"]
+    cluster += [f"{homes[w]},{w},{draw(st.integers(min_value=0, max_value=4))}" for w in names]
+    services = ["namespace,service,protocol,workload"]
+    behind: dict[tuple[str, str], list[str]] = {}
+    # listed out of their sorted order: a workload behind several Services takes its shares in
+    # that order
+    listed = draw(st.permutations([f"s{i}" for i in range(6)]))
+    for service in listed[: draw(st.integers(min_value=1, max_value=6))]:
+        namespace = draw(st.sampled_from(NAMESPACES[:2]))
+        local = [w for w in names if homes[w] == namespace]
+        chosen = draw(st.lists(st.sampled_from(local), unique=True)) if local else []
+        protocol = draw(st.sampled_from(["http", "tcp"]))
+        behind[namespace, service] = chosen
+        services += [f"{namespace},{service},{protocol},{w}" for w in chosen or [""]]
+    traffic = [
+        "source_namespace,source_workload,destination_namespace,destination_service,"
+        "destination_workload,rps"
+    ]
+    for _ in range(draw(st.integers(min_value=1, max_value=14))):
+        source = draw(st.sampled_from([*names, "unknown"]))
+        origin = "unknown" if source == "unknown" else homes[source]
+        (namespace, service), chosen = draw(st.sampled_from(sorted(behind.items())))
+        served = draw(st.sampled_from(["", *chosen]))
+        rps = draw(st.floats(min_value=0, max_value=5000, allow_nan=False))
+        traffic.append(f"{origin},{source},{namespace},{service},{served},{rps:.6f}")
+    return "\n".join(cluster) + "\n", "\n".join(services) + "\n", "\n".join(traffic) + "\n"
+
+
+@settings(max_examples=80, deadline=None)
+@given(rated_tables())
+def test_rates_are_the_groupbys_by_name_to_the_bit(tables: tuple[str, str, str]) -> None:
+    """planner.model.rates sums on positions what grouping and merging by name sums, in the
+    same order: the same floats to the bit, inbound and outbound, at L4 and in all."""
+    from planner.model.rates import workload_rates
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder) / name for name in ("cluster.csv", "services.csv", "traffic.csv")]
+        for path, text in zip(paths, tables, strict=True):
+            path.write_text(text, encoding="utf-8")
+        inventory = read_inventory(paths[0], paths[1])
+        traffic = read_traffic(paths[2], inventory)
+    expected = _reference_rates(inventory, traffic.edges)
+    found = workload_rates(inventory, traffic.edges)
+    for column, values in (
+        ("traffic_inbound_rps", found["traffic_inbound_rps"]),
+        ("inbound_l4_rps", found["inbound_l4_rps"]),
+        ("outbound_l4_rps", found["outbound_l4_rps"]),
+    ):
+        # NaN (no traffic) compared apart: its bits are not the point
+        wanted, got = expected[column].to_numpy(), values.to_numpy()
+        assert np.array_equal(np.isnan(wanted), np.isnan(got)), column
+        assert got[~np.isnan(got)].tobytes() == wanted[~np.isnan(wanted)].tobytes(), column
+    # without traffic out of a workload, its outbound rate is the inventory's (none here: 0)
+    sent = expected["outbound"].to_numpy()
+    has_out = ~np.isnan(sent)
+    outbound = found["outbound_rps"].to_numpy()
+    assert outbound[has_out].tobytes() == sent[has_out].tobytes()
+    assert (outbound[~has_out] == 0.0).all()

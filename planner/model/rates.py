@@ -5,10 +5,13 @@ The rates through each proxy drive its CPU; requests to Services proxied at L4 a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from planner.frames import require
+from planner.frames import positions, require, sort_keys
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import is_l4
 from planner.inputs.traffic import EDGE_COLUMNS, OUTSIDE
@@ -23,79 +26,153 @@ def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataF
     workload. Returns one row per workload with inbound_rps, outbound_rps, rps_basis, and the
     parts of both that go to Services proxied at L4 (inbound_l4_rps, outbound_l4_rps; known
     from traffic rows only, else 0).
+
+    The edges are matched to workloads and Services by codes (planner.frames.positions) and
+    summed per workload by pandas' groupby over integer keys: each sum over the same rows in the
+    same order as grouping by the names would take them, so the same to the bit.
     """
     workloads = inventory.workloads
     require(workloads, ("namespace", "workload", "replicas", "rps", "outbound_rps"), "rates")
-    index = pd.MultiIndex.from_frame(workloads[["namespace", "workload"]])
-    traffic_in = pd.Series(np.nan, index=index)
-    traffic_out = pd.Series(np.nan, index=index)
-    l4_in = pd.Series(0.0, index=index)
-    l4_out = pd.Series(0.0, index=index)
+    size = len(workloads)
+    traffic_in = np.full(size, np.nan)
+    traffic_out = np.full(size, np.nan)
+    l4_in = np.zeros(size)
+    l4_out = np.zeros(size)
     if edges is not None and not edges.empty:
         require(edges, EDGE_COLUMNS, "rates")
-        inside = (edges["source_workload"] != OUTSIDE).to_numpy()
-        traffic_out = _outbound(edges.loc[inside]).reindex(index)
-        traffic_in = _inbound(edges, inventory).reindex(index)
         services = inventory.services
-        l4_keys = pd.MultiIndex.from_frame(services.loc[is_l4(services), ["namespace", "service"]])
-        to_l4 = pd.MultiIndex.from_frame(
-            edges[["destination_namespace", "destination_service"]]
-        ).isin(l4_keys)
-        l4_out = _outbound(edges.loc[inside & to_l4]).reindex(index, fill_value=0.0)
-        l4_in = _inbound(edges.loc[to_l4], inventory).reindex(index, fill_value=0.0)
+        rps = edges["rps"].to_numpy(dtype=np.float64)
+        inside = (edges["source_workload"] != OUTSIDE).to_numpy()
+        source = positions(edges, ["source_namespace", "source_workload"], workloads, KEYS)
+        service = positions(
+            edges, ["destination_namespace", "destination_service"], services, SERVICE_KEYS
+        )
+        l4 = is_l4(services).to_numpy(dtype=bool)
+        to_l4 = (service >= 0) & l4[np.maximum(service, 0)]
+        inbound = _Inbound.of(inventory, edges, service)
+        traffic_out = _summed(rps, source, inside, size, np.nan)
+        traffic_in = inbound.rates(rps, np.ones(len(edges), dtype=bool), size, np.nan)
+        l4_out = _summed(rps, source, inside & to_l4, size, 0.0)
+        l4_in = inbound.rates(rps, to_l4, size, 0.0)
     column_in = workloads["rps"].to_numpy()
     column_out = workloads["outbound_rps"].to_numpy()
-    has_in = ~np.isnan(traffic_in.to_numpy())
-    has_out = ~np.isnan(traffic_out.to_numpy())
-    inbound = np.where(has_in, traffic_in.to_numpy(), np.nan_to_num(column_in))
-    outbound = np.where(has_out, traffic_out.to_numpy(), np.nan_to_num(column_out))
+    has_in = ~np.isnan(traffic_in)
+    has_out = ~np.isnan(traffic_out)
+    inbound_rps = np.where(has_in, traffic_in, np.nan_to_num(column_in))
+    outbound_rps = np.where(has_out, traffic_out, np.nan_to_num(column_out))
     from_columns = ~np.isnan(column_in) | ~np.isnan(column_out)
     basis = np.where(has_in | has_out, "traffic", np.where(from_columns, "inventory", "none"))
     return pd.DataFrame(
         {
             "namespace": workloads["namespace"].to_numpy(),
             "workload": workloads["workload"].to_numpy(),
-            "inbound_rps": inbound,
-            "outbound_rps": outbound,
+            "inbound_rps": inbound_rps,
+            "outbound_rps": outbound_rps,
             "rps_basis": basis,
-            "traffic_inbound_rps": traffic_in.to_numpy(),
+            "traffic_inbound_rps": traffic_in,
             "column_inbound_rps": column_in,
-            "inbound_l4_rps": l4_in.to_numpy(dtype=np.float64),
-            "outbound_l4_rps": l4_out.to_numpy(dtype=np.float64),
+            "inbound_l4_rps": l4_in,
+            "outbound_l4_rps": l4_out,
         }
     )
 
 
-def _outbound(edges: pd.DataFrame) -> pd.Series:
-    """Requests per second each source workload sends over `edges`."""
-    out = edges.groupby(["source_namespace", "source_workload"])["rps"].sum()
-    out.index.names = ["namespace", "workload"]
+KEYS = ["namespace", "workload"]
+SERVICE_KEYS = ["namespace", "service"]
+
+
+def _sums(
+    values: npt.NDArray[np.float64], at: npt.NDArray[np.intp], rows: npt.NDArray[np.bool_]
+) -> pd.Series:
+    """The sum of `values` over `rows` per position `at` (-1: left out), indexed by position:
+    pandas' groupby sum, each group's values taken in row order."""
+    kept = rows & (at >= 0)
+    return pd.Series(values[kept]).groupby(at[kept], sort=True).sum()
+
+
+def _summed(
+    values: npt.NDArray[np.float64],
+    at: npt.NDArray[np.intp],
+    rows: npt.NDArray[np.bool_],
+    size: int,
+    missing: float,
+) -> npt.NDArray[np.float64]:
+    """`_sums` spread over `size` positions, `missing` where no row falls."""
+    sums = _sums(values, at, rows)
+    out = np.full(size, missing)
+    out[sums.index.to_numpy()] = sums.to_numpy()
     return out
 
 
-def _inbound(edges: pd.DataFrame, inventory: Inventory) -> pd.Series:
-    """Requests per second into each workload, from the edges into the Services it backs."""
-    direct = edges.loc[edges["destination_workload"] != ""]
-    direct_in = direct.groupby(["destination_workload_namespace", "destination_workload"])[
-        "rps"
-    ].sum()
-    direct_in.index.names = ["namespace", "workload"]
-    spread = edges.loc[edges["destination_workload"] == ""]
-    per_service = (
-        spread.groupby(["destination_namespace", "destination_service"])["rps"]
-        .sum()
-        .rename_axis(["namespace", "service"])
-        .reset_index()
-    )
-    replicas = inventory.workloads[["namespace", "workload", "replicas"]]
-    backing = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
-    total = backing.groupby(["namespace", "service"])["replicas"].transform("sum")
-    count = backing.groupby(["namespace", "service"])["replicas"].transform("size")
-    backing = backing.assign(
-        weight=np.where(total > 0, backing["replicas"] / total.where(total > 0, 1), 1.0 / count)
-    )
-    shares = per_service.merge(backing, on=["namespace", "service"], how="inner")
-    shares["rps"] = shares["rps"] * shares["weight"]
-    spread_in = shares.groupby(["namespace", "workload"])["rps"].sum()
-    inbound: pd.Series = spread_in.add(direct_in, fill_value=0.0)
-    return inbound
+@dataclass(frozen=True)
+class _Inbound:
+    """How requests reach workloads: the rows that name their destination workload (`served`:
+    its position), and the others spread over the workloads behind their Service (`service`:
+    its position) by each backing row's weight.
+
+    The backing rows are kept in the order a merge of the Services' sums (sorted by namespace
+    and Service) with the backing table gives them, so each workload's share of several Services
+    is summed in that order."""
+
+    named: npt.NDArray[np.bool_]
+    served: npt.NDArray[np.intp]
+    service: npt.NDArray[np.intp]
+    services: int
+    backing_service: npt.NDArray[np.intp]
+    backing_workload: npt.NDArray[np.intp]
+    weight: npt.NDArray[np.float64]
+
+    @staticmethod
+    def of(inventory: Inventory, edges: pd.DataFrame, service: npt.NDArray[np.intp]) -> _Inbound:
+        workloads = inventory.workloads
+        # the backing rows of workloads the inventory holds (an inner merge with them), each
+        # weighted by its share of its Service's replicas, or evenly where they have none
+        backs = positions(inventory.backing, KEYS, workloads)
+        backing = inventory.backing.loc[backs >= 0]
+        backs = backs[backs >= 0]
+        replicas = workloads["replicas"].to_numpy(dtype=np.int64)[backs]
+        key = sort_keys(backing, SERVICE_KEYS)
+        _, each = np.unique(key, return_inverse=True)
+        total = np.bincount(each, weights=replicas)[each]  # whole numbers: exact
+        count = np.bincount(each)[each]
+        weight = np.where(total > 0, replicas / np.where(total > 0, total, 1), 1.0 / count)
+        order = np.argsort(key, kind="stable")
+        served = ["destination_workload_namespace", "destination_workload"]
+        return _Inbound(
+            named=(edges["destination_workload"] != "").to_numpy(),
+            served=positions(edges, served, workloads, KEYS),
+            service=service,
+            services=len(inventory.services),
+            backing_service=positions(backing.take(order), SERVICE_KEYS, inventory.services),
+            backing_workload=backs[order],
+            weight=weight[order],
+        )
+
+    def rates(
+        self,
+        rps: npt.NDArray[np.float64],
+        rows: npt.NDArray[np.bool_],
+        size: int,
+        missing: float,
+    ) -> npt.NDArray[np.float64]:
+        """Requests per second into each workload over `rows`, `missing` where none come."""
+        direct = _sums(rps, self.served, rows & self.named)
+        per_service = _sums(rps, self.service, rows & ~self.named)
+        sums = np.zeros(self.services)
+        called = np.zeros(self.services, dtype=bool)
+        sums[per_service.index.to_numpy()] = per_service.to_numpy()
+        called[per_service.index.to_numpy()] = True
+        at = self.backing_service
+        shared = (at >= 0) & called[np.maximum(at, 0)]
+        shares = sums[at[shared]] * self.weight[shared]
+        spread = pd.Series(shares).groupby(self.backing_workload[shared], sort=True).sum()
+        out = np.full(size, missing)
+        both = np.zeros(size)
+        both[spread.index.to_numpy()] = spread.to_numpy()
+        found = np.zeros(size, dtype=bool)
+        found[spread.index.to_numpy()] = True
+        # spread.add(direct, fill_value=0.0): each sum, or both added
+        both[direct.index.to_numpy()] += direct.to_numpy()
+        found[direct.index.to_numpy()] = True
+        out[found] = both[found]
+        return out
