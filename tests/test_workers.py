@@ -526,3 +526,70 @@ def test_planner_size_takes_the_traffic_table_it_started_reading(tmp_path: Path)
         "whole number of pods such as 3\n"
     )
     assert not (tmp_path / "out-2-bad.csv").exists()
+
+
+_DRIFT_CLUSTER = "namespace,workload,replicas\nshop,web,2\nshop,api,3\n"
+_DRIFT_SERVICES = "namespace,service,workload\nshop,api,api\nshop,web,web\n"
+_DRIFT_TRAFFIC = (
+    "source_namespace,source_workload,destination_namespace,destination_service,"
+    "destination_workload,rps\n"
+    "shop,web,shop,api,,10.5\nshop,web,shop,api,,0.25\nunknown,unknown,shop,web,,7\n"
+)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",  # no drift: the rows aggregated beside the checks are the result
+        "shop,gone,shop,api,,4\nshop,web,shop,api,old,2\n",  # drift: aggregated again after
+    ],
+)
+def test_traffic_aggregated_beside_its_checks_is_the_one_process_traffic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int], extra: str
+) -> None:
+    """From ASIDE_EDGES rows on (here from the first), `traffic_from` aggregates the rows in a
+    forked child while it checks them: the same edges and findings as one process gives, with
+    drift (left out, cleared) or without, and no child left."""
+    from planner.inputs import traffic as module
+    from planner.inputs.load import read_inventory
+    from planner.inputs.traffic import parse_traffic, traffic_from
+
+    monkeypatch.setattr(module, "ASIDE_EDGES", 0)
+    write(tmp_path / "cluster.csv", _DRIFT_CLUSTER)
+    write(tmp_path / "services.csv", _DRIFT_SERVICES)
+    write(tmp_path / "traffic.csv", _DRIFT_TRAFFIC + extra)
+    inventory = read_inventory(tmp_path / "cluster.csv", tmp_path / "services.csv")
+    results = []
+    for setting in ("1", "2"):
+        monkeypatch.setenv("PLANNER_WORKERS", setting)
+        forked.clear()
+        table = parse_traffic(tmp_path / "traffic.csv")
+        results.append(traffic_from(table, inventory, strict=False))
+        assert len(forked) == (1 if setting == "2" and workers.can_fork() else 0)
+    one, two = results
+    assert one.edges.equals(two.edges)
+    assert one.findings == two.findings
+    assert [f.code for f in two.findings] == (
+        ["traffic-unknown-source", "traffic-unknown-destination-workload"] if extra else []
+    )
+    # the row to a workload the inventory lacks joins its edge once cleared: 10.5 + 0.25 + 2
+    assert two.edges["rps"].tolist() == ([12.75, 7.0] if extra else [10.75, 7.0])
+    assert _children() == set()
+
+
+def test_a_strict_traffic_error_stops_the_aggregation_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.inputs import traffic as module
+    from planner.inputs.load import read_inventory
+    from planner.inputs.traffic import parse_traffic, traffic_from
+
+    monkeypatch.setattr(module, "ASIDE_EDGES", 0)
+    write(tmp_path / "cluster.csv", _DRIFT_CLUSTER)
+    write(tmp_path / "services.csv", _DRIFT_SERVICES)
+    write(tmp_path / "traffic.csv", _DRIFT_TRAFFIC + "shop,gone,shop,api,,4\n")
+    inventory = read_inventory(tmp_path / "cluster.csv", tmp_path / "services.csv")
+    table = parse_traffic(tmp_path / "traffic.csv")
+    with pytest.raises(InputError, match=r'row 5 column source_workload: workload "shop/gone"'):
+        traffic_from(table, inventory)
+    assert _children() == set()
