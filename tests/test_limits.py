@@ -74,6 +74,16 @@ def test_a_fallback_scope_gets_the_whole_mesh_request_as_its_limit(plan: Plan) -
 def test_the_findings_say_what_to_do(plan: Plan) -> None:
     found = {f.code: f for f in plan.findings}
     risk = found["oom-if-scope-lost"]
+    pods = sum(
+        w.replicas
+        for w in plan.workloads
+        if w.proxy is not None and w.proxy.oom_risk.value != "none"
+    )
+    assert pods > 1
+    assert risk.message.startswith(
+        f"{pods} proxies are sized for their Sidecar and would exceed their memory limit if they "
+        "saw the whole mesh: "
+    )
     assert "apply the Sidecars with (or before) the resource patches" in risk.message
     assert "shop/caller" in risk.message
     lowered = found["memory-limit-lowered"]
@@ -88,3 +98,37 @@ def test_sized_unscoped_nothing_is_at_risk(tmp_path: Path) -> None:
     assert not proxy.scope_trusted
     assert proxy.oom_risk is OomRisk.NONE
     assert proxy.whole_mesh_memory_request_mib == proxy.memory_request_mib
+
+
+@pytest.mark.parametrize(
+    ("replicas", "start"),
+    [
+        (1, "1 proxy is sized for its Sidecar and would exceed its memory limit if it saw "),
+        (
+            3,
+            "3 proxies are sized for their Sidecar and would exceed their memory limit if "
+            "they saw ",
+        ),
+    ],
+)
+def test_the_scope_lost_finding_counts_its_proxies_in_words(replicas: int, start: str) -> None:
+    import pandas as pd
+
+    from planner.model.findings import limit_findings
+
+    sidecars = pd.DataFrame(
+        {
+            "namespace": ["shop"],
+            "workload": ["caller"],
+            "replicas": [replicas],
+            "l4_rps_per_pod": [0.0],
+            "memory_limit_mib": [512.0],
+            "current_memory_limit_mib": [512.0],
+            "oom_risk": [OomRisk.IF_SCOPE_LOST.value],
+        }
+    )
+    (finding,) = limit_findings(sidecars)
+    assert finding.code == "oom-if-scope-lost"
+    assert finding.subject == "1 workload"
+    assert finding.message.startswith(start + "the whole mesh: apply the Sidecars")
+    assert finding.message.endswith("(shop/caller)")

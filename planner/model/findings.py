@@ -153,10 +153,15 @@ def limit_findings(sidecars: pd.DataFrame, proxy: str = "Envoy's") -> list[Findi
             Finding(
                 code="oom-if-scope-lost",
                 subject=count_of(len(at_risk), "workload"),
-                message=f"{count_of(pods, 'proxy')} are sized for their Sidecar and would exceed "
-                "their memory limit if they saw the whole mesh: apply the Sidecars with (or "
-                "before) the resource patches, and remove a Sidecar only after raising its "
-                f"workloads' limits ({name_list(at_risk)})",
+                message=(
+                    "1 proxy is sized for its Sidecar and would exceed its memory limit if it saw"
+                    if pods == 1
+                    else f"{pods} proxies are sized for their Sidecar and would exceed their "
+                    "memory limit if they saw"
+                )
+                + " the whole mesh: apply the Sidecars with (or before) the resource patches, "
+                "and remove a Sidecar only after raising its workloads' limits "
+                f"({name_list(at_risk)})",
             )
         )
     return findings
