@@ -400,16 +400,15 @@ def test_sorted_distinct_is_drop_duplicates_then_sort_values(
     assert key_strings(frame, "ns", "name").equals(plain)
 
 
+def _keyed_rows(*values: st.SearchStrategy[Any], size: int) -> st.SearchStrategy[Any]:
+    """Rows of (namespace, name, *values): keys repeated, missing, empty and not ASCII."""
+    keys = (st.sampled_from(["a", "b", "B", "é", None]), st.sampled_from(["x", "y", ""]))
+    return st.lists(st.tuples(*keys, *values), max_size=size)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["a", "b", "B", "é", None]),
-            st.sampled_from(["x", "y", ""]),
-            st.integers(-(10**12), 10**12),
-        ),
-        max_size=40,
-    ),
+    _keyed_rows(st.integers(-(10**12), 10**12), size=40),
     st.booleans(),
     st.sampled_from(["sum", "max"]),
 )
@@ -429,18 +428,7 @@ def test_grouped_integers_is_pandas_groupby(
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["a", "b", "B", "é", None]),
-            st.sampled_from(["x", "y", ""]),
-            st.floats(-1e9, 1e9, allow_nan=False),
-            st.booleans(),
-        ),
-        max_size=60,
-    ),
-    st.booleans(),
-)
+@given(_keyed_rows(st.floats(-1e9, 1e9, allow_nan=False), st.booleans(), size=60), st.booleans())
 def test_grouped_by_keys_is_pandas_groupby_agg(
     rows: list[tuple[str | None, str, float, bool]], categorical: bool
 ) -> None:
