@@ -791,3 +791,33 @@ def test_rates_are_the_groupbys_by_name_to_the_bit(tables: tuple[str, str, str])
     outbound = found["outbound_rps"].to_numpy()
     assert outbound[has_out].tobytes() == sent[has_out].tobytes()
     assert (outbound[~has_out] == 0.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(["a", "-", ".", " ", "é", "\x00", "\x1b", "\x7f", "\x85"])
+            | st.sampled_from(["\u2028", "\u202e", "\u2066", "Z", "9", "\t"]),
+            max_size=8,
+        )
+        | st.sampled_from(["a" * 63, "a" * 64, "a" * 253, "a" * 254]),
+        max_size=12,
+    ),
+    st.sampled_from(["name", "namespace"]),
+    st.booleans(),
+)
+def test_unusable_names_is_the_pattern_and_the_length_limit(
+    names: list[str], kind: str, categorical: bool
+) -> None:
+    """planner.inputs.tables.unusable_names (which skips the pattern when every name is
+    printable ASCII) flags exactly the names UNPRINTABLE matches or longer than the limit."""
+    from models.errors import UNPRINTABLE
+    from models.kube import MAX_NAME_LENGTH
+    from planner.inputs.tables import unusable_names
+
+    values = pd.Series(names, dtype=str)
+    if categorical:
+        values = values.astype("category")
+    expected = [bool(UNPRINTABLE.search(n)) or len(n) > MAX_NAME_LENGTH[kind] for n in names]
+    assert unusable_names(values, kind).tolist() == expected

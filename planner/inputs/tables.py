@@ -499,7 +499,7 @@ def _conform(
         )
     rows = pd.DataFrame(
         {
-            name: _cells(frame.iloc[:, position].fillna("").astype(str), name in categorical)
+            name: _cells(_filled(frame.iloc[:, position]), name in categorical)
             for name, position in chosen.items()
         }
     )
@@ -513,6 +513,11 @@ def _conform(
             empty = pd.Series("", index=rows.index, dtype=str)
             rows[column.name] = _cells(empty, True) if column.name in categorical else empty
     return rows, tuple(ignored)
+
+
+def _filled(column: pd.Series) -> pd.Series:
+    """A column's cells as text, a missing cell (a row shorter than the header) empty."""
+    return (column.fillna("") if column.hasnans else column).astype(str)
 
 
 def _cells(column: pd.Series, as_category: bool) -> pd.Series:
@@ -540,9 +545,17 @@ def _strip(values: pd.Series) -> pd.Series:
 
 
 def unusable_names(values: pd.Series, kind: str) -> pd.Series:
-    """Names that hold an unprintable character or are longer than Kubernetes allows."""
+    """Names that hold an unprintable character or are longer than Kubernetes allows.
+
+    Names that are all printable ASCII together (one pass over them joined) hold none of
+    UNPRINTABLE's characters, whose only ASCII ones are the control characters: the pattern is
+    then matched against no name."""
+    too_long = values.str.len() > MAX_NAME_LENGTH[kind]
+    joined = "".join(values.astype(str).tolist())
+    if joined.isascii() and joined.isprintable():
+        return too_long.astype(bool)
     unprintable = values.str.contains(UNPRINTABLE.pattern, regex=True)
-    return unprintable | (values.str.len() > MAX_NAME_LENGTH[kind])
+    return unprintable | too_long
 
 
 def location(label: str, row: int, column: str) -> str:

@@ -300,6 +300,10 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def _is_service_fqdn(names: pd.Series) -> pd.Series:
+    """`name.namespace.svc[.cluster.local]`; no name is one when none holds ".svc" (one pass
+    over them joined)."""
+    if ".svc" not in "\n".join(names.astype(str).tolist()):
+        return pd.Series(False, index=names.index)
     return names.str.contains(r"^[^.]+\.[^.]+\.svc(?:\.|$)", regex=True)
 
 
