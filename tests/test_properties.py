@@ -816,8 +816,7 @@ def test_unusable_names_is_the_pattern_and_the_length_limit(
     from models.kube import MAX_NAME_LENGTH
     from planner.inputs.tables import unusable_names
 
-    values = pd.Series(names, dtype=str)
-    if categorical:
-        values = values.astype("category")
+    text = pd.Series(names, dtype=str)
+    values = text.astype("category") if categorical else text
     expected = [bool(UNPRINTABLE.search(n)) or len(n) > MAX_NAME_LENGTH[kind] for n in names]
     assert unusable_names(values, kind).tolist() == expected
