@@ -8,9 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from models.cost import CompareCost
-from models.formats import (
-    DataPlane,
-)
+from models.formats import DataPlane
 from models.knobs import Knobs
 from models.plan import InputFile, NodesPlan, ResourceTotals, ToolInfo, Totals
 

@@ -156,23 +156,16 @@ class _Inbound:
         missing: float,
     ) -> npt.NDArray[np.float64]:
         """Requests per second into each workload over `rows`, `missing` where none come."""
-        direct = _sums(rps, self.served, rows & self.named)
-        per_service = _sums(rps, self.service, rows & ~self.named)
-        sums = np.zeros(self.services)
-        called = np.zeros(self.services, dtype=bool)
-        sums[per_service.index.to_numpy()] = per_service.to_numpy()
-        called[per_service.index.to_numpy()] = True
+        # each Service's requests that name no workload (NaN: none), shared by its backing rows
+        per_service = _summed(rps, self.service, rows & ~self.named, self.services, np.nan)
         at = self.backing_service
-        shared = (at >= 0) & called[np.maximum(at, 0)]
-        shares = sums[at[shared]] * self.weight[shared]
-        spread = pd.Series(shares).groupby(self.backing_workload[shared], sort=True).sum()
-        out = np.full(size, missing)
-        both = np.zeros(size)
-        both[spread.index.to_numpy()] = spread.to_numpy()
-        found = np.zeros(size, dtype=bool)
-        found[spread.index.to_numpy()] = True
-        # spread.add(direct, fill_value=0.0): each sum, or both added
-        both[direct.index.to_numpy()] += direct.to_numpy()
-        found[direct.index.to_numpy()] = True
-        out[found] = both[found]
+        shared = (at >= 0) & ~np.isnan(per_service[np.maximum(at, 0)])
+        shares = per_service[at[shared]] * self.weight[shared]
+        kept = np.ones(len(shares), dtype=bool)
+        out = _summed(shares, self.backing_workload[shared], kept, size, missing)
+        # spread.add(direct, fill_value=0.0): the spread sum, the direct one, or both added
+        direct = _sums(rps, self.served, rows & self.named)
+        served = direct.index.to_numpy()
+        spread = out[served]
+        out[served] = np.where(np.isnan(spread), 0.0, spread) + direct.to_numpy()
         return out
