@@ -45,8 +45,8 @@ class Coefficient(_Frozen):
 class Rounding(_Frozen):
     """Steps that requests and limits are rounded up to."""
 
-    cpu_step_millicores: int = Field(ge=1)
-    memory_step_mib: int = Field(ge=1)
+    cpu_step_millicores: int = Field(ge=1, le=1_000_000_000)
+    memory_step_mib: int = Field(ge=1, le=1_000_000_000)
 
 
 _MINOR = r"^\d+\.\d+$"

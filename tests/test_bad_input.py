@@ -976,3 +976,25 @@ def test_a_profile_of_your_own_without_releases_takes_any_version_its_ranges_hol
         "--istio-version 0.9: profile istio-sidecar has published figures for 1.1-1.3, 1.4-1.7, "
         "1.8-1.16, 1.17-1.23, 1.24 and later; pass --istio-version with a version in those ranges",
     )
+
+
+@pytest.mark.parametrize("field", ["cpu_step_millicores", "memory_step_mib"])
+def test_a_rounding_step_too_large_for_a_float_is_refused(tmp_path: Path, field: str) -> None:
+    """A profile's rounding step past 10^9 (hypothesis found 2 x 10^29, which no float holds)
+    is a profile error, not a trace from the rounding."""
+    builtin = REPO / "planner" / "meshes" / "istio_sidecar" / "profile.yaml"
+    text = builtin.read_text(encoding="utf-8")
+    assert f"  {field}: " in text
+    lines = [
+        f"  {field}: 200000000000000000000000000000" if line.startswith(f"  {field}: ") else line
+        for line in text.splitlines()
+    ]
+    (tmp_path / "mine.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "cluster.csv").write_text(INVENTORY, encoding="utf-8")
+    run = size(tmp_path, "cluster.csv", "--profile", "mine.yaml")
+    assert_user_error(
+        run,
+        tmp_path,
+        f"mine.yaml: field rounding.{field}: Input should be less than or equal to 1000000000; "
+        "see docs/model.md for the profile format",
+    )
