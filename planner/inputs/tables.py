@@ -499,13 +499,16 @@ def _conform(
         )
     rows = pd.DataFrame(
         {
-            name: _cells(_filled(frame.iloc[:, position]), name in categorical)
+            name: _cells(frame.iloc[:, position], name in categorical)
             for name, position in chosen.items()
         }
     )
     rows[ROW] = np.arange(2, len(rows) + 2, dtype=np.int64)
-    blank = (rows[list(chosen)] == "").all(axis=1)
-    rows = rows.loc[~blank].reset_index(drop=True)
+    blank = np.ones(len(rows), dtype=bool)
+    for name in chosen:
+        blank &= _empty(rows[name])
+    if blank.any():
+        rows = rows.loc[~blank].reset_index(drop=True)
     if rows.empty and require_rows:
         raise InputError(f"{where}: the table has a header but no rows; add one row per record")
     for column in spec.columns:
@@ -515,17 +518,33 @@ def _conform(
     return rows, tuple(ignored)
 
 
+def _empty(cells: pd.Series) -> npt.NDArray[np.bool_]:
+    """Which of a column's stripped cells (text or a Categorical) are empty."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        code = cells.cat.categories.get_indexer(pd.Index([""]))[0]
+        return cells.cat.codes.to_numpy() == code if code >= 0 else np.zeros(len(cells), bool)
+    return np.asarray(cells.to_numpy(dtype=object) == "", dtype=bool)
+
+
 def _filled(column: pd.Series) -> pd.Series:
     """A column's cells as text, a missing cell (a row shorter than the header) empty."""
     return (column.fillna("") if column.hasnans else column).astype(str)
 
 
 def _cells(column: pd.Series, as_category: bool) -> pd.Series:
-    """A column's cells, stripped (each distinct text once), as text or as a Categorical."""
+    """A column's cells, stripped (each distinct text once), a missing cell empty, as text or
+    as a Categorical."""
+    if isinstance(column.dtype, pd.StringDtype):
+        # text as the CSV parser reads it: a missing cell (NaN) is the only other value, filled
+        # among the distinct values rather than looked for in every row
+        codes, distinct = pd.factorize(column, use_na_sentinel=False)
+        texts = _filled(pd.Series(distinct, dtype=column.dtype))
+    else:
+        codes, distinct = pd.factorize(_filled(column), use_na_sentinel=False)
+        texts = pd.Series(distinct, dtype=str)
+    stripped = _strip(texts).to_numpy(dtype=object)
     if not as_category:
-        return per_distinct(column, _strip)
-    codes, distinct = pd.factorize(column, use_na_sentinel=False)
-    stripped = _strip(pd.Series(distinct, dtype=str)).to_numpy(dtype=object)
+        return pd.Series(stripped[codes], index=column.index)
     return category_of(codes, stripped, column.index)
 
 
@@ -599,9 +618,13 @@ def _plain_numbers(text: pd.Series, empty: npt.NDArray[np.bool_]) -> npt.NDArray
     on 300,000 random decimals of up to 25 digits), "1_000" included; but `float` alone would
     also take other scripts' digits ("١٢"), hence ASCII, and reads "-0" as -0.0, hence + 0.0.
     """
-    if not text.str.isascii().all():
-        return None
     cells = text.to_numpy(dtype=object)
+    try:
+        ascii = "".join(cells).isascii()  # every cell at once
+    except TypeError:  # a cell that is not text
+        ascii = bool(text.str.isascii().all())
+    if not ascii:
+        return None
     numbers = np.full(len(cells), np.nan)
     filled = ~empty
     try:

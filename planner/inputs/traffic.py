@@ -275,9 +275,13 @@ def _split_fqdns(edges: pd.DataFrame, label: str) -> pd.DataFrame:
         named[fqdn_name] = len(spaces) + np.arange(int(fqdn_name.sum()))
         every = np.concatenate([spaces, parts[1].to_numpy(dtype=object)])
         given = edges["destination_namespace"].cat.codes.to_numpy()
-        clash = fqdn & (spaces[given] != "") & (spaces[given] != every[named[codes]])
-        if clash.any():
-            index = int(np.flatnonzero(clash)[0])
+        # rows naming an FQDN whose namespace cell is filled with another namespace
+        at = np.flatnonzero(fqdn)
+        written = given[at]
+        filled = (spaces != "")[written]
+        clash = at[filled][spaces[written[filled]] != every[named[codes[at[filled]]]]]
+        if len(clash):
+            index = int(clash[0])
             row = int(edges[ROW].to_numpy()[index])
             raise TrafficError(
                 f"{label} row {row} column destination_namespace: {quoted(spaces[given[index]])} "
