@@ -956,7 +956,8 @@ def compare(
     from planner.cost import compare_cost, load_prices
     from planner.inputs.load import read_inventory, read_per_mesh
     from planner.inputs.nodes import parse_nodes_option
-    from planner.inputs.traffic import TrafficTable, traffic_ahead, traffic_from
+    from planner.inputs.traffic import traffic_ahead, traffic_from
+    from planner.inputs.traffic_table import TrafficTable
     from planner.inputs.units import parse_duration
     from planner.outputs import write_outputs
     from planner.workers import render_files

@@ -27,7 +27,7 @@ from planner.inputs.manifests import (
 )
 from planner.inputs.nodes import NODES_TABLE
 from planner.inputs.tables import TableSpec
-from planner.inputs.traffic import TRAFFIC_TABLE
+from planner.inputs.traffic_table import TRAFFIC_TABLE
 from planner.inputs.workloads import PODS_TABLE, SERVICES_TABLE, WORKLOADS_TABLE
 from planner.meshes.consul.profile import ConsulProfile
 from planner.meshes.istio_ambient.profile import IstioAmbientProfile

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.inputs.traffic import OUTSIDE, TRAFFIC_TABLE
+from planner.inputs.traffic_table import OUTSIDE, TRAFFIC_TABLE
 from planner.inputs.workloads import NO_SERVICES, SERVICES_TABLE, WORKLOADS_TABLE
 
 SEED = 20261125

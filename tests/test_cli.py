@@ -127,6 +127,23 @@ def test_help_explains_every_option_with_an_example(tmp_path: Path) -> None:
         assert "--traffic data/traffic.csv --traffic-window 7d" in example
 
 
+def test_the_early_traffic_reader_loads_no_plan_models() -> None:
+    """The child that reads a large traffic table from the command's first instant
+    (planner.inputs.early) imports pandas and the table reader, not pydantic and the plan's
+    models: their import is time before it can start reading (issue 16)."""
+    code = (
+        "import sys\n"
+        "import planner.inputs.traffic_table\n"
+        "heavy = ('pydantic', 'typer', 'scipy', 'reports')\n"
+        "plan = ('models.plan', 'planner.meshes', 'planner.model')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(plan)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
+
 def test_help_loads_no_library() -> None:
     """`planner --help` answers from the flags' declarations alone: the library (pandas, scipy,
     openpyxl, jinja2, the reports, the plan's pydantic models) is imported by a command when it

@@ -820,3 +820,36 @@ def test_unusable_names_is_the_pattern_and_the_length_limit(
     values = text.astype("category") if categorical else text
     expected = [bool(UNPRINTABLE.search(n)) or len(n) > MAX_NAME_LENGTH[kind] for n in names]
     assert unusable_names(values, kind).tolist() == expected
+
+
+def _reference_resource_name(name: str) -> str:
+    """planner.scoping.names.resource_name as first written: every name cleaned, then kept when
+    the cleaning changed nothing."""
+    import hashlib
+    import re
+
+    cleaned = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.")[:52].strip("-.")
+    if cleaned == name and len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned or 'sidecar'}-{digest}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=70),
+        st.text(alphabet="abz09.-_A\u0130\u212a ", max_size=60),
+        st.from_regex(r"[a-z0-9][a-z0-9.-]{0,55}[a-z0-9]", fullmatch=True),
+    )
+)
+@example("")
+@example("a" * 52)
+@example("a" * 53)
+@example("reviews-v1.")
+@example("-reviews")
+@example("\u0130stanbul")  # lower() turns it into two characters
+def test_resource_names_kept_as_written_are_those_the_cleaning_keeps(name: str) -> None:
+    from planner.scoping.names import resource_name
+
+    assert resource_name(name) == _reference_resource_name(name)

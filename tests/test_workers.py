@@ -460,7 +460,7 @@ def test_a_traffic_table_started_early_is_taken_once_and_the_rest_stopped(
     tmp_path: Path,
 ) -> None:
     from planner.inputs import early
-    from planner.inputs.traffic import parse_traffic
+    from planner.inputs.traffic_table import parse_traffic
 
     path = _large_traffic(tmp_path)
     early.start(["size", "--traffic", str(path)])
@@ -552,7 +552,8 @@ def test_traffic_aggregated_beside_its_checks_is_the_one_process_traffic(
     drift (left out, cleared) or without, and no child left."""
     from planner.inputs import traffic as module
     from planner.inputs.load import read_inventory
-    from planner.inputs.traffic import parse_traffic, traffic_from
+    from planner.inputs.traffic import traffic_from
+    from planner.inputs.traffic_table import parse_traffic
 
     monkeypatch.setattr(module, "ASIDE_EDGES", 0)
     write(tmp_path / "cluster.csv", _DRIFT_CLUSTER)
@@ -582,7 +583,8 @@ def test_a_strict_traffic_error_stops_the_aggregation_beside_it(
 ) -> None:
     from planner.inputs import traffic as module
     from planner.inputs.load import read_inventory
-    from planner.inputs.traffic import parse_traffic, traffic_from
+    from planner.inputs.traffic import traffic_from
+    from planner.inputs.traffic_table import parse_traffic
 
     monkeypatch.setattr(module, "ASIDE_EDGES", 0)
     write(tmp_path / "cluster.csv", _DRIFT_CLUSTER)

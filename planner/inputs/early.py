@@ -80,6 +80,6 @@ def stop() -> None:
 
 def _parsed(path: Path) -> object:
     """`parse_traffic(path)`, the library imported by the process that runs it."""
-    from planner.inputs.traffic import parse_traffic
+    from planner.inputs.traffic_table import parse_traffic
 
     return parse_traffic(path)

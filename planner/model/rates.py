@@ -14,7 +14,8 @@ import pandas as pd
 from planner.frames import positions, require, sort_keys
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import is_l4
-from planner.inputs.traffic import EDGE_COLUMNS, OUTSIDE
+from planner.inputs.traffic import EDGE_COLUMNS
+from planner.inputs.traffic_table import OUTSIDE
 
 
 def workload_rates(inventory: Inventory, edges: pd.DataFrame | None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from models.knobs import Knobs
 from models.plan import CallGraphBasis, Confidence, Finding
 from planner.frames import distinct, grouped_by_keys, positions, taken
 from planner.inputs.inventory import Inventory
-from planner.inputs.traffic import UNREGISTERED_DESTINATIONS
+from planner.inputs.traffic_table import UNREGISTERED_DESTINATIONS
 from planner.inputs.units import duration_text
 from planner.model.findings import count_of, listed
 

@@ -32,7 +32,8 @@ from models.plan import (
     ProxyModel,
 )
 from planner.inputs.inventory import Inventory
-from planner.inputs.traffic import UNREGISTERED_DESTINATIONS, Traffic
+from planner.inputs.traffic import Traffic
+from planner.inputs.traffic_table import UNREGISTERED_DESTINATIONS
 from planner.meshes.appmesh.profile import AppMeshProfile, AppMeshVersionFigures, figures_for
 from planner.meshes.entry import MeshSizing, SizingInput
 from planner.model.control_plane import ComponentModel, size_component

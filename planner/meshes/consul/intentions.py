@@ -336,8 +336,9 @@ def _intentions(
             "reason": "the default: a call is denied unless an intention below allows it",
         }
     ]
-    for destination in sorted(set(runs) | set(opened.index)):
-        if destination in opened.index:
+    unnamed = set(opened.index)
+    for destination in sorted(set(runs) | unnamed):
+        if destination in unnamed:
             caller = opened.loc[destination]
             namespace = str(caller["destination_namespace"])
             chosen: list[dict[str, object]] = [

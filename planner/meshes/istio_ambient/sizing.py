@@ -39,7 +39,8 @@ from models.plan import (
 )
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
-from planner.inputs.traffic import UNREGISTERED_DESTINATIONS, Traffic
+from planner.inputs.traffic import Traffic
+from planner.inputs.traffic_table import UNREGISTERED_DESTINATIONS
 from planner.meshes.entry import MeshSizing, SizingInput
 from planner.meshes.istio_ambient.manifests import (
     AMBIENT,

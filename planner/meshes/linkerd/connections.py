@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner.frames import distinct, positions
 from planner.inputs.inventory import Inventory
-from planner.inputs.traffic import OUTSIDE
+from planner.inputs.traffic_table import OUTSIDE
 
 COUNT_COLUMNS = ("visible_services", "visible_endpoints", "connections")
 _KEYS = ["namespace", "workload"]
