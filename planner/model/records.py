@@ -168,7 +168,7 @@ def workload_plans(
     """Every workload of the inventory with its proxy, or the reason it has none."""
     keys = list(zip(sidecars["namespace"].tolist(), sidecars["workload"].tolist(), strict=True))
     proxies = dict(zip(keys, proxy_plans(sidecars), strict=True))
-    patched = {k for k, p in zip(keys, sidecars["needs_patch"], strict=True) if p}
+    patched = {k for k, p in zip(keys, sidecars["needs_patch"].tolist(), strict=True) if p}
     services = grouped_tuples(backing, ["namespace", "workload"], "service").to_dict()
     frame = workloads[
         ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]

@@ -75,7 +75,8 @@ def workload_scopings(rows: pd.DataFrame | None) -> dict[tuple[str, str], Worklo
     )
     frame["sidecar"] = frame["sidecar"].astype(object).where(frame["sidecar"].notna(), None)
     scopings = _SCOPINGS.validate_python(records(frame))
-    return dict(zip(zip(rows["namespace"], rows["workload"], strict=True), scopings, strict=True))
+    keys = zip(rows["namespace"].tolist(), rows["workload"].tolist(), strict=True)
+    return dict(zip(keys, scopings, strict=True))
 
 
 def _all_proxies(frames: tuple[pd.DataFrame, pd.DataFrame], column: str) -> float:

@@ -279,13 +279,9 @@ def _intentions(
         .reset_index(drop=True)
     )
     behind: dict[tuple[str, str], tuple[str, ...]] = {}
+    backing = inventory.backing
     for namespace, service, workload in sorted(
-        zip(
-            inventory.backing["namespace"],
-            inventory.backing["service"],
-            inventory.backing["workload"],
-            strict=True,
-        )
+        zip(*(backing[c].tolist() for c in ("namespace", "service", "workload")), strict=True)
     ):
         behind[(namespace, service)] = (*behind.get((namespace, service), ()), workload)
     opened = open_rows.groupby("destination_service").first()
@@ -507,7 +503,9 @@ def _at_risk(
     excluded = called | from_outside | gateway_names
     uncalled = sorted(
         f"{ns}/{svc}"
-        for ns, svc in zip(mesh_services["namespace"], mesh_services["service"], strict=True)
+        for ns, svc in zip(
+            mesh_services["namespace"].tolist(), mesh_services["service"].tolist(), strict=True
+        )
         if (ns, svc) not in excluded
     )
     out = []

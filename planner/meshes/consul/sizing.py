@@ -381,7 +381,7 @@ def _members(
     members["upstream_grants"] = pd.Series(
         [
             grants.get(key, ())
-            for key in zip(members["namespace"], members["workload"], strict=True)
+            for key in zip(members["namespace"].tolist(), members["workload"].tolist(), strict=True)
         ],
         index=members.index,
         dtype=object,

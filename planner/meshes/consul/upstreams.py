@@ -30,7 +30,9 @@ def parse_upstreams(
     """Per (namespace, workload) with an upstreams annotation: the (namespace, service) pairs it
     names that the mesh has, sorted; and the entries naming none, sorted."""
     by_name: dict[str, list[str]] = {}
-    for namespace, service in zip(services["namespace"], services["service"], strict=True):
+    for namespace, service in zip(
+        services["namespace"].tolist(), services["service"].tolist(), strict=True
+    ):
         by_name.setdefault(str(service), []).append(str(namespace))
     grants: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
     unknown: set[str] = set()

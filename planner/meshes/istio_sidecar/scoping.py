@@ -482,7 +482,7 @@ def _resources(
     )
     records = resources.reset_index().rename(columns={"viewer": "name"})
     records["selector"] = pd.Series(
-        [_selector_dict(s) for s in records["selector"]], index=records.index, dtype=object
+        [_selector_dict(s) for s in records["selector"].tolist()], index=records.index, dtype=object
     )
     fields = ["namespace", "name", "selector", "egress_hosts", "workloads", "confidence", "reason"]
     sidecars = tuple(_SIDECARS.validate_python(record_dicts(records[fields])))
@@ -532,11 +532,11 @@ def _exports(
     rare = into.loc[into["requests"] < knobs.min_edge_requests].groupby(keys).size()
     index = pd.MultiIndex.from_frame(services[keys])
     callers = spaces.reindex(index)
-    caller_lists = [c if isinstance(c, tuple) else () for c in callers]
+    caller_lists = [c if isinstance(c, tuple) else () for c in callers.tolist()]
     others = np.array(
         [
             len([n for n in c if n != ns])
-            for c, ns in zip(caller_lists, services["namespace"], strict=True)
+            for c, ns in zip(caller_lists, services["namespace"].tolist(), strict=True)
         ]
     )
     conditions = [
@@ -561,8 +561,10 @@ def _exports(
     exports: list[tuple[object, ...]] = []
     rows: list[tuple[str, str, str]] = []
     fallback, high = Confidence.FALLBACK.value, Confidence.HIGH.value
+    # the columns as lists: iterating a frame's rows or a text column asks pandas for each cell
+    cells = zip(*(services[c].tolist() for c in ("namespace", "service", "type")), strict=True)
     for (namespace, service, kind), callers_of, kept in zip(
-        services.itertuples(index=False), caller_lists, unchanged, strict=True
+        cells, caller_lists, unchanged.tolist(), strict=True
     ):
         extra = tuple(n for n in callers_of if n != namespace)
         if kept:
