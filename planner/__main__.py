@@ -11,8 +11,8 @@ one (`os._exit` once stdout and stderr are flushed): every file was written and 
 and the kernel takes the memory back at once.
 
 A large traffic table given to `planner size` or `planner compare` starts being read in a forked
-child before anything else is imported (planner.inputs.early); one the command did not take is
-stopped when it ends."""
+child once pandas is imported, before the rest of the library (planner.inputs.early); one the
+command did not take is stopped when it ends."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def main() -> None:
         signal.signal(signum, raise_interrupted)
     sys.unraisablehook = quiet_after_signal
     try:
-        # a large traffic table starts being read now, while pandas and the library are
-        # imported (planner.inputs.early)
+        # a large traffic table starts being read now (once pandas is imported), while the
+        # library is imported (planner.inputs.early)
         early.start(sys.argv[1:])
         from planner.cli import app
 

@@ -1,6 +1,8 @@
 """The traffic table of `planner size` or `planner compare`, read from the moment the command
-starts: before Python has imported pandas or the library, in a forked child that imports them
-itself, on the core the start-up leaves idle.
+starts: once pandas and the table reader are imported (planner.inputs.traffic_table, a third of
+a second), before the rest of the library, in a forked child on the core the start-up leaves
+idle. Imported before the fork, pandas is imported once for both processes: a child that
+imported it itself spent as long again on the same work (BENCHMARKS.md).
 
 The command line is looked at once, before its parser runs (`start`): a `size` or `compare`
 command naming one `--traffic FILE` of AHEAD_BYTES or more starts reading FILE. Nothing else
@@ -9,7 +11,8 @@ takes the reading started for the path it was given, or starts one. A reading no
 options named another file, or the command failed first) is stopped when the command ends
 (`stop`); its errors are never seen, as the file was never asked for.
 
-This module imports nothing heavy: it runs before anything else does.
+This module imports nothing heavy: it runs before anything else does, and imports pandas only
+when it starts a reading.
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ def start(argv: Sequence[str]) -> None:
             return
     except OSError:  # the command says what is wrong with it
         return
+    # the reader's imports, here once for both processes
+    import planner.inputs.traffic_table  # noqa: F401
+
     _started[path] = Ahead(partial(_parsed, path))
 
 
@@ -79,7 +85,7 @@ def stop() -> None:
 
 
 def _parsed(path: Path) -> object:
-    """`parse_traffic(path)`, the library imported by the process that runs it."""
+    """`parse_traffic(path)` (its module imported before the fork, by `start`)."""
     from planner.inputs.traffic_table import parse_traffic
 
     return parse_traffic(path)
