@@ -66,18 +66,21 @@ class WorkerError(RuntimeError):
 
 def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[Files, _T]:
     """Every job's files, merged in job order (the same names and bytes, forked or not), and
-    what `meanwhile` returns: more work for this process (the run's summary) once its own jobs
-    are done, while the worker may still be rendering."""
+    what `meanwhile` returns: more work for this process (the run's summary), done before its
+    own jobs, which may wait on work forked earlier (plan.json's scoping), while the worker
+    renders the others."""
     aside = [index for index, job in enumerate(jobs) if job.aside]
     here = [index for index, job in enumerate(jobs) if not job.aside]
     if not aside or not here:
-        return _merged([job.render() for job in jobs]), meanwhile()
+        extra = meanwhile()
+        return _merged([job.render() for job in jobs]), extra
 
     def there() -> list[Files]:
         return [jobs[index].render() for index in aside]
 
     def local() -> tuple[dict[int, Files], _T]:
-        return {index: jobs[index].render() for index in here}, meanwhile()
+        extra = meanwhile()
+        return {index: jobs[index].render() for index in here}, extra
 
     elsewhere, (rendered, extra) = beside(there, local)
     rendered.update(zip(aside, elsewhere, strict=True))
