@@ -48,7 +48,9 @@ def size_data_plane(
     data_plane: DataPlane,
     nodes: Nodes | None,
 ) -> Plan:
-    """The plan of one data plane (its mesh's built-in profile, at its default version)."""
+    """The plan of one data plane (its mesh's built-in profile, at its default version), without
+    what `compare` does not read (`compared`): the workloads' records and scoping resources are
+    not written at all."""
     chosen = knobs_for(knobs, data_plane)
     return build_plan(
         inventory,
@@ -57,6 +59,7 @@ def size_data_plane(
         chosen,
         mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
         nodes=nodes,
+        resources=False,
     )
 
 

@@ -56,6 +56,7 @@ def build_plan(
     mesh_chosen_by: str = "",
     nodes: Nodes | None = None,
     scoped: Callable[[ScopingPlan], object] | None = None,
+    resources: bool = True,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
@@ -65,6 +66,8 @@ def build_plan(
     `nodes` (from --nodes) wins over the nodes the inventory names (a pod table's node column).
     `scoped` is called with the plan's scoping, when there is one, as soon as it is known: before
     the workloads' records are built (the CLI writes it out meanwhile, reports.plan_json).
+    `resources` False leaves out what `planner compare` does not read (planner.compare.compared):
+    the workloads' records and the scoping's resources (SizingInput.resources).
 
     Raises PlannerError (or a subclass) for inputs and knobs that cannot be sized.
     """
@@ -88,7 +91,9 @@ def build_plan(
     else:
         twice = []
     nodes = nodes or inventory.nodes
-    sized = entry.size(SizingInput(inventory, rated, traffic, profile, knobs, scope, nodes))
+    sized = entry.size(
+        SizingInput(inventory, rated, traffic, profile, knobs, scope, nodes, resources)
+    )
     if scoped is not None and sized.scoping is not None:
         scoped(sized.scoping)
     workloads = rated()
@@ -132,12 +137,16 @@ def build_plan(
         proxy_model=sized.proxy_model,
         gateway_model=sized.gateway_model,
         rounding=profile.rounding,
-        workloads=workload_plans(
-            workloads,
-            sidecars,
-            inventory.backing,
-            dict(sized.workload_scopings),
-            sized.gateways_sized_apart,
+        workloads=(
+            workload_plans(
+                workloads,
+                sidecars,
+                inventory.backing,
+                dict(sized.workload_scopings),
+                sized.gateways_sized_apart,
+            )
+            if resources
+            else ()
         ),
         gateways=gateway_plans(sized.gateways),
         control_plane=sized.control_plane,

@@ -112,3 +112,44 @@ def test_ambient_without_nodes_is_a_clear_error(sample: Path) -> None:
     )
     assert comparison.nodes is None
     assert comparison.rows[0].per_node_cpu_request_cores is None
+
+
+@pytest.mark.parametrize("data_plane", list(DataPlane))
+@pytest.mark.parametrize("window", [7 * 86400.0, None])
+def test_a_plan_sized_for_compare_is_the_full_plan_as_compare_reads_it(
+    data_plane: DataPlane, window: float | None
+) -> None:
+    """`planner compare` sizes each data plane without the workloads' records and the scoping's
+    resources, which it never reads: what it reads is the same as from the whole plan."""
+    from models.knobs import Knobs
+    from planner.compare import compared, knobs_for, size_data_plane
+    from planner.inputs.load import read_inventory
+    from planner.inputs.nodes import parse_nodes_option
+    from planner.inputs.traffic import read_traffic
+    from planner.meshes.profiles import load_builtin_profile
+    from planner.pipeline import build_plan
+
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    nodes = parse_nodes_option("12")
+    knobs = Knobs(traffic_window_seconds=window)
+    chosen = knobs_for(knobs, data_plane)
+    whole = build_plan(
+        inventory,
+        traffic,
+        load_builtin_profile(chosen.mesh),
+        chosen,
+        mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
+        nodes=nodes,
+    )
+    lean = size_data_plane(inventory, traffic, knobs, data_plane, nodes)
+    assert whole.workloads  # the case is not empty
+    assert lean.workloads == ()
+    if data_plane in (DataPlane.ISTIO_SIDECAR, DataPlane.CONSUL):
+        assert whole.scoping is not None
+        assert lean.scoping is not None
+        written = (*whole.scoping.sidecars, *whole.scoping.intentions)
+        assert written  # resources that compare does not write
+        assert (*lean.scoping.sidecars, *lean.scoping.intentions) == ()
+    assert compared(lean) == compared(whole)
+    assert compared(lean).model_dump_json() == compared(whole).model_dump_json()

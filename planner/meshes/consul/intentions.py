@@ -192,12 +192,13 @@ def intentions_of(
     )
 
 
-def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame) -> Outcomes:
-    """The recommended upstream lists of workloads that list theirs, and what would break if
-    the observation missed a caller."""
+def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame, upstreams: bool = True) -> Outcomes:
+    """The recommended upstream lists of workloads that list theirs (none unless `upstreams`:
+    they are resources, SizingInput.resources), and what would break if the observation missed
+    a caller."""
     members, pairs, open_rows = allowed.members, allowed.pairs, allowed.open
     return (
-        _upstreams(members, pairs, mesh_services),
+        _upstreams(members, pairs, mesh_services) if upstreams else (),
         _at_risk(allowed.calls, pairs, open_rows, mesh_services, members),
     )
 

@@ -196,7 +196,9 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = replace(resolved, knobs=knobs)
 
     def states() -> tuple[MeshState, MeshState, Outcomes | None]:
-        outcomes = outcomes_of(permitted, services) if permitted is not None else None
+        outcomes = (
+            outcomes_of(permitted, services, request.resources) if permitted is not None else None
+        )
         before = _mesh_state(workloads, services, backing, resolved, today)
         after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
         return before, after, outcomes
@@ -208,7 +210,11 @@ def size(request: SizingInput) -> MeshSizing:
     aside = permitted is not None and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(states, aside=aside) as early:
         if permitted is not None:
-            intentions = intentions_of(permitted, inventory, knobs, INSTALL_NAMESPACE)
+            intentions = (
+                intentions_of(permitted, inventory, knobs, INSTALL_NAMESPACE)
+                if request.resources
+                else ()
+            )
         before, after, outcomes = early.result()
     recommendation = (
         recommendation_of(permitted, intentions, outcomes)
@@ -269,7 +275,7 @@ def size(request: SizingInput) -> MeshSizing:
             if recommendation is not None and graph is not None
             else "not assessed: intentions are recommended from a traffic table (--traffic)"
         ),
-        workload_scopings=workload_scopings(rows),
+        workload_scopings=workload_scopings(rows) if request.resources else {},
         findings=tuple(findings),
         formulas=_formulas(resolved),
         assumptions=assumptions,

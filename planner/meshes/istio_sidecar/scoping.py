@@ -138,12 +138,13 @@ def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
     return Grouping(assignment, hosts, export_cells, discovery, scope)
 
 
-def recommendation_of(grouping: Grouping) -> Recommendation:
-    """The Sidecar and exportTo resources of a grouping, and what each workload sees and why."""
-    resources, workloads = _resources(grouping.assignment, grouping.hosts)
+def recommendation_of(grouping: Grouping, resources: bool = True) -> Recommendation:
+    """The Sidecar and exportTo resources of a grouping (none when not `resources`:
+    SizingInput.resources), and what each workload sees and why."""
+    sidecars, workloads = _resources(grouping.assignment, grouping.hosts, resources)
     cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in grouping.export_cells]
-    exports = _EXPORTS.validate_python(cells)
-    return Recommendation(workloads, resources, tuple(exports), grouping.discovery, grouping.scope)
+    exports = _EXPORTS.validate_python(cells) if resources else ()
+    return Recommendation(workloads, sidecars, tuple(exports), grouping.discovery, grouping.scope)
 
 
 def _viewer_hosts(hosts: pd.DataFrame, assignment: pd.DataFrame) -> pd.DataFrame:
@@ -448,9 +449,13 @@ def _group_names(members: pd.DataFrame) -> pd.Series:
 
 
 def _resources(
-    assignment: pd.DataFrame, hosts: pd.DataFrame
+    assignment: pd.DataFrame, hosts: pd.DataFrame, written: bool = True
 ) -> tuple[tuple[SidecarResource, ...], pd.DataFrame]:
-    """The Sidecar resources, and per workload what it will see and why."""
+    """The Sidecar resources (none unless `written`), and per workload what it will see and
+    why."""
+    per_workload = _per_workload(assignment)
+    if not written:
+        return (), per_workload
     sidecar = ["namespace", "viewer"]
     grouped = grouped_tuples(hosts.sort_values([*sidecar, "host"]), sidecar, "host")
     assigned = assignment.loc[assignment["viewer"].notna()].sort_values(_KEYS)
@@ -486,6 +491,11 @@ def _resources(
     )
     fields = ["namespace", "name", "selector", "egress_hosts", "workloads", "confidence", "reason"]
     sidecars = tuple(_SIDECARS.validate_python(record_dicts(records[fields])))
+    return sidecars, per_workload
+
+
+def _per_workload(assignment: pd.DataFrame) -> pd.DataFrame:
+    """Per workload: its Sidecar (or None), confidence and reason."""
     per_workload = assignment[[*_KEYS, "viewer", "confidence", "reason"]].copy()
     unselected = per_workload["viewer"].isna().to_numpy()
     per_workload.loc[unselected, "confidence"] = Confidence.FALLBACK.value
@@ -495,7 +505,7 @@ def _resources(
     )
     per_workload.loc[unselected, "reason"] += ": no Sidecar, it keeps seeing the whole mesh"
     per_workload = per_workload.rename(columns={"viewer": "sidecar"})
-    return sidecars, per_workload.sort_values(_KEYS, ignore_index=True)
+    return per_workload.sort_values(_KEYS, ignore_index=True)
 
 
 _SIDECARS = TypeAdapter(list[SidecarResource])

@@ -173,7 +173,9 @@ def size(request: SizingInput) -> MeshSizing:
         return _mesh_state(workloads, services, inventory, resolved, scope) if scope else before
 
     with Ahead(scoped, aside=aside) as later:
-        recommendation = recommendation_of(grouping) if grouping is not None else None
+        recommendation = (
+            recommendation_of(grouping, request.resources) if grouping is not None else None
+        )
         after = later.result()
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
@@ -201,7 +203,7 @@ def size(request: SizingInput) -> MeshSizing:
     findings.extend(evidence_findings(_measured(profile, chosen.counts, sidecars, gateways)))
     rows = (
         scoping_rows(recommendation.workloads, before.sidecars, after.sidecars)
-        if recommendation is not None
+        if recommendation is not None and request.resources
         else None
     )
     if recommendation is not None:
