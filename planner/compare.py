@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
+import pandas as pd
+
 from models.compare import COMPARE_SCHEMA_VERSION, CompareRow, Comparison
 from models.formats import DataPlane
 from models.knobs import Knobs, MeshKind, WaypointRule
@@ -19,7 +21,7 @@ from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
 from planner.meshes.profiles import load_builtin_profile
-from planner.pipeline import build_plan
+from planner.pipeline import build_plan, rated_workloads
 from planner.version import __version__
 from planner.workers import shared
 
@@ -47,10 +49,12 @@ def size_data_plane(
     knobs: Knobs,
     data_plane: DataPlane,
     nodes: Nodes | None,
+    rated: pd.DataFrame | None = None,
 ) -> Plan:
     """The plan of one data plane (its mesh's built-in profile, at its default version), without
     what `compare` does not read (`compared`): the workloads' records and scoping resources are
-    not written at all."""
+    not written at all. `rated`: the workloads' rates, when worked out already
+    (planner.pipeline.build_plan)."""
     chosen = knobs_for(knobs, data_plane)
     return build_plan(
         inventory,
@@ -60,6 +64,7 @@ def size_data_plane(
         mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
         nodes=nodes,
         resources=False,
+        rated=rated,
     )
 
 
@@ -67,12 +72,13 @@ COSTLIEST_FIRST = (
     DataPlane.CONSUL,
     DataPlane.ISTIO_SIDECAR,
     DataPlane.ISTIO_AMBIENT_WAYPOINTS,
-    DataPlane.LINKERD,
     DataPlane.ISTIO_AMBIENT,
+    DataPlane.LINKERD,
 )
-"""The data planes from the costliest to size to the cheapest (100,000 pods with traffic:
-Consul 7.4 s, Istio's sidecars 3.6 s, the others under 2 s each): the order `size_data_planes`
-starts them in, so that the last to start is a short one."""
+"""The data planes from the costliest to size to the cheapest (each in one process, as
+`compare` sizes them, at 100,000 pods with traffic: Consul 2.6-2.9 s, Istio's sidecars 2.2-2.5 s,
+ambient with waypoints 0.9-1.3 s, without 0.8-1.0 s, Linkerd 0.3-0.4 s): the order
+`size_data_planes` starts them in, so that the last to start is a short one."""
 
 
 def size_data_planes(
@@ -83,9 +89,25 @@ def size_data_planes(
 ) -> list[tuple[DataPlane, Plan]]:
     """Each data plane's plan (`inputs`: its inventory and traffic), as `compare` reads it
     (`compared`), in the order given; two at a time where a second core is free
-    (planner.workers.shared), the costliest first."""
+    (planner.workers.shared), the costliest first. The workloads' rates are the same for every
+    data plane of one inventory: worked out once, before the data planes are shared out."""
+    rates: dict[int, pd.DataFrame] = {}
+    for inventory, traffic in inputs:
+        if id(inventory) not in rates:
+            rates[id(inventory)] = rated_workloads(inventory, traffic, knobs.use_observed)
     jobs = [
-        partial(_compared, partial(size_data_plane, inventory, traffic, knobs, data_plane, nodes))
+        partial(
+            _compared,
+            partial(
+                size_data_plane,
+                inventory,
+                traffic,
+                knobs,
+                data_plane,
+                nodes,
+                rates[id(inventory)],
+            ),
+        )
         for (inventory, traffic), data_plane in zip(inputs, data_planes, strict=True)
     ]
     order = sorted(range(len(jobs)), key=lambda i: COSTLIEST_FIRST.index(data_planes[i]))

@@ -57,6 +57,7 @@ def build_plan(
     nodes: Nodes | None = None,
     scoped: Callable[[ScopingPlan], object] | None = None,
     resources: bool = True,
+    rated: pd.DataFrame | None = None,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
@@ -67,7 +68,9 @@ def build_plan(
     `scoped` is called with the plan's scoping, when there is one, as soon as it is known: before
     the workloads' records are built (the CLI writes it out meanwhile, reports.plan_json).
     `resources` False leaves out what `planner compare` does not read (planner.compare.compared):
-    the workloads' records and the scoping's resources (SizingInput.resources).
+    the workloads' records and the scoping's resources (SizingInput.resources). `rated`, when
+    given, is `rated_workloads(inventory, traffic, knobs.use_observed)` worked out already
+    (planner compare works it out once for every data plane); the plan uses a copy of it.
 
     Raises PlannerError (or a subclass) for inputs and knobs that cannot be sized.
     """
@@ -78,7 +81,9 @@ def build_plan(
             or entry.min_control_plane_replicas,
         }
     )
-    rated = Once(partial(_rated, inventory, traffic, knobs.use_observed))
+    rates = Once(partial(rated_workloads, inventory, traffic, knobs.use_observed))
+    if rated is not None:
+        rates.give(rated.copy())
     if nodes is not None and inventory.nodes is not None:
         twice: list[Finding] = [
             Finding(
@@ -92,11 +97,11 @@ def build_plan(
         twice = []
     nodes = nodes or inventory.nodes
     sized = entry.size(
-        SizingInput(inventory, rated, traffic, profile, knobs, scope, nodes, resources)
+        SizingInput(inventory, rates, traffic, profile, knobs, scope, nodes, resources)
     )
     if scoped is not None and sized.scoping is not None:
         scoped(sized.scoping)
-    workloads = rated()
+    workloads = rates()
     knobs = sized.knobs
     default, patch = proxy_default(
         sized.sidecars, knobs.patch_threshold_ratio, sized.proxy_policy, sized.applies_today
@@ -159,7 +164,9 @@ def build_plan(
     )
 
 
-def _rated(inventory: Inventory, traffic: Traffic | None, use_observed: bool) -> pd.DataFrame:
+def rated_workloads(
+    inventory: Inventory, traffic: Traffic | None, use_observed: bool
+) -> pd.DataFrame:
     """The inventory's workloads with their request rates (planner.model.rates) in place of the
     raw rps columns; without `use_observed`, no observed proxy usage."""
     rates = workload_rates(inventory, traffic.edges if traffic is not None else None)

@@ -127,7 +127,7 @@ def test_a_plan_sized_for_compare_is_the_full_plan_as_compare_reads_it(
     from planner.inputs.nodes import parse_nodes_option
     from planner.inputs.traffic import read_traffic
     from planner.meshes.profiles import load_builtin_profile
-    from planner.pipeline import build_plan
+    from planner.pipeline import build_plan, rated_workloads
 
     inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
     traffic = read_traffic(DATA / "traffic.csv", inventory)
@@ -142,7 +142,11 @@ def test_a_plan_sized_for_compare_is_the_full_plan_as_compare_reads_it(
         mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
         nodes=nodes,
     )
-    lean = size_data_plane(inventory, traffic, knobs, data_plane, nodes)
+    # the rates worked out once, as compare shares them: sizing with them changes nothing in them
+    rated = rated_workloads(inventory, traffic, knobs.use_observed)
+    kept = rated.copy()
+    lean = size_data_plane(inventory, traffic, knobs, data_plane, nodes, rated)
+    assert rated.equals(kept)
     assert whole.workloads  # the case is not empty
     assert lean.workloads == ()
     if data_plane in (DataPlane.ISTIO_SIDECAR, DataPlane.CONSUL):
