@@ -50,11 +50,12 @@ def size_data_plane(
     data_plane: DataPlane,
     nodes: Nodes | None,
     rated: pd.DataFrame | None = None,
+    resources: bool = False,
 ) -> Plan:
-    """The plan of one data plane (its mesh's built-in profile, at its default version), without
-    what `compare` does not read (`compared`): the workloads' records and scoping resources are
-    not written at all. `rated`: the workloads' rates, when worked out already
-    (planner.pipeline.build_plan)."""
+    """The plan of one data plane (its mesh's built-in profile, at its default version), by
+    default without what `compare` does not read (`compared`): the workloads' records and
+    scoping resources are not written at all unless `resources`. `rated`: the workloads' rates,
+    when worked out already (planner.pipeline.build_plan)."""
     chosen = knobs_for(knobs, data_plane)
     return build_plan(
         inventory,
@@ -63,7 +64,7 @@ def size_data_plane(
         chosen,
         mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
         nodes=nodes,
-        resources=False,
+        resources=resources,
         rated=rated,
     )
 

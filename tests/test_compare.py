@@ -122,26 +122,17 @@ def test_a_plan_sized_for_compare_is_the_full_plan_as_compare_reads_it(
     """`planner compare` sizes each data plane without the workloads' records and the scoping's
     resources, which it never reads: what it reads is the same as from the whole plan."""
     from models.knobs import Knobs
-    from planner.compare import compared, knobs_for, size_data_plane
+    from planner.compare import compared, size_data_plane
     from planner.inputs.load import read_inventory
     from planner.inputs.nodes import parse_nodes_option
     from planner.inputs.traffic import read_traffic
-    from planner.meshes.profiles import load_builtin_profile
-    from planner.pipeline import build_plan, rated_workloads
+    from planner.pipeline import rated_workloads
 
     inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
     traffic = read_traffic(DATA / "traffic.csv", inventory)
     nodes = parse_nodes_option("12")
     knobs = Knobs(traffic_window_seconds=window)
-    chosen = knobs_for(knobs, data_plane)
-    whole = build_plan(
-        inventory,
-        traffic,
-        load_builtin_profile(chosen.mesh),
-        chosen,
-        mesh_chosen_by=f"planner compare: data plane {data_plane.value}",
-        nodes=nodes,
-    )
+    whole = size_data_plane(inventory, traffic, knobs, data_plane, nodes, resources=True)
     # the rates worked out once, as compare shares them: sizing with them changes nothing in them
     rated = rated_workloads(inventory, traffic, knobs.use_observed)
     kept = rated.copy()
