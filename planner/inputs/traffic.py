@@ -1,5 +1,6 @@
-"""The traffic table: requests per second between workloads and Services, and the rates per
-workload it implies.
+"""The traffic table: requests per second between workloads and Services, checked against the
+inventory and aggregated per edge (its rows are read and checked on their own by
+planner.inputs.traffic_table, a module light enough to start reading before the rest).
 
 Istio's metric labels (`source_workload_namespace`, `destination_service_name`,
 `destination_service_namespace`) are accepted for the column names, so an export of
