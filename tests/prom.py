@@ -557,7 +557,9 @@ def _wait_ready(server: Prometheus, auth: bool) -> None:
 
 
 def copy_data(data: Path, to: Path) -> Path:
-    """A copy of a TSDB folder for a second server (each holds a lock on its own)."""
+    """A copy of a TSDB folder for a server of its own (each holds a lock on its own). `data`
+    must be one no server is serving: a serving Prometheus compacts its blocks, removing files
+    while they would be copied."""
     target = to / "data"
     shutil.copytree(data, target, ignore=shutil.ignore_patterns("lock", "wal", "chunks_head"))
     return target
