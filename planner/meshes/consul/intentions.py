@@ -75,7 +75,7 @@ _NAMES = [*KEYS, *_DESTINATION]
 
 @dataclass(frozen=True)
 class Recommendation:
-    """Everything the intentions recommendation holds, and the `Scope` that prices it.
+    """Everything the intentions recommendation holds (`scope_of` prices it).
 
     workloads: one row per meshed workload with a sidecar: namespace, workload, viewer (its
     Consul service name, or None), confidence, reason.
@@ -89,21 +89,19 @@ class Recommendation:
     intentions: tuple[ServiceIntention, ...]
     upstreams: tuple[UpstreamList, ...]
     at_risk: tuple[str, ...]
-    scope: Scope
 
 
 @dataclass(frozen=True)
 class Allowed:
-    """What the intentions allow, as frames (`allowed`): enough to price them (`scope`); the
-    resources themselves are written from it (`intentions_of`, `outcomes_of`). The calls' and
-    the pairs' names are Categoricals (sorted categories): matched, sorted and grouped by their
-    codes; a `Recommendation` holds them as text."""
+    """What the intentions allow, as frames (`allowed`): enough to price them (`scope_of`);
+    the resources themselves are written from it (`intentions_of`, `outcomes_of`). The calls'
+    and the pairs' names are Categoricals (sorted categories): matched, sorted and grouped by
+    their codes; a `Recommendation` holds them as text."""
 
     calls: pd.DataFrame
     members: pd.DataFrame
     pairs: pd.DataFrame
     open: pd.DataFrame
-    scope: Scope
 
 
 def allowed(
@@ -113,8 +111,8 @@ def allowed(
     members: pd.DataFrame,
     mesh_services: pd.DataFrame,
 ) -> Allowed:
-    """Every allowed pair and the Scope that prices them; `intentions_of` writes the intentions
-    from them, so that the mesh can be sized under them while they are written
+    """Every allowed pair; `scope_of` prices them and `intentions_of` writes the intentions
+    from them, so that the mesh can be priced and sized under them while they are written
     (planner.meshes.consul.sizing).
 
     `members`: the meshed workloads with a sidecar (namespace, workload, consul_name or "",
@@ -148,9 +146,7 @@ def allowed(
     )
     members["viewer"] = members["consul_name"].where(valid, None)
     pairs = _pairs(members, outbound, mesh_services)
-    open_rows = _open(members, outbound)
-    scope = _scope(members, pairs, open_rows, mesh_services)
-    return Allowed(calls, members, pairs, open_rows, scope)
+    return Allowed(calls, members, pairs, _open(members, outbound))
 
 
 def _text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -167,7 +163,7 @@ def recommendation_of(
 ) -> Recommendation:
     """The recommendation: what `allowed` allows, its intentions (`intentions_of`) and its
     upstream lists and risks (`outcomes_of`), each worked out apart (side by side in a large
-    mesh: planner.meshes.consul.sizing)."""
+    mesh, with the Scope that prices it: planner.meshes.consul.sizing)."""
     members = allowed.members
     return Recommendation(
         workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
@@ -178,8 +174,12 @@ def recommendation_of(
         intentions=intentions,
         upstreams=outcomes[0],
         at_risk=outcomes[1],
-        scope=allowed.scope,
     )
+
+
+def scope_of(allowed: Allowed, mesh_services: pd.DataFrame) -> Scope:
+    """The Scope that prices what `allowed` allows."""
+    return _scope(allowed.members, allowed.pairs, allowed.open, mesh_services)
 
 
 def intentions_of(
@@ -435,7 +435,9 @@ def _scope(
     """The Scope that prices the recommendation: a transparent-proxy workload sees what its
     service is allowed to call (intentions are by source service, so every workload of one
     service name sees the union); an explicit one sees its recommended upstreams. `pairs`'
-    names may be Categoricals; the Scope's are text."""
+    names may be Categoricals; the Scope's are text, but for its service grants (hundreds of
+    thousands of rows), which keep the pairs' Categoricals: they are matched by their codes
+    (planner.model.envoy prices them), and text would be hashed again row by row."""
     transparent = members["transparent_proxy"].astype(bool)
     # gateways are configured by their routes, not intentions: they keep the whole mesh
     sidecar = ~members["role"].isin(GATEWAY_ROLES)
@@ -454,9 +456,7 @@ def _scope(
         distinct(fallback_spaces[["namespace", "viewer", "destination_namespace"]]),
         ["namespace", "destination_namespace"],
     ).rename(columns={"destination_namespace": "service_namespace"})
-    service_grants = _text(
-        distinct(grants[["namespace", "viewer", *_DESTINATION]]), ["namespace", *_DESTINATION]
-    ).rename(
+    service_grants = distinct(grants[["namespace", "viewer", *_DESTINATION]]).rename(
         columns={"destination_namespace": "service_namespace", "destination_service": "service"}
     )
     return Scope(

@@ -47,6 +47,7 @@ from planner.meshes.consul.intentions import (
     intentions_of,
     outcomes_of,
     recommendation_of,
+    scope_of,
 )
 from planner.meshes.consul.profile import ConsulProfile, ConsulVersionFigures, figures_for
 from planner.meshes.consul.upstreams import parse_upstreams
@@ -185,9 +186,8 @@ def size(request: SizingInput) -> MeshSizing:
     today = _today_scope(members)
     graph = call_graph(inventory, traffic.edges if traffic is not None else None)
     permitted = allowed(inventory, graph, knobs, members, services) if graph is not None else None
-    scoped = permitted.scope if permitted is not None else None
-    sized_for = knobs.size_for or (SizeFor.SCOPED if scoped is not None else SizeFor.UNSCOPED)
-    if sized_for is SizeFor.SCOPED and scoped is None:
+    sized_for = knobs.size_for or (SizeFor.SCOPED if permitted is not None else SizeFor.UNSCOPED)
+    if sized_for is SizeFor.SCOPED and permitted is None:
         raise PlannerError(
             "--size-for scoped: there are no intentions to size for without --traffic; give a "
             "traffic table or size for the mesh as it is"
@@ -196,6 +196,7 @@ def size(request: SizingInput) -> MeshSizing:
     resolved = replace(resolved, knobs=knobs)
 
     def states() -> tuple[MeshState, MeshState, Outcomes | None]:
+        scoped = scope_of(permitted, services) if permitted is not None else None
         outcomes = (
             outcomes_of(permitted, services, request.resources) if permitted is not None else None
         )
@@ -203,9 +204,10 @@ def size(request: SizingInput) -> MeshSizing:
         after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
         return before, after, outcomes
 
-    # the risks and upstream lists are written, and the mesh sized under today's and the
-    # recommended intentions, while the intentions are written: in a large mesh in a forked
-    # child. Errors come in the order of one process, forked or not: the intentions' first.
+    # the recommended intentions priced, the risks and upstream lists written, and the mesh
+    # sized under today's and the recommended intentions, while the intentions are written: in
+    # a large mesh in a forked child. Errors come in the order of one process, forked or not:
+    # the intentions' first.
     intentions = None
     aside = permitted is not None and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(states, aside=aside) as early:
