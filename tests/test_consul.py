@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -805,3 +806,41 @@ def test_sized_in_two_processes_the_plan_is_the_one_process_plan(
     assert plan.scoping is not None
     assert plan.scoping.intentions
     assert plan.scoping.at_risk
+
+
+@pytest.mark.parametrize("opened", [0, 5])
+def test_service_grants_priced_from_codes_as_from_text(opened: int) -> None:
+    """Consul's Scope keeps its service grants as the pairs' Categoricals (priced by their
+    codes); priced as text instead, every viewer sees the same Services and costs, with and
+    without Services every source may call (`open`)."""
+    from dataclasses import replace
+
+    from planner.meshes.consul import intentions, sizing
+    from planner.model.envoy import _scoped_config, service_config
+    from planner.pipeline import rated_workloads
+    from planner.scoping.callgraph import call_graph
+
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    workloads = rated_workloads(inventory, traffic, True)
+    candidates, _ = sizing.mesh_services(inventory, workloads)
+    members, _ = sizing._members(inventory, workloads, candidates)
+    services, _ = sizing.registered(candidates, members, inventory, workloads)
+    knobs = Knobs(mesh=MeshKind.CONSUL, traffic_window_seconds=7 * 86400.0)
+    graph = call_graph(inventory, traffic.edges)
+    assert graph is not None
+    allowed = intentions.allowed(inventory, graph, knobs, members, services)
+    scope = intentions.scope_of(allowed, services)
+    names = ["namespace", "service_namespace", "service"]
+    assert all(isinstance(scope.service_grants[c].dtype, pd.CategoricalDtype) for c in names)
+    assert len(scope.service_grants)
+    open_rows = services[["namespace", "service"]].head(opened).astype(str)
+    scope = replace(scope, open=open_rows.rename(columns={"namespace": "service_namespace"}))
+    text = replace(scope, service_grants=scope.service_grants.astype(dict.fromkeys(names, "str")))
+    config = service_config(inventory)
+    coded, written = (
+        _scoped_config(config, s).sort_values(["namespace", "viewer"], ignore_index=True)
+        for s in (scope, text)
+    )
+    assert coded.dtypes.equals(written.dtypes)
+    assert coded.astype(str).equals(written.astype(str))
