@@ -534,15 +534,12 @@ def _filled(column: pd.Series) -> pd.Series:
 def _cells(column: pd.Series, as_category: bool) -> pd.Series:
     """A column's cells, stripped (each distinct text once), a missing cell empty, as text or
     as a Categorical."""
-    if isinstance(column.dtype, pd.StringDtype):
-        # text as the CSV parser reads it: a missing cell (NaN) is the only other value, filled
-        # among the distinct values rather than looked for in every row
-        codes, distinct = pd.factorize(column, use_na_sentinel=False)
-        texts = _filled(pd.Series(distinct, dtype=column.dtype))
-    else:
-        codes, distinct = pd.factorize(_filled(column), use_na_sentinel=False)
-        texts = pd.Series(distinct, dtype=str)
-    stripped = _strip(texts).to_numpy(dtype=object)
+    if not isinstance(column.dtype, pd.StringDtype):
+        column = _filled(column)
+    # text (as the CSV parser reads it): a missing cell (NaN) is the only other value, filled
+    # among the distinct values rather than looked for in every row
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    stripped = _strip(_filled(pd.Series(distinct, dtype=column.dtype))).to_numpy(dtype=object)
     if not as_category:
         return pd.Series(stripped[codes], index=column.index)
     return category_of(codes, stripped, column.index)

@@ -255,7 +255,7 @@ def size(request: SizingInput) -> MeshSizing:
             before.sidecars,
             after.sidecars,
         )
-        if recommendation is not None
+        if recommendation is not None and request.resources
         else None
     )
     current = profile.proxy
@@ -277,7 +277,7 @@ def size(request: SizingInput) -> MeshSizing:
             if recommendation is not None and graph is not None
             else "not assessed: intentions are recommended from a traffic table (--traffic)"
         ),
-        workload_scopings=workload_scopings(rows) if request.resources else {},
+        workload_scopings=workload_scopings(rows),
         findings=tuple(findings),
         formulas=_formulas(resolved),
         assumptions=assumptions,
