@@ -306,26 +306,28 @@ def _sorted_union(values: Sequence[npt.NDArray[np.object_]]) -> npt.NDArray[np.o
 
 
 def grouped_integers(
-    frame: pd.DataFrame, keys: Sequence[str], column: str, how: str
+    frame: pd.DataFrame, keys: Sequence[str], column: str | Sequence[str], how: str
 ) -> pd.DataFrame:
-    """`frame.groupby(keys, sort=True, as_index=False, observed=True)[[column]].agg(how)` for an
-    integer `column` and `how` "sum" or "max": the keys of each group's first row, in sorted
-    order, and the group's exact integer sum or maximum.
+    """`frame.groupby(keys, sort=True, as_index=False, observed=True)[columns].agg(how)` for
+    integer columns (`column`: one name or several) and `how` "sum" or "max": the keys of each
+    group's first row, in sorted order, and the group's exact integer sum or maximum.
 
     One key per row (`_row_codes`) and one stable sort of the keys, where pandas' groupby hashes
     the combined keys again to number the groups. Rows with a missing key, which groupby drops,
     are left to pandas.
     """
+    columns = [column] if isinstance(column, str) else list(column)
     if frame.empty or any(frame[key].isna().any() for key in keys):
         grouped = frame.groupby(list(keys), sort=True, as_index=False, observed=True)
-        return grouped[[column]].agg(how)
+        return grouped[columns].agg(how)
     combined = _row_codes(frame, keys)
     order = np.argsort(combined, kind="stable")
     ranked = combined[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     reduce = {"sum": np.add, "max": np.maximum}[how]
     out = frame[list(keys)].take(order[starts]).reset_index(drop=True)
-    out[column] = reduce.reduceat(frame[column].to_numpy()[order], starts)
+    for name in columns:
+        out[name] = reduce.reduceat(frame[name].to_numpy()[order], starts)
     return out
 
 

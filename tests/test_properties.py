@@ -408,23 +408,25 @@ def _keyed_rows(*values: st.SearchStrategy[Any], size: int) -> st.SearchStrategy
 
 @settings(max_examples=60, deadline=None)
 @given(
-    _keyed_rows(st.integers(-(10**12), 10**12), size=40),
+    _keyed_rows(st.integers(-(10**12), 10**12), st.integers(-(10**6), 10**6), size=40),
     st.booleans(),
     st.sampled_from(["sum", "max"]),
+    st.booleans(),
 )
 def test_grouped_integers_is_pandas_groupby(
-    rows: list[tuple[str | None, str, int]], categorical: bool, how: str
+    rows: list[tuple[str | None, str, int, int]], categorical: bool, how: str, both: bool
 ) -> None:
-    """planner.frames.grouped_integers gives pandas' sorted groupby sum or max of an integer
-    column, for text and Categorical keys (a missing key: pandas' own answer)."""
-    frame = pd.DataFrame(rows, columns=["ns", "name", "value"]).astype(
-        {"ns": str, "name": str, "value": np.int64}
+    """planner.frames.grouped_integers gives pandas' sorted groupby sum or max of one integer
+    column or several, for text and Categorical keys (a missing key: pandas' own answer)."""
+    frame = pd.DataFrame(rows, columns=["ns", "name", "value", "other"]).astype(
+        {"ns": str, "name": str, "value": np.int64, "other": np.int64}
     )
     if categorical:
         frame = frame.astype({"ns": "category", "name": "category"})
     keys = ["ns", "name"]
-    expected = frame.groupby(keys, sort=True, as_index=False, observed=True)[["value"]].agg(how)
-    assert grouped_integers(frame, keys, "value", how).equals(expected)
+    columns = ["value", "other"] if both else ["value"]
+    expected = frame.groupby(keys, sort=True, as_index=False, observed=True)[columns].agg(how)
+    assert grouped_integers(frame, keys, columns if both else "value", how).equals(expected)
 
 
 @settings(max_examples=60, deadline=None)

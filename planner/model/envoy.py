@@ -29,7 +29,7 @@ import pandas as pd
 
 from models.plan import Formula, Term
 from models.profile import Coefficient
-from planner.frames import distinct, positions, require
+from planner.frames import distinct, grouped_integers, positions, require
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
 from planner.model.sizing import MIB, Floats, proxy_cpu_millicores
@@ -346,7 +346,11 @@ def _scoped_config(services: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         on=["service_namespace", "namespace"],
     )
     exact = _exact_grants(scope.service_grants, grants, exported)
-    parts = [frame[[*viewer, *_SUMS]] for frame in (everyone, specific, exact)]
+    # the exact grants (hundreds of thousands of rows, a few per viewer) summed per viewer on
+    # their codes first, as text only once per viewer: integer sums, the same in any grouping
+    per_viewer = grouped_integers(exact, viewer, _SUMS, "sum")
+    per_viewer = per_viewer.astype({key: str for key in viewer if key in per_viewer})
+    parts = [frame[[*viewer, *_SUMS]] for frame in (everyone, specific, per_viewer)]
     if scope.open is not None and len(scope.open):
         parts += _open_parts(priced, scope, grants, exact)
     combined = pd.concat(parts, ignore_index=True)
@@ -368,9 +372,12 @@ def _exact_grants(
     exact = distinct(service_grants[[*viewer, *keys]])
     covered = positions(exact, [*viewer, "service_namespace"], grants) >= 0
     exact = exact.loc[~covered]
-    by_target = [*keys, "exported_to"]
-    to_all = positions(exact.assign(exported_to="*"), by_target, exported)
-    to_own = positions(exact, [*keys, "namespace"], exported, by_target)
+    # exported to everyone: looked up among those rows by the Service alone (no "*" column of
+    # a row per grant to hash)
+    everyone = np.flatnonzero(exported["exported_to"].to_numpy(dtype=object) == "*")
+    to_all = positions(exact, keys, exported.take(everyone))
+    to_all = np.where(to_all >= 0, everyone[np.maximum(to_all, 0)], -1)
+    to_own = positions(exact, [*keys, "namespace"], exported, [*keys, "exported_to"])
     at = np.where(to_all >= 0, to_all, to_own)
     exact = exact.loc[at >= 0].reset_index(drop=True)
     found = at[at >= 0]
