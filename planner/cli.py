@@ -672,7 +672,7 @@ def size(
         from planner.scenarios import read_scenario_files, size_scenarios
         from planner.workers import ASIDE_SERVICES, Ahead, render_files
         from reports import ENTRIES, HANDOVERS, renderers
-        from reports.plan_json import PLAN_FILE, render_json, render_scoping
+        from reports.plan_json import PLAN_FILE, render_json, render_scoping, render_workloads
         from reports.review import REVIEW_FILE, render_review_json, render_review_summary
         from reports.scenarios import render_scenarios_summary
         from reports.summary import render_summary
@@ -814,9 +814,18 @@ def size(
         outputs = sorted({OutputFormat.JSON, *(formats or [])})
         # the scoping written out early is used when the plan still holds that scoping
         scoping_json = next((a.result for s, a in early if s is plan.scoping), None)
+        # in a large mesh the second half of plan.json's workloads is written out in a forked
+        # child while this process writes the summary and the first half
+        workloads_json = None
+        if len(checked.services) >= ASIDE_SERVICES and len(plan.workloads) > 1:
+            half = len(plan.workloads) // 2
+            tail = Ahead(functools.partial(render_workloads, plan.workloads[half:]))
+            workloads_json = (half, stack.enter_context(tail).result)
         chosen_renderers: dict[OutputFormat, Callable[[Plan], dict[str, bytes]]] = {
             **renderers(entry.kind),
-            OutputFormat.JSON: functools.partial(render_json, scoping=scoping_json),
+            OutputFormat.JSON: functools.partial(
+                render_json, scoping=scoping_json, workloads=workloads_json
+            ),
         }
         rendered, summary = render_files(
             [_job(chosen_renderers[o], plan, o) for o in outputs],

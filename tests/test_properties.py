@@ -41,7 +41,7 @@ from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
 from reports.gitops.sidecars import block_yaml, dump_yaml
-from reports.plan_json import render_json, render_scoping
+from reports.plan_json import render_json, render_scoping, render_workloads
 from tests.plans import istio_profile
 
 PROFILE = istio_profile()
@@ -242,6 +242,25 @@ def test_plan_json_with_its_scoping_written_apart_is_the_same_bytes(mesh: Mesh) 
     plan = plan_for(mesh)
     scoping = plan.scoping
     spliced = render_json(plan, scoping=lambda: render_scoping(scoping) if scoping else b"")
+    assert spliced == render_json(plan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(meshes(), st.floats(min_value=0, max_value=1), st.booleans())
+def test_plan_json_with_its_workloads_written_in_two_parts_is_the_same_bytes(
+    mesh: Mesh, cut: float, scoping_apart: bool
+) -> None:
+    """render_json writes the workloads before `n` and is given the rest (render_workloads,
+    written in a forked child by the CLI): the bytes of a whole serialization, wherever the
+    cut falls (at an end: not split), with or without the scoping written apart too."""
+    plan = plan_for(mesh)
+    scoping = plan.scoping
+    n = round(cut * len(plan.workloads))
+    spliced = render_json(
+        plan,
+        scoping=(lambda: render_scoping(scoping) if scoping else b"") if scoping_apart else None,
+        workloads=(n, lambda: render_workloads(plan.workloads[n:])),
+    )
     assert spliced == render_json(plan)
 
 

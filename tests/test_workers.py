@@ -398,12 +398,13 @@ def test_a_child_killed_by_a_signal_is_an_error_naming_its_wait_status() -> None
     assert _children() == set()
 
 
-def test_plan_jsons_scoping_written_in_a_child_is_the_same_file(
+def test_plan_jsons_scoping_and_workloads_written_in_children_are_the_same_file(
     sample: Path, monkeypatch: pytest.MonkeyPatch, forked: list[int]
 ) -> None:
     """`planner size` writes plan.json's scoping out in a forked child (from ASIDE_SERVICES
-    Services on; here from the first) while the plan's workload records are built, and splices
-    it in: the same plan.json as one process writes, and no child left."""
+    Services on; here from the first) while the plan's workload records are built, and the
+    second half of the workloads in another while it writes the first, and splices them in:
+    the same plan.json as one process writes, and no child left."""
     monkeypatch.setattr(workers, "ASIDE_SERVICES", 0)
     outputs = {}
     for setting in ("1", "2"):
@@ -416,8 +417,9 @@ def test_plan_jsons_scoping_written_in_a_child_is_the_same_file(
         outputs[setting] = (sample / f"out-{setting}" / "plan.json").read_bytes()
     assert outputs["1"] == outputs["2"]
     assert b'\n  "scoping": {\n    "mechanism": ' in outputs["2"]
-    # the sample's traffic table is too small to be read ahead: the one fork is the scoping's
-    assert len(forked) == (1 if workers.can_fork() else 0)
+    # the sample's traffic table is too small to be read ahead: the forks are the scoping's
+    # and the workloads' second half's
+    assert len(forked) == (2 if workers.can_fork() else 0)
     assert _children() == set()
 
 
