@@ -22,13 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from models.errors import InputError, PlannerError, printable, quoted
-from models.formats import CompareFormat, DataPlane, ReviewFormat
-from models.knobs import (
+from models.choices import (
     MIGRATION_DIR,
-    Knobs,
     MeshKind,
     MigrateTo,
     OutputFormat,
@@ -36,12 +32,15 @@ from models.knobs import (
     SizeFor,
     WaypointRule,
 )
+from models.errors import InputError, PlannerError, printable, quoted
+from models.formats import CompareFormat, DataPlane, ReviewFormat
 from models.kube import DNS_LABEL
 from planner.collect.command import collect_command
 from planner.interrupts import Interrupted, received
 from planner.version import __version__
 
 if TYPE_CHECKING:
+    from models.knobs import Knobs
     from models.profile import ProfileBase
     from planner.inputs.folder import FolderDefaults
     from planner.meshes.entry import MeshEntry
@@ -649,6 +648,9 @@ def size(
         # errors still come after the inventory's (planner.workers.Ahead). A table found in
         # an --inventory folder is started once it is found, below.
         given = stack.enter_context(traffic_ahead(traffic)) if traffic is not None else None
+        from pydantic import ValidationError
+
+        from models.knobs import Knobs
         from models.plan import SCHEMA_VERSION, Plan, ScopingPlan
         from planner.cost import load_prices, review_cost, with_cost
         from planner.inputs.load import read_inventory
@@ -960,6 +962,7 @@ def compare(
         planner compare --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv --format html
     """
+    from models.knobs import Knobs
     from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_planes
     from planner.compare import compare as compare_plans
     from planner.cost import compare_cost, load_prices
@@ -1261,6 +1264,7 @@ def calibrate_command(
         planner calibrate --inventory data/cluster.csv --services data/services.csv
         --traffic data/traffic.csv --as-of 2026-11-20 --out fitted-profile.yaml
     """
+    from models.knobs import Knobs
     from planner.calibrate import calibrate, check_mesh, data_file, render_profile, render_report
     from planner.inputs.folder import folder_defaults, table_folder
     from planner.inputs.load import read_inventory

@@ -141,6 +141,24 @@ def test_the_early_traffic_reader_loads_no_plan_models() -> None:
     assert _printed_alone(code) == "[]\n"
 
 
+def test_top_level_help_loads_no_pydantic_and_no_prometheus_client() -> None:
+    """`planner --help` lists the commands without pydantic (the options' choices are
+    models.choices', Knobs is imported by the commands that build one), and no command's help
+    imports the Prometheus client (ssl, urllib: `planner collect` imports it when it runs)."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from planner.cli import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "print(sorted(m for m in ('pydantic', 'models.knobs', 'ssl', 'urllib.request',\n"
+        "                         'planner.collect.prometheus') if m in sys.modules))\n"
+        "for command in (['size'], ['compare'], ['review'], ['collect'], ['calibrate']):\n"
+        "    assert CliRunner().invoke(app, [*command, '--help']).exit_code == 0, command\n"
+        "print(sorted(m for m in ('ssl', 'planner.collect.prometheus') if m in sys.modules))\n"
+    )
+    assert _printed_alone(code) == "[]\n[]\n"
+
+
 def _printed_alone(code: str) -> str:
     """What `code` prints, run by a Python of its own (a fresh set of imported modules); it
     must end without an error."""

@@ -17,7 +17,8 @@ from typing import ClassVar
 
 import pytest
 
-from planner.collect.prometheus import Client, CollectError, Server
+from planner.collect.errors import CollectError
+from planner.collect.prometheus import Client, Server
 from tests import prom
 from tests.conftest import run_cli, write
 

@@ -23,7 +23,8 @@ import pandas as pd
 
 from models.knobs import MeshKind
 from planner.collect import queries as q
-from planner.collect.prometheus import Client, CollectError, Sample, TooLargeError
+from planner.collect.errors import CollectError
+from planner.collect.prometheus import Client, Sample, TooLargeError
 from planner.inputs.protocols import port_protocol
 from planner.inputs.units import duration_text
 from planner.version import __version__

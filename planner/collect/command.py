@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from models.choices import MeshKind
 from models.errors import printable, quoted
-from models.knobs import MeshKind
-from planner.collect.prometheus import Client, CollectError, Credentials, Server, check_url
+from planner.collect.errors import CollectError
 from planner.inputs.units import duration_text, parse_duration
 from planner.outputs import write_outputs
 from planner.version import __version__
 
 if TYPE_CHECKING:
     from planner.collect.collector import Request
+    from planner.collect.prometheus import Credentials, Server
 
 TOKEN_ENV = "PLANNER_PROMETHEUS_TOKEN"
 USERNAME_ENV = "PLANNER_PROMETHEUS_USERNAME"
@@ -75,6 +76,8 @@ def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _credentials(token_file: Path | None, username: str | None, headers: list[str]) -> Credentials:
+    from planner.collect.prometheus import Credentials  # ssl and urllib: on use
+
     token = os.environ.get(TOKEN_ENV) or None
     if token_file is not None:
         try:
@@ -200,6 +203,7 @@ def collect_command(
     """
     from planner.cli import user_errors  # planner.cli registers this command
     from planner.collect.collector import OWNED, Request, collect, tty_progress  # pandas: on use
+    from planner.collect.prometheus import Client, Server, check_url  # ssl and urllib: on use
 
     out_dir = Path(out)
     with user_errors(out_dir) as run:

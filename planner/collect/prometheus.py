@@ -25,16 +25,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models.errors import PlannerError, quoted
+from models.errors import quoted
+from planner.collect.errors import CollectError
 
 API = "/api/v1/query"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOO_MANY_SAMPLES = ("too many samples", "exceeded maximum resolution", "would load too many")
 """How Prometheus (and Thanos, Mimir) say a query is too large to answer at once."""
-
-
-class CollectError(PlannerError):
-    """A server that cannot be queried, or a query it cannot answer."""
 
 
 class TooLargeError(CollectError):
