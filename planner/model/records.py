@@ -8,7 +8,6 @@ absent from its frames and null in the plan.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -127,7 +126,12 @@ def proxy_inputs(
 
 def none_if_nan(values: pd.Series) -> pd.Series:
     """Rounded floats, with None (JSON null) where a figure is unknown."""
-    cells = [None if math.isnan(v) else round(float(v), 3) for v in values.to_numpy(dtype=float)]
+    numbers = values.to_numpy(dtype=float)
+    known = ~np.isnan(numbers)
+    cells = np.full(len(numbers), None, dtype=object)
+    # Python's round of each known figure (numpy's rounds some halves the other way); the
+    # unknown ones, often most of them, are never visited one by one
+    cells[known] = [round(v, 3) for v in numbers[known].tolist()]
     return pd.Series(cells, index=values.index, dtype=object)
 
 
