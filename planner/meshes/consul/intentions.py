@@ -379,12 +379,14 @@ def _thousands(
 ) -> npt.NDArray[np.object_]:
     """Each value as `"{:,.0f}".format` writes it, between `before` and `after`: rounded half to
     even, digits grouped by commas. Numbers from +0 up to 2**53 are rounded by numpy (`rint`
-    rounds the same binary value the same way) and only grouped by Python; others (-0 is
-    written "-0") are formatted. One format per value writes the whole text."""
+    rounds the same binary value the same way) and only grouped by Python, each distinct whole
+    number once (hundreds of thousands of counts hold tens of thousands of numbers); others (-0
+    is written "-0") are formatted. One format per value writes the whole text."""
     prefix, suffix = (part.replace("{", "{{").replace("}", "}}") for part in (before, after))
     if len(values) and bool((~np.signbit(values) & (values < 2.0**53)).all()):
-        whole = np.rint(values).astype(np.int64).tolist()
-        return np.array(list(map(f"{prefix}{{:,}}{suffix}".format, whole)), dtype=object)
+        numbers, at = np.unique(np.rint(values).astype(np.int64), return_inverse=True)
+        texts = list(map(f"{prefix}{{:,}}{suffix}".format, numbers.tolist()))
+        return np.array(texts, dtype=object)[at]
     written = map(f"{prefix}{{:,.0f}}{suffix}".format, values.tolist())
     return np.array(list(written), dtype=object)
 
