@@ -28,6 +28,7 @@ many workloads is priced once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -110,30 +111,31 @@ def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
     """The workloads grouped into Sidecars, what each Sidecar and each Service's exportTo
     holds, the discovery selectors, and the Scope that prices them.
 
-    From ASIDE_SERVICES on, discovery selectors and exportTo are worked out in a forked child
-    while this process works out what each workload needs and groups the workloads into
-    Sidecars (planner.workers.beside): the two depend only on the calls."""
+    From ASIDE_SERVICES on, discovery selectors, exportTo and the workloads' grouping by their
+    labels are worked out in a forked child while this process works out what each workload
+    needs (planner.workers.beside): the first two depend only on the calls, the grouping only on
+    the workloads' labels."""
     calls = _calls(graph, inventory, knobs)
     members = _members(inventory)
     trusted, window_reason = graph_trust(graph, members, knobs)
+    by_labels = knobs.scope_granularity is not ScopeGranularity.NAMESPACE
 
-    def sidecars() -> tuple[pd.DataFrame, pd.DataFrame]:
-        needs = _needs(inventory, members, calls, knobs, graph)
-        if knobs.scope_granularity is ScopeGranularity.NAMESPACE:
-            assignment = _by_namespace(needs.members)
-        else:
-            assignment = _by_selector(needs.members)
-        return assignment, _viewer_hosts(needs.hosts, assignment)
-
-    def exported() -> tuple[DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame]:
+    def exported() -> tuple[
+        DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame, pd.DataFrame | None
+    ]:
         discovery = _discovery(inventory, calls, trusted, knobs)
         cells, rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
-        return discovery, cells, rows
+        return discovery, cells, rows, _label_groups(members) if by_labels else None
 
     aside = len(inventory.services) >= ASIDE_SERVICES
-    (discovery, export_cells, export_rows), (assignment, hosts) = beside(
-        exported, sidecars, aside=aside
+    (discovery, export_cells, export_rows, groups), needs = beside(
+        exported, partial(_needs, inventory, members, calls, knobs, graph), aside=aside
     )
+    if groups is None:
+        assignment = _by_namespace(needs.members)
+    else:
+        assignment = _by_selector(needs.members, groups)
+    hosts = _viewer_hosts(needs.hosts, assignment)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)
     return Grouping(assignment, hosts, export_cells, discovery, scope)
 
@@ -361,26 +363,43 @@ def _by_namespace(members: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _by_selector(members: pd.DataFrame) -> pd.DataFrame:
-    """One Sidecar per group of workloads a label selector picks out.
+def _by_selector(members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """One Sidecar per group of workloads a label selector picks out (`_label_groups`, row by
+    row of `members`), for the groups whose selector selects nobody outside them and whose
+    workloads are not blocked."""
+    out = members.reset_index(drop=True).copy()
+    out["group"] = groups["group"].to_numpy()
+    out["selector"] = groups["selector"].to_numpy()
+    usable = (out["blocked"] == "").to_numpy() & ~groups["stray"].to_numpy(dtype=bool)
+    out["viewer"] = pd.Series(groups["name"].to_numpy(), dtype=object).where(usable, None)
+    return out
+
+
+def _label_groups(members: pd.DataFrame) -> pd.DataFrame:
+    """Per member (namespace, workload, labels), in its order: the group of workloads one label
+    selector picks out, the group's selector and name, and whether that selector would select
+    workloads outside the group (`stray`).
 
     Workloads whose labels contain another workload's labels would be selected by that one's
     Sidecar too, so they are grouped (connected components); the group's selector is the labels
     all members share, and it must select nobody outside the group.
     """
-    out = members.reset_index(drop=True).copy()
+    out = members[[*_KEYS, "labels"]].reset_index(drop=True)
     pairs = _label_pairs(out)
     matches = _selector_matches(pairs)
     component = components(len(out), matches["a"].to_numpy(), matches["b"].to_numpy())
-    out["group"] = component
+    out = out.assign(group=component)
     common = _common_pairs(pairs.assign(group=component[pairs["position"].to_numpy()]), out)
     selectors = grouped_tuples(common, ["group"], "pair").map(";".join)
-    out["selector"] = out["group"].map(selectors).fillna("")
     strays = _selects_outsiders(out, pairs, common)
-    usable = (out["blocked"] == "").to_numpy() & ~out["group"].isin(strays).to_numpy()
-    names = _group_names(out)
-    out["viewer"] = out["group"].map(names).astype(object).where(usable, None)
-    return out
+    return pd.DataFrame(
+        {
+            "group": component,
+            "selector": out["group"].map(selectors).fillna("").to_numpy(),
+            "name": out["group"].map(_group_names(out)).astype(object).to_numpy(),
+            "stray": out["group"].isin(strays).to_numpy(),
+        }
+    )
 
 
 def _label_pairs(members: pd.DataFrame) -> pd.DataFrame:
