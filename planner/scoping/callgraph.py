@@ -159,7 +159,8 @@ def window_trust(knobs: Knobs) -> tuple[bool, str]:
 def outbound_calls(observed: pd.DataFrame) -> pd.DataFrame:
     """The calls made by workloads of the inventory, keyed by the caller's namespace and
     workload."""
-    return observed.loc[observed["role"] != "outside"].rename(
+    # compared as objects: pandas' text comparison checks every cell for a missing value first
+    return observed.loc[observed["role"].to_numpy(dtype=object) != "outside"].rename(
         columns={"source_namespace": "namespace", "source_workload": "workload"}
     )
 

@@ -228,7 +228,7 @@ def host_of(namespace: pd.Series, service: pd.Series, kind: pd.Series, knobs: Kn
     The strings are built once per distinct destination (thousands) and the calls (hundreds of
     thousands) hold codes into them."""
     frame = pd.DataFrame(
-        {"ns": namespace, "svc": service, "entry": (kind == "ServiceEntry").to_numpy(dtype=bool)}
+        {"ns": namespace, "svc": service, "entry": kind.to_numpy(dtype=object) == "ServiceEntry"}
     )
     codes, first = row_codes(frame)
     distinct = frame.take(first)  # row i holds code i
