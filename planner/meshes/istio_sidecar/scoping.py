@@ -556,8 +556,9 @@ def _exports(
     spaces = sorted_distinct(meshed, [*keys, "source_namespace"]).pipe(
         grouped_tuples, keys, "source_namespace"
     )
-    outside = into.loc[into["role"] == "outside"].groupby(keys).size()
-    ingress = into.loc[into["role"] == "ingress-gateway"].groupby(keys).size()
+    roles = into["role"].to_numpy(dtype=object)  # compared as objects, as in outbound_calls
+    outside = into.loc[roles == "outside"].groupby(keys).size()
+    ingress = into.loc[roles == "ingress-gateway"].groupby(keys).size()
     rare = into.loc[into["requests"] < knobs.min_edge_requests].groupby(keys).size()
     index = pd.MultiIndex.from_frame(services[keys])
     callers = spaces.reindex(index)
