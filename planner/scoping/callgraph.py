@@ -160,7 +160,8 @@ def outbound_calls(observed: pd.DataFrame) -> pd.DataFrame:
     """The calls made by workloads of the inventory, keyed by the caller's namespace and
     workload."""
     # compared as objects: pandas' text comparison checks every cell for a missing value first
-    return observed.loc[observed["role"].to_numpy(dtype=object) != "outside"].rename(
+    inside: npt.NDArray[np.bool_] = observed["role"].to_numpy(dtype=object) != "outside"
+    return observed.loc[inside].rename(
         columns={"source_namespace": "namespace", "source_workload": "workload"}
     )
 
