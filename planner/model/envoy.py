@@ -375,8 +375,9 @@ def _exact_grants(
     # exported to everyone: looked up among those rows by the Service alone (no "*" column of
     # a row per grant to hash)
     everyone = np.flatnonzero(exported["exported_to"].to_numpy(dtype=object) == "*")
-    to_all = positions(exact, keys, exported.take(everyone))
-    to_all = np.where(to_all >= 0, everyone[np.maximum(to_all, 0)], -1)
+    among = positions(exact, keys, exported.take(everyone))
+    to_all = np.full(len(exact), -1, dtype=np.intp)
+    to_all[among >= 0] = everyone[among[among >= 0]]
     to_own = positions(exact, [*keys, "namespace"], exported, [*keys, "exported_to"])
     at = np.where(to_all >= 0, to_all, to_own)
     exact = exact.loc[at >= 0].reset_index(drop=True)
