@@ -874,3 +874,86 @@ def test_resource_names_kept_as_written_are_those_the_cleaning_keeps(name: str) 
     from planner.scoping.names import resource_name
 
     assert resource_name(name) == _reference_resource_name(name)
+
+
+_NAMESPACES = ["a", "b", "c"]
+_SERVICES = [(ns, name) for ns in _NAMESPACES for name in ("x", "y")]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from([None, "*", "a", "b", "c", "a+b"]), min_size=6, max_size=6),
+    st.lists(st.tuples(st.sampled_from(_NAMESPACES), st.sampled_from(_NAMESPACES)), max_size=4),
+    st.lists(st.tuples(st.sampled_from(_NAMESPACES), st.sampled_from(_SERVICES)), max_size=8),
+    st.booleans(),
+)
+def test_scoped_configuration_is_the_sum_over_the_services_each_viewer_sees(
+    exported: list[str | None],
+    namespace_grants: list[tuple[str, str]],
+    service_grants: list[tuple[str, tuple[str, str]]],
+    categorical: bool,
+) -> None:
+    """planner.model.envoy's pricing of a Scope gives each viewer (one per namespace here) the
+    Services it sees, summed: those of a granted namespace and those granted one by one, each
+    once, when exported to everyone (no exportTo, or `*`) or to the viewer's namespace. Drawn
+    scopes include ones where no Service is exported to everyone."""
+    from planner.model.envoy import Scope, _scoped_config
+
+    services = pd.DataFrame(
+        {
+            "namespace": [ns for ns, _ in _SERVICES],
+            "service": [name for _, name in _SERVICES],
+            "clusters": [1, 2, 4, 8, 16, 32],
+            "endpoints": [100, 200, 400, 800, 1600, 3200],
+            "listeners": [3, 5, 7, 11, 13, 17],
+        }
+    )
+    pairs = zip(_SERVICES, exported, strict=True)
+    targets = {s: (None if t is None else t.split("+")) for s, t in pairs}
+    exports = pd.DataFrame(
+        [(ns, name, to) for (ns, name), to_all in targets.items() for to in to_all or []],
+        columns=["service_namespace", "service", "exported_to"],
+    ).astype(str)
+    grants = pd.DataFrame(
+        [(viewer, viewer, granted) for viewer, granted in namespace_grants],
+        columns=["namespace", "viewer", "service_namespace"],
+    ).astype(str)
+    exact = pd.DataFrame(
+        [(viewer, viewer, ns, name) for viewer, (ns, name) in service_grants],
+        columns=["namespace", "viewer", "service_namespace", "service"],
+    ).astype(str)
+    if categorical:
+        exact = exact.astype("category")
+    viewers = pd.DataFrame(
+        {"namespace": _NAMESPACES, "workload": _NAMESPACES, "viewer": _NAMESPACES}
+    )
+    scope = Scope(viewers, grants, exact, exports, discovered=None)
+    priced = _scoped_config(services, scope)
+    got = {
+        (row.namespace, row.viewer): (
+            row.visible_services,
+            row.clusters,
+            row.endpoints,
+            row.listeners,
+        )
+        for row in priced.itertuples()
+        if row.visible_services
+    }
+
+    def sees(viewer: str, service: tuple[str, str]) -> bool:
+        to = targets[service]
+        return to is None or "*" in to or viewer in to
+
+    expected = {}
+    for viewer in _NAMESPACES:
+        seen = {s for s in _SERVICES if (viewer, s[0]) in namespace_grants and sees(viewer, s)}
+        seen |= {s for v, s in service_grants if v == viewer and sees(viewer, s)}
+        rows = services.loc[[s in seen for s in _SERVICES]]
+        if len(rows):
+            expected[(viewer, viewer)] = (
+                len(rows),
+                int(rows["clusters"].sum()),
+                int(rows["endpoints"].sum()),
+                int(rows["listeners"].sum()),
+            )
+    assert got == expected
