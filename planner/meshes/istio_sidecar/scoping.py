@@ -144,9 +144,11 @@ def recommendation_of(grouping: Grouping, resources: bool = True) -> Recommendat
     """The Sidecar and exportTo resources of a grouping (none when not `resources`:
     SizingInput.resources), and what each workload sees and why."""
     sidecars, workloads = _resources(grouping.assignment, grouping.hosts, resources)
-    cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in grouping.export_cells]
-    exports = _EXPORTS.validate_python(cells) if resources else ()
-    return Recommendation(workloads, sidecars, tuple(exports), grouping.discovery, grouping.scope)
+    exports: tuple[ServiceExport, ...] = ()
+    if resources:
+        cells = [dict(zip(_EXPORT_FIELDS, c, strict=True)) for c in grouping.export_cells]
+        exports = tuple(_EXPORTS.validate_python(cells))
+    return Recommendation(workloads, sidecars, exports, grouping.discovery, grouping.scope)
 
 
 def _viewer_hosts(hosts: pd.DataFrame, assignment: pd.DataFrame) -> pd.DataFrame:
