@@ -8,7 +8,8 @@ and again for nothing (reference counting frees what a run drops). At 100,000 po
 1.1 s of 9.4 s with every format, and 12 s of 85 s at 1,000,000 pods, for the same peak memory
 (BENCHMARKS.md). For the same reason the process ends without tearing those objects down one by
 one (`os._exit` once stdout and stderr are flushed): every file was written and closed by then,
-and the kernel takes the memory back at once.
+and the kernel takes the memory back at once. A command that wrote its outputs ends by raising
+its exit (planner.cli._finished), so that its own frame is not torn down on the way here either.
 
 A large traffic table given to `planner size` or `planner compare` starts being read in a forked
 child once pandas is imported, before the rest of the library (planner.inputs.early); one the
