@@ -1,10 +1,7 @@
-"""The version of mesh-planner, read from the installed package's metadata."""
+"""The version of mesh-planner, written here once: the package's metadata takes it from this file
+(pyproject.toml's [tool.hatch.version]), and start-up reads it without importlib.metadata, whose
+import costs 20 ms of every run."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("mesh-planner")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"
