@@ -425,6 +425,14 @@ class ScopingPlan(_Frozen):
     totals: ScopingTotals
     call_graph: CallGraphBasis = "observed"
 
+    def confidences(self) -> tuple[Confidence, ...]:
+        """Each recommended resource's confidence, in the order of `resources`, without building
+        the resources (a summary that only counts them)."""
+        return (
+            *(s.confidence for s in self.sidecars),
+            *(i.confidence for i in self.intentions),
+        )
+
     def resources(self) -> tuple[ScopedResource, ...]:
         """The recommended resources, in the same shape for every mesh."""
         out = [

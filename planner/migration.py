@@ -128,7 +128,7 @@ def _target(source: Plan, sized: Sized) -> MigrationTarget:
     scopings = [w.scoping for w in plan.workloads if w.scoping is not None]
     high = sum(1 for s in scopings if s.confidence is Confidence.HIGH)
     scoping = plan.scoping
-    resources = 0 if scoping is None else len(scoping.resources())
+    resources = 0 if scoping is None else len(scoping.confidences())
     return MigrationTarget(
         mesh=plan.profile.mesh,
         mesh_title=plan.profile.mesh_title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.plan import Driver, Plan, WorkloadPlan
+from models.plan import Confidence, Driver, Plan, WorkloadPlan
 from reports.conventions import plural_kind
 from reports.cost import plan_cost_lines
 from reports.migration import MeshRow, side_by_side
@@ -58,16 +58,16 @@ def _scoping_lines(plan: Plan) -> list[str]:
     if scoping is None:
         return ["", f"Scoping: {plan.scoping_note}"]
     totals = scoping.totals
-    resources = scoping.resources()
-    high = sum(1 for s in resources if s.confidence.value == "high")
+    confidences = scoping.confidences()
+    high = confidences.count(Confidence.HIGH)
     push_before = totals.push_clusters_before + totals.push_endpoints_before
     push_after = totals.push_clusters_after + totals.push_endpoints_after
     lines = [
         "",
         f"Scoping ({scoping.granularity} granularity, traffic window {scoping.traffic_window}; "
-        f"proxies sized for the {scoping.sized_for} mesh): {len(resources)} "
-        f"{plural_kind(scoping.resource_kind, len(resources))}, "
-        f"{high} high confidence, {len(resources) - high} fallback",
+        f"proxies sized for the {scoping.sized_for} mesh): {len(confidences)} "
+        f"{plural_kind(scoping.resource_kind, len(confidences))}, "
+        f"{high} high confidence, {len(confidences) - high} fallback",
         f"  proxy memory {totals.proxy_memory_mib_before / 1024:,.2f} -> "
         f"{totals.proxy_memory_mib_after / 1024:,.2f} GiB expected "
         f"({_change(totals.proxy_memory_mib_before, totals.proxy_memory_mib_after)}); "

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from models.knobs import Knobs, ScopeGranularity, SizeFor
+from models.knobs import Knobs, MeshKind, ScopeGranularity, SizeFor
 from models.plan import Confidence, Plan, SidecarResource
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
@@ -19,7 +19,7 @@ from planner.scoping.names import resource_name
 from reports.gitops.sidecars import render_sidecars, sidecar_manifest
 from tests.conftest import in_one_and_two_processes, run_cli, write
 from tests.crd import HOST, schema_for
-from tests.plans import istio_profile
+from tests.plans import istio_profile, sample_plan
 
 PROFILE = istio_profile()
 WEEK = 7 * 24 * 3600.0
@@ -429,3 +429,14 @@ def test_scoping_worked_out_in_two_processes_is_the_same_plan(
         ("ledger", (".",)),
         ("payments", (".", "shop")),
     ]
+
+
+@pytest.mark.parametrize("mesh", [MeshKind.ISTIO_SIDECAR, MeshKind.CONSUL])
+def test_confidences_are_the_resources_confidences(mesh: MeshKind) -> None:
+    # the summary counts resources by their confidences alone: the same list, in the same order,
+    # as the resources every report shows (Sidecars for Istio, intentions for Consul)
+    scoping = sample_plan(mesh=mesh).scoping
+    assert scoping is not None
+    resources = scoping.resources()
+    assert {r.confidence for r in resources} == {Confidence.HIGH, Confidence.FALLBACK}
+    assert scoping.confidences() == tuple(r.confidence for r in resources)
