@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from models.plan import Confidence, Driver, Plan, WorkloadPlan
@@ -29,17 +30,20 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int])
 
 
 def heaviest(plan: Plan, top: int) -> list[WorkloadPlan]:
-    """The sized workloads with the largest proxy memory request per pod, then CPU, then name."""
+    """The sized workloads with the largest proxy memory request per pod, then CPU, then name:
+    the first `top` of them sorted so, picked without sorting them all (200,000 at a million
+    pods)."""
     sized = [w for w in plan.workloads if w.proxy is not None]
-    sized.sort(
+    return heapq.nsmallest(
+        top,
+        sized,
         key=lambda w: (
             -w.proxy.memory_request_mib if w.proxy else 0,
             -w.proxy.cpu_request_millicores if w.proxy else 0,
             w.namespace,
             w.workload,
-        )
+        ),
     )
-    return sized[:top]
 
 
 def _amount(value: float) -> str:

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from planner.version import __version__
+from reports.summary import heaviest
 from tests.conftest import REPO, SAMPLE_ARGS, assert_golden, run_cli
+from tests.plans import large_plan
 
 
 def test_sample_summary_and_outputs_are_exactly_as_reviewed(
@@ -186,3 +188,27 @@ def test_help_loads_no_library() -> None:
         "print(heavy)\n"
     )
     assert _printed_alone(code) == "[]\n"
+
+
+def test_the_heaviest_proxies_are_the_first_of_every_sized_workload_sorted() -> None:
+    # the summary picks its heaviest proxies without sorting every workload: the same ones, in
+    # the same order, as the whole sort would give, ties (copies of the sample's figures) broken
+    # by namespace and name
+    plan = large_plan(600)
+    sized = [w for w in plan.workloads if w.proxy is not None]
+    assert len(
+        {(w.proxy.memory_request_mib, w.proxy.cpu_request_millicores) for w in sized if w.proxy}
+    ) < len(sized)
+    random.Random(3).shuffle(sized)
+    ordered = sorted(
+        sized,
+        key=lambda w: (
+            -(w.proxy.memory_request_mib if w.proxy else 0),
+            -(w.proxy.cpu_request_millicores if w.proxy else 0),
+            w.namespace,
+            w.workload,
+        ),
+    )
+    shuffled = plan.model_copy(update={"workloads": tuple(sized)})
+    for top in (0, 1, 10, 599, 1000):
+        assert heaviest(shuffled, top) == ordered[:top]
