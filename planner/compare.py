@@ -120,13 +120,19 @@ def _compared(size: Callable[[], Plan]) -> Plan:
 
 
 def compared(plan: Plan) -> Plan:
-    """What `compare` reads of a plan: the plan without its per-workload records and its
-    scoping resources (tens of MB at 100,000 pods, which a worker process would otherwise
-    send back)."""
+    """What `compare` reads of a plan: the plan without its per-workload records, its scoping
+    resources (tens of MB at 100,000 pods, which a worker process would otherwise send back)
+    and the risks of applying them."""
     scoping = plan.scoping
     if scoping is not None:
         scoping = scoping.model_copy(
-            update={"sidecars": (), "exports": (), "intentions": (), "upstreams": ()}
+            update={
+                "sidecars": (),
+                "exports": (),
+                "intentions": (),
+                "upstreams": (),
+                "at_risk": (),
+            }
         )
     return plan.model_copy(update={"workloads": (), "scoping": scoping})
 

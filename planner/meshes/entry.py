@@ -51,8 +51,9 @@ class SizingInput:
     scope: object | None = None
     nodes: Nodes | None = None
     resources: bool = True
-    """False: the scoping's resources (Sidecars, exports, intentions, upstream lists) and the
-    per-workload scoping records are not written, only what prices them (planner compare reads
+    """False: the scoping's resources (Sidecars, exports, intentions, upstream lists), the
+    risks of applying them and the per-workload scoping records are not written, only what
+    prices them (planner compare reads
     the totals, the findings and the mechanism alone: planner.compare.compared)."""
 
     @property

@@ -192,13 +192,15 @@ def intentions_of(
     )
 
 
-def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame, upstreams: bool = True) -> Outcomes:
-    """The recommended upstream lists of workloads that list theirs (none unless `upstreams`:
-    they are resources, SizingInput.resources), and what would break if the observation missed
-    a caller."""
+def outcomes_of(allowed: Allowed, mesh_services: pd.DataFrame, resources: bool = True) -> Outcomes:
+    """The recommended upstream lists of workloads that list theirs, and what would break if
+    the observation missed a caller: neither unless `resources` (SizingInput.resources; what
+    `planner compare` reads of a plan holds neither)."""
+    if not resources:
+        return (), ()
     members, pairs, open_rows = allowed.members, allowed.pairs, allowed.open
     return (
-        _upstreams(members, pairs, mesh_services) if upstreams else (),
+        _upstreams(members, pairs, mesh_services),
         _at_risk(allowed.calls, pairs, open_rows, mesh_services, members),
     )
 
