@@ -40,13 +40,29 @@ from planner.interrupts import Interrupted, received
 from planner.version import __version__
 
 if TYPE_CHECKING:
+    from typer._click.core import Context as CommandContext  # typer's vendored click
+
     from models.knobs import Knobs
     from models.profile import ProfileBase
     from planner.inputs.folder import FolderDefaults
     from planner.meshes.entry import MeshEntry
     from planner.workers import Job
 
+
+class _Group(typer.core.TyperGroup):
+    """The top-level command, its --help left False when not given: typer leaves it unset, and
+    converts an unset flag through pydantic, which `planner size --help` would then import for
+    nothing (0.1 s of its start-up)."""
+
+    def get_help_option(self, ctx: CommandContext) -> typer.core.TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False
+        return option
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
