@@ -53,8 +53,8 @@ class SizingInput:
     resources: bool = True
     """False: the scoping's resources (Sidecars, exports, intentions, upstream lists), the
     risks of applying them and the per-workload scoping records are not written, only what
-    prices them (planner compare reads
-    the totals, the findings and the mechanism alone: planner.compare.compared)."""
+    prices them (planner compare reads the totals, the findings and the mechanism alone:
+    planner.compare.compared)."""
 
     @property
     def workloads(self) -> pd.DataFrame:
