@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -165,20 +166,17 @@ PACKAGES = ("planner", "reports", "models")
 def compile_bytecode() -> None:
     """Compile the installed planner's modules to bytecode, as installing it does (pip compiles
     what it installs), so that no timed run compiles them from source."""
-    where = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import importlib.util, sys\n"
-            "for name in sys.argv[1:]:\n"
-            "    print(*importlib.util.find_spec(name).submodule_search_locations, sep='\\n')",
-            *PACKAGES,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\n")
-    folders = [line for line in where if line]
+    folders = [
+        folder
+        for name in PACKAGES
+        if (spec := importlib.util.find_spec(name)) is not None
+        for folder in spec.submodule_search_locations or ()
+    ]
+    if len(folders) < len(PACKAGES):
+        raise SystemExit(
+            f"Error: {', '.join(PACKAGES)} are not all importable by {sys.executable}; install "
+            "mesh-planner into this environment (pip install -e .)"
+        )
     command = [sys.executable, "-m", "compileall", "-q", *folders]
     if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
         raise SystemExit(f"Error: {' '.join(command)} failed (its message is above)")
