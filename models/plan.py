@@ -352,9 +352,18 @@ class ScopingTotals(_Frozen):
     control_plane_memory_mib_after: float
 
 
-class IntentionSource(_Frozen):
+@dataclass(frozen=True, slots=True)
+class IntentionSource:
     """One source of a Consul service intention: a calling service (or `*`), allowed or
-    denied, and why."""
+    denied, and why.
+
+    A frozen dataclass, not a model: a large mesh's intentions hold hundreds of thousands of
+    sources, which the planner writes from checked frames and pydantic would validate one by
+    one (a second at 100,000 pods). pydantic takes an instance as it is, and validates the
+    fields of one read back from plan.json (`planner review`) like a model's, extra keys
+    refused."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     name: str
     action: Literal["allow", "deny"]

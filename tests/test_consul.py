@@ -6,6 +6,7 @@ output."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -21,6 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from pydantic import ValidationError
 
 from models.knobs import Knobs, MeshKind, OutputFormat, SizeFor
 from models.plan import Plan, ServiceIntention
@@ -266,6 +268,32 @@ def test_intentions_allow_exactly_the_observed_callers(tmp_path: Path) -> None:
     risks = " ".join(plan.scoping.at_risk)
     assert "pay/bank" in risks
     assert "shop/web" in risks
+
+
+def test_intention_sources_read_back_from_plan_json_are_checked_and_frozen(
+    tmp_path: Path,
+) -> None:
+    """A source is a frozen dataclass, not a model (hundreds of thousands of them are built
+    from checked frames): read back from plan.json it is still checked field by field, an
+    unknown key is refused, and no report can change one."""
+    plan = shop_plan(tmp_path)
+    data = json.loads(plan.model_dump_json())
+    assert Plan.model_validate(data) == plan
+    assert plan.scoping is not None
+    source = plan.scoping.intentions[1].sources[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        source.name = "someone-else"  # type: ignore[misc]
+    intentions = data["scoping"]["intentions"]
+    written = intentions[1]["sources"][0]
+    for change, error in (
+        ({"verb": "allow"}, "Unexpected keyword argument"),
+        ({"action": "permit"}, "Input should be 'allow' or 'deny'"),
+        ({"observed": "sometimes"}, "Input should be a valid boolean"),
+        ({"name": None}, "Input should be a valid string"),
+    ):
+        intentions[1]["sources"][0] = {**written, **change}
+        with pytest.raises(ValidationError, match=re.escape(error)):
+            Plan.model_validate(data)
 
 
 def test_a_short_window_falls_back_to_namespaces(tmp_path: Path) -> None:

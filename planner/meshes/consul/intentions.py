@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +41,7 @@ from models.kube import DNS_LABEL
 from models.plan import (
     GATEWAY_ROLES,
     Confidence,
+    IntentionSource,
     ServiceIntention,
     UpstreamList,
 )
@@ -306,12 +309,9 @@ def _intentions(
         starts = starts[:0]
     ends = np.append(starts[1:], len(destinations))[: len(starts)]
     fallbacks = np.add.reduceat(~observed, starts) if len(starts) else starts
-    listed = [
-        {"name": source, "action": "allow", "observed": seen, "reason": text}
-        for source, seen, text in zip(
-            sources["viewer"].astype(str).tolist(), observed.tolist(), texts.tolist(), strict=True
-        )
-    ]
+    viewers = sources["viewer"].astype(str).tolist()
+    allow: repeat[Literal["allow"]] = repeat("allow")
+    listed = list(map(IntentionSource, viewers, allow, observed.tolist(), texts.tolist()))
     namespaces = sources["namespace"].tolist()
     runs = {
         str(destinations[start]): (int(start), int(end), int(fell))
@@ -323,12 +323,9 @@ def _intentions(
             "name": DEFAULT_DENY,
             "destination": "*",
             "sources": (
-                {
-                    "name": "*",
-                    "action": "deny",
-                    "observed": False,
-                    "reason": "deny every source a service's own intentions do not allow",
-                },
+                IntentionSource(
+                    "*", "deny", False, "deny every source a service's own intentions do not allow"
+                ),
             ),
             "workloads": (),
             "confidence": Confidence.HIGH,
@@ -340,14 +337,14 @@ def _intentions(
         if destination in unnamed:
             caller = opened.loc[destination]
             namespace = str(caller["destination_namespace"])
-            chosen: list[dict[str, object]] = [
-                {
-                    "name": "*",
-                    "action": "allow",
-                    "observed": True,
-                    "reason": f"called by {caller['namespace']}/{caller['workload']}, which "
-                    "Consul knows by no service name: every source stays allowed",
-                }
+            chosen = [
+                IntentionSource(
+                    "*",
+                    "allow",
+                    True,
+                    f"called by {caller['namespace']}/{caller['workload']}, which Consul knows by "
+                    "no service name: every source stays allowed",
+                )
             ]
             fell = 1
         else:
@@ -369,7 +366,7 @@ def _intentions(
                 ),
             }
         )
-    # validated in one call: hundreds of thousands of sources, built one by one, take seconds
+    # validated in one call; the sources, frozen dataclasses, are taken as they are
     return tuple(_INTENTIONS.validate_python(cells))
 
 
