@@ -25,7 +25,7 @@ from markupsafe import escape
 from pydantic import ValidationError
 
 from models.knobs import Knobs, MeshKind, OutputFormat, SizeFor
-from models.plan import Plan, ServiceIntention
+from models.plan import IntentionSource, Plan, ServiceIntention
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.meshes.consul.profile import ConsulProfile
@@ -294,6 +294,19 @@ def test_intention_sources_read_back_from_plan_json_are_checked_and_frozen(
         intentions[1]["sources"][0] = {**written, **change}
         with pytest.raises(ValidationError, match=re.escape(error)):
             Plan.model_validate(data)
+
+
+def test_sources_built_many_at_once_are_the_sources_built_one_by_one() -> None:
+    values = [
+        ("web", "allow", True, "observed 12 requests over 7d"),
+        ("*", "deny", False, "deny every source"),
+        ("api", "allow", False, "fall-back: seen too rarely"),
+    ]
+    many = IntentionSource.many(*(list(column) for column in zip(*values, strict=True)))
+    assert many == [IntentionSource(*v) for v in values]  # type: ignore[arg-type]
+    assert [dataclasses.astuple(s) for s in many] == values
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        many[0].observed = False  # type: ignore[misc]
 
 
 def test_a_short_window_falls_back_to_namespaces(tmp_path: Path) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -310,8 +309,7 @@ def _intentions(
     ends = np.append(starts[1:], len(destinations))[: len(starts)]
     fallbacks = np.add.reduceat(~observed, starts) if len(starts) else starts
     viewers = sources["viewer"].astype(str).tolist()
-    allow: repeat[Literal["allow"]] = repeat("allow")
-    listed = list(map(IntentionSource, viewers, allow, observed.tolist(), texts.tolist()))
+    listed = IntentionSource.many(viewers, repeat("allow"), observed.tolist(), texts.tolist())
     namespaces = sources["namespace"].tolist()
     runs = {
         str(destinations[start]): (int(start), int(end), int(fell))
