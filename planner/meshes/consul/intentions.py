@@ -266,22 +266,27 @@ def _intentions(
     by_source = pairs.assign(why=members["reason"].array.take(positions(pairs, KEYS, members)))
     # one integer key per (destination, source), ordered as their text; the rows sorted by it,
     # then by basis ("fallback" before "observed"), ties in their order (lexsort is stable): a
-    # stable sort of the three columns. Grouped by the key, the groups and the rows within each
-    # (so the sums) are those of a groupby on the two columns' text
+    # stable sort of the three columns. Each key's rows are then one run, in the order and with
+    # the sums of a groupby on the two columns' text. A run's first row gives its names and the
+    # caller's reason, its last its basis (no pair's names, basis or reason is ever missing, so
+    # these are a groupby's first and last), and pandas sums its requests
     pair = sort_keys(by_source, ["destination_service", "viewer"])
     order = np.lexsort((by_source["basis"].to_numpy() == "observed", pair))
-    sources = (
-        by_source.take(order)
-        .groupby(pair[order], sort=True)
-        .agg(
-            destination_service=("destination_service", "first"),
-            viewer=("viewer", "first"),
-            basis=("basis", "last"),
-            requests=("requests", "sum"),
-            why=("why", "first"),
-            namespace=("destination_namespace", "first"),
-        )
-        .reset_index(drop=True)
+    ordered = pair[order]
+    first = order[:0]
+    if len(order):
+        first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    last = (np.append(first[1:], len(order)) - 1)[: len(first)]
+    firsts = by_source.take(order[first])
+    sources = pd.DataFrame(
+        {
+            "destination_service": firsts["destination_service"].to_numpy(),
+            "viewer": firsts["viewer"].to_numpy(),
+            "basis": by_source["basis"].to_numpy().take(order[last]),
+            "requests": by_source["requests"].take(order).groupby(ordered).sum().to_numpy(),
+            "why": firsts["why"].to_numpy(),
+            "namespace": firsts["destination_namespace"].to_numpy(),
+        }
     )
     behind: dict[tuple[str, str], tuple[str, ...]] = {}
     backing = inventory.backing
