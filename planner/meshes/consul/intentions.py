@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -273,10 +274,8 @@ def _intentions(
     pair = sort_keys(by_source, ["destination_service", "viewer"])
     order = np.lexsort((by_source["basis"].to_numpy() == "observed", pair))
     ordered = pair[order]
-    first = order[:0]
-    if len(order):
-        first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    last = (np.append(first[1:], len(order)) - 1)[: len(first)]
+    first, after = _runs(ordered)
+    last = after - 1
     firsts = by_source.take(order[first])
     sources = pd.DataFrame(
         {
@@ -308,10 +307,7 @@ def _intentions(
     texts[fell] = [f"fall-back: {why}" for why in sources["why"].to_numpy(dtype=object)[fell]]
     # `sources` is sorted by destination: each destination's rows are one run of rows
     destinations = sources["destination_service"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.concatenate([[True], destinations[1:] != destinations[:-1]]))
-    if not len(destinations):
-        starts = starts[:0]
-    ends = np.append(starts[1:], len(destinations))[: len(starts)]
+    starts, ends = _runs(destinations)
     fallbacks = np.add.reduceat(~observed, starts) if len(starts) else starts
     viewers = sources["viewer"].astype(str).tolist()
     listed = IntentionSource.many(viewers, repeat("allow"), observed.tolist(), texts.tolist())
@@ -374,6 +370,16 @@ def _intentions(
 
 
 _INTENTIONS = TypeAdapter(list[ServiceIntention])
+
+
+def _runs(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Where each run of equal values of sorted `values` starts, and where it ends (the position
+    after its last value)."""
+    if not len(values):
+        none = np.zeros(0, dtype=np.intp)
+        return none, none
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    return starts, np.append(starts[1:], len(values))
 
 
 def _thousands(
