@@ -24,7 +24,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +62,31 @@ def _run(tree: Path, tables: Sequence[Path], out: Path, mesh: str, pods: int) ->
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
     return "" if done.returncode == 0 else done.stderr[-2000:]
+
+
+@contextmanager
+def checked_out(revision: str, folder: Path) -> Iterator[Path]:
+    """`revision` of this repository checked out into `folder` (a detached git worktree),
+    removed when the block ends."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), revision],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    except FileNotFoundError:
+        raise SystemExit(f"Error: cannot check out {revision!r}: git is not installed") from None
+    if done.returncode != 0:
+        raise SystemExit(f"Error: cannot check out {revision!r}: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
+            check=False,
+            capture_output=True,
+        )
 
 
 def _differences(one: Path, other: Path) -> list[str]:
@@ -105,38 +131,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, pods, files in tables
     ]
     failed = False
-    with tempfile.TemporaryDirectory(prefix="planner-identical-") as scratch:
-        base = Path(scratch) / "base"
-        subprocess.run(
-            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(base), args.base],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            for label, mesh, pods, given in inputs:
-                outs = {}
-                for name, tree in (("base", base), ("this", REPO)):
-                    out = Path(scratch) / f"{name}-{label.replace(' ', '-')}"
-                    error = _run(tree, given, out, mesh, pods)
-                    if error:
-                        print(f"{label}: the run of {name} failed:\n{error}")
-                        failed = True
-                    outs[name] = out
-                if failed:
-                    continue
-                differ = _differences(outs["base"], outs["this"])
-                files = sorted(p.name for p in outs["this"].rglob("*") if p.is_file())
-                if differ:
+    with (
+        tempfile.TemporaryDirectory(prefix="planner-identical-") as scratch,
+        checked_out(args.base, Path(scratch) / "base") as base,
+    ):
+        for label, mesh, pods, given in inputs:
+            outs = {}
+            for name, tree in (("base", base), ("this", REPO)):
+                out = Path(scratch) / f"{name}-{label.replace(' ', '-')}"
+                error = _run(tree, given, out, mesh, pods)
+                if error:
+                    print(f"{label}: the run of {name} failed:\n{error}")
                     failed = True
-                    print(f"{label}: DIFFERENT from {args.base}: {', '.join(differ)}")
-                else:
-                    print(f"{label}: identical to {args.base} ({', '.join(files)})")
-        finally:
-            subprocess.run(
-                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)],
-                check=False,
-                capture_output=True,
-            )
+                outs[name] = out
+            if failed:
+                continue
+            differ = _differences(outs["base"], outs["this"])
+            files = sorted(p.name for p in outs["this"].rglob("*") if p.is_file())
+            if differ:
+                failed = True
+                print(f"{label}: DIFFERENT from {args.base}: {', '.join(differ)}")
+            else:
+                print(f"{label}: identical to {args.base} ({', '.join(files)})")
     return 1 if failed else 0
 
 

@@ -77,10 +77,13 @@ start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - start
 sys.stderr.write(done.stderr.decode("utf-8", "replace"))
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"returncode": done.returncode, "seconds": seconds, "maxrss": peak}))
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = used.ru_utime + used.ru_stime
+report = {"returncode": done.returncode, "seconds": seconds, "maxrss": used.ru_maxrss, "cpu": cpu}
+print(json.dumps(report))
 """
-"""Runs one command and prints its exit code, wall time and peak RSS as JSON on stdout."""
+"""Runs one command and prints its exit code, wall time, peak RSS and the CPU time of its
+process tree (its own and its reaped children's, user and system) as JSON on stdout."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Sample:
 
     seconds: float
     peak_mib: float
+    cpu_seconds: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -288,15 +292,24 @@ def size_command(
     ]
 
 
-def time_once(command: Sequence[str]) -> tuple[Sample | None, str]:
-    """Run `command` in a fresh wrapper process; the sample, or None and the stderr tail."""
+def time_once(
+    command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[Sample | None, str]:
+    """Run `command` in a fresh wrapper process (with `env` and in `cwd` when given); the
+    sample, or None and the stderr tail."""
     done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, check=True
+        [sys.executable, "-c", WRAPPER, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=cwd,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report["returncode"] != 0:
         return None, done.stderr[-STDERR_TAIL_CHARS:]
-    return Sample(float(report["seconds"]), int(report["maxrss"]) / RSS_UNITS_PER_MIB), ""
+    peak = int(report["maxrss"]) / RSS_UNITS_PER_MIB
+    return Sample(float(report["seconds"]), peak, float(report["cpu"])), ""
 
 
 def benchmark(script: Path, inputs: Inputs, repeats: int, mesh: str = "istio-sidecar") -> Result:
