@@ -208,7 +208,7 @@ def _row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> npt.NDArray[np.in
     The keys are the columns' codes in mixed radix, renumbered (order kept) only when the next
     column would overflow 62 bits: by their ranks among the sorted distinct keys (`np.unique`),
     which sorts, where a hash table of millions of distinct keys (`pd.factorize`) misses the
-    caches at every row (1.45 against 0.94 s for five million traffic rows, BENCHMARKS.md)."""
+    caches at every row (1.0 against 1.4-1.7 s for five million traffic rows, BENCHMARKS.md)."""
     each, sizes = [], []
     for column in columns:
         values = frame[column]
