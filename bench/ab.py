@@ -24,7 +24,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from bench.run import (  # noqa: E402
     PACKAGES,
     Inputs,
     Sample,
+    compile_folders,
     ensure_inputs,
     every_format,
     size_command,
@@ -62,13 +62,6 @@ def tree_command(inputs: Inputs, out: Path, mesh: str, every: bool) -> list[str]
     formats = every_format(mesh) if every else ALL_FORMATS[:1]
     line = size_command(Path("planner"), inputs, out, formats, mesh)
     return [sys.executable, "-m", "planner", *line[1:]]
-
-
-def compile_tree(tree: Path) -> None:
-    """The tree's bytecode, written as installing it would (no run then compiles its source)."""
-    command = [sys.executable, "-m", "compileall", "-q", *(str(tree / p) for p in PACKAGES)]
-    if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
-        raise SystemExit(f"Error: {' '.join(command)} failed (its message is above)")
 
 
 def summary(base: str, runs: dict[str, list[Sample]]) -> str:
@@ -133,8 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         checked_out(args.base, Path(scratch) / "base") as base,
     ):
         trees = {"base": base, "this": REPO}
-        for tree in trees.values():
-            compile_tree(tree)
+        for tree in trees.values():  # as installed: no run compiles the tree's source
+            compile_folders([tree / package for package in PACKAGES])
         for round_ in range(args.rounds):
             order = ("base", "this") if round_ % 2 == 0 else ("this", "base")
             for key in order:

@@ -181,10 +181,15 @@ def compile_bytecode() -> None:
             f"Error: {', '.join(PACKAGES)} are not all importable by {sys.executable}; install "
             "mesh-planner into this environment (pip install -e .)"
         )
-    command = [sys.executable, "-m", "compileall", "-q", *folders]
+    compile_folders(folders)
+    _log(f"bytecode compiled: {', '.join(folders)}")
+
+
+def compile_folders(folders: Sequence[str | Path]) -> None:
+    """The bytecode of every module under `folders`, written as installing them would."""
+    command = [sys.executable, "-m", "compileall", "-q", *(str(f) for f in folders)]
     if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
         raise SystemExit(f"Error: {' '.join(command)} failed (its message is above)")
-    _log(f"bytecode compiled: {', '.join(folders)}")
 
 
 def planner_script() -> Path:
