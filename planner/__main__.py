@@ -10,6 +10,8 @@ and again for nothing (reference counting frees what a run drops). At 100,000 po
 one (`os._exit` once stdout and stderr are flushed): every file was written and closed by then,
 and the kernel takes the memory back at once. A command that wrote its outputs ends by raising
 its exit (planner.cli._finished), so that its own frame is not torn down on the way here either.
+And glibc's allocator keeps the memory a run frees for the arrays it allocates next, rather than
+handing it back to the kernel (planner.allocator).
 
 A large traffic table given to `planner size` or `planner compare` starts being read in a forked
 child once pandas is imported, before the rest of the library (planner.inputs.early); one the
@@ -23,6 +25,7 @@ import signal
 import sys
 from typing import NoReturn
 
+from planner.allocator import keep_freed_memory
 from planner.inputs import early
 from planner.interrupts import (
     SIGNALS,
@@ -37,6 +40,7 @@ def main() -> None:
     """Console-script entry point: the process's signal handlers (and its garbage collector)
     are its own to set."""
     gc.disable()
+    keep_freed_memory()
     for signum in SIGNALS:
         signal.signal(signum, raise_interrupted)
     sys.unraisablehook = quiet_after_signal
