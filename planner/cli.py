@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from models.profile import ProfileBase
     from planner.inputs.folder import FolderDefaults
     from planner.meshes.entry import MeshEntry
-    from planner.workers import Job
+    from planner.workers import Content, Files, Job
 
 
 class _Group(typer.core.TyperGroup):
@@ -124,7 +124,7 @@ def _stopped(run: _Run, exc: Interrupted) -> NoReturn:
 _Subject = TypeVar("_Subject")
 
 
-def _job(render: Callable[[_Subject], dict[str, bytes]], subject: _Subject, output: Enum) -> Job:
+def _job(render: Callable[[_Subject], Files], subject: _Subject, output: Enum) -> Job:
     """One output's renderer as a job; the workbook, the costliest, renders in a process of its
     own while the others render here (planner.workers)."""
     from planner.workers import Job
@@ -694,11 +694,11 @@ def size(
             size_target,
             target_meshes,
         )
-        from planner.outputs import write_outputs
+        from planner.outputs import joined, write_outputs
         from planner.pipeline import build_plan, entry_for
         from planner.review import read_plan, review
         from planner.scenarios import read_scenario_files, size_scenarios
-        from planner.workers import ASIDE_SERVICES, Ahead, render_files
+        from planner.workers import ASIDE_SERVICES, Ahead, Part, render_files
         from reports import ENTRIES, HANDOVERS, renderers
         from reports.plan_json import PLAN_FILE, render_json, render_scoping, render_workloads
         from reports.review import REVIEW_FILE, render_review_json, render_review_summary
@@ -791,13 +791,13 @@ def size(
                 f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
             )
         edges = traffic_from(parsing.result(), checked, strict=strict) if parsing else None
-        early: list[tuple[object, Ahead[bytes]]] = []
+        early: list[tuple[object, Ahead[Part]]] = []
 
         def scoped(scoping: ScopingPlan) -> None:
             # plan.json's scoping (half of it in a large mesh) is written out in a forked child
             # while the plan's workload records are built
             aside = len(checked.services) >= ASIDE_SERVICES
-            ahead = Ahead(functools.partial(render_scoping, scoping), aside=aside)
+            ahead = Ahead[Part](functools.partial(render_scoping, scoping), aside=aside)
             early.append((scoping, stack.enter_context(ahead)))
 
         plan = build_plan(
@@ -809,7 +809,7 @@ def size(
             nodes=given_nodes,
             scoped=scoped,
         )
-        files: dict[str, bytes] = {}
+        files: dict[str, Content] = {}
         sized = []
         for target in targets:
             target_plan = size_target(
@@ -847,23 +847,24 @@ def size(
         workloads_json = None
         if len(checked.services) >= ASIDE_SERVICES and len(plan.workloads) > 1:
             half = len(plan.workloads) // 2
-            tail = Ahead(functools.partial(render_workloads, plan.workloads[half:]))
+            tail = Ahead[Part](functools.partial(render_workloads, plan.workloads[half:]))
             workloads_json = (half, stack.enter_context(tail).result)
-        chosen_renderers: dict[OutputFormat, Callable[[Plan], dict[str, bytes]]] = {
+        chosen_renderers: dict[OutputFormat, Callable[[Plan], Files]] = {
             **renderers(entry.kind),
+            # plan.json in parts, written one after the other (planner.outputs)
             OutputFormat.JSON: functools.partial(
-                render_json, scoping=scoping_json, workloads=workloads_json
+                render_json, scoping=scoping_json, workloads=workloads_json, joined=False
             ),
         }
-        rendered, summary = render_files(
+        made, summary = render_files(
             [_job(chosen_renderers[o], plan, o) for o in outputs],
             lambda: (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n"),
         )
-        files.update(rendered)
+        files.update(made)
         reviewed = None
         if last is not None and baseline is not None:
             # the review reads this plan as plan.json holds it, as planner review would
-            written_plan = Plan.model_validate_json(files[PLAN_FILE])
+            written_plan = Plan.model_validate_json(joined(files[PLAN_FILE]))
             reviewed = review(
                 last[0], written_plan, baseline, out_dir / PLAN_FILE, (last[1], SCHEMA_VERSION)
             )
@@ -1040,7 +1041,7 @@ def compare(
         comparison = compare_plans(plans, base, knobs)
         if priced is not None:
             comparison = comparison.model_copy(update={"cost": compare_cost(comparison, *priced)})
-        files: dict[str, bytes] = {}
+        files: dict[str, Content] = {}
         # compare.json is always written: the page and the sheet render from it
         outputs = sorted({CompareFormat.JSON, *(formats or [])})
         rendered, summary = render_files(
@@ -1203,7 +1204,7 @@ def review_command(
             result = result.model_copy(
                 update={"forecast": forecast([(plan, str(path)) for path, plan, _ in past], days)}
             )
-        files: dict[str, bytes] = {}
+        files: dict[str, Content] = {}
         # review.json is always written: the page and the workbook render from it
         for output in sorted({ReviewFormat.JSON, *(formats or [])}):
             files.update(REVIEW_RENDERERS[output](result))

@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from types import FrameType
 
 from models.errors import OutputError
+from planner.workers import Content
 
 _STAGING = ".planner-staging-"
 _OLD = ".planner-old-"
@@ -58,23 +59,29 @@ def safe_relative(name: str) -> PurePosixPath:
     return path
 
 
+def joined(content: Content) -> bytes:
+    """A file's bytes in one piece (its parts joined)."""
+    return content if isinstance(content, bytes) else b"".join(content)
+
+
 def write_outputs(
     out_dir: Path,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     *,
     force: bool,
     owned: Collection[str],
     switched: Callable[[], None] | None = None,
 ) -> list[Path]:
-    """Replace the folder `out_dir` by one holding exactly `files` (relative name -> bytes).
+    """Replace the folder `out_dir` by one holding exactly `files` (relative name -> bytes, or
+    parts of them written one after the other).
 
-    `owned` names the entries directly under `--out` that any run may write: `plan.json` for a
-    file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
-    `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
-    a run did not write, holds anything and `force` is false, or cannot be written.
-    `switched` is called the moment the new folder is in place, while SIGINT and SIGTERM are
-    still held back: a signal that arrived during the switch is raised when they are let go,
-    after the caller knows the outputs were written.
+        `owned` names the entries directly under `--out` that any run may write: `plan.json` for a
+        file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
+        `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
+        a run did not write, holds anything and `force` is false, or cannot be written.
+        `switched` is called the moment the new folder is in place, while SIGINT and SIGTERM are
+        still held back: a signal that arrived during the switch is raised when they are let go,
+        after the caller knows the outputs were written.
     """
     names = {name: safe_relative(name) for name in sorted(files)}
     for name in names:
@@ -243,7 +250,7 @@ def _check_entry(shown: Path, path: Path, mode: int, *, folder: bool | None) -> 
 def _stage(
     staging: Path,
     names: Mapping[str, PurePosixPath],
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     *,
     mode: int | None,
 ) -> None:
@@ -260,8 +267,10 @@ def _stage(
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.update(path.parents)
+        content = files[name]
         with open(path, "wb") as handle:
-            handle.write(files[name])
+            # parts are written as they are: joined first, they would be copied once more
+            handle.writelines((content,) if isinstance(content, bytes) else content)
             handle.flush()
             os.fsync(handle.fileno())
     for folder in sorted(f for f in folders if f.is_relative_to(staging)):

@@ -6,8 +6,11 @@ a machine with more than one core, `render_files` forks one child for the jobs m
 the child inherits the plan without copying or pickling it (copy-on-write pages), renders, and
 sends its files back as one pickle, while this process renders the other jobs. The pickle goes
 through an anonymous memory file (a pipe where there is none), so a child that is done ends
-without waiting for this process to read it. The files are the same bytes as one process would
-write; only the wall time changes.
+without waiting for this process to read it. A result that is bytes of a mebibyte or more
+(plan.json's scoping, half its workloads) follows the pickle as it is and comes back as a
+read-only memoryview of that file, copied neither into the pickle nor out of it
+(OUT_OF_BAND_BYTES). The files are the same bytes as one process would write; only the wall
+time changes.
 
 `beside` is the same for any one piece of work whose result can be pickled and is small beside
 the work: reading a large CSV table parses its second half in a child while this process parses
@@ -32,14 +35,20 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import IO, Generic, TypeVar, cast
 
-Files = dict[str, bytes]
+Part = bytes | memoryview
+"""Some of a file's bytes: a memoryview where they were sliced out of larger bytes, or sent by
+a child without a copy (OUT_OF_BAND_BYTES)."""
+Content = bytes | tuple[Part, ...]
+"""A file's bytes: whole, or in parts to be written one after the other (planner.outputs)."""
+Files = Mapping[str, Content]
 _T = TypeVar("_T")
 _A = TypeVar("_A")
 
@@ -64,7 +73,7 @@ class WorkerError(RuntimeError):
     """A renderer failed in the child with an exception that could not be sent back as is."""
 
 
-def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[Files, _T]:
+def render_files(jobs: Sequence[Job], meanwhile: Callable[[], _T]) -> tuple[dict[str, Content], _T]:
     """Every job's files, merged in job order (the same names and bytes, forked or not), and
     what `meanwhile` returns: more work for this process (the run's summary), done before its
     own jobs, which may wait on work forked earlier (plan.json's scoping), while the worker
@@ -135,7 +144,9 @@ class Ahead(Generic[_A]):
         self.cancel()
 
     def result(self) -> _A:
-        """What `work` returned (the same object each time), or its error raised here."""
+        """What `work` returned (the same object each time), or its error raised here. From a
+        forked child, bytes or a memoryview come back as a read-only memoryview of the same
+        bytes from OUT_OF_BAND_BYTES on, and as bytes below it."""
         if self._done is not None:
             return self._done[0]
         if self._work is not None:  # not forked: run it now
@@ -156,7 +167,7 @@ class Ahead(Generic[_A]):
                 payload = stream.read()
             _, status = os.waitpid(self._pid, 0)
             self._pid = 0
-            self._done = (cast(_A, _received(payload, status)),)
+            self._done = (cast(_A, _received(payload, status)[0]),)
         else:
             raise WorkerError("the work was cancelled or failed; its result is not there")
         self._work = None
@@ -282,8 +293,8 @@ class Once(Generic[_A]):
             self._value = (value,)
 
 
-def _merged(parts: Sequence[Files]) -> Files:
-    files: Files = {}
+def _merged(parts: Sequence[Files]) -> dict[str, Content]:
+    files: dict[str, Content] = {}
     for part in parts:
         files.update(part)
     return files
@@ -304,21 +315,75 @@ def can_fork() -> bool:
 
 
 def _child(work: Callable[[], object], writer: int) -> None:
-    """Run `work` and write (ok, its result or the error) to `writer`; never returns."""
+    """Run `work` and write (ok, its result or the error) to `writer` (`_received` reads it);
+    never returns."""
     code = 0
     try:
         _die_with_parent()
         try:
-            message: tuple[bool, object] = (True, work())
+            message: tuple[bool, object] = (True, _sent(work()))
         except BaseException as exc:  # everything goes back to the parent
             code = 1
             message = (False, _sendable(exc))
         with os.fdopen(writer, "wb") as stream:
-            pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_message(message, stream)
     except BaseException:  # interrupted, or the parent is gone
         code = 1
     finally:
         os._exit(code)
+
+
+OUT_OF_BAND_BYTES = 2**20
+"""From this size on, a child's result that is bytes (or a memoryview of them) goes after the
+pickle as it is, and comes back as a read-only memoryview of the memory file that holds it:
+plan.json's scoping and workloads, tens or hundreds of megabytes, are then neither copied into
+the pickle nor out of it (`_received`)."""
+
+_LENGTH = struct.Struct("<Q")
+"""The message's last 8 bytes: the length of its pickle."""
+
+
+def _sent(result: object) -> object:
+    """`result` as the child sends it: large bytes out of band (OUT_OF_BAND_BYTES); a small
+    memoryview as bytes, as a memoryview cannot be pickled."""
+    if isinstance(result, bytes | memoryview):
+        if memoryview(result).nbytes >= OUT_OF_BAND_BYTES:
+            return pickle.PickleBuffer(result)
+        if isinstance(result, memoryview):
+            return result.tobytes()
+    return result
+
+
+class _Counted:
+    """A stream that counts the bytes written through it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.written = 0
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.written += memoryview(data).nbytes
+        return self.stream.write(data)
+
+
+def _write_message(message: tuple[bool, object], stream: IO[bytes]) -> None:
+    """The message's pickle (protocol 5, streamed: a large value inside it is written as it is,
+    not copied into a frame), then the result sent out of band (`_sent`), then the pickle's
+    length. Every other buffer (a numpy array's) stays inside the pickle."""
+    result = message[1]
+    buffers: list[pickle.PickleBuffer] = []
+
+    def out_of_band(buffer: pickle.PickleBuffer) -> bool:
+        if buffer is result:
+            buffers.append(buffer)
+            return False
+        return True
+
+    counted = _Counted(stream)
+    pickle.dump(message, counted, protocol=5, buffer_callback=out_of_band)
+    for buffer in buffers:
+        stream.write(buffer.raw())
+    stream.write(_LENGTH.pack(counted.written))
 
 
 def _sendable(exc: BaseException) -> BaseException:
@@ -346,23 +411,35 @@ def _channel() -> tuple[int, int]:
 
 
 def _received_from(descriptor: int, status: int) -> object:
-    """The child's result in the memory file `descriptor`, or its exception raised here."""
+    """The child's result in the memory file `descriptor`, or its exception raised here. A
+    result sent out of band is a memoryview of the file's mapping, which stays mapped while the
+    result lives."""
     size = os.fstat(descriptor).st_size
     if not size or os.WIFSIGNALED(status):
         raise WorkerError(f"the worker process ended without a result (wait status {status})")
-    with mmap.mmap(descriptor, size, prot=mmap.PROT_READ) as mapped:
-        return _received(mapped, status)
+    mapped = mmap.mmap(descriptor, size, prot=mmap.PROT_READ)
+    content, kept = _received(mapped, status)
+    if not kept:
+        mapped.close()
+    return content
 
 
-def _received(payload: bytes | mmap.mmap, status: int) -> object:
-    """The child's result, or its exception raised here."""
-    if not payload:
+def _received(payload: bytes | mmap.mmap, status: int) -> tuple[object, bool]:
+    """The child's result (`_write_message`), and whether it holds a view of `payload` (a
+    result sent out of band); or its exception raised here."""
+    if len(payload) < _LENGTH.size:
         raise WorkerError(f"the worker process ended without a result (wait status {status})")
-    ok, content = pickle.loads(payload)
+    whole = memoryview(payload)
+    try:
+        end = len(payload) - _LENGTH.size
+        (length,) = _LENGTH.unpack_from(payload, end)
+        ok, content = pickle.loads(whole[:length], buffers=[whole[length:end]])
+    finally:
+        whole.release()
     if not ok:
         assert isinstance(content, BaseException)
         raise content
-    return content
+    return content, length < end
 
 
 def _stop(pid: int) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import OutputError
-from planner.outputs import safe_relative, write_outputs
+from planner.outputs import joined, safe_relative, write_outputs
 
 OWNED = ("plan.json", "report.html", "kustomize/", "helm/")
 
@@ -40,6 +40,18 @@ def test_writes_nested_files_and_returns_sorted_paths(tmp_path: Path) -> None:
     assert written == [out / "kustomize" / "x.yaml", out / "plan.json"]
     assert tree(out) == {"kustomize/x.yaml": b"1", "plan.json": b"2"}
     assert beside(out) == []
+
+
+def test_a_file_given_in_parts_is_written_as_their_bytes_one_after_the_other(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    big = bytes(range(256)) * 4096
+    parts = (b"{\n", memoryview(big)[3:-3], b"", memoryview(b"}\n"))
+    write_outputs(out, {"plan.json": parts, "report.html": b"<p>"}, force=False, owned=OWNED)
+    assert tree(out) == {"plan.json": b"{\n" + big[3:-3] + b"}\n", "report.html": b"<p>"}
+    assert joined(parts) == (out / "plan.json").read_bytes()
+    assert joined(b"whole") == b"whole"
 
 
 def test_a_new_folder_gets_the_default_permissions(tmp_path: Path) -> None:

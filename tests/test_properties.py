@@ -41,7 +41,7 @@ from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
 from planner.pipeline import build_plan
 from reports.gitops.sidecars import block_yaml, dump_yaml
-from reports.plan_json import render_json, render_scoping, render_workloads
+from reports.plan_json import PLAN_FILE, render_json, render_scoping, render_workloads
 from tests.plans import istio_profile
 
 PROFILE = istio_profile()
@@ -256,12 +256,14 @@ def test_plan_json_with_its_workloads_written_in_two_parts_is_the_same_bytes(
     plan = plan_for(mesh)
     scoping = plan.scoping
     n = round(cut * len(plan.workloads))
-    spliced = render_json(
-        plan,
-        scoping=(lambda: render_scoping(scoping) if scoping else b"") if scoping_apart else None,
-        workloads=(n, lambda: render_workloads(plan.workloads[n:])),
-    )
+    given = (lambda: render_scoping(scoping) if scoping else b"") if scoping_apart else None
+    tail = (n, lambda: render_workloads(plan.workloads[n:]))
+    spliced = render_json(plan, scoping=given, workloads=tail)
     assert spliced == render_json(plan)
+    # in parts, as the CLI writes them: the same bytes one after the other
+    parts = render_json(plan, scoping=given, workloads=tail, joined=False)
+    assert list(parts) == [PLAN_FILE]
+    assert b"".join(parts[PLAN_FILE]) == spliced[PLAN_FILE]
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from models.errors import InputError
@@ -388,6 +389,48 @@ def test_a_result_larger_than_a_pipe_holds_comes_back_whole_and_the_child_ends_f
         assert ended.si_status == 0
         assert pending.result() == payload
     assert _children() == set()
+
+
+_LARGE = bytes(range(256)) * 8192  # 2 MiB: from workers.OUT_OF_BAND_BYTES on
+
+
+@forks
+def test_large_bytes_come_back_as_a_view_of_the_childs_memory_file() -> None:
+    """plan.json's parts written in children come back without being copied into a pickle and
+    out of it again: a read-only view of the memory file, holding the same bytes."""
+    assert len(_LARGE) >= workers.OUT_OF_BAND_BYTES
+    with Ahead(lambda: _LARGE) as pending:
+        whole = pending.result()
+    assert isinstance(whole, memoryview)
+    assert whole.readonly
+    assert whole.tobytes() == _LARGE
+    # a view of larger bytes (render_scoping's slice) travels the same way
+    with Ahead(lambda: memoryview(_LARGE)[1:-1]) as pending:
+        sliced = pending.result()
+    assert isinstance(sliced, memoryview)
+    assert sliced.tobytes() == _LARGE[1:-1]
+    assert _children() == set()
+
+
+@forks
+def test_small_bytes_and_arrays_come_back_inside_the_pickle() -> None:
+    with Ahead(lambda: b"small") as pending:
+        small = pending.result()
+    assert type(small) is bytes
+    assert small == b"small"
+    # a small view cannot be pickled: it comes back as its bytes
+    with Ahead[workers.Part](lambda: memoryview(b"small")[1:]) as pending:
+        view = pending.result()
+    assert type(view) is bytes
+    assert view == b"mall"
+    # an array pickles its data as a buffer too, but only a bytes result leaves the pickle: the
+    # array comes back as its own writable copy, not a read-only view of the memory file
+    with Ahead(lambda: np.arange(300_000)) as pending:
+        array = pending.result()
+    assert array.flags.writeable
+    array[0] = 7
+    assert array[0] == 7
+    assert array[1:].tolist() == list(range(1, 300_000))
 
 
 @forks
