@@ -12,6 +12,7 @@ import math
 import re
 import subprocess
 import tempfile
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -307,6 +308,11 @@ def test_sources_built_many_at_once_are_the_sources_built_one_by_one() -> None:
     assert [dataclasses.astuple(s) for s in many] == values
     with pytest.raises(dataclasses.FrozenInstanceError):
         many[0].observed = False  # type: ignore[misc]
+    # every name gets its values: an iterable that runs out first is an error, not a source
+    # with a slot unset
+    with pytest.raises(ValueError, match="2 values of reason for 3 names"):
+        IntentionSource.many(["a", "b", "c"], repeat("allow"), [True] * 3, ["x", "y"])
+    assert IntentionSource.many([], repeat("allow"), [], []) == []
 
 
 def test_a_short_window_falls_back_to_namespaces(tmp_path: Path) -> None:
