@@ -10,9 +10,11 @@ first touch is a page fault, in which the kernel zeroes the page. At a million p
 `keep_freed_memory` fixes the threshold at glibc's largest (32 MiB, so that every array below
 it comes from the heap), never trims the heap, and grows it 256 MiB at a time (address space:
 pages are only backed once touched). Freed arrays are then reused as they are. Measured at a
-million pods (BENCHMARKS.md): 3.99-4.03 million faults instead of 4.19-4.20, 14-18 s of system
-time instead of 18-23 s, plan.json 40.2-44.3 s instead of 43.5-47.0 s, for 115 MiB more at the
-peak. At 100,000 pods the time is within the machine's noise.
+million pods (BENCHMARKS.md, three runs each way, the settings given as glibc's environment
+variables): 3.99-4.03 million faults instead of 4.19-4.20, 14-18 s of system time instead of
+18-23 s, plan.json 40.2-44.3 s instead of 43.5-47.0 s; set here, four rounds alternating: the
+median 1.6 s quicker, for 115-140 MiB more at the peak. At 100,000 pods: Consul 0.23 s quicker
+(eight rounds), Istio within the machine's noise.
 
 Only for glibc (Linux's usual C library), where `mallopt` takes these parameters; elsewhere
 nothing is changed. The process is a command that ends when its work does, so memory it keeps

@@ -75,13 +75,13 @@ def write_outputs(
     """Replace the folder `out_dir` by one holding exactly `files` (relative name -> bytes, or
     parts of them written one after the other).
 
-        `owned` names the entries directly under `--out` that any run may write: `plan.json` for a
-        file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
-        `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
-        a run did not write, holds anything and `force` is false, or cannot be written.
-        `switched` is called the moment the new folder is in place, while SIGINT and SIGTERM are
-        still held back: a signal that arrived during the switch is raised when they are let go,
-        after the caller knows the outputs were written.
+    `owned` names the entries directly under `--out` that any run may write: `plan.json` for a
+    file, `kustomize/` (trailing slash) for a folder. Returns the paths written, sorted, under
+    `out_dir` as given. Raises OutputError, with nothing changed, when `out_dir` holds something
+    a run did not write, holds anything and `force` is false, or cannot be written.
+    `switched` is called the moment the new folder is in place, while SIGINT and SIGTERM are
+    still held back: a signal that arrived during the switch is raised when they are let go,
+    after the caller knows the outputs were written.
     """
     names = {name: safe_relative(name) for name in sorted(files)}
     for name in names:
