@@ -413,6 +413,28 @@ def test_large_bytes_come_back_as_a_view_of_the_childs_memory_file() -> None:
 
 
 @forks
+def test_where_there_is_no_memory_file_a_pipe_brings_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without `os.memfd_create` the result comes through a pipe: large bytes still come back
+    as a view (of the bytes read), a frame's array still writable, an error still raised."""
+    monkeypatch.delattr(os, "memfd_create")
+    with Ahead(lambda: _LARGE) as pending:
+        whole = pending.result()
+    assert isinstance(whole, memoryview)
+    assert whole.tobytes() == _LARGE
+    with Ahead(lambda: np.arange(300_000)) as pending:
+        array = pending.result()
+    array[0] = 7
+    assert array[0] == 7
+    assert array[1:].tolist() == list(range(1, 300_000))
+    error = r"^cluster\.csv row 3: the workload name"
+    with Ahead(_fails_with_input_error) as pending, pytest.raises(InputError, match=error):
+        pending.result()
+    assert _children() == set()
+
+
+@forks
 def test_small_bytes_and_arrays_come_back_inside_the_pickle() -> None:
     with Ahead(lambda: b"small") as pending:
         small = pending.result()
