@@ -14,7 +14,10 @@ before pandas is loaded.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False
+"""`typing.TYPE_CHECKING`, without importing typing (8 ms) before the command's signal handlers
+are set (planner.__main__); type checkers take any TYPE_CHECKING as true."""
 
 if TYPE_CHECKING:
     from models.errors import PlannerError

@@ -1,6 +1,7 @@
 """The `planner` command's entry point (also `python -m planner`): SIGINT and SIGTERM are turned
-into `Interrupted` before anything heavy is imported, so a run stopped even during start-up ends
-with one line and exit code 128 + the signal's number.
+into `Interrupted` before anything of the library is imported (this module imports only
+planner.interrupts, and not even typing), so a run stopped even during start-up ends with one
+line and exit code 128 + the signal's number.
 
 The cyclic garbage collector is off for the run: a command builds millions of objects that live
 until it ends (frames' strings, the plan's records), which the collector would traverse again
@@ -23,10 +24,7 @@ import gc
 import os
 import signal
 import sys
-from typing import NoReturn
 
-from planner.allocator import keep_freed_memory
-from planner.inputs import early
 from planner.interrupts import (
     SIGNALS,
     Interrupted,
@@ -35,16 +33,26 @@ from planner.interrupts import (
     received,
 )
 
+TYPE_CHECKING = False  # typing is imported once the signal handlers are set (planner/__init__.py)
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 
 def main() -> None:
     """Console-script entry point: the process's signal handlers (and its garbage collector)
     are its own to set."""
     gc.disable()
-    keep_freed_memory()
     for signum in SIGNALS:
         signal.signal(signum, raise_interrupted)
     sys.unraisablehook = quiet_after_signal
     try:
+        # imported once a signal ends the run with one line: planner.inputs.early's own imports
+        # (planner.workers: pickle, dataclasses) take 18 ms, long enough for a SIGINT sent at
+        # start-up to land in them
+        from planner.allocator import keep_freed_memory
+        from planner.inputs import early
+
+        keep_freed_memory()
         # a large traffic table starts being read now (once pandas is imported), while the
         # library is imported (planner.inputs.early)
         early.start(sys.argv[1:])
@@ -65,6 +73,14 @@ def main() -> None:
         # nothing, and must not print a trace
         for signum in SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
+        _stop_early()
+
+
+def _stop_early() -> None:
+    """Stop a traffic table's reading that nobody took (planner.inputs.early), if the module was
+    imported at all."""
+    early = sys.modules.get("planner.inputs.early")
+    if early is not None:
         early.stop()
 
 
@@ -79,7 +95,7 @@ def _leave(code: object) -> NoReturn:
     that cannot be written (a closed pipe) ends the run with 120, as Python's own exit does."""
     for signum in SIGNALS:  # the run is over: a late signal changes nothing
         signal.signal(signum, signal.SIG_IGN)
-    early.stop()
+    _stop_early()
     if code is None:
         status = 0
     elif isinstance(code, int):

@@ -73,8 +73,9 @@ def test_the_command_sets_it_before_its_work() -> None:
         """
         import sys
         import planner.__main__ as entry
+        import planner.allocator
 
-        entry.keep_freed_memory = lambda: print("allocator set", flush=True) or True
+        planner.allocator.keep_freed_memory = lambda: print("allocator set", flush=True) or True
         sys.argv = ["planner", "--help"]
         entry.main()
         """

@@ -210,6 +210,20 @@ def test_ctrl_c_while_starting_ends_with_one_line(tmp_path: Path) -> None:
     )
 
 
+def test_the_entry_point_imports_nothing_of_the_library_before_its_handlers() -> None:
+    """A SIGINT before the handlers are set ends the run with Python's traceback, so the entry
+    point's module imports only what setting them needs; the library, its workers and the
+    traffic table's early reader come after (planner.__main__.main)."""
+    script = (
+        "import sys, planner.__main__; "
+        "print(sorted(m for m in sys.modules if m.startswith(('planner.', 'models'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout == "['planner.__main__', 'planner.interrupts']\n"
+
+
 def test_a_signal_a_library_wrapped_still_ends_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -417,7 +417,7 @@ def test_where_there_is_no_memory_file_a_pipe_brings_the_same_results(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Without `os.memfd_create` the result comes through a pipe: large bytes still come back
-    as a view (of the bytes read), a frame's array still writable, an error still raised."""
+    as a view (of the bytes read), an array still writable, an error still raised."""
     monkeypatch.delattr(os, "memfd_create")
     with Ahead(lambda: _LARGE) as pending:
         whole = pending.result()
