@@ -695,7 +695,7 @@ def size(
             target_meshes,
         )
         from planner.outputs import joined, write_outputs
-        from planner.pipeline import build_plan, entry_for
+        from planner.pipeline import build_plan, entry_for, head_start_for
         from planner.review import read_plan, review
         from planner.scenarios import read_scenario_files, size_scenarios
         from planner.workers import ASIDE_SERVICES, Ahead, Part, render_files
@@ -790,6 +790,9 @@ def size(
                 f"--waypoints {waypoints.value}: waypoints are Istio ambient's; this run sizes "
                 f"{MESHES[chosen[0]].title} (use --mesh istio-ambient, or leave --waypoints out)"
             )
+        # what the mesh reads of the inventory alone is worked out while the traffic table is
+        # still being read (MeshEntry.head_start)
+        ahead = head_start_for(checked, mesh_profile, knobs) if parsing else None
         edges = traffic_from(parsing.result(), checked, strict=strict) if parsing else None
         early: list[tuple[object, Ahead[Part]]] = []
 
@@ -808,6 +811,7 @@ def size(
             mesh_chosen_by=chosen[1],
             nodes=given_nodes,
             scoped=scoped,
+            head_start=ahead,
         )
         files: dict[str, Content] = {}
         sized = []

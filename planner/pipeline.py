@@ -9,14 +9,14 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from models.errors import ProfileError
+from models.errors import PlannerError, ProfileError
 from models.knobs import Knobs
 from models.plan import SCHEMA_VERSION, Finding, Plan, ProfileInfo, ScopingPlan, ToolInfo
 from models.profile import ProfileBase
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
-from planner.meshes.entry import MeshEntry, SizingInput
+from planner.meshes.entry import HeadStart, MeshEntry, SizingInput
 from planner.meshes.registry import MESHES
 from planner.model.defaults import proxy_default
 from planner.model.findings import fitted_findings, rate_findings
@@ -58,6 +58,7 @@ def build_plan(
     scoped: Callable[[ScopingPlan], object] | None = None,
     resources: bool = True,
     rated: pd.DataFrame | None = None,
+    head_start: HeadStart | None = None,
 ) -> Plan:
     """Size every proxy, the gateways and the control plane of the mesh in `inventory`.
 
@@ -71,6 +72,7 @@ def build_plan(
     the workloads' records and the scoping's resources (SizingInput.resources). `rated`, when
     given, is `rated_workloads(inventory, traffic, knobs.use_observed)` worked out already
     (planner compare works it out once for every data plane); the plan uses a copy of it.
+    `head_start`, when given, is `head_start_for(inventory, profile, knobs)`, worked out already.
 
     Raises PlannerError (or a subclass) for inputs and knobs that cannot be sized.
     """
@@ -97,7 +99,7 @@ def build_plan(
         twice = []
     nodes = nodes or inventory.nodes
     sized = entry.size(
-        SizingInput(inventory, rates, traffic, profile, knobs, scope, nodes, resources)
+        SizingInput(inventory, rates, traffic, profile, knobs, scope, nodes, resources, head_start)
     )
     if scoped is not None and sized.scoping is not None:
         scoped(sized.scoping)
@@ -162,6 +164,20 @@ def build_plan(
         findings=tuple(findings),
         nodes=node_plan,
     )
+
+
+def head_start_for(inventory: Inventory, profile: ProfileBase, knobs: Knobs) -> HeadStart | None:
+    """The mesh's head start on `inventory` (MeshEntry.head_start), for `build_plan` to take:
+    the CLI works it out while the traffic table is still being read. None when the mesh has
+    none, or when working it out fails: the sizing then meets the same error where one process
+    meets it, after the traffic table's errors."""
+    entry = entry_for(profile, knobs)
+    if entry.head_start is None:
+        return None
+    try:
+        return entry.head_start(inventory, knobs)
+    except PlannerError:
+        return None
 
 
 def rated_workloads(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
@@ -34,6 +35,20 @@ from planner.workers import Once
 
 
 @dataclass(frozen=True)
+class HeadStart:
+    """What a mesh's sizing works out from the inventory (and the knobs) alone, worked out
+    before the sizing starts (MeshEntry.head_start): while the traffic table is still being
+    read, in the planner's otherwise idle wait for it (planner.cli). A mesh subclasses it with
+    its own fields; `inventory` is the one it was worked out from, so that a sizing of another
+    inventory works its own out."""
+
+    inventory: Inventory
+
+
+_H = TypeVar("_H", bound=HeadStart)
+
+
+@dataclass(frozen=True)
 class SizingInput:
     """What the pipeline hands a mesh entry: the inventory, the workloads with their rates, the
     traffic (or None), the profile, the knobs, and a scope to size for instead of the mesh's own
@@ -55,11 +70,20 @@ class SizingInput:
     risks of applying them and the per-workload scoping records are not written, only what
     prices them (planner compare reads the totals, the findings and the mechanism alone:
     planner.compare.compared)."""
+    head_start: HeadStart | None = None
+    """The mesh's head start on this inventory (MeshEntry.head_start), when worked out
+    already; the mesh works out what it needs of it itself otherwise (`ahead`)."""
 
     @property
     def workloads(self) -> pd.DataFrame:
         """The inventory's workloads with their request rates (planner.model.rates)."""
         return self.rated()
+
+    def ahead(self, kind: type[_H]) -> _H | None:
+        """The head start handed over for this inventory when it is a `kind`, else None (the
+        mesh then works out what it needs of it itself)."""
+        given = self.head_start
+        return given if isinstance(given, kind) and given.inventory is self.inventory else None
 
 
 @dataclass(frozen=True)
@@ -118,3 +142,7 @@ class MeshEntry:
     size: Callable[[SizingInput], MeshSizing]
     adoption: tuple[str, ...] = ()
     departure: Callable[[Inventory], tuple[str, ...]] | None = None
+    head_start: Callable[[Inventory, Knobs], HeadStart] | None = None
+    """What `size` can work out from the inventory and the knobs before the traffic is read
+    (HeadStart), handed back to it as SizingInput.head_start; None: nothing worth doing ahead.
+    It must give what `size` would work out itself, and raise what `size` would raise."""

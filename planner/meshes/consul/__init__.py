@@ -7,7 +7,7 @@ from __future__ import annotations
 from models.knobs import MeshKind, OutputFormat
 from planner.meshes.consul.manifests import MANIFESTS
 from planner.meshes.consul.profile import VERSION_FLAG, ConsulProfile, check_version
-from planner.meshes.consul.sizing import size
+from planner.meshes.consul.sizing import head_start, size
 from planner.meshes.entry import MeshEntry
 
 ADOPTION = (
@@ -44,4 +44,5 @@ ENTRY = MeshEntry(
     check_version=check_version,
     size=size,
     adoption=ADOPTION,
+    head_start=head_start,
 )

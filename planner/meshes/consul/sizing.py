@@ -51,7 +51,7 @@ from planner.meshes.consul.intentions import (
 )
 from planner.meshes.consul.profile import ConsulProfile, ConsulVersionFigures, figures_for
 from planner.meshes.consul.upstreams import parse_upstreams
-from planner.meshes.entry import MeshSizing, SizingInput
+from planner.meshes.entry import HeadStart, MeshSizing, SizingInput
 from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import (
     EnvoyCosts,
@@ -171,6 +171,28 @@ class MeshState:
     counts: servers.MeshCounts
 
 
+@dataclass(frozen=True)
+class ConsulHeadStart(HeadStart):
+    """What sizing Consul reads of the inventory alone: the meshed workloads with their Consul
+    names (`_members`) and what reading them found, and the services Consul registers with
+    their backing rows (`registered`)."""
+
+    members: pd.DataFrame
+    findings: tuple[Finding, ...]
+    services: pd.DataFrame
+    backing: pd.DataFrame
+
+
+def head_start(inventory: Inventory, knobs: Knobs) -> ConsulHeadStart:
+    """The head start `size` takes (MeshEntry.head_start). It reads the inventory's workloads:
+    their rates, which need the traffic, play no part in it."""
+    workloads = inventory.workloads
+    candidates, _ = mesh_services(inventory, workloads)
+    members, findings = _members(inventory, workloads, candidates)
+    services, backing = registered(candidates, members, inventory, workloads)
+    return ConsulHeadStart(inventory, members, tuple(findings), services, backing)
+
+
 def size(request: SizingInput) -> MeshSizing:
     """Size Consul's sidecars, gateways, servers and connect injector for the inventory."""
     profile = request.profile
@@ -178,11 +200,9 @@ def size(request: SizingInput) -> MeshSizing:
     inventory, workloads, traffic = request.inventory, request.workloads, request.traffic
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
-    findings: list[Finding] = []
-    candidates, _ = mesh_services(inventory, workloads)
-    members, identity_findings = _members(inventory, workloads, candidates)
-    findings.extend(identity_findings)
-    services, backing = registered(candidates, members, inventory, workloads)
+    catalog = request.ahead(ConsulHeadStart) or head_start(inventory, knobs)
+    members, services, backing = catalog.members, catalog.services, catalog.backing
+    findings: list[Finding] = [*catalog.findings]
     today = _today_scope(members)
     graph = call_graph(inventory, traffic.edges if traffic is not None else None)
     permitted = allowed(inventory, graph, knobs, members, services) if graph is not None else None

@@ -7,7 +7,7 @@ from models.knobs import MeshKind, OutputFormat
 from planner.meshes.entry import MeshEntry
 from planner.meshes.istio_sidecar.manifests import MANIFESTS
 from planner.meshes.istio_sidecar.profile import VERSION_FLAG, IstioSidecarProfile, check_version
-from planner.meshes.istio_sidecar.sizing import size
+from planner.meshes.istio_sidecar.sizing import head_start, size
 
 ADOPTION = (
     "Install istiod (and the gateways) with the Helm values in helm/ (istio-operator.yaml holds "
@@ -49,4 +49,5 @@ ENTRY = MeshEntry(
     check_version=check_version,
     size=size,
     adoption=ADOPTION,
+    head_start=head_start,
 )

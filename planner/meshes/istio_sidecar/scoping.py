@@ -107,33 +107,61 @@ class Grouping:
     scope: Scope
 
 
-def group(inventory: Inventory, graph: CallGraph, knobs: Knobs) -> Grouping:
-    """The workloads grouped into Sidecars, what each Sidecar and each Service's exportTo
-    holds, the discovery selectors, and the Scope that prices them.
+@dataclass(frozen=True)
+class Selectable:
+    """The workloads a Sidecar can select (`_members`) and, when Sidecars select by labels, their
+    groups (`_label_groups`): what grouping reads of the inventory alone, so it can be worked out
+    before the traffic is read (planner.meshes.istio_sidecar.sizing.HEAD_START)."""
 
-    From ASIDE_SERVICES on, discovery selectors, exportTo and the workloads' grouping by their
-    labels are worked out in a forked child while this process works out what each workload
-    needs (planner.workers.beside): the first two depend only on the calls, the grouping only on
-    the workloads' labels."""
-    calls = _calls(graph, inventory, knobs)
+    members: pd.DataFrame
+    groups: pd.DataFrame | None
+
+
+def selectable(inventory: Inventory, knobs: Knobs) -> Selectable:
+    """The inventory's Selectable, grouped by labels unless the knobs scope by namespace."""
     members = _members(inventory)
+    by_labels = knobs.scope_granularity is not ScopeGranularity.NAMESPACE
+    return Selectable(members, _label_groups(members) if by_labels else None)
+
+
+def group(
+    inventory: Inventory, graph: CallGraph, knobs: Knobs, ready: Selectable | None = None
+) -> Grouping:
+    """The workloads grouped into Sidecars, what each Sidecar and each Service's exportTo
+    holds, the discovery selectors, and the Scope that prices them. `ready`: the inventory's
+    `selectable(inventory, knobs)`, when worked out already.
+
+    From ASIDE_SERVICES on, discovery selectors, exportTo and (unless `ready` has them) the
+    workloads' grouping by their labels are worked out in a forked child while this process
+    works out what each workload needs (planner.workers.beside): the first two depend only on
+    the calls, the grouping only on the workloads' labels."""
+    calls = _calls(graph, inventory, knobs)
+    members = ready.members if ready is not None else _members(inventory)
     trusted, window_reason = graph_trust(graph, members, knobs)
     by_labels = knobs.scope_granularity is not ScopeGranularity.NAMESPACE
+    given = ready.groups if ready is not None and by_labels else None
 
     def exported() -> tuple[
         DiscoverySelectors, list[tuple[object, ...]], pd.DataFrame, pd.DataFrame | None
     ]:
         discovery = _discovery(inventory, calls, trusted, knobs)
         cells, rows = _exports(inventory, calls, knobs, graph, trusted, window_reason)
-        return discovery, cells, rows, _label_groups(members) if by_labels else None
+        return (
+            discovery,
+            cells,
+            rows,
+            _label_groups(members) if by_labels and given is None else None,
+        )
 
     aside = len(inventory.services) >= ASIDE_SERVICES
-    (discovery, export_cells, export_rows, groups), needs = beside(
+    (discovery, export_cells, export_rows, grouped), needs = beside(
         exported, partial(_needs, inventory, members, calls, knobs, graph), aside=aside
     )
-    if groups is None:
+    if not by_labels:
         assignment = _by_namespace(needs.members)
     else:
+        groups = given if given is not None else grouped
+        assert groups is not None
         assignment = _by_selector(needs.members, groups)
     hosts = _viewer_hosts(needs.hosts, assignment)
     scope = _scope(inventory, assignment, hosts, export_rows, discovery)

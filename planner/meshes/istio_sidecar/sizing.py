@@ -26,7 +26,7 @@ from models.plan import (
 from models.profile import Coefficient
 from planner.inputs.inventory import Inventory
 from planner.inputs.units import duration_text
-from planner.meshes.entry import MeshSizing, SizingInput
+from planner.meshes.entry import HeadStart, MeshSizing, SizingInput
 from planner.meshes.istio_sidecar.istiod import COMPONENT, MeshCounts, istiod_model
 from planner.meshes.istio_sidecar.profile import (
     IstioSidecarProfile,
@@ -38,8 +38,10 @@ from planner.meshes.istio_sidecar.profile import (
 from planner.meshes.istio_sidecar.scoping import (
     ROOT_NAMESPACE,
     Recommendation,
+    Selectable,
     group,
     recommendation_of,
+    selectable,
 )
 from planner.model.control_plane import memory_mib, size_component
 from planner.model.envoy import (
@@ -124,6 +126,20 @@ class MeshState:
     counts: MeshCounts
 
 
+@dataclass(frozen=True)
+class IstioHeadStart(HeadStart):
+    """What sizing Istio's sidecars reads of the inventory alone: the Services' configuration
+    and the workloads a Sidecar can select (scoping.Selectable)."""
+
+    services: pd.DataFrame
+    selectable: Selectable
+
+
+def head_start(inventory: Inventory, knobs: Knobs) -> IstioHeadStart:
+    """The head start `size` takes (MeshEntry.head_start)."""
+    return IstioHeadStart(inventory, service_config(inventory), selectable(inventory, knobs))
+
+
 def size(request: SizingInput) -> MeshSizing:
     """Size Istio's sidecars, gateways and istiod for the inventory.
 
@@ -136,7 +152,8 @@ def size(request: SizingInput) -> MeshSizing:
     assert scope is None or isinstance(scope, Scope)
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
-    services = service_config(inventory)
+    ahead = request.ahead(IstioHeadStart)
+    services = ahead.services if ahead is not None else service_config(inventory)
     graph = call_graph(inventory, traffic.edges if traffic is not None else None)
     scoping = graph is not None and scope is None  # a recommendation gives the scope
     sized_for = knobs.size_for or (
@@ -164,7 +181,9 @@ def size(request: SizingInput) -> MeshSizing:
     aside = scoping and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(unscoped, aside=aside) as early:
         if graph is not None and scoping:
-            grouping = group(inventory, graph, given)
+            grouping = group(
+                inventory, graph, given, ahead.selectable if ahead is not None else None
+            )
             scope = grouping.scope
         workloads, before = early.result()
     request.rated.give(workloads)
