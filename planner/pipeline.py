@@ -66,7 +66,8 @@ def build_plan(
     was chosen, for the reader (empty: as the knobs say). `scope`, when given, replaces the
     mesh's own scoping recommendation (the accuracy cases use it to rebuild published tests).
     `nodes` (from --nodes) wins over the nodes the inventory names (a pod table's node column).
-    `scoped` is called with the plan's scoping, when there is one, as soon as it is known: before
+    `scoped` is called with the plan's scoping, when there is one, as soon as it is known: by the
+    mesh before the rest of its sizing (SizingInput.scoped), else when its sizing ends, and before
     the workloads' records are built (the CLI writes it out meanwhile, reports.plan_json).
     `resources` False leaves out what `planner compare` does not read (planner.compare.compared):
     the workloads' records and the scoping's resources (SizingInput.resources). `rated`, when
@@ -98,11 +99,21 @@ def build_plan(
     else:
         twice = []
     nodes = nodes or inventory.nodes
+    announced: list[ScopingPlan] = []
+
+    def announce(scoping: ScopingPlan) -> None:
+        if scoped is not None and not announced:
+            announced.append(scoping)
+            scoped(scoping)
+
     sized = entry.size(
-        SizingInput(inventory, rates, traffic, profile, knobs, scope, nodes, resources, head_start)
+        SizingInput(
+            inventory, rates, traffic, profile, knobs, scope, nodes, resources, head_start, announce
+        )
     )
-    if scoped is not None and sized.scoping is not None:
-        scoped(sized.scoping)
+    if sized.scoping is not None:
+        assert not announced or announced[0] is sized.scoping, "the mesh announced another scoping"
+        announce(sized.scoping)
     workloads = rates()
     knobs = sized.knobs
     default, patch = proxy_default(

@@ -184,7 +184,8 @@ def plan_for(
             given = head_start_for(
                 inventory, profile, ahead.model_copy(update={"mesh": profile.mesh})
             )
-            assert given is not None and given.inventory is inventory
+            assert given is not None
+            assert given.inventory is inventory
         return build_plan(inventory, traffic, profile, knobs, head_start=given)
 
 

@@ -73,6 +73,15 @@ class SizingInput:
     head_start: HeadStart | None = None
     """The mesh's head start on this inventory (MeshEntry.head_start), when worked out
     already; the mesh works out what it needs of it itself otherwise (`ahead`)."""
+    scoped: Callable[[ScopingPlan], object] | None = None
+    """Called by a mesh with the scoping its MeshSizing will hold (the same object) as soon as
+    it is built, before the rest of the sizing: the CLI writes it out meanwhile. The pipeline
+    calls it when the sizing ends if the mesh did not."""
+
+    def announce(self, scoping: ScopingPlan) -> None:
+        """Hand `scoping` to `scoped`, when there is one."""
+        if self.scoped is not None:
+            self.scoped(scoping)
 
     @property
     def workloads(self) -> pd.DataFrame:

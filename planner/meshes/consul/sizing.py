@@ -243,6 +243,15 @@ def size(request: SizingInput) -> MeshSizing:
         if permitted is not None and intentions is not None and outcomes is not None
         else None
     )
+    assumptions = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumptions}
+    scoping = (
+        _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
+        if recommendation is not None and graph is not None
+        else None
+    )
+    if scoping is not None:  # written out while the rest is sized (planner.cli)
+        request.announce(scoping)
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         trusted_scopes(chosen.sidecars, recommendation.workloads)
@@ -251,8 +260,6 @@ def size(request: SizingInput) -> MeshSizing:
     )
     sidecars = protected(chosen.sidecars, before.sidecars, trusted)
     gateways = protected(chosen.gateways, before.gateways, None)
-    assumptions = assumptions_of(resolved)
-    values = {a.name: a.value for a in assumptions}
     components, component_findings = _components(chosen.counts, resolved, values)
     findings.extend(component_findings)
     findings.extend(proxy_findings(sidecars, profile.proxy.concurrency.value, MORE_WORKERS))
@@ -286,11 +293,7 @@ def size(request: SizingInput) -> MeshSizing:
         gateways=gateways,
         gateways_sized_apart=True,
         control_plane=ControlPlanePlan(components=tuple(components)),
-        scoping=(
-            _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
-            if recommendation is not None and graph is not None
-            else None
-        ),
+        scoping=scoping,
         scoping_note=(
             f"service intentions from the {graph.basis} call graph: a default deny and one "
             f"allow per {graph.basis} caller"

@@ -196,6 +196,15 @@ def size(request: SizingInput) -> MeshSizing:
             recommendation_of(grouping, request.resources) if grouping is not None else None
         )
         after = later.result()
+    assumptions = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumptions}
+    recommended = (
+        _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
+        if recommendation is not None and graph is not None
+        else None
+    )
+    if recommended is not None:  # written out while the rest is sized (planner.cli)
+        request.announce(recommended)
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         _trusted_scopes(chosen.sidecars, recommendation)
@@ -204,8 +213,6 @@ def size(request: SizingInput) -> MeshSizing:
     )
     sidecars = protected(chosen.sidecars, before.sidecars, trusted)
     gateways = protected(chosen.gateways, before.gateways, None)
-    assumptions = assumptions_of(resolved)
-    values = {a.name: a.value for a in assumptions}
     component, findings = size_component(
         istiod_model(chosen.counts, profile.control_plane, knobs.pod_churn_ratio),
         values,
@@ -234,11 +241,7 @@ def size(request: SizingInput) -> MeshSizing:
         gateways=gateways,
         gateways_sized_apart=True,
         control_plane=ControlPlanePlan(components=(component,)),
-        scoping=(
-            _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
-            if recommendation is not None and graph is not None
-            else None
-        ),
+        scoping=recommended,
         scoping_note=(
             f"Sidecar resources, exportTo and discovery selectors from the {graph.basis} call graph"
             if recommendation is not None and graph is not None

@@ -1,6 +1,9 @@
-"""A mesh's head start (MeshEntry.head_start): what its sizing reads of the inventory alone,
-worked out by `planner size` while the traffic table is still being read. It must change
-nothing but when the work is done: the same plan, the same errors in the same order."""
+"""Work done earlier than its turn, so that the planner's two cores are busy: a mesh's head
+start (MeshEntry.head_start: what its sizing reads of the inventory alone, worked out by
+`planner size` while the traffic table is still being read), and the scoping a mesh announces
+as soon as it is built (SizingInput.scoped: the CLI writes it out while the rest is sized).
+Either changes nothing but when the work is done: the same plan, the same errors in the same
+order."""
 
 from __future__ import annotations
 
@@ -11,15 +14,17 @@ import pytest
 
 from models.errors import PlannerError
 from models.knobs import Knobs, MeshKind
+from models.plan import ScopingPlan
 from planner.inputs.inventory import Inventory
 from planner.inputs.load import read_inventory
+from planner.inputs.traffic import read_traffic
 from planner.meshes.consul.sizing import ConsulHeadStart
 from planner.meshes.consul.sizing import head_start as consul_head_start
 from planner.meshes.entry import HeadStart, SizingInput
 from planner.meshes.istio_sidecar.sizing import IstioHeadStart
 from planner.meshes.profiles import load_builtin_profile
 from planner.meshes.registry import MESHES
-from planner.pipeline import head_start_for
+from planner.pipeline import build_plan, head_start_for
 from planner.workers import Once
 from tests.conftest import DATA, SAMPLE_ARGS, run_cli
 
@@ -127,3 +132,36 @@ def test_a_failing_head_start_changes_no_output_and_no_error(
         "per second such as 12.5\n"
     )
     assert not (sample / "bad").exists()
+
+
+@pytest.mark.parametrize("kind", [MeshKind.ISTIO_SIDECAR, MeshKind.CONSUL, MeshKind.LINKERD])
+def test_the_scoping_is_announced_once_before_the_rest_is_sized(
+    kind: MeshKind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Istio's sidecars and Consul announce their scoping before the proxies are protected
+    against it (the rest of their sizing); the pipeline hands over the very object the plan
+    holds, once. Linkerd has no scoping: nothing is announced."""
+    import planner.meshes.consul.sizing
+    import planner.meshes.istio_sidecar.sizing
+
+    order: list[object] = []
+    for module in (planner.meshes.consul.sizing, planner.meshes.istio_sidecar.sizing):
+        real = module.protected
+
+        def spied(*args: object, real: object = real) -> object:
+            order.append("protected")
+            return real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "protected", spied)
+    inventory = _inventory()
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    knobs = Knobs(mesh=kind, traffic_window_seconds=7 * 86400.0)
+    plan = build_plan(inventory, traffic, load_builtin_profile(kind), knobs, scoped=order.append)
+    announced = [o for o in order if isinstance(o, ScopingPlan)]
+    if kind is MeshKind.LINKERD:
+        assert plan.scoping is None
+        assert not announced
+        return
+    assert len(announced) == 1
+    assert announced[0] is plan.scoping
+    assert order.index(announced[0]) < order.index("protected")
