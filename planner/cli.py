@@ -995,7 +995,7 @@ def compare(
         --traffic data/traffic.csv --traffic-window 7d --nodes data/nodes.csv --format html
     """
     from models.knobs import Knobs
-    from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, size_data_planes
+    from planner.compare import DEFAULT_DATA_PLANES, MESH_OF, head_starts, size_data_planes
     from planner.compare import compare as compare_plans
     from planner.cost import compare_cost, load_prices
     from planner.inputs.load import read_inventory, read_per_mesh
@@ -1003,6 +1003,7 @@ def compare(
     from planner.inputs.traffic import traffic_ahead, traffic_from
     from planner.inputs.traffic_table import TrafficTable
     from planner.inputs.units import parse_duration
+    from planner.meshes.entry import HeadStart
     from planner.outputs import write_outputs
     from planner.workers import render_files
     from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
@@ -1033,15 +1034,20 @@ def compare(
         # tables are read once; manifests once per mesh, with its injection rules
         per_mesh = read_per_mesh(inventory)
         read: dict[MeshKind | None, tuple[Any, Any]] = {}
+        ahead: dict[DataPlane, HeadStart] = {}
         keys = [MESH_OF[d][0] if per_mesh else None for d in chosen]
         for data_plane, key in zip(chosen, keys, strict=True):
             if key not in read:
                 checked = read_inventory(inventory, services, MESH_OF[data_plane][0])
                 if parsing is not None and table is None:
+                    # what the data planes' meshes read of this inventory alone is worked out
+                    # while the traffic table is still being read (MeshEntry.head_start)
+                    mine = [d for d, k in zip(chosen, keys, strict=True) if k == key]
+                    ahead.update(head_starts(checked, knobs, mine, parsing.running))
                     table = parsing.result()
                 read[key] = (checked, traffic_from(table, checked) if table else None)
         inputs = [read[key] for key in keys]
-        plans = size_data_planes(inputs, knobs, chosen, given_nodes)
+        plans = size_data_planes(inputs, knobs, chosen, given_nodes, [ahead.get(d) for d in chosen])
         comparison = compare_plans(plans, base, knobs)
         if priced is not None:
             comparison = comparison.model_copy(update={"cost": compare_cost(comparison, *priced)})

@@ -20,8 +20,9 @@ from models.plan import Plan, ResourceTotals, Role, ToolInfo
 from planner.inputs.inventory import Inventory
 from planner.inputs.nodes import Nodes
 from planner.inputs.traffic import Traffic
+from planner.meshes.entry import HeadStart
 from planner.meshes.profiles import load_builtin_profile
-from planner.pipeline import build_plan, rated_workloads
+from planner.pipeline import build_plan, head_start_for, rated_workloads
 from planner.version import __version__
 from planner.workers import shared
 
@@ -51,6 +52,7 @@ def size_data_plane(
     nodes: Nodes | None,
     rated: pd.DataFrame | None = None,
     resources: bool = False,
+    head_start: HeadStart | None = None,
 ) -> Plan:
     """The plan of one data plane (its mesh's built-in profile, at its default version), by
     default without what `compare` does not read (`compared`): the workloads' records and
@@ -66,7 +68,47 @@ def size_data_plane(
         nodes=nodes,
         resources=resources,
         rated=rated,
+        head_start=head_start,
     )
+
+
+def data_plane_head_start(
+    inventory: Inventory, knobs: Knobs, data_plane: DataPlane
+) -> HeadStart | None:
+    """The head start of `data_plane`'s mesh on `inventory` (planner.pipeline.head_start_for),
+    for `size_data_planes` to take."""
+    chosen = knobs_for(knobs, data_plane)
+    return head_start_for(inventory, load_builtin_profile(chosen.mesh), chosen)
+
+
+HEAD_STARTS = (DataPlane.ISTIO_SIDECAR,)
+"""The data planes whose head start (MeshEntry.head_start) `compare` works out while the
+traffic table is still being read, in this order. Istio's sidecars' takes 0.10-0.15 s at
+100,000 pods, about the wait the table leaves once the inventory is read; Consul's takes
+0.17-0.19 s and, begun near the end of the wait, delays every sizing after it: alternating at
+100,000 pods, Istio's alone made compare 0.05 s quicker, both together made no difference
+(BENCHMARKS.md)."""
+
+
+def head_starts(
+    inventory: Inventory,
+    knobs: Knobs,
+    data_planes: Sequence[DataPlane],
+    waiting: Callable[[], bool],
+) -> dict[DataPlane, HeadStart]:
+    """The head starts of those of `data_planes` in HEAD_STARTS, worked out on `inventory` while
+    `waiting()` (the traffic table is still being read: planner.workers.Ahead.running), for
+    `size_data_planes` to take. Each changes nothing but when its work is done."""
+    started: dict[DataPlane, HeadStart] = {}
+    for data_plane in HEAD_STARTS:
+        if data_plane not in data_planes:
+            continue
+        if not waiting():
+            break
+        given = data_plane_head_start(inventory, knobs, data_plane)
+        if given is not None:
+            started[data_plane] = given
+    return started
 
 
 COSTLIEST_FIRST = (
@@ -76,10 +118,11 @@ COSTLIEST_FIRST = (
     DataPlane.ISTIO_AMBIENT,
     DataPlane.LINKERD,
 )
-"""The data planes from the costliest to size to the cheapest (each in one process, as
-`compare` sizes them, at 100,000 pods with traffic: Consul 2.6-2.9 s, Istio's sidecars 2.2-2.5 s,
-ambient with waypoints 0.9-1.3 s, without 0.8-1.0 s, Linkerd 0.3-0.4 s): the order
-`size_data_planes` starts them in, so that the last to start is a short one."""
+"""The data planes from the costliest to size to the cheapest: the order `size_data_planes`
+starts them in, so that the last to start is a short one. Each in one process, as `compare`
+sizes them, at 100,000 pods with traffic (fourteenth session): Consul 1.05 s, Istio's sidecars
+1.0-1.1 s (0.9-1.0 s with its head start), ambient with waypoints 0.27 s, without 0.18-0.20 s,
+Linkerd 0.19 s. The first two are close enough that either may come first."""
 
 
 def size_data_planes(
@@ -87,11 +130,13 @@ def size_data_planes(
     knobs: Knobs,
     data_planes: Sequence[DataPlane],
     nodes: Nodes | None,
+    head_starts: Sequence[HeadStart | None] | None = None,
 ) -> list[tuple[DataPlane, Plan]]:
     """Each data plane's plan (`inputs`: its inventory and traffic), as `compare` reads it
     (`compared`), in the order given; two at a time where a second core is free
     (planner.workers.shared), the costliest first. The workloads' rates are the same for every
-    data plane of one inventory: worked out once, before the data planes are shared out."""
+    data plane of one inventory: worked out once, before the data planes are shared out.
+    `head_starts`, when given, holds each data plane's head start (`head_starts`) or None."""
     rates: dict[int, pd.DataFrame] = {}
     for inventory, traffic in inputs:
         if id(inventory) not in rates:
@@ -107,9 +152,12 @@ def size_data_planes(
                 data_plane,
                 nodes,
                 rates[id(inventory)],
+                head_start=ahead,
             ),
         )
-        for (inventory, traffic), data_plane in zip(inputs, data_planes, strict=True)
+        for (inventory, traffic), data_plane, ahead in zip(
+            inputs, data_planes, head_starts or [None] * len(inputs), strict=True
+        )
     ]
     order = sorted(range(len(jobs)), key=lambda i: COSTLIEST_FIRST.index(data_planes[i]))
     return list(zip(data_planes, shared(jobs, order), strict=True))

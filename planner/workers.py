@@ -122,6 +122,7 @@ class Ahead(Generic[_A]):
         self._work: Callable[[], _A] | None = work
         self._done: tuple[_A] | None = None
         self._pid = 0
+        self._status: int | None = None  # the child's wait status, once reaped by `running`
         self._reader = -1
         self._in_memory = False
         if not aside or not can_fork():
@@ -154,7 +155,7 @@ class Ahead(Generic[_A]):
         elif self._reader != -1 and self._in_memory:
             # the child wrote its pickle to a memory file, never waiting for this process to
             # read it: it has ended once it is reaped
-            _, status = os.waitpid(self._pid, 0)
+            status = self._status if self._status is not None else os.waitpid(self._pid, 0)[1]
             self._pid = 0
             reader, self._reader = self._reader, -1
             try:
@@ -173,6 +174,20 @@ class Ahead(Generic[_A]):
         self._work = None
         return self._done[0]
 
+    def running(self) -> bool:
+        """Whether the work still runs in a forked child: `result` would wait for it. False
+        where it was not forked (`result` runs it), once it is done, taken or cancelled."""
+        if not self._pid or self._reader == -1:
+            return False
+        if not self._in_memory:  # the child's pickle, or the end of the pipe, is there to read
+            return not select.select([self._reader], [], [], 0)[0]
+        if self._status is None:  # a memory file: the child has sent its result once it ends
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            if not pid:
+                return True
+            self._status = status
+        return False
+
     def cancel(self) -> None:
         """Stop the child if it still runs (its result is not wanted); a result already taken
         stays."""
@@ -180,9 +195,9 @@ class Ahead(Generic[_A]):
         if self._reader != -1:
             os.close(self._reader)
             self._reader = -1
-        if self._pid:
+        if self._pid and self._status is None:  # not reaped by `running` already
             _stop(self._pid)
-            self._pid = 0
+        self._pid = 0
 
 
 def shared(jobs: Sequence[Callable[[], _A]], order: Sequence[int] | None = None) -> list[_A]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,3 +149,72 @@ def test_a_plan_sized_for_compare_is_the_full_plan_as_compare_reads_it(
         assert (*lean.scoping.sidecars, *lean.scoping.intentions) == ()
     assert compared(lean) == compared(whole)
     assert compared(lean).model_dump_json() == compared(whole).model_dump_json()
+
+
+@pytest.mark.parametrize("data_plane", list(DataPlane))
+def test_a_head_start_changes_nothing_compare_reads(data_plane: DataPlane) -> None:
+    """A data plane sized with its mesh's head start (worked out while the traffic table is
+    read) gives what it gives without one; only Istio's sidecars and Consul have one."""
+    from models.knobs import Knobs
+    from planner.compare import data_plane_head_start, size_data_plane
+    from planner.inputs.load import read_inventory
+    from planner.inputs.nodes import parse_nodes_option
+    from planner.inputs.traffic import read_traffic
+
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    traffic = read_traffic(DATA / "traffic.csv", inventory)
+    nodes = parse_nodes_option("12")
+    knobs = Knobs(traffic_window_seconds=7 * 86400.0)
+    given = data_plane_head_start(inventory, knobs, data_plane)
+    assert (given is not None) == (data_plane in (DataPlane.ISTIO_SIDECAR, DataPlane.CONSUL))
+    alone = size_data_plane(inventory, traffic, knobs, data_plane, nodes)
+    ahead = size_data_plane(inventory, traffic, knobs, data_plane, nodes, head_start=given)
+    assert ahead.model_dump_json() == alone.model_dump_json()
+
+
+def test_head_starts_are_worked_out_only_while_the_traffic_table_is_read() -> None:
+    from models.knobs import Knobs
+    from planner.compare import head_starts
+    from planner.inputs.load import read_inventory
+    from planner.meshes.istio_sidecar.sizing import IstioHeadStart
+
+    inventory = read_inventory(DATA / "cluster.csv", DATA / "services.csv")
+    knobs = Knobs()
+    started = head_starts(inventory, knobs, list(DataPlane), lambda: True)
+    assert list(started) == [DataPlane.ISTIO_SIDECAR]
+    assert isinstance(started[DataPlane.ISTIO_SIDECAR], IstioHeadStart)
+    assert started[DataPlane.ISTIO_SIDECAR].inventory is inventory
+    assert head_starts(inventory, knobs, list(DataPlane), lambda: False) == {}
+    others = [d for d in DataPlane if d is not DataPlane.ISTIO_SIDECAR]
+    assert head_starts(inventory, knobs, others, lambda: True) == {}
+
+
+def test_compare_works_out_the_head_start_before_the_traffic_is_checked(
+    nodes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the traffic table is still being read (here made to seem so), the head start is
+    worked out first, and compare.json is the same bytes."""
+    import planner.compare
+    import planner.inputs.traffic
+    from planner.workers import Ahead
+
+    plain = _compare(nodes, out="plain")
+    order: list[str] = []
+    work_ahead, check = planner.compare.data_plane_head_start, planner.inputs.traffic.traffic_from
+
+    def spied_head_start(*args: Any) -> Any:
+        order.append(f"head start {args[2].value}")
+        return work_ahead(*args)
+
+    def spied_traffic(*args: Any, **kwargs: Any) -> Any:
+        order.append("traffic")
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(planner.compare, "data_plane_head_start", spied_head_start)
+    monkeypatch.setattr(planner.inputs.traffic, "traffic_from", spied_traffic)
+    monkeypatch.setattr(Ahead, "running", lambda self: True)
+    ahead = _compare(nodes, out="ahead")
+    assert order == ["head start istio-sidecar", "traffic"]
+    assert ahead == plain
+    written = (nodes / "ahead" / "compare.json").read_bytes()
+    assert written == (nodes / "plain" / "compare.json").read_bytes()

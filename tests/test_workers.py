@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -184,6 +185,58 @@ def test_ahead_starts_the_work_at_once_and_hands_over_its_result_later(tmp_path:
         assert pid != os.getpid()
         assert pending.result() == pid  # the same result, not a second run
     assert _children() == set()
+
+
+def _once_released(path: Path) -> int:
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid()
+
+
+def _until_done(pending: Ahead[Any]) -> None:
+    deadline = time.monotonic() + 30
+    while pending.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@forks
+@pytest.mark.parametrize("memory_file", [True, False])
+def test_running_says_whether_the_result_would_be_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_file: bool
+) -> None:
+    """True while the child works, False once it has sent its result (a memory file's child
+    reaped, a pipe's result there to read) and ever after; the result and the child's error
+    come back the same after `running` saw it end."""
+    if not memory_file:
+        monkeypatch.delattr(os, "memfd_create")
+    release = tmp_path / "release"
+    with Ahead(lambda: _once_released(release)) as pending:
+        assert pending.running()
+        assert pending.running()
+        release.write_text("go")
+        _until_done(pending)
+        assert not pending.running()
+        assert pending.result() != os.getpid()
+        assert not pending.running()
+    with Ahead(_fails_with_input_error) as failing:
+        _until_done(failing)
+        assert not failing.running()
+        with pytest.raises(InputError, match=r"^cluster\.csv row 3: the workload name"):
+            failing.result()
+    with Ahead(lambda: _once_released(tmp_path / "never")) as cancelled:
+        assert cancelled.running()
+        cancelled.cancel()
+        assert not cancelled.running()
+    assert _children() == set()
+
+
+def test_work_run_here_is_never_running() -> None:
+    """Not forked (too little work): the result is worked out when asked for, not waited for."""
+    with Ahead(os.getpid, aside=False) as here:
+        assert not here.running()
+        assert here.result() == os.getpid()
+        assert not here.running()
 
 
 @forks
