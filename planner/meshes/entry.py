@@ -78,10 +78,12 @@ class SizingInput:
     it is built, before the rest of the sizing: the CLI writes it out meanwhile. The pipeline
     calls it when the sizing ends if the mesh did not."""
 
-    def announce(self, scoping: ScopingPlan) -> None:
-        """Hand `scoping` to `scoped`, when there is one."""
-        if self.scoped is not None:
+    def announced(self, scoping: ScopingPlan | None) -> ScopingPlan | None:
+        """`scoping`, handed to `scoped` first when both are there: a mesh calls it where its
+        scoping is built, so that the CLI writes it out while the rest is sized."""
+        if scoping is not None and self.scoped is not None:
             self.scoped(scoping)
+        return scoping
 
     @property
     def workloads(self) -> pd.DataFrame:

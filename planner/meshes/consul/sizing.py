@@ -214,6 +214,8 @@ def size(request: SizingInput) -> MeshSizing:
         )
     knobs = knobs.model_copy(update={"size_for": sized_for})
     resolved = replace(resolved, knobs=knobs)
+    assumptions = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumptions}
 
     def states() -> tuple[MeshState, MeshState, Outcomes | None]:
         scoped = scope_of(permitted, services) if permitted is not None else None
@@ -243,15 +245,11 @@ def size(request: SizingInput) -> MeshSizing:
         if permitted is not None and intentions is not None and outcomes is not None
         else None
     )
-    assumptions = assumptions_of(resolved)
-    values = {a.name: a.value for a in assumptions}
-    scoping = (
+    scoping = request.announced(
         _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
         if recommendation is not None and graph is not None
         else None
     )
-    if scoping is not None:  # written out while the rest is sized (planner.cli)
-        request.announce(scoping)
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         trusted_scopes(chosen.sidecars, recommendation.workloads)

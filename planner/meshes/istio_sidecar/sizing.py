@@ -167,6 +167,8 @@ def size(request: SizingInput) -> MeshSizing:
     given = knobs  # scoping reads the knobs as given
     knobs = knobs.model_copy(update={"size_for": sized_for})
     resolved = replace(resolved, knobs=knobs)
+    assumptions = assumptions_of(resolved)
+    values = {a.name: a.value for a in assumptions}
 
     def unscoped() -> tuple[pd.DataFrame, MeshState]:
         workloads = request.workloads
@@ -196,15 +198,11 @@ def size(request: SizingInput) -> MeshSizing:
             recommendation_of(grouping, request.resources) if grouping is not None else None
         )
         after = later.result()
-    assumptions = assumptions_of(resolved)
-    values = {a.name: a.value for a in assumptions}
-    recommended = (
+    recommended = request.announced(
         _scoping_plan(recommendation, before, after, resolved, values, graph.basis)
         if recommendation is not None and graph is not None
         else None
     )
-    if recommended is not None:  # written out while the rest is sized (planner.cli)
-        request.announce(recommended)
     chosen = after if sized_for is SizeFor.SCOPED else before
     trusted = (
         _trusted_scopes(chosen.sidecars, recommendation)
