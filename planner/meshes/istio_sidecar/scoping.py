@@ -111,7 +111,7 @@ class Grouping:
 class Selectable:
     """The workloads a Sidecar can select (`_members`) and, when Sidecars select by labels, their
     groups (`_label_groups`): what grouping reads of the inventory alone, so it can be worked out
-    before the traffic is read (planner.meshes.istio_sidecar.sizing.HEAD_START)."""
+    before the traffic is read (planner.meshes.istio_sidecar.sizing.head_start)."""
 
     members: pd.DataFrame
     groups: pd.DataFrame | None
