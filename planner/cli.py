@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from models.knobs import Knobs
     from models.profile import ProfileBase
     from planner.inputs.folder import FolderDefaults
-    from planner.meshes.entry import MeshEntry
+    from planner.meshes.entry import HeadStart, MeshEntry
     from planner.workers import Content, Files, Job
 
 
@@ -792,7 +792,7 @@ def size(
             )
         # what the mesh reads of the inventory alone is worked out while the traffic table is
         # still being read (MeshEntry.head_start)
-        ahead = head_start_for(checked, mesh_profile, knobs) if parsing else None
+        head_start = head_start_for(checked, mesh_profile, knobs) if parsing else None
         edges = traffic_from(parsing.result(), checked, strict=strict) if parsing else None
         early: list[tuple[object, Ahead[Part]]] = []
 
@@ -811,7 +811,7 @@ def size(
             mesh_chosen_by=chosen[1],
             nodes=given_nodes,
             scoped=scoped,
-            head_start=ahead,
+            head_start=head_start,
         )
         files: dict[str, Content] = {}
         sized = []
@@ -1003,7 +1003,6 @@ def compare(
     from planner.inputs.traffic import traffic_ahead, traffic_from
     from planner.inputs.traffic_table import TrafficTable
     from planner.inputs.units import parse_duration
-    from planner.meshes.entry import HeadStart
     from planner.outputs import write_outputs
     from planner.workers import render_files
     from reports import COMPARE_ENTRIES, COMPARE_RENDERERS
