@@ -240,6 +240,23 @@ def sort_keys(frame: pd.DataFrame, columns: Sequence[str]) -> npt.NDArray[np.int
     return _row_codes(frame, columns)
 
 
+def stable_order(keys: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
+    """`np.argsort(keys, kind="stable")`, for non-negative integer keys by stable sorts of their
+    16-bit digits, lowest first: numpy sorts 16-bit integers by radix, so each pass is a few
+    milliseconds for 500,000 keys, where its merge sort of 64-bit keys takes 40 ms (lexsort of
+    two columns the same). Negative keys are left to numpy."""
+    if not len(keys) or int(keys.min()) < 0:
+        return np.argsort(keys, kind="stable")
+    top = int(keys.max())
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while top >> shift:
+        digits = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digits, kind="stable")]
+        shift += 16
+    return order
+
+
 def sorted_unique(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """`np.unique(keys)` by a sort: numpy 2's hashing `unique` takes four times as long on
     500,000 integer keys."""
@@ -331,7 +348,7 @@ def grouped_integers(
         grouped = frame.groupby(list(keys), sort=True, as_index=False, observed=True)
         return grouped[columns].agg(how)
     combined = _row_codes(frame, keys)
-    order = np.argsort(combined, kind="stable")
+    order = stable_order(combined)
     ranked = combined[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     reduce = {"sum": np.add, "max": np.maximum}[how]
@@ -364,8 +381,10 @@ def sorted_distinct(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame
     each distinct `columns`, sorted by them: one key per row (`_row_codes`) and one sort, where
     pandas' drop_duplicates and sort_values each factorize every column."""
     combined = _row_codes(frame, columns)
-    first = np.unique(combined, return_index=True)[1]  # each key's first row, keys sorted
-    return frame.take(first).reset_index(drop=True)
+    order = stable_order(combined)
+    ranked = combined[order]
+    first = order[np.r_[True, ranked[1:] != ranked[:-1]]] if len(order) else order
+    return frame.take(first).reset_index(drop=True)  # each key's first row, keys sorted
 
 
 def components(

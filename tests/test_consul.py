@@ -857,9 +857,9 @@ def test_sized_in_two_processes_the_plan_is_the_one_process_plan(
 
 @pytest.mark.parametrize("opened", [0, 5])
 def test_service_grants_priced_from_codes_as_from_text(opened: int) -> None:
-    """Consul's Scope keeps its service grants as the pairs' Categoricals (priced by their
-    codes); priced as text instead, every viewer sees the same Services and costs, with and
-    without Services every source may call (`open`)."""
+    """Consul's Scope keeps its service grants as the pairs' Categoricals, the callers' service
+    names too (priced by their codes); priced as text instead, every viewer sees the same
+    Services and costs, with and without Services every source may call (`open`)."""
     from dataclasses import replace
 
     from planner.meshes.consul import intentions, sizing
@@ -878,7 +878,7 @@ def test_service_grants_priced_from_codes_as_from_text(opened: int) -> None:
     assert graph is not None
     allowed = intentions.allowed(inventory, graph, knobs, members, services)
     scope = intentions.scope_of(allowed, services)
-    names = ["namespace", "service_namespace", "service"]
+    names = ["namespace", "viewer", "service_namespace", "service"]
     assert all(isinstance(scope.service_grants[c].dtype, pd.CategoricalDtype) for c in names)
     assert len(scope.service_grants)
     open_rows = services[["namespace", "service"]].head(opened).astype(str)

@@ -36,6 +36,7 @@ from planner.frames import (
     sort_keys,
     sorted_distinct,
     sorted_unique,
+    stable_order,
     taken,
 )
 from planner.frames import keys as key_strings
@@ -739,6 +740,38 @@ def test_request_counts_grouped_by_thousands_are_written_as_format_writes_them(
     assert framed == ["seen {" + f"{v:,.0f}" + "} times" for v in values]
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.one_of(
+                st.floats(min_value=-1e6, max_value=1e12),
+                st.sampled_from([0.0, -0.0, float("inf"), float("nan"), 0.1, 0.2]),
+            ),
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+@example([(0, -0.0), (1, float("nan")), (2, float("inf")), (3, 0.1)], True)
+@example([(0, 0.1), (0, 0.2), (0, 0.3), (1, -0.0)], False)
+def test_requests_summed_per_source_as_pandas_sums_them(
+    rows: list[tuple[int, float]], distinct: bool
+) -> None:
+    from planner.meshes.consul.intentions import _runs, _summed
+
+    if distinct:  # each key once: the path without grouping
+        rows = list(dict(rows).items())
+    rows.sort(key=lambda row: row[0])
+    keys = np.array([key for key, _ in rows], dtype=np.int64)
+    values = np.array([value for _, value in rows], dtype=float)
+    expected = pd.Series(values).groupby(keys).sum().to_numpy()
+    summed = _summed(values, keys, _runs(keys)[0])
+    assert summed.dtype == np.float64
+    assert summed.tobytes() == expected.tobytes()  # to the bit: -0.0 and +0.0 differ
+
+
 def _reference_rates(inventory: Any, edges: pd.DataFrame) -> pd.DataFrame:
     """The rates as planner.model.rates first worked them out, by name with pandas' groupbys
     and merges: the reference its code on positions must match to the bit."""
@@ -1013,6 +1046,25 @@ def test_sorted_unique_is_np_unique(keys: list[int], repeat: int) -> None:
     values = np.array(keys * (repeat + 1), dtype=np.int64)
     assert np.array_equal(sorted_unique(values), np.unique(values))
     assert sorted_unique(values).dtype == np.int64
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 70_000), st.integers(0, 2**62), st.sampled_from([0, 65_535, 65_536])
+        ),
+        max_size=60,
+    ),
+    st.integers(0, 3),
+    st.booleans(),
+)
+@example([65_536, 1, 65_536, 0, 2**40 + 1, 2**40], 1, False)  # equal low digits, ties kept
+def test_stable_order_is_a_stable_argsort(keys: list[int], repeat: int, negative: bool) -> None:
+    values = np.array(keys * (repeat + 1) + ([-3, -3] if negative else []), dtype=np.int64)
+    order = stable_order(values)
+    assert np.array_equal(order, np.argsort(values, kind="stable"))
+    assert order.dtype == np.intp
 
 
 _PEER_NAMES = st.sampled_from(["a", "b", "é", ""])

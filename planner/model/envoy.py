@@ -370,16 +370,18 @@ def _exact_grants(
     viewer = ["namespace", "viewer"]
     keys = ["service_namespace", "service"]
     exact = distinct(service_grants[[*viewer, *keys]])
-    covered = positions(exact, [*viewer, "service_namespace"], grants) >= 0
-    exact = exact.loc[~covered]
+    if len(grants):  # none when no viewer is granted a namespace (Consul's observed callers)
+        exact = exact.loc[positions(exact, [*viewer, "service_namespace"], grants) < 0]
     # exported to everyone: looked up among those rows by the Service alone (no "*" column of
     # a row per grant to hash)
-    everyone = np.flatnonzero(exported["exported_to"].to_numpy(dtype=object) == "*")
+    to_everyone = exported["exported_to"].to_numpy(dtype=object) == "*"
+    everyone = np.flatnonzero(to_everyone)
     among = positions(exact, keys, exported.take(everyone))
-    to_all = np.full(len(exact), -1, dtype=np.intp)
-    to_all[among >= 0] = everyone[among[among >= 0]]
-    to_own = positions(exact, [*keys, "namespace"], exported, [*keys, "exported_to"])
-    at = np.where(to_all >= 0, to_all, to_own)
+    at = np.full(len(exact), -1, dtype=np.intp)
+    at[among >= 0] = everyone[among[among >= 0]]
+    if not to_everyone.all():  # some Service is exported to namespaces by name
+        to_own = positions(exact, [*keys, "namespace"], exported, [*keys, "exported_to"])
+        at = np.where(at >= 0, at, to_own)
     exact = exact.loc[at >= 0].reset_index(drop=True)
     found = at[at >= 0]
     for column in _SUMS:

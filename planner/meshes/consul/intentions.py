@@ -54,6 +54,7 @@ from planner.frames import (
     recoded,
     sort_keys,
     sorted_distinct,
+    stable_order,
 )
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
@@ -98,8 +99,9 @@ class Recommendation:
 class Allowed:
     """What the intentions allow, as frames (`allowed`): enough to price them (`scope_of`);
     the resources themselves are written from it (`intentions_of`, `outcomes_of`). The calls'
-    and the pairs' names are Categoricals (sorted categories): matched, sorted and grouped by
-    their codes; a `Recommendation` holds them as text."""
+    and the pairs' names (the caller's service name, `viewer`, too) are Categoricals (sorted
+    categories): matched, sorted and grouped by their codes; a `Recommendation` holds them as
+    text. A pair's `member` is its caller's row in `members`."""
 
     calls: pd.DataFrame
     members: pd.DataFrame
@@ -172,7 +174,7 @@ def recommendation_of(
         workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
             KEYS, ignore_index=True
         ),
-        pairs=_text(allowed.pairs, _NAMES),
+        pairs=_text(allowed.pairs.drop(columns="member"), [*_NAMES, "viewer"]),
         open=allowed.open,
         intentions=intentions,
         upstreams=outcomes[0],
@@ -244,7 +246,11 @@ def _pairs(
     pairs = sorted_distinct(both, _NAMES)
     pairs = pairs[[*KEYS, *_DESTINATION, "requests", "basis"]]
     at = positions(pairs, KEYS, members)  # every pair's caller is a named member
-    return pairs.assign(viewer=members["viewer"].array.take(at))
+    # the callers' service names as a Categorical too (sorted categories, so its codes order
+    # as the text does): the pairs are priced, sorted and grouped by it
+    codes, names = pd.factorize(members["viewer"], sort=True)
+    viewer = pd.Categorical.from_codes(codes.take(at), dtype=pd.CategoricalDtype(names))
+    return pairs.assign(viewer=viewer, member=at)
 
 
 def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
@@ -264,29 +270,23 @@ def _intentions(
     install_namespace: str,
 ) -> tuple[ServiceIntention, ...]:
     """A ServiceIntentions per destination service (by its Consul name), and the default deny."""
-    by_source = pairs.assign(why=members["reason"].array.take(positions(pairs, KEYS, members)))
     # one integer key per (destination, source), ordered as their text; the rows sorted by it,
-    # then by basis ("fallback" before "observed"), ties in their order (lexsort is stable): a
-    # stable sort of the three columns. Each key's rows are then one run, in the order and with
-    # the sums of a groupby on the two columns' text. A run's first row gives its names and the
-    # caller's reason, its last its basis (no pair's names, basis or reason is ever missing, so
-    # these are a groupby's first and last), and pandas sums its requests
-    pair = sort_keys(by_source, ["destination_service", "viewer"])
-    order = np.lexsort((by_source["basis"].to_numpy() == "observed", pair))
+    # then by basis ("fallback" before "observed"), ties in their order (a stable sort). Each
+    # key's rows are then one run, in the order and with the sums of a groupby on the two
+    # columns' text. A run's first row gives its names and the caller's reason, its last its
+    # basis (no pair's names, basis or reason is ever missing, so these are a groupby's first
+    # and last), and its requests are summed as pandas sums them
+    pair = sort_keys(pairs, ["destination_service", "viewer"])
+    order = stable_order(pair * 2 + (pairs["basis"].to_numpy() == "observed"))
     ordered = pair[order]
     first, after = _runs(ordered)
-    last = after - 1
-    firsts = by_source.take(order[first])
-    sources = pd.DataFrame(
-        {
-            "destination_service": firsts["destination_service"].to_numpy(),
-            "viewer": firsts["viewer"].to_numpy(),
-            "basis": by_source["basis"].to_numpy().take(order[last]),
-            "requests": by_source["requests"].take(order).groupby(ordered).sum().to_numpy(),
-            "why": firsts["why"].to_numpy(),
-            "namespace": firsts["destination_namespace"].to_numpy(),
-        }
-    )
+    at = order[first]  # each source's first row
+
+    def picked(column: str) -> npt.NDArray[np.object_]:
+        return np.asarray(pairs[column].array.take(at), dtype=object)
+
+    observed = pairs["basis"].to_numpy()[order[after - 1]] == "observed"
+    requests = _summed(pairs["requests"].to_numpy(dtype=float)[order], ordered, first)
     behind: dict[tuple[str, str], tuple[str, ...]] = {}
     backing = inventory.backing
     for namespace, service, workload in sorted(
@@ -296,22 +296,25 @@ def _intentions(
     opened = open_rows.groupby("destination_service").first()
     window = knobs.traffic_window_seconds
     span = f" over {duration_text(window)}" if window is not None else ""
-    requests = sources["requests"].to_numpy(dtype=float)
     declared = np.isinf(requests)
-    observed = sources["basis"].to_numpy() == "observed"
-    # each reason written once, for the rows it is theirs
-    texts = np.full(len(sources), "declared: a backend of its App Mesh VirtualNode", dtype=object)
+    # each reason written once, for the rows it is theirs; one text object in every row of a
+    # kind (np.full would make one str per row from a numpy string)
+    texts = np.empty(len(at), dtype=object)
+    texts.fill("declared: a backend of its App Mesh VirtualNode")
     counted = observed & ~declared
     texts[counted] = _thousands(requests[counted], "observed ", f" requests{span}")
     fell = ~observed
-    texts[fell] = [f"fall-back: {why}" for why in sources["why"].to_numpy(dtype=object)[fell]]
-    # `sources` is sorted by destination: each destination's rows are one run of rows
-    destinations = sources["destination_service"].to_numpy(dtype=object)
-    starts, ends = _runs(destinations)
-    fallbacks = np.add.reduceat(~observed, starts) if len(starts) else starts
-    viewers = sources["viewer"].astype(str).tolist()
-    listed = IntentionSource.many(viewers, repeat("allow"), observed.tolist(), texts.tolist())
-    namespaces = sources["namespace"].tolist()
+    if fell.any():
+        reasons = members["reason"].to_numpy(dtype=object)[pairs["member"].to_numpy()[at[fell]]]
+        texts[fell] = [f"fall-back: {why}" for why in reasons]
+    # the sources are sorted by destination: each destination's rows are one run of rows
+    starts, ends = _runs(pairs["destination_service"].cat.codes.to_numpy()[at])
+    destinations = picked("destination_service")
+    fallbacks = np.add.reduceat(fell, starts) if len(starts) else starts
+    listed = IntentionSource.many(
+        picked("viewer").tolist(), repeat("allow"), observed.tolist(), texts.tolist()
+    )
+    namespaces = picked("destination_namespace").tolist()
     runs = {
         str(destinations[start]): (int(start), int(end), int(fell))
         for start, end, fell in zip(starts, ends, fallbacks, strict=True)
@@ -382,6 +385,18 @@ def _runs(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[n
     return starts, np.append(starts[1:], len(values))
 
 
+def _summed(
+    values: npt.NDArray[np.float64], keys: npt.NDArray[np.int64], starts: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float64]:
+    """The sum of each run of equal sorted `keys` (starting at `starts`), as pandas' groupby sums
+    `values`, to the bit. Where every run is one row and no value is missing (each source calls
+    a destination from one workload, as in most meshes), that is each value as it is, without
+    grouping; otherwise pandas sums them (it treats -0.0 differently when a value is missing)."""
+    if len(starts) == len(values) and not np.isnan(values).any():
+        return values
+    return np.asarray(pd.Series(values).groupby(keys).sum(), dtype=np.float64)
+
+
 def _thousands(
     values: npt.NDArray[np.float64], before: str = "", after: str = ""
 ) -> npt.NDArray[np.object_]:
@@ -392,7 +407,7 @@ def _thousands(
     is written "-0") are formatted. One format per value writes the whole text."""
     prefix, suffix = (part.replace("{", "{{").replace("}", "}}") for part in (before, after))
     if len(values) and bool((~np.signbit(values) & (values < 2.0**53)).all()):
-        numbers, at = np.unique(np.rint(values).astype(np.int64), return_inverse=True)
+        at, numbers = pd.factorize(np.rint(values).astype(np.int64))
         texts = list(map(f"{prefix}{{:,}}{suffix}".format, numbers.tolist()))
         return np.array(texts, dtype=object)[at]
     written = map(f"{prefix}{{:,.0f}}{suffix}".format, values.tolist())
@@ -461,7 +476,8 @@ def _scope(
     explicit_pairs = explicit_pairs.loc[explicit_pairs["basis"] == "observed"].assign(
         viewer=lambda f: "upstreams:" + f["workload"].astype(str)
     )
-    grants = pd.concat([exact, explicit_pairs], ignore_index=True)
+    # the viewers stay a Categorical (text and a Categorical concatenated would be text)
+    grants = pd.concat(recoded([exact, explicit_pairs], ["viewer"]), ignore_index=True)
     namespace_grants = _text(
         distinct(fallback_spaces[["namespace", "viewer", "destination_namespace"]]),
         ["namespace", "destination_namespace"],
