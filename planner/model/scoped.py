@@ -8,11 +8,12 @@ planner.model.records reads) and the confidence of each workload's scope.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
 from models.plan import Confidence, ScopingTotals, WorkloadScoping
-from planner.frames import records
+from planner.frames import positions, records
 from planner.model.sizing import protect_limits
 
 KEYS = ["namespace", "workload"]
@@ -21,12 +22,12 @@ _COSTS = ["visible_clusters", "visible_endpoints", "estimated_memory_mib"]
 
 def trusted_scopes(sidecars: pd.DataFrame, confidence: pd.DataFrame) -> pd.Series:
     """Whether each sidecar's scope is trusted: its workload's confidence (namespace, workload,
-    confidence) is high."""
-    high = confidence.loc[confidence["confidence"] == Confidence.HIGH.value, KEYS]
-    return pd.Series(
-        pd.MultiIndex.from_frame(sidecars[KEYS]).isin(pd.MultiIndex.from_frame(high)),
-        index=sidecars.index,
-    )
+    confidence; one row per workload) is high."""
+    at = positions(sidecars, KEYS, confidence)  # one row per workload
+    high = confidence["confidence"].to_numpy(dtype=object) == Confidence.HIGH.value
+    trusted = np.zeros(len(at), dtype=bool)
+    trusted[at >= 0] = high[at[at >= 0]]
+    return pd.Series(trusted, index=sidecars.index)
 
 
 def protected(

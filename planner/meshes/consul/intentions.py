@@ -74,7 +74,7 @@ DEFAULT_DENY = "default-deny"
 """The name of the ServiceIntentions resource that denies every source by default."""
 _DESTINATION = ["destination_namespace", "destination_service"]
 _NAMES = [*KEYS, *_DESTINATION]
-"""The names of an allowed pair: Categoricals in `Allowed`, text in a `Recommendation`."""
+"""The names of an allowed pair, Categoricals in `Allowed`."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,11 @@ class Recommendation:
     """Everything the intentions recommendation holds (`scope_of` prices it).
 
     workloads: one row per meshed workload with a sidecar: namespace, workload, viewer (its
-    Consul service name, or None), confidence, reason.
-    pairs: every allowed (source namespace, source workload, destination namespace, destination
-    service), with `basis` "observed" or "fallback"; the property tests read it.
+    Consul service name, or None), confidence, reason. The allowed pairs themselves are
+    `Allowed.pairs`.
     """
 
     workloads: pd.DataFrame
-    pairs: pd.DataFrame
     open: pd.DataFrame
     intentions: tuple[ServiceIntention, ...]
     upstreams: tuple[UpstreamList, ...]
@@ -100,8 +98,8 @@ class Allowed:
     """What the intentions allow, as frames (`allowed`): enough to price them (`scope_of`);
     the resources themselves are written from it (`intentions_of`, `outcomes_of`). The calls'
     and the pairs' names (the caller's service name, `viewer`, too) are Categoricals (sorted
-    categories): matched, sorted and grouped by their codes; a `Recommendation` holds them as
-    text. A pair's `member` is its caller's row in `members`."""
+    categories): matched, sorted and grouped by their codes, and turned into text only where
+    they are written out. A pair's `member` is its caller's row in `members`."""
 
     calls: pd.DataFrame
     members: pd.DataFrame
@@ -174,7 +172,6 @@ def recommendation_of(
         workloads=members[[*KEYS, "viewer", "confidence", "reason"]].sort_values(
             KEYS, ignore_index=True
         ),
-        pairs=_text(allowed.pairs.drop(columns="member"), [*_NAMES, "viewer"]),
         open=allowed.open,
         intentions=intentions,
         upstreams=outcomes[0],

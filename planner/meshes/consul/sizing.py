@@ -41,7 +41,6 @@ from planner.inputs.inventory import Inventory
 from planner.inputs.units import duration_text
 from planner.meshes.consul import servers
 from planner.meshes.consul.intentions import (
-    Outcomes,
     Recommendation,
     allowed,
     intentions_of,
@@ -197,7 +196,7 @@ def size(request: SizingInput) -> MeshSizing:
     """Size Consul's sidecars, gateways, servers and connect injector for the inventory."""
     profile = request.profile
     assert isinstance(profile, ConsulProfile)
-    inventory, workloads, traffic = request.inventory, request.workloads, request.traffic
+    inventory, traffic = request.inventory, request.traffic
     resolved = resolve(profile, request.knobs)
     knobs = resolved.knobs
     catalog = request.ahead(ConsulHeadStart) or head_start(inventory, knobs)
@@ -217,20 +216,18 @@ def size(request: SizingInput) -> MeshSizing:
     assumptions = assumptions_of(resolved)
     values = {a.name: a.value for a in assumptions}
 
-    def states() -> tuple[MeshState, MeshState, Outcomes | None]:
+    def states() -> tuple[pd.DataFrame, MeshState, MeshState]:
+        workloads = request.workloads
         scoped = scope_of(permitted, services) if permitted is not None else None
-        outcomes = (
-            outcomes_of(permitted, services, request.resources) if permitted is not None else None
-        )
         before = _mesh_state(workloads, services, backing, resolved, today)
         after = _mesh_state(workloads, services, backing, resolved, scoped) if scoped else before
-        return before, after, outcomes
+        return workloads, before, after
 
-    # the recommended intentions priced, the risks and upstream lists written, and the mesh
-    # sized under today's and the recommended intentions, while the intentions are written: in
-    # a large mesh in a forked child. Errors come in the order of one process, forked or not:
-    # the intentions' first.
-    intentions = None
+    # the workloads' rates worked out, the recommended intentions priced and the mesh sized
+    # under today's and the recommended intentions, while the intentions, the risks and the
+    # upstream lists are written: in a large mesh in a forked child. Errors come in the order
+    # of one process, forked or not: the intentions' first.
+    intentions = outcomes = None
     aside = permitted is not None and len(inventory.services) >= ASIDE_SERVICES
     with Ahead(states, aside=aside) as early:
         if permitted is not None:
@@ -239,7 +236,9 @@ def size(request: SizingInput) -> MeshSizing:
                 if request.resources
                 else ()
             )
-        before, after, outcomes = early.result()
+            outcomes = outcomes_of(permitted, services, request.resources)
+        workloads, before, after = early.result()
+    request.rated.give(workloads)
     recommendation = (
         recommendation_of(permitted, intentions, outcomes)
         if permitted is not None and intentions is not None and outcomes is not None
