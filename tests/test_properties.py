@@ -26,6 +26,7 @@ from planner.frames import (
     components,
     distinct,
     grouped_by_keys,
+    grouped_dict,
     grouped_integers,
     grouped_tuples,
     matched,
@@ -413,13 +414,17 @@ def test_scoping_never_drops_an_observed_destination(
     )
 )
 def test_grouped_tuples_is_groupby_agg_tuple(rows: list[tuple[str | None, str, str]]) -> None:
-    """planner.frames.grouped_tuples gives what `groupby(keys)[column].agg(tuple)` gives."""
+    """planner.frames.grouped_tuples gives what `groupby(keys)[column].agg(tuple)` gives, and
+    grouped_dict the same as a dict."""
     frame = pd.DataFrame(rows, columns=["ns", "name", "value"], dtype=object)
     for keys in (["ns"], ["ns", "name"]):
         expected = frame.groupby(keys, sort=True)["value"].agg(tuple)
         found = grouped_tuples(frame, keys, "value")
         assert found.index.equals(expected.index)
         assert list(found) == list(expected)
+        # the same groups as a lookup, from text or Categorical keys
+        for given in (frame, frame.astype({"ns": "category", "name": "str"})):
+            assert grouped_dict(given, keys, "value") == expected.to_dict()
 
 
 @settings(max_examples=60, deadline=None)

@@ -32,7 +32,7 @@ from models.plan import (
     WorkloadScoping,
 )
 from models.profile import Coefficient
-from planner.frames import grouped_tuples, records
+from planner.frames import grouped_dict, records
 from planner.inputs.nodes import Nodes
 
 
@@ -173,7 +173,7 @@ def workload_plans(
     keys = list(zip(sidecars["namespace"].tolist(), sidecars["workload"].tolist(), strict=True))
     proxies = dict(zip(keys, proxy_plans(sidecars), strict=True))
     patched = {k for k, p in zip(keys, sidecars["needs_patch"].tolist(), strict=True) if p}
-    services = grouped_tuples(backing, ["namespace", "workload"], "service").to_dict()
+    services = grouped_dict(backing, ["namespace", "workload"], "service")
     frame = workloads[
         ["namespace", "workload", "kind", "role", "replicas", "mesh_injected", "rps_basis"]
     ].copy()

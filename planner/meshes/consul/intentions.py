@@ -47,7 +47,7 @@ from models.plan import (
 )
 from planner.frames import (
     distinct,
-    grouped_tuples,
+    grouped_dict,
     keys,
     matched,
     positions,
@@ -421,7 +421,7 @@ def _upstreams(
         return ()
     # what each of them was seen calling, grouped once for all of them
     observed = matched(pairs.loc[pairs["basis"] == "observed"], KEYS, explicit)
-    seen_by = grouped_tuples(_text(observed, _NAMES), KEYS, "destination_service").to_dict()
+    seen_by = grouped_dict(_text(observed, _NAMES), KEYS, "destination_service")
     out = []
     for namespace, workload, grants, confidence, reason in zip(
         explicit["namespace"],
