@@ -522,6 +522,42 @@ def test_injection_transparent_proxy_and_upstreams_follow_consul_k8s(tmp_path: P
     assert "explicit-upstreams" in codes
 
 
+def test_a_pod_registers_as_its_annotated_name_or_the_first_service_by_name(
+    tmp_path: Path,
+) -> None:
+    """consul-k8s registers a pod as consul.hashicorp.com/connect-service names it (the first
+    name of a list), else as the one Service selecting it; with several, the plan sizes it as
+    the first in name order and says so."""
+    from planner.meshes.consul import sizing
+
+    selecting = "".join(
+        f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: shop\n"
+        "spec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n---\n"
+        for name in ("zeta", "alpha")  # web's own Service "web" selects it too
+    )
+    text = (
+        deployment("shop", "web", {INJECT: "true"})
+        + selecting
+        + deployment(
+            "shop", "api", {INJECT: "true", "consul.hashicorp.com/connect-service": " api-main , x"}
+        )
+        + deployment("shop", "db", {INJECT: "true"})
+    )
+    read = read_inventory(write(tmp_path / "app.yaml", text), mesh=MeshKind.CONSUL)
+    # whatever the order of the backing rows (the inventory sorts them by Service)
+    for inventory in (read, dataclasses.replace(read, backing=read.backing.iloc[::-1])):
+        candidates, _ = sizing.mesh_services(inventory, inventory.workloads)
+        members, findings = sizing._members(inventory, inventory.workloads, candidates)
+        assert dict(zip(members["workload"], members["consul_name"], strict=True)) == {
+            "web": "alpha",
+            "api": "api-main",
+            "db": "db",
+        }
+        several = [f for f in findings if f.code == "several-services-select-pod"]
+        assert [f.subject for f in several] == ["1 workload"]
+        assert "(shop/web)" in several[0].message
+
+
 def test_explicit_upstreams_are_recommended_from_what_each_workload_was_seen_calling(
     tmp_path: Path,
 ) -> None:

@@ -423,8 +423,8 @@ def test_grouped_tuples_is_groupby_agg_tuple(rows: list[tuple[str | None, str, s
         assert found.index.equals(expected.index)
         assert list(found) == list(expected)
         # the same groups as a lookup, from text or Categorical keys
-        for given in (frame, frame.astype({"ns": "category", "name": "str"})):
-            assert grouped_dict(given, keys, "value") == expected.to_dict()
+        for table in (frame, frame.astype({"ns": "category", "name": "str"})):
+            assert grouped_dict(table, keys, "value") == expected.to_dict()
 
 
 @settings(max_examples=60, deadline=None)

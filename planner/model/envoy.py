@@ -223,16 +223,17 @@ def service_config(inventory: Inventory) -> pd.DataFrame:
     """Per Service: the pods behind it and the clusters, endpoints, listeners it costs a proxy."""
     services = inventory.services
     require(services, ("namespace", "service", "ports", "type", *PORT_COUNTS), "service_config")
-    replicas = inventory.workloads[["namespace", "workload", "replicas"]]
-    backed = inventory.backing.merge(replicas, on=["namespace", "workload"], how="inner")
-    pods = backed.groupby(["namespace", "service"])["replicas"].sum()
-    pods.index.names = ["namespace", "service"]
     out = services[["namespace", "service", "ports", "type", *PORT_COUNTS]].copy()
-    out["pods"] = (
-        pods.reindex(pd.MultiIndex.from_frame(out[["namespace", "service"]]))
-        .fillna(0)
-        .to_numpy(dtype=np.int64)
-    )
+    # the replicas of the workloads behind each Service, summed: each backing row's workload
+    # and Service looked up by codes (one row per workload, one per Service)
+    backing, workloads = inventory.backing, inventory.workloads
+    behind = positions(backing, ["namespace", "workload"], workloads)
+    backing = backing.loc[behind >= 0]
+    service = positions(backing, ["namespace", "service"], services)
+    replicas = workloads["replicas"].to_numpy(dtype=np.int64)[behind[behind >= 0]]
+    out["pods"] = np.bincount(
+        service[service >= 0], weights=replicas[service >= 0], minlength=len(services)
+    ).astype(np.int64)  # whole numbers: exact
     ports = (out["ports"] - out["udp_ports"]).to_numpy(dtype=np.int64)
     own_listener = (out["ports"] - out["udp_ports"] - out["http_ports"]).to_numpy(dtype=np.int64)
     pod_count = out["pods"].to_numpy(dtype=np.int64)

@@ -36,8 +36,9 @@ from models.plan import (
     Term,
 )
 from models.profile import Coefficient
-from planner.frames import grouped_tuples
+from planner.frames import grouped_dict, grouped_integers, matched
 from planner.inputs.inventory import Inventory
+from planner.inputs.tables import per_distinct
 from planner.inputs.units import duration_text
 from planner.meshes.consul import servers
 from planner.meshes.consul.intentions import (
@@ -321,18 +322,22 @@ def mesh_services(
     meshed = workloads.loc[workloads["mesh_injected"], [*KEYS, "replicas"]]
     backing = inventory.backing.merge(meshed[KEYS], on=KEYS)
     counted = backing.merge(meshed, on=KEYS)
-    pods = counted.groupby(["namespace", "service"], as_index=False).agg(pods=("replicas", "sum"))
+    pods = _pods(counted)
     config = service_config(inventory)
     config = config.loc[~config["type"].isin(["ExternalName", "ServiceEntry"])]
     out = config.drop(columns=["pods"]).merge(pods, on=["namespace", "service"])
     out = out.assign(
         ports=1, clusters=1, endpoints=out["pods"].astype(np.int64), listeners=1
     ).reset_index(drop=True)
-    keys = pd.MultiIndex.from_frame(out[["namespace", "service"]])
-    backing = backing.loc[
-        pd.MultiIndex.from_frame(backing[["namespace", "service"]]).isin(keys)
-    ].reset_index(drop=True)
+    backing = matched(backing, ["namespace", "service"], out)
     return out, backing
+
+
+def _pods(counted: pd.DataFrame) -> pd.DataFrame:
+    """The meshed pods behind each (namespace, service) of `counted`'s backing rows with their
+    workloads' replicas, the services in sorted order: a groupby's sum on integer keys."""
+    pods = grouped_integers(counted, ["namespace", "service"], "replicas", "sum")
+    return pods.rename(columns={"replicas": "pods"})
 
 
 def registered(
@@ -346,7 +351,7 @@ def registered(
     )
     backing = inventory.backing.merge(chosen, on=[*KEYS, "service"])
     counted = backing.merge(workloads[[*KEYS, "replicas"]], on=KEYS)
-    pods = counted.groupby(["namespace", "service"], as_index=False).agg(pods=("replicas", "sum"))
+    pods = _pods(counted)
     services = (
         candidates.drop(columns=["pods", "endpoints"])
         .merge(pods, on=["namespace", "service"])
@@ -372,10 +377,19 @@ def _members(
     members["upstreams"] = members["upstreams"].fillna("").astype(str)
     members["consul_service"] = members["consul_service"].fillna("").astype(str)
     named = inventory.backing.merge(services[["namespace", "service"]], on=["namespace", "service"])
-    names = grouped_tuples(named.sort_values("service"), KEYS, "service")
-    found = names.reindex(pd.MultiIndex.from_frame(members[KEYS]))
-    listed = [n if isinstance(n, tuple) else () for n in found]
-    annotated = members["consul_service"].str.split(",").str[0].str.strip()
+    # the Services selecting each member, in name order (most members have one)
+    names = grouped_dict(named, KEYS, "service")
+    listed = [
+        found if len(found) < 2 else tuple(sorted(found))
+        for found in (
+            names.get(key, ())
+            for key in zip(members["namespace"].tolist(), members["workload"].tolist(), strict=True)
+        )
+    ]
+    # the annotation's first name, worked out once per distinct annotation (most are empty)
+    annotated = per_distinct(
+        members["consul_service"], lambda given: given.str.split(",").str[0].str.strip()
+    ).tolist()
     members["consul_name"] = [
         a if a else (n[0] if n else "") for a, n in zip(annotated, listed, strict=True)
     ]
