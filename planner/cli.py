@@ -703,7 +703,7 @@ def size(
         from reports.plan_json import PLAN_FILE, render_json, render_scoping, render_workloads
         from reports.review import REVIEW_FILE, render_review_json, render_review_summary
         from reports.scenarios import render_scenarios_summary
-        from reports.summary import render_summary
+        from reports.summary import render_summary, source_counts
 
         for choice in migrate_to or []:
             if choice in NOT_MODELLED:
@@ -849,7 +849,12 @@ def size(
         # in a large mesh the second half of plan.json's workloads is written out in a forked
         # child while this process writes the summary and the first half
         workloads_json = None
+        counts = None
         if len(checked.services) >= ASIDE_SERVICES and len(plan.workloads) > 1:
+            if plan.scoping is not None and plan.scoping.intentions:
+                # before the fork, whose copy-on-write the summary's walk over every source
+                # would pay for (reports.summary.source_counts)
+                counts = source_counts(plan.scoping)
             half = len(plan.workloads) // 2
             tail = Ahead[Part](functools.partial(render_workloads, plan.workloads[half:]))
             workloads_json = (half, stack.enter_context(tail).result)
@@ -862,7 +867,9 @@ def size(
         }
         made, summary = render_files(
             [_job(chosen_renderers[o], plan, o) for o in outputs],
-            lambda: (render_summary(plan, top) + render_scenarios_summary(plan)).split("\n"),
+            lambda: (render_summary(plan, top, counts) + render_scenarios_summary(plan)).split(
+                "\n"
+            ),
         )
         files.update(made)
         reviewed = None

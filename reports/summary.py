@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
-from models.plan import Confidence, Driver, Plan, WorkloadPlan
+from models.plan import Confidence, Driver, Plan, ScopingPlan, WorkloadPlan
 from reports.conventions import plural_kind
 from reports.cost import plan_cost_lines
 from reports.migration import MeshRow, side_by_side
@@ -57,7 +57,16 @@ def _change(before: float, after: float) -> str:
     return f"{(after - before) / before * 100:+.0f}%"
 
 
-def _scoping_lines(plan: Plan) -> list[str]:
+def source_counts(scoping: ScopingPlan) -> tuple[int, int]:
+    """How many sources the intentions allow, and how many of those are observed callers (not
+    `*`): the summary's count. A walk over every source (hundreds of thousands in a large mesh),
+    which the CLI does before it forks the writing of plan.json's workloads: after a fork, each
+    page of sources the walk reads would be copied for the reference counts it writes."""
+    sources = [s for i in scoping.intentions for s in i.sources if s.action == "allow"]
+    return len(sources), sum(1 for s in sources if s.observed and s.name != "*")
+
+
+def _scoping_lines(plan: Plan, counts: tuple[int, int] | None) -> list[str]:
     scoping = plan.scoping
     if scoping is None:
         return ["", f"Scoping: {plan.scoping_note}"]
@@ -87,11 +96,10 @@ def _scoping_lines(plan: Plan) -> list[str]:
             f"{scoping.discovery.reason}"
         )
     if scoping.intentions:
-        sources = [s for i in scoping.intentions for s in i.sources if s.action == "allow"]
-        observed = sum(1 for s in sources if s.observed and s.name != "*")
+        allowed, observed = counts if counts is not None else source_counts(scoping)
         lines.append(
-            f"  {len(sources):,} allowed sources: {observed:,} observed, "
-            f"{len(sources) - observed:,} by a fall-back; a default deny refuses the rest "
+            f"  {allowed:,} allowed sources: {observed:,} observed, "
+            f"{allowed - observed:,} by a fall-back; a default deny refuses the rest "
             f"({len(scoping.at_risk)} things to check before applying: plan.json scoping.at_risk)"
         )
     return lines
@@ -181,8 +189,9 @@ def _migration_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def render_summary(plan: Plan, top: int = 10) -> str:
-    """A few lines a reader takes in at a glance; names are shown as they are, in plain text."""
+def render_summary(plan: Plan, top: int = 10, counts: tuple[int, int] | None = None) -> str:
+    """A few lines a reader takes in at a glance; names are shown as they are, in plain text.
+    `counts`: `source_counts(plan.scoping)`, when worked out already."""
     totals = plan.totals
     mesh = totals.mesh
     knobs = plan.knobs
@@ -287,7 +296,7 @@ def render_summary(plan: Plan, top: int = 10) -> str:
             f"x {g.cpu_request_millicores}m / "
             f"{g.memory_request_mib}Mi for {gateway.throughput_rps:,.0f} rps"
         )
-    lines += _scoping_lines(plan)
+    lines += _scoping_lines(plan, counts)
     lines += _migration_lines(plan)
     lines += plan_cost_lines(plan.cost)
     heavy = heaviest(plan, top)

@@ -315,6 +315,27 @@ def test_sources_built_many_at_once_are_the_sources_built_one_by_one() -> None:
     assert IntentionSource.many([], repeat("allow"), [], []) == []
 
 
+def test_the_summary_counts_the_allowed_sources_once_given_or_by_itself(tmp_path: Path) -> None:
+    """The summary's count of allowed and observed sources, worked out apart (the CLI does it
+    before a fork) or by the summary itself, is the same line."""
+    from reports.summary import render_summary, source_counts
+
+    plan = shop_plan(tmp_path)
+    assert plan.scoping is not None
+    counts = source_counts(plan.scoping)
+    sources = [s for i in plan.scoping.intentions for s in i.sources]
+    allowed = [s for s in sources if s.action == "allow"]
+    assert counts == (len(allowed), sum(1 for s in allowed if s.observed and s.name != "*"))
+    assert counts[0] >= counts[1] > 0
+    assert render_summary(plan, counts=counts) == render_summary(plan)
+    line = f"  {counts[0]:,} allowed sources: {counts[1]:,} observed, "
+    assert line in render_summary(plan)
+    # the counts given are the ones written
+    assert "  7 allowed sources: 5 observed, 2 by a fall-back" in render_summary(
+        plan, counts=(7, 5)
+    )
+
+
 def test_a_short_window_falls_back_to_namespaces(tmp_path: Path) -> None:
     plan = shop_plan(tmp_path, traffic_window_seconds=86400)
     found = intentions_by_destination(plan)
