@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,7 @@ def none_if_nan(values: pd.Series) -> pd.Series:
     cells = np.full(len(numbers), None, dtype=object)
     # Python's round of each known figure (numpy's rounds some halves the other way); the
     # unknown ones, often most of them, are never visited one by one
-    cells[known] = [round(v, 3) for v in numbers[known].tolist()]
+    cells[known] = list(map(round, numbers[known].tolist(), repeat(3)))
     return pd.Series(cells, index=values.index, dtype=object)
 
 
