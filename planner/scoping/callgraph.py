@@ -176,13 +176,15 @@ def caller_trust(
     target: str,
     invalid_reason: str,
     outbound: pd.DataFrame,
+    callers: npt.NDArray[np.intp] | None = None,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """(confidence, reason) per member workload (namespace, workload) from the calls (`observed`,
     as `calls` gives them, and the `outbound` ones of them, as `outbound_calls` gives them):
     declared callers are trusted; the others by what was observed.
 
     `target` names the column of `observed` that says what a call went to, for the reason of a
-    rare call; `valid` marks the members whose names the mechanism can write.
+    rare call; `valid` marks the members whose names the mechanism can write; `callers`, when
+    given, is each outbound call's row in `members` (-1 for none), looked up already.
     """
     declared = _declared(members, graph)
     if graph.observed:
@@ -192,7 +194,7 @@ def caller_trust(
         trusted, window_reason = False, "no traffic table"
         unseen = "no declared calls: no VirtualNode selects it, and there is no traffic table"
     index = pd.MultiIndex.from_frame(members[KEYS])
-    has_traffic = _in_traffic(members, outbound, observed, inventory.backing)
+    has_traffic = _in_traffic(members, outbound, observed, inventory.backing, callers)
     rare = outbound.loc[outbound["requests"] < knobs.min_edge_requests]
     rarest = rare.sort_values(["requests", target]).drop_duplicates(KEYS).set_index(KEYS)
     rarest = rarest.reindex(index)
@@ -219,12 +221,15 @@ def _in_traffic(
     outbound: pd.DataFrame,
     observed: pd.DataFrame,
     backing: pd.DataFrame,
+    callers: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Whether each member (namespace, workload) calls anything or backs a Service that is
     called. Looked up by codes: millions of calls against the members and the backing rows,
-    without hashing a string per call."""
+    without hashing a string per call (`callers`: the outbound calls' rows in `members`, when
+    looked up already)."""
     seen = np.zeros(len(members), dtype=bool)
-    callers = positions(outbound, KEYS, members)
+    if callers is None:
+        callers = positions(outbound, KEYS, members)
     seen[callers[callers >= 0]] = True
     destinations = ["destination_namespace", "destination_service"]
     called = distinct(observed[destinations])

@@ -135,6 +135,8 @@ def allowed(
         & per_distinct(members["consul_name"], _is_label).to_numpy(dtype=bool)
     )
     outbound = outbound_calls(calls)
+    # each outbound call's caller among the members (-1: not meshed), looked up once
+    callers = positions(outbound, KEYS, members)
     members["confidence"], members["reason"] = caller_trust(
         members,
         calls,
@@ -146,10 +148,14 @@ def allowed(
         "no Consul service name: no Kubernetes Service selects its pods (or its name is not a "
         "Kubernetes name), so no intention can name it as a source",
         outbound,
+        callers,
     )
     members["viewer"] = members["consul_name"].where(valid, None)
-    pairs = _pairs(members, outbound, mesh_services)
-    return Allowed(calls, members, pairs, _open(members, outbound))
+    named_caller = np.zeros(len(callers), dtype=bool)  # a call by a member Consul can name
+    named_caller[callers >= 0] = members["viewer"].notna().to_numpy()[callers[callers >= 0]]
+    pairs = _pairs(members, outbound, mesh_services, callers, named_caller)
+    unnamed = outbound.loc[(callers >= 0) & ~named_caller]
+    return Allowed(calls, members, pairs, _open(unnamed))
 
 
 def _text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -212,14 +218,22 @@ def _is_label(names: pd.Series) -> pd.Series:
 
 
 def _pairs(
-    members: pd.DataFrame, outbound: pd.DataFrame, mesh_services: pd.DataFrame
+    members: pd.DataFrame,
+    outbound: pd.DataFrame,
+    mesh_services: pd.DataFrame,
+    callers: npt.NDArray[np.intp],
+    named_caller: npt.NDArray[np.bool_],
 ) -> pd.DataFrame:
     """Every allowed (caller, destination): observed calls of named callers, and the fall-back
-    callers' namespaces. The names come as Categoricals."""
+    callers' namespaces. The names come as Categoricals. `callers`: each outbound call's row in
+    `members` (-1 for none); `named_caller`: whether that member has a Consul service name.
+    Each pair keeps its caller's row (`member`)."""
     named = members.loc[members["viewer"].notna()]
-    columns = [*KEYS, *_DESTINATION, "basis", "requests"]
-    observed = matched(outbound, KEYS, named)[[*KEYS, *_DESTINATION, "requests"]].assign(
-        basis="observed"
+    columns = [*KEYS, *_DESTINATION, "basis", "requests", "member"]
+    observed = (
+        outbound.loc[named_caller, [*KEYS, *_DESTINATION, "requests"]]
+        .assign(basis="observed", member=callers[named_caller])
+        .reset_index(drop=True)
     )
     fallback = named.loc[named["confidence"] != Confidence.HIGH.value, KEYS]
     called = matched(observed, KEYS, fallback)[[*KEYS, "destination_namespace"]]
@@ -235,14 +249,14 @@ def _pairs(
         basis="fallback", requests=0.0
     )
     # a service does not call itself through the mesh: no fall-back allows it to
-    own = widened.merge(named[[*KEYS, "viewer"]], on=KEYS)
+    own = widened.merge(named[[*KEYS, "viewer"]].assign(member=named.index), on=KEYS)
     widened = own.loc[own["destination_service"] != own["viewer"]].drop(columns="viewer")
     # each pair once, sorted: an observed pair is observed with its requests, whatever a
     # fall-back also allows (both name a pair at most once each, a fall-back with no requests)
     both = pd.concat(recoded([observed[columns], widened[columns]], _NAMES), ignore_index=True)
     pairs = sorted_distinct(both, _NAMES)
+    at = pairs["member"].to_numpy(dtype=np.intp)  # every pair's caller is a named member
     pairs = pairs[[*KEYS, *_DESTINATION, "requests", "basis"]]
-    at = positions(pairs, KEYS, members)  # every pair's caller is a named member
     # the callers' service names as a Categorical too (sorted categories, so its codes order
     # as the text does): the pairs are priced, sorted and grouped by it
     codes, names = pd.factorize(members["viewer"], sort=True)
@@ -250,10 +264,10 @@ def _pairs(
     return pairs.assign(viewer=viewer, member=at)
 
 
-def _open(members: pd.DataFrame, outbound: pd.DataFrame) -> pd.DataFrame:
-    """Destinations called by a meshed workload Consul cannot name: they allow every source."""
-    unnamed = members.loc[members["viewer"].isna(), KEYS]
-    called = _text(matched(outbound, KEYS, unnamed), [*KEYS, *_DESTINATION])
+def _open(unnamed: pd.DataFrame) -> pd.DataFrame:
+    """Destinations called by a meshed workload Consul cannot name (`unnamed`: those calls):
+    they allow every source."""
+    called = _text(unnamed, [*KEYS, *_DESTINATION])
     first = called.sort_values([*_DESTINATION, *KEYS]).drop_duplicates(_DESTINATION)
     return first[[*_DESTINATION, *KEYS]].reset_index(drop=True)
 
