@@ -296,34 +296,33 @@ def proxy_config(
     """
     require(proxies, ("namespace", "workload"), "proxy_config")
     out = proxies.copy()
-    index = pd.MultiIndex.from_frame(out[["namespace", "workload"]])
     everything = services[_COSTS].sum()
     whole_mesh = {"visible_services": len(services), **{c: int(everything[c]) for c in _COSTS}}
-    if scope is None:
-        seen = pd.DataFrame(whole_mesh, index=index)
-    else:
+    seen = {c: np.full(len(out), whole_mesh[c], dtype=np.int64) for c in _SUMS}
+    if scope is not None:
         per_viewer = _scoped_config(services, scope)
-        seen = (
-            scope.viewers[["namespace", "workload", "viewer"]]
-            .merge(per_viewer, on=["namespace", "viewer"], how="left")
-            .set_index(["namespace", "workload"])[_SUMS]
-            .fillna(0)
-            .reindex(index)
-        )
-        unseen = seen["visible_services"].isna()
-        for column, value in whole_mesh.items():
-            seen.loc[unseen, column] = value
-    own = backing.merge(services[["namespace", "service", "ports"]], on=["namespace", "service"])
-    inbound = own.groupby(["namespace", "workload"])["ports"].sum().reindex(index, fill_value=0)
-    out["visible_services"] = seen["visible_services"].to_numpy(dtype=np.int64)
-    out["visible_clusters"] = (
-        seen["clusters"].to_numpy(dtype=np.int64)
-        + inbound.to_numpy(dtype=np.int64)
-        + fixed_clusters
-    )
-    out["visible_endpoints"] = seen["endpoints"].to_numpy(dtype=np.int64)
-    out["visible_listeners"] = seen["listeners"].to_numpy(dtype=np.int64) + np.round(
-        inbound.to_numpy(dtype=np.float64) * inbound_listeners_per_port
+        # each proxy's row among the viewers (a workload absent sees the whole mesh), and that
+        # viewer's row among the priced ones (a viewer granted nothing sees nothing): looked up
+        # by codes, as merges on the names would find them
+        viewers = scope.viewers
+        at = positions(out, ["namespace", "workload"], viewers)
+        scoped = np.flatnonzero(at >= 0)
+        priced = positions(viewers, ["namespace", "viewer"], per_viewer)[at[scoped]]
+        for column in _SUMS:
+            values = np.zeros(len(scoped), dtype=np.int64)
+            values[priced >= 0] = per_viewer[column].to_numpy(dtype=np.int64)[priced[priced >= 0]]
+            seen[column][scoped] = values
+    # the ports of the Services each proxy's workload backs: one inbound cluster each
+    behind = positions(backing, ["namespace", "workload"], out)
+    service = positions(backing, ["namespace", "service"], services)
+    both = (behind >= 0) & (service >= 0)
+    ports = services["ports"].to_numpy(dtype=np.float64)[service[both]]
+    inbound = np.bincount(behind[both], weights=ports, minlength=len(out)).astype(np.int64)
+    out["visible_services"] = seen["visible_services"]
+    out["visible_clusters"] = seen["clusters"] + inbound + fixed_clusters
+    out["visible_endpoints"] = seen["endpoints"]
+    out["visible_listeners"] = seen["listeners"] + np.round(
+        inbound.astype(np.float64) * inbound_listeners_per_port
     ).astype(np.int64)
     return out
 
