@@ -34,6 +34,7 @@ from planner.frames import (
     recoded,
     records,
     row_codes,
+    shared_categories,
     sort_keys,
     sorted_distinct,
     sorted_unique,
@@ -1051,6 +1052,29 @@ def test_sorted_unique_is_np_unique(keys: list[int], repeat: int) -> None:
     values = np.array(keys * (repeat + 1), dtype=np.int64)
     assert np.array_equal(sorted_unique(values), np.unique(values))
     assert sorted_unique(values).dtype == np.int64
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "B", "é", "", "ab"]), st.sampled_from(["b", "a", "z"])),
+        min_size=1,
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_shared_categories_are_the_sorted_union(rows: list[tuple[str, str]], sort: bool) -> None:
+    """Columns recoded to one set of categories: every name either holds, sorted, each row's
+    value kept; from sorted categories (merged) or from categories in any order (sorted)."""
+    frame = pd.DataFrame(rows, columns=["x", "y"], dtype=str)
+    coded = frame.astype("category")
+    if not sort:  # categories in the order the values first appear
+        coded = frame.apply(lambda c: pd.Categorical(c, categories=pd.unique(c)))
+    shared = shared_categories(coded, ["x", "y"])
+    expected = sorted({*frame["x"], *frame["y"]})
+    for column in ("x", "y"):
+        assert list(shared[column].cat.categories) == expected
+        assert shared[column].astype(str).tolist() == frame[column].tolist()
 
 
 @settings(max_examples=80, deadline=None)
