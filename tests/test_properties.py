@@ -1069,7 +1069,9 @@ def test_shared_categories_are_the_sorted_union(rows: list[tuple[str, str]], sor
     frame = pd.DataFrame(rows, columns=["x", "y"], dtype=str)
     coded = frame.astype("category")
     if not sort:  # categories in the order the values first appear
-        coded = frame.apply(lambda c: pd.Categorical(c, categories=pd.unique(c)))
+        coded = pd.DataFrame(
+            {c: pd.Categorical(frame[c], categories=pd.unique(frame[c])) for c in ("x", "y")}
+        )
     shared = shared_categories(coded, ["x", "y"])
     expected = sorted({*frame["x"], *frame["y"]})
     for column in ("x", "y"):
