@@ -100,15 +100,9 @@ def _unique_text(
 def shared_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`frame` with the categorical `columns` recoded to one set of categories (their union,
     sorted), so values can move between them. Sorted categories (as `category_of` and
-    `recoded` make them) are merged in one pass each: sorting 40,000 names again took 33 ms."""
-    indexes = [pd.Index(frame[c].cat.categories) for c in columns]
-    if all(i.is_monotonic_increasing and i.is_unique for i in indexes):
-        union = indexes[0]
-        for index in indexes[1:]:
-            union = union.union(index)
-    else:
-        union = np.unique(np.concatenate([i.to_numpy(dtype=object) for i in indexes]))
-    dtype = pd.CategoricalDtype(pd.Index(union, dtype=str))
+    `recoded` make them) are merged (`_sorted_union`): sorting 40,000 names again took 33 ms."""
+    every = [frame[c].cat.categories.to_numpy(dtype=object) for c in columns]
+    dtype = pd.CategoricalDtype(pd.Index(_sorted_union(every, empty=False), dtype=str))
     return frame.assign(**{c: frame[c].cat.set_categories(dtype.categories) for c in columns})
 
 
@@ -358,15 +352,20 @@ def recoded(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[pd.Da
     ]
 
 
-def _sorted_union(values: Sequence[npt.NDArray[np.object_]]) -> npt.NDArray[np.object_]:
-    """Every distinct value of `values` and "", sorted. Categoricals' categories come sorted
-    already: those are merged in one pass each (pandas' join of sorted indexes), seven times
-    faster than sorting them again; other parts are sorted as `category_of` sorts text."""
-    indexes = [pd.Index(v, dtype=object) for v in values]
+def _sorted_union(
+    values: Sequence[npt.NDArray[np.object_]], empty: bool = True
+) -> npt.NDArray[np.object_]:
+    """Every distinct value of `values`, and "" unless `empty` is False, sorted. Categoricals'
+    categories come sorted already: those are merged in one pass each (pandas' join of sorted
+    indexes), seven times faster than sorting them again; other parts are sorted as
+    `category_of` sorts text."""
+    extra: list[npt.NDArray[np.object_]] = [np.array([""], dtype=object)] if empty else []
+    parts = [*extra, *values]
+    indexes = [pd.Index(v, dtype=object) for v in parts]
     if not all(i.is_monotonic_increasing and i.is_unique for i in indexes):
-        return _unique_text(np.concatenate([*values, np.array([""], dtype=object)]))[0]
-    every = pd.Index([""], dtype=object)
-    for index in indexes:
+        return _unique_text(np.concatenate(parts))[0]
+    every: pd.Index = indexes[0]
+    for index in indexes[1:]:
         every = every.union(index)
     return every.to_numpy(dtype=object)
 

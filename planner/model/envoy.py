@@ -29,7 +29,7 @@ import pandas as pd
 
 from models.plan import Formula, Term
 from models.profile import Coefficient
-from planner.frames import distinct, grouped_integers, positions, require
+from planner.frames import distinct, grouped_integers, positions, require, taken
 from planner.inputs.inventory import Inventory
 from planner.inputs.protocols import PORT_COUNTS
 from planner.model.sizing import MIB, Floats, proxy_cpu_millicores
@@ -309,9 +309,7 @@ def proxy_config(
         scoped = np.flatnonzero(at >= 0)
         priced = positions(viewers, ["namespace", "viewer"], per_viewer)[at[scoped]]
         for column in _SUMS:
-            values = np.zeros(len(scoped), dtype=np.int64)
-            values[priced >= 0] = per_viewer[column].to_numpy(dtype=np.int64)[priced[priced >= 0]]
-            seen[column][scoped] = values
+            seen[column][scoped] = taken(per_viewer[column], priced, 0).astype(np.int64)
     # the ports of the Services each proxy's workload backs: one inbound cluster each
     behind = positions(backing, ["namespace", "workload"], out)
     service = positions(backing, ["namespace", "service"], services)

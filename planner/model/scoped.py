@@ -8,12 +8,11 @@ planner.model.records reads) and the confidence of each workload's scope.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
 from models.plan import Confidence, ScopingTotals, WorkloadScoping
-from planner.frames import positions, records
+from planner.frames import positions, records, taken
 from planner.model.sizing import protect_limits
 
 KEYS = ["namespace", "workload"]
@@ -24,10 +23,8 @@ def trusted_scopes(sidecars: pd.DataFrame, confidence: pd.DataFrame) -> pd.Serie
     """Whether each sidecar's scope is trusted: its workload's confidence (namespace, workload,
     confidence; one row per workload) is high."""
     at = positions(sidecars, KEYS, confidence)  # one row per workload
-    high = confidence["confidence"].to_numpy(dtype=object) == Confidence.HIGH.value
-    trusted = np.zeros(len(at), dtype=bool)
-    trusted[at >= 0] = high[at[at >= 0]]
-    return pd.Series(trusted, index=sidecars.index)
+    trusted = taken(confidence["confidence"], at, "") == Confidence.HIGH.value
+    return pd.Series(trusted.astype(bool), index=sidecars.index)
 
 
 def protected(

@@ -55,6 +55,7 @@ from planner.frames import (
     sort_keys,
     sorted_distinct,
     stable_order,
+    taken,
 )
 from planner.inputs.inventory import Inventory
 from planner.inputs.tables import per_distinct
@@ -151,8 +152,8 @@ def allowed(
         callers,
     )
     members["viewer"] = members["consul_name"].where(valid, None)
-    named_caller = np.zeros(len(callers), dtype=bool)  # a call by a member Consul can name
-    named_caller[callers >= 0] = members["viewer"].notna().to_numpy()[callers[callers >= 0]]
+    # a call by a member Consul can name
+    named_caller = taken(members["viewer"].notna(), callers, False).astype(bool)
     pairs = _pairs(members, outbound, mesh_services, callers, named_caller)
     unnamed = outbound.loc[(callers >= 0) & ~named_caller]
     return Allowed(calls, members, pairs, _open(unnamed))
@@ -298,12 +299,13 @@ def _intentions(
 
     observed = pairs["basis"].to_numpy()[order[after - 1]] == "observed"
     requests = _summed(pairs["requests"].to_numpy(dtype=float)[order], ordered, first)
-    behind: dict[tuple[str, str], tuple[str, ...]] = {}
-    backing = inventory.backing
-    for namespace, service, workload in sorted(
-        zip(*(backing[c].tolist() for c in ("namespace", "service", "workload")), strict=True)
-    ):
-        behind[(namespace, service)] = (*behind.get((namespace, service), ()), workload)
+    # the workloads behind each Service, in name order
+    behind = {
+        key: tuple(sorted(workloads))
+        for key, workloads in grouped_dict(
+            inventory.backing, ["namespace", "service"], "workload"
+        ).items()
+    }
     opened = open_rows.groupby("destination_service").first()
     window = knobs.traffic_window_seconds
     span = f" over {duration_text(window)}" if window is not None else ""
